@@ -1,0 +1,5 @@
+"""The YOLO model facade (to be written)."""
+
+
+class YOLO:
+    pass

@@ -1,0 +1,1 @@
+//! assignment (to be written)

@@ -1,0 +1,1 @@
+//! botsort (to be written)

@@ -1,0 +1,1 @@
+//! bytetrack (to be written)

@@ -1,0 +1,1 @@
+//! contours (to be written)

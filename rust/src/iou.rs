@@ -1,0 +1,1 @@
+//! iou (to be written)

@@ -1,0 +1,1 @@
+//! kalman (to be written)

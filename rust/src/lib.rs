@@ -1,0 +1,17 @@
+//! numa_ultralytics core: the hot paths of YOLO segmentation and tracking, in plain Rust.
+//!
+//! Every module here is pure Rust with its own tests; `py` (behind the `python` feature,
+//! enabled by maturin) is the only place that knows about Python.
+
+pub mod assignment;
+pub mod botsort;
+pub mod bytetrack;
+pub mod contours;
+pub mod iou;
+pub mod kalman;
+pub mod masks;
+pub mod nms;
+pub mod track;
+
+#[cfg(feature = "python")]
+mod py;

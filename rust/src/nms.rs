@@ -1,0 +1,1 @@
+//! nms (to be written)

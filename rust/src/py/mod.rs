@@ -1,0 +1,16 @@
+//! PyO3 bindings: argument checking and array conversion only; the math is in the crate's modules.
+
+use pyo3::prelude::*;
+
+mod contours;
+mod predict;
+mod tracker;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    contours::register(m)?;
+    predict::register(m)?;
+    tracker::register(m)?;
+    Ok(())
+}

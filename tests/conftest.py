@@ -1,0 +1,64 @@
+"""Shared fixtures: the real models and media in ../shared.
+
+Outside CI a missing shared file skips the test; in CI (CI=true) it fails it, so that a broken
+checkout can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NUMA_SHARED_DIR", ROOT.parent / "shared")).resolve()
+MODELS = SHARED / "models"
+MEDIA = SHARED / "media"
+REFERENCE = SHARED / "reference"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(path: Path) -> Path:
+    """Return ``path`` if it exists; otherwise skip (locally) or fail (in CI)."""
+    if not path.exists():
+        msg = f"shared file missing: {path}"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return need(SHARED)
+
+
+@pytest.fixture(scope="session")
+def seg_onnx() -> Path:
+    return need(MODELS / "yolo11n-seg-dynamic.onnx")
+
+
+@pytest.fixture(scope="session")
+def seg_onnx_static() -> Path:
+    return need(MODELS / "yolo11n-seg.onnx")
+
+
+@pytest.fixture(scope="session")
+def bus_jpg() -> Path:
+    return need(MEDIA / "images" / "bus.jpg")
+
+
+@pytest.fixture(scope="session")
+def zidane_jpg() -> Path:
+    return need(MEDIA / "images" / "zidane.jpg")
+
+
+@pytest.fixture(scope="session")
+def people_video() -> Path:
+    return need(MEDIA / "videos" / "seeed_people-walking.mp4")
+
+
+@pytest.fixture(scope="session")
+def car_video() -> Path:
+    return need(MEDIA / "videos" / "intel_car-detection.mp4")

@@ -1,0 +1,334 @@
+"""Drawing helpers: the Ultralytics ``Annotator`` and ``colors`` palette, on OpenCV only.
+
+``Annotator`` draws **in place** on the array it is given (like the original's cv2 path), so code that
+writes ``im0`` after annotating (the seed's loop) sees the drawings. ``seg_bbox`` keeps the Ultralytics 8.3
+signature and also accepts the older ``det_label`` / ``track_label`` keywords.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+Color = Tuple[int, int, int]
+
+__all__ = ["Annotator", "Colors", "colors"]
+
+
+class Colors:
+    """The Ultralytics 20-colour palette. ``colors(i, bgr=False)`` returns colour ``i % 20`` as an RGB (or BGR) tuple.
+
+    Examples:
+        >>> colors(5, True)
+        (221, 111, 255)
+        >>> colors(5)
+        (255, 111, 221)
+    """
+
+    HEXS = (
+        "042AFF",
+        "0BDBEB",
+        "F3F3F3",
+        "00DFB7",
+        "111F68",
+        "FF6FDD",
+        "FF444F",
+        "CCED00",
+        "00F344",
+        "BD00FF",
+        "00B4FF",
+        "DD00BA",
+        "00FFFF",
+        "26C000",
+        "01FFB3",
+        "7D24FF",
+        "7B0068",
+        "FF1B6C",
+        "FC6D2F",
+        "A2FF0B",
+    )
+
+    def __init__(self) -> None:
+        self.palette: list[Color] = [self.hex2rgb(f"#{c}") for c in self.HEXS]
+        self.n = len(self.palette)
+        self.pose_palette = np.array(
+            [
+                [255, 128, 0],
+                [255, 153, 51],
+                [255, 178, 102],
+                [230, 230, 0],
+                [255, 153, 255],
+                [153, 204, 255],
+                [255, 102, 255],
+                [255, 51, 255],
+                [102, 178, 255],
+                [51, 153, 255],
+                [255, 153, 153],
+                [255, 102, 102],
+                [255, 51, 51],
+                [153, 255, 153],
+                [102, 255, 102],
+                [51, 255, 51],
+                [0, 255, 0],
+                [0, 0, 255],
+                [255, 0, 0],
+                [255, 255, 255],
+            ],
+            dtype=np.uint8,
+        )
+
+    def __call__(self, i: Any, bgr: bool = False) -> Color:
+        """Return palette colour ``int(i) % 20`` (RGB, or BGR when ``bgr``). ``i`` may be a numpy scalar."""
+        c = self.palette[int(i) % self.n]
+        return (c[2], c[1], c[0]) if bgr else c
+
+    @staticmethod
+    def hex2rgb(h: str) -> Color:
+        """Convert ``"#RRGGBB"`` to an ``(r, g, b)`` tuple."""
+        return tuple(int(h[1 + i : 1 + i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+colors = Colors()  # `from numa_ultralytics.utils.plotting import colors`
+
+
+def _is_ascii(s: str) -> bool:
+    return all(ord(c) < 128 for c in str(s))
+
+
+def _as_color(c: Sequence[Any]) -> Color:
+    """OpenCV wants plain Python numbers; accept numpy scalars and lists."""
+    return tuple(int(v) for v in c)  # type: ignore[return-value]
+
+
+class Annotator:
+    """Draw boxes, segment outlines and labels on a BGR uint8 image, in place.
+
+    Args:
+        im: HxWx3 BGR uint8 array. Grey (HxW, HxWx1), 2-channel and >3-channel arrays are converted to a new 3-channel
+            array (then ``result()`` returns that new array, not ``im``). A read-only array is copied.
+        line_width: line width; default ``max(round(sum(im.shape) / 2 * 0.003), 2)``.
+        font_size, font: accepted for API compatibility (used only by the PIL path of the original).
+        pil: the original draws with PIL when true. This package draws with OpenCV always; ``pil=True`` gives a
+            warning and the OpenCV drawing (``result(pil=True)`` still returns a PIL image when Pillow is installed).
+        example: sample label text; non-ASCII labels are drawn by OpenCV's Hershey font (non-ASCII glyphs show as
+            ``?``).
+
+    Attributes:
+        im (np.ndarray): the image drawn on. lw (int): line width. tf (int): font thickness ``max(lw - 1, 1)``.
+        sf (float): font scale ``lw / 3``.
+    """
+
+    dark_colors = {
+        (235, 219, 11),
+        (243, 243, 243),
+        (183, 223, 0),
+        (221, 111, 255),
+        (0, 237, 204),
+        (68, 243, 0),
+        (255, 255, 0),
+        (179, 255, 1),
+        (11, 255, 162),
+    }
+    light_colors = {
+        (255, 42, 4),
+        (79, 68, 255),
+        (255, 0, 189),
+        (255, 180, 0),
+        (186, 0, 221),
+        (0, 192, 38),
+        (255, 36, 125),
+        (104, 0, 123),
+        (108, 27, 255),
+        (47, 109, 252),
+        (104, 31, 17),
+    }
+
+    def __init__(
+        self,
+        im: np.ndarray,
+        line_width: Optional[int] = None,
+        font_size: Optional[int] = None,
+        font: str = "Arial.ttf",
+        pil: bool = False,
+        example: str = "abc",
+    ) -> None:
+        if hasattr(im, "size") and hasattr(im, "mode") and not isinstance(im, np.ndarray):  # a PIL image
+            im = np.ascontiguousarray(np.asarray(im.convert("RGB"))[..., ::-1])
+        if not isinstance(im, np.ndarray):
+            raise TypeError(f"Annotator expects an HxWx3 uint8 numpy image, got {type(im).__name__}")
+        if pil:
+            warnings.warn(
+                "numa_ultralytics draws with OpenCV only; Annotator(pil=True) uses the OpenCV path", stacklevel=2
+            )
+        self.pil = False
+        self.non_ascii = not _is_ascii(example)
+        self.lw: int = line_width or max(round(sum(im.shape) / 2 * 0.003), 2)
+        if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
+            im = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR)
+        elif im.ndim == 3 and im.shape[2] == 2:
+            im = np.ascontiguousarray(np.dstack((im, np.zeros_like(im[..., :1]))))
+        elif im.ndim == 3 and im.shape[2] > 3:
+            im = np.ascontiguousarray(im[..., :3])
+        elif im.ndim != 3:
+            raise ValueError(f"Annotator expects an HxWx3 image, got shape {im.shape}")
+        if not im.flags.c_contiguous:
+            raise ValueError(
+                "Image not contiguous. Apply np.ascontiguousarray(im) to Annotator input images "
+                "(drawing must happen in place)."
+            )
+        self.im: np.ndarray = im if im.flags.writeable else im.copy()
+        self.tf: int = max(self.lw - 1, 1)  # font thickness
+        self.sf: float = self.lw / 3  # font scale
+        self.font_size = font_size
+        self.font = font
+
+    def get_txt_color(self, color: Sequence[int] = (128, 128, 128), txt_color: Color = (255, 255, 255)) -> Color:
+        """Text colour readable on ``color``: dark text on the palette's light colours, white on its dark ones."""
+        key = tuple(int(v) for v in color)
+        if key in self.dark_colors:
+            return 104, 31, 17
+        if key in self.light_colors:
+            return 255, 255, 255
+        return txt_color
+
+    def box_label(
+        self,
+        box: Any,
+        label: str = "",
+        color: Sequence[int] = (128, 128, 128),
+        txt_color: Color = (255, 255, 255),
+    ) -> None:
+        """Draw a box (x1, y1, x2, y2), or a closed polygon of (n, 2) points, with a filled label above it."""
+        txt_color = self.get_txt_color(color, txt_color)
+        color = _as_color(color)
+        txt_color = _as_color(txt_color)
+        if hasattr(box, "tolist"):
+            box = box.tolist()
+        box = list(box)
+        multi_points = len(box) > 0 and isinstance(box[0], (list, tuple))
+        if multi_points:
+            p1 = (int(box[0][0]), int(box[0][1]))
+            cv2.polylines(self.im, [np.asarray(box, dtype=np.int32)], True, color, self.lw)
+        else:
+            p1 = (int(box[0]), int(box[1]))
+            cv2.rectangle(self.im, p1, (int(box[2]), int(box[3])), color, thickness=self.lw, lineType=cv2.LINE_AA)
+        if label:
+            w, h = cv2.getTextSize(label, 0, fontScale=self.sf, thickness=self.tf)[0]
+            h += 3  # pad text
+            outside = p1[1] >= h  # label fits above the box
+            if p1[0] > self.im.shape[1] - w:  # keep the label inside the right edge
+                p1 = self.im.shape[1] - w, p1[1]
+            p2 = p1[0] + w, p1[1] - h if outside else p1[1] + h
+            cv2.rectangle(self.im, p1, p2, color, -1, cv2.LINE_AA)  # filled
+            cv2.putText(
+                self.im,
+                label,
+                (p1[0], p1[1] - 2 if outside else p1[1] + h - 1),
+                0,
+                self.sf,
+                txt_color,
+                thickness=self.tf,
+                lineType=cv2.LINE_AA,
+            )
+
+    def seg_bbox(
+        self,
+        mask: Any,
+        mask_color: Sequence[int] = (255, 0, 255),
+        label: Optional[str] = None,
+        txt_color: Color = (255, 255, 255),
+        det_label: Optional[str] = None,
+        track_label: Optional[Any] = None,
+    ) -> None:
+        """Outline a segment (an (n, 2) polygon, e.g. ``masks.xy[i]``); draw a filled label centred on its first point.
+
+        ``label`` (Ultralytics 8.3); when it is None the older keywords apply:
+        ``label = f"Track ID: {track_label}" if track_label else det_label``. An empty polygon draws nothing.
+        """
+        if label is None:
+            label = f"Track ID: {track_label}" if track_label else det_label
+        if mask is None:
+            return
+        pts = np.asarray(mask, dtype=np.float64)
+        if pts.size == 0:
+            return
+        pts = pts.reshape(-1, 2)
+        if not np.isfinite(pts).all():
+            pts = pts[np.isfinite(pts).all(axis=1)]
+            if len(pts) == 0:
+                return
+        color = _as_color(mask_color)
+        cv2.polylines(self.im, [pts.astype(np.int32)[None]], isClosed=True, color=color, thickness=2)
+        if label:
+            label = str(label)
+            text_size, _ = cv2.getTextSize(label, 0, self.sf, self.tf)
+            x0, y0 = int(pts[0][0]), int(pts[0][1])
+            cv2.rectangle(
+                self.im,
+                (x0 - text_size[0] // 2 - 10, y0 - text_size[1] - 10),
+                (x0 + text_size[0] // 2 + 10, y0 + 10),
+                color,
+                -1,
+            )
+            cv2.putText(self.im, label, (x0 - text_size[0] // 2, y0), 0, self.sf, _as_color(txt_color), self.tf)
+
+    def masks(self, masks: np.ndarray, colors: Sequence[Sequence[int]], alpha: float = 0.5) -> None:
+        """Blend binary masks (n, H, W) of the image's size onto the image in place, mask i in ``colors[i]`` (BGR)."""
+        masks = np.asarray(masks)
+        if masks.size == 0 or len(masks) == 0:
+            return
+        if masks.shape[1:] != self.im.shape[:2]:
+            masks = np.stack([cv2.resize(m.astype(np.uint8), (self.im.shape[1], self.im.shape[0])) for m in masks])
+        overlay = self.im.copy()
+        for i, m in enumerate(masks):
+            overlay[m.astype(bool)] = _as_color(colors[i])
+        cv2.addWeighted(self.im, 1 - alpha, overlay, alpha, 0, dst=self.im)
+
+    def text(
+        self,
+        xy: Sequence[int],
+        text: str,
+        txt_color: Color = (255, 255, 255),
+        anchor: str = "top",
+        box_color: Sequence[int] = (),
+    ) -> None:
+        """Put ``text`` at ``xy`` (bottom-left of the text), on a filled box when ``box_color`` is given."""
+        xy = (int(xy[0]), int(xy[1]))
+        if box_color:
+            w, h = cv2.getTextSize(text, 0, fontScale=self.sf, thickness=self.tf)[0]
+            h += 3
+            outside = xy[1] >= h
+            p2 = xy[0] + w, xy[1] - h if outside else xy[1] + h
+            cv2.rectangle(self.im, xy, p2, _as_color(box_color), -1, cv2.LINE_AA)
+        cv2.putText(self.im, text, xy, 0, self.sf, _as_color(txt_color), thickness=self.tf, lineType=cv2.LINE_AA)
+
+    def result(self, pil: bool = False) -> Any:
+        """The annotated image: the BGR numpy array drawn on (or an RGB PIL image when ``pil`` and Pillow exists)."""
+        if pil:
+            try:
+                from PIL import Image
+            except ImportError as e:
+                raise ImportError("Annotator.result(pil=True) needs Pillow: pip install pillow") from e
+            return Image.fromarray(self.im[..., ::-1])
+        return self.im
+
+    def show(self, title: Optional[str] = None) -> None:
+        """Show the image in an OpenCV window."""
+        cv2.imshow(title or "numa_ultralytics", self.im)
+        cv2.waitKey(1)
+
+    def save(self, filename: str = "image.jpg") -> None:
+        """Write the annotated image to ``filename``."""
+        if not cv2.imwrite(str(filename), self.im):
+            raise OSError(f"could not write image {filename}")
+
+    @staticmethod
+    def get_bbox_dimension(bbox: Sequence[float]) -> tuple[float, float, float]:
+        """Width, height and area of an (x1, y1, x2, y2) box."""
+        x_min, y_min, x_max, y_max = bbox
+        width = x_max - x_min
+        height = y_max - y_min
+        return width, height, width * height

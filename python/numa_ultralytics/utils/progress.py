@@ -1,0 +1,110 @@
+"""A small dependency-free progress bar for the terminal (stderr), quiet when the stream is not a TTY."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional, TextIO
+
+
+def _fmt_time(s: float) -> str:
+    s = max(int(s), 0)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h:d}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def _fmt_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.1f}{unit}" if unit != "B" else f"{int(n)}B"
+        n /= 1024
+    return f"{n:.1f}GB"  # pragma: no cover
+
+
+class ProgressBar:
+    """``desc  45%|#####     | 153/340 [00:05<00:06, 29.1 frame/s]`` redrawn in place on ``file``.
+
+    Args:
+        total: number of steps when known (None: no percentage or ETA).
+        desc: text before the bar.
+        unit: name of a step (``"frame"``); ``"B"`` formats counts as sizes.
+        file: where to draw (stderr).
+        enabled: draw at all; default: only when ``file`` is a TTY.
+        min_interval: seconds between redraws.
+    """
+
+    def __init__(
+        self,
+        total: Optional[int] = None,
+        desc: str = "",
+        unit: str = "frame",
+        file: Optional[TextIO] = None,
+        enabled: Optional[bool] = None,
+        min_interval: float = 0.1,
+    ) -> None:
+        self.file = file if file is not None else sys.stderr
+        if enabled is None:
+            enabled = bool(getattr(self.file, "isatty", lambda: False)())
+        self.enabled = enabled
+        self.total = total if total and total > 0 else None
+        self.desc = desc
+        self.unit = unit
+        self.n = 0
+        self.min_interval = min_interval
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+        self._closed = False
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self._last >= self.min_interval or (self.total is not None and self.n >= self.total):
+            self._last = now
+            self._draw(now)
+
+    def line(self, now: Optional[float] = None) -> str:
+        """The bar as one line of text."""
+        now = time.perf_counter() if now is None else now
+        dt = max(now - self.t0, 1e-9)
+        rate = self.n / dt
+        count = (lambda v: _fmt_size(v)) if self.unit == "B" else (lambda v: str(v))
+        rate_s = f"{_fmt_size(rate)}/s" if self.unit == "B" else f"{rate:.1f} {self.unit}/s"
+        if self.total:
+            frac = min(self.n / self.total, 1.0)
+            width = 20
+            filled = int(frac * width)
+            bar = "#" * filled + " " * (width - filled)
+            eta = (self.total - self.n) / rate if rate > 0 else 0.0
+            return (
+                f"{self.desc}{frac * 100:3.0f}%|{bar}| {count(self.n)}/{count(self.total)} "
+                f"[{_fmt_time(dt)}<{_fmt_time(eta)}, {rate_s}]"
+            )
+        return f"{self.desc}{count(self.n)} [{_fmt_time(dt)}, {rate_s}]"
+
+    def _draw(self, now: float) -> None:
+        try:
+            self.file.write("\r" + self.line(now) + "\x1b[K")
+            self.file.flush()
+        except (OSError, ValueError):  # closed stream: stop drawing
+            self.enabled = False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.enabled:
+            self._draw(time.perf_counter())
+            try:
+                self.file.write("\n")
+                self.file.flush()
+            except (OSError, ValueError):
+                pass
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,568 @@
+"""Build an ONNX graph from an Ultralytics checkpoint read by :mod:`numa_ultralytics.nn.pt_loader`.
+
+The module tree in the checkpoint (inert stand-ins holding each module's attributes and numpy weights) is walked in
+the order of Ultralytics' ``BaseModel._predict_once``; each module is emitted as ONNX nodes that compute what its
+``forward`` computes (BatchNorm folded into the convolution if the checkpoint is not fused). The head decodes boxes
+exactly as the Ultralytics ONNX export does: ``output0`` ``[B, 4 + nc (+ nm), A]`` with xywh boxes in input pixels
+and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/4]`` mask prototypes for segment
+models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
+are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
+
+Supported: YOLOv8 / YOLO11 detect and segment models (Conv, DWConv, C2f, C3k2, C3k, C3, Bottleneck, SPPF, C2PSA,
+PSABlock, Attention, Upsample, Concat, Detect, Segment, Proto, DFL). Anything else raises ``NotImplementedError``
+naming the module.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from numa_ultralytics.nn.pt_loader import BoundMethodRef, StandIn
+
+__all__ = ["BUILDER_VERSION", "OPSET", "build_onnx", "fuse_conv_bn"]
+
+#: Bump when the generated graph changes: it is part of the cache file name.
+BUILDER_VERSION = 1
+OPSET = 17
+IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
+
+_SUPPORTED_TASKS = {"DetectionModel": "detect", "SegmentationModel": "segment"}
+
+
+def fuse_conv_bn(
+    weight: np.ndarray,
+    bias: Optional[np.ndarray],
+    gamma: Optional[np.ndarray],
+    beta: Optional[np.ndarray],
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Fold ``BatchNorm2d(conv(x))`` into one convolution; returns float32 ``(weight, bias)``."""
+    w = weight.astype(np.float64)
+    c = w.shape[0]
+    g = np.ones(c) if gamma is None else gamma.astype(np.float64)
+    b = np.zeros(c) if beta is None else beta.astype(np.float64)
+    scale = g / np.sqrt(var.astype(np.float64) + float(eps))
+    w_f = w * scale.reshape(-1, *([1] * (w.ndim - 1)))
+    b0 = np.zeros(c) if bias is None else bias.astype(np.float64)
+    b_f = b + (b0 - mean.astype(np.float64)) * scale
+    return w_f.astype(np.float32), b_f.astype(np.float32)
+
+
+def _name(m: Any) -> str:
+    return type(m).__name__ if not isinstance(m, StandIn) else m.cls_name
+
+
+def _qual(m: Any) -> str:
+    return m.qualname() if isinstance(m, StandIn) else type(m).__name__
+
+
+def _pair(v: Any) -> List[int]:
+    if isinstance(v, int):
+        return [v, v]
+    v = list(v)
+    return v * 2 if len(v) == 1 else v
+
+
+class _Graph:
+    """Accumulates ONNX nodes and initializers, with unique value names."""
+
+    def __init__(self) -> None:
+        self.nodes: List[onnx.NodeProto] = []
+        self.inits: List[onnx.TensorProto] = []
+        self._n = 0
+        self._consts: Dict[Tuple[str, bytes, Tuple[int, ...]], str] = {}
+
+    def fresh(self, hint: str) -> str:
+        self._n += 1
+        return f"{hint}_{self._n}"
+
+    def op(self, op_type: str, inputs: Sequence[str], hint: str = "", n_out: int = 1, **attrs: Any) -> Any:
+        base = self.fresh(hint or op_type)
+        outs = [base] if n_out == 1 else [f"{base}_{i}" for i in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, name=f"{op_type}_{base}", **attrs))
+        return outs[0] if n_out == 1 else outs
+
+    def init(self, name: str, arr: np.ndarray) -> str:
+        name = self.fresh(name)
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def const(self, arr: Union[np.ndarray, Sequence, float, int], dtype: Any = None) -> str:
+        a = np.asarray(arr, dtype=dtype)
+        key = (a.dtype.str, a.tobytes(), a.shape)
+        if key not in self._consts:
+            self._consts[key] = self.init("const", a)
+        return self._consts[key]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.g = _Graph()
+
+    # ------------------------------------------------------------------ primitives
+    def conv2d(
+        self, m: StandIn, x: str, path: str, weight: Optional[np.ndarray] = None, bias: Optional[np.ndarray] = None
+    ) -> str:
+        if m.get("padding_mode", "zeros") != "zeros":
+            raise NotImplementedError(f"{path}: Conv2d padding_mode={m.get('padding_mode')!r} is not supported")
+        pad = m.get("padding", 0)
+        if isinstance(pad, str):
+            raise NotImplementedError(f"{path}: Conv2d padding={pad!r} is not supported")
+        w = m.child("weight") if weight is None else weight
+        b = m.get("bias") if weight is None else bias
+        if not isinstance(w, np.ndarray) or w.ndim != 4:
+            raise ValueError(f"{path}: Conv2d weight missing or not 4-D")
+        ph, pw = _pair(pad)
+        inputs = [x, self.g.init(f"{path}.weight", w.astype(np.float32))]
+        if b is not None:
+            inputs.append(self.g.init(f"{path}.bias", np.asarray(b, dtype=np.float32)))
+        return self.g.op(
+            "Conv",
+            inputs,
+            hint=path,
+            kernel_shape=list(w.shape[2:]),
+            strides=_pair(m.get("stride", 1)),
+            pads=[ph, pw, ph, pw],
+            dilations=_pair(m.get("dilation", 1)),
+            group=int(m.get("groups", 1)),
+        )
+
+    def conv_transpose2d(self, m: StandIn, x: str, path: str) -> str:
+        w = m.child("weight")
+        b = m.get("bias")
+        ph, pw = _pair(m.get("padding", 0))
+        oph, opw = _pair(m.get("output_padding", 0))
+        inputs = [x, self.g.init(f"{path}.weight", w.astype(np.float32))]
+        if b is not None:
+            inputs.append(self.g.init(f"{path}.bias", b.astype(np.float32)))
+        attrs: Dict[str, Any] = {}
+        if oph or opw:
+            attrs["output_padding"] = [oph, opw]
+        return self.g.op(
+            "ConvTranspose",
+            inputs,
+            hint=path,
+            kernel_shape=list(w.shape[2:]),
+            strides=_pair(m.get("stride", 1)),
+            pads=[ph, pw, ph, pw],
+            dilations=_pair(m.get("dilation", 1)),
+            group=int(m.get("groups", 1)),
+            **attrs,
+        )
+
+    def act(self, m: Any, x: str, path: str) -> str:
+        if m is None or m is True:
+            return x
+        n = _name(m)
+        if n == "Identity":
+            return x
+        if n == "SiLU":
+            return self.g.op("Mul", [x, self.g.op("Sigmoid", [x], hint=path)], hint=path)
+        if n == "Sigmoid":
+            return self.g.op("Sigmoid", [x], hint=path)
+        if n == "ReLU":
+            return self.g.op("Relu", [x], hint=path)
+        if n == "LeakyReLU":
+            return self.g.op("LeakyRelu", [x], hint=path, alpha=float(m.get("negative_slope", 0.01)))
+        if n == "Hardswish":
+            return self.g.op("HardSwish", [x], hint=path)
+        raise NotImplementedError(f"{path}: unsupported activation module '{_qual(m)}'")
+
+    def conv_block(self, m: StandIn, x: str, path: str) -> str:
+        """Ultralytics Conv / DWConv: act(bn(conv(x))), BN folded unless already fused."""
+        conv = m.child("conv")
+        bn = m.get("bn")
+        fwd = m.__dict__.get("forward")
+        fused = isinstance(fwd, BoundMethodRef) and fwd.name == "forward_fuse"
+        if bn is not None and not fused:
+            if _name(bn) != "BatchNorm2d":
+                raise NotImplementedError(f"{path}.bn: unsupported normalization module '{_qual(bn)}'")
+            w, b = fuse_conv_bn(
+                conv.child("weight"),
+                conv.get("bias"),
+                bn.get("weight"),
+                bn.get("bias"),
+                bn.child("running_mean"),
+                bn.child("running_var"),
+                float(bn.get("eps", 1e-5)),
+            )
+            y = self.conv2d(conv, x, f"{path}.conv", weight=w, bias=b)
+        else:
+            y = self.conv2d(conv, x, f"{path}.conv")
+        return self.act(m.get("act"), y, f"{path}.act")
+
+    def split(self, x: str, sizes: Sequence[int], axis: int, hint: str) -> List[str]:
+        return self.g.op("Split", [x, self.g.const(list(sizes), np.int64)], hint=hint, n_out=len(sizes), axis=axis)
+
+    def concat(self, xs: Sequence[str], axis: int, hint: str) -> str:
+        return self.g.op("Concat", list(xs), hint=hint, axis=axis)
+
+    def hidden_channels(self, m: StandIn, path: str) -> int:
+        c = m.get("c")
+        if isinstance(c, int):
+            return c
+        w = m.child("cv1").child("conv").child("weight")
+        return int(w.shape[0]) // 2
+
+    # ------------------------------------------------------------------ modules
+    def module(self, m: Any, x: Any, path: str) -> Any:
+        if m is None:
+            raise ValueError(f"{path}: module is missing (None) in the checkpoint")
+        if not isinstance(m, StandIn):
+            raise ValueError(f"{path}: expected a module, found {type(m).__name__}")
+        n = m.cls_name
+        fn = getattr(self, f"m_{n}", None)
+        if fn is None:
+            raise NotImplementedError(
+                f"unsupported module '{m.qualname()}' at {path}: only YOLOv8/YOLO11 detect and segment models "
+                "can be converted from .pt (export this model to ONNX with Ultralytics instead)"
+            )
+        return fn(m, x, path)
+
+    def m_Conv(self, m: StandIn, x: str, path: str) -> str:
+        return self.conv_block(m, x, path)
+
+    m_DWConv = m_Conv
+
+    def m_Conv2d(self, m: StandIn, x: str, path: str) -> str:
+        return self.conv2d(m, x, path)
+
+    def m_ConvTranspose2d(self, m: StandIn, x: str, path: str) -> str:
+        return self.conv_transpose2d(m, x, path)
+
+    def m_Identity(self, m: StandIn, x: str, path: str) -> str:
+        return x
+
+    def m_SiLU(self, m: StandIn, x: str, path: str) -> str:
+        return self.act(m, x, path)
+
+    m_ReLU = m_LeakyReLU = m_Sigmoid = m_Hardswish = m_SiLU
+
+    def m_Sequential(self, m: StandIn, x: str, path: str) -> str:
+        for k, c in (m.get("_modules") or {}).items():
+            x = self.module(c, x, f"{path}.{k}")
+        return x
+
+    def m_Bottleneck(self, m: StandIn, x: str, path: str) -> str:
+        y = self.module(m.child("cv2"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.cv2")
+        return self.g.op("Add", [x, y], hint=path) if m.get("add", False) else y
+
+    def m_C2f(self, m: StandIn, x: str, path: str) -> str:
+        c = self.hidden_channels(m, path)
+        ys = list(self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path))
+        for k, b in (m.child("m").get("_modules") or {}).items():
+            ys.append(self.module(b, ys[-1], f"{path}.m.{k}"))
+        return self.module(m.child("cv2"), self.concat(ys, 1, path), f"{path}.cv2")
+
+    m_C3k2 = m_C2f
+
+    def m_C3(self, m: StandIn, x: str, path: str) -> str:
+        a = self.module(m.child("m"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.m")
+        b = self.module(m.child("cv2"), x, f"{path}.cv2")
+        return self.module(m.child("cv3"), self.concat([a, b], 1, path), f"{path}.cv3")
+
+    m_C3k = m_C3
+
+    def m_MaxPool2d(self, m: StandIn, x: str, path: str) -> str:
+        k = _pair(m.get("kernel_size"))
+        s = _pair(m.get("stride") if m.get("stride") is not None else m.get("kernel_size"))
+        p = _pair(m.get("padding", 0))
+        if _pair(m.get("dilation", 1)) != [1, 1] or m.get("return_indices", False):
+            raise NotImplementedError(f"{path}: MaxPool2d with dilation/return_indices is not supported")
+        return self.g.op(
+            "MaxPool",
+            [x],
+            hint=path,
+            kernel_shape=k,
+            strides=s,
+            pads=[p[0], p[1], p[0], p[1]],
+            ceil_mode=int(bool(m.get("ceil_mode", False))),
+        )
+
+    def m_SPPF(self, m: StandIn, x: str, path: str) -> str:
+        ys = [self.module(m.child("cv1"), x, f"{path}.cv1")]
+        for _ in range(int(m.get("n", 3))):
+            ys.append(self.module(m.child("m"), ys[-1], f"{path}.m"))
+        y = self.module(m.child("cv2"), self.concat(ys, 1, path), f"{path}.cv2")
+        return self.g.op("Add", [y, x], hint=path) if m.get("add", False) else y
+
+    def m_Attention(self, m: StandIn, x: str, path: str) -> str:
+        nh = int(m.child("num_heads"))
+        hd = int(m.child("head_dim"))
+        kd = int(m.child("key_dim"))
+        scale = float(m.child("scale"))
+        g = self.g
+        qkv = self.module(m.child("qkv"), x, f"{path}.qkv")
+        qkv = g.op("Reshape", [qkv, g.const([0, nh, kd * 2 + hd, -1], np.int64)], hint=path)
+        q, k, v = self.split(qkv, [kd, kd, hd], 2, path)
+        qs = g.op("Mul", [q, g.const(np.float32(scale))], hint=path)
+        attn = g.op("MatMul", [g.op("Transpose", [qs], hint=path, perm=[0, 1, 3, 2]), k], hint=path)
+        attn = g.op("Softmax", [attn], hint=path, axis=-1)
+        o = g.op("MatMul", [v, g.op("Transpose", [attn], hint=path, perm=[0, 1, 3, 2])], hint=path)
+        shape = g.op("Shape", [x], hint=path)
+        o = g.op("Reshape", [o, shape], hint=path)
+        pe = self.module(m.child("pe"), g.op("Reshape", [v, shape], hint=path), f"{path}.pe")
+        return self.module(m.child("proj"), g.op("Add", [o, pe], hint=path), f"{path}.proj")
+
+    def m_PSABlock(self, m: StandIn, x: str, path: str) -> str:
+        add = bool(m.get("add", True))
+        a = self.module(m.child("attn"), x, f"{path}.attn")
+        x = self.g.op("Add", [x, a], hint=path) if add else a
+        f = self.module(m.child("ffn"), x, f"{path}.ffn")
+        return self.g.op("Add", [x, f], hint=path) if add else f
+
+    def m_C2PSA(self, m: StandIn, x: str, path: str) -> str:
+        c = self.hidden_channels(m, path)
+        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
+        b = self.module(m.child("m"), b, f"{path}.m")
+        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
+
+    def m_Upsample(self, m: StandIn, x: str, path: str) -> str:
+        mode = m.get("mode", "nearest")
+        sf = m.get("scale_factor")
+        if mode != "nearest" or sf is None or m.get("size") is not None:
+            raise NotImplementedError(f"{path}: Upsample(mode={mode!r}, size={m.get('size')!r}) is not supported")
+        sh, sw = (float(sf), float(sf)) if not isinstance(sf, (tuple, list)) else (float(sf[0]), float(sf[-1]))
+        scales = self.g.const(np.array([1.0, 1.0, sh, sw], np.float32))
+        return self.g.op(
+            "Resize",
+            [x, "", scales],
+            hint=path,
+            mode="nearest",
+            coordinate_transformation_mode="asymmetric",
+            nearest_mode="floor",
+        )
+
+    def m_Concat(self, m: StandIn, x: Any, path: str) -> str:
+        if not isinstance(x, list):
+            raise ValueError(f"{path}: Concat expects several inputs")
+        return self.concat(x, int(m.get("d", 1)), path)
+
+    def m_Proto(self, m: StandIn, x: str, path: str) -> str:
+        y = self.module(m.child("cv1"), x, f"{path}.cv1")
+        y = self.module(m.child("upsample"), y, f"{path}.upsample")
+        y = self.module(m.child("cv2"), y, f"{path}.cv2")
+        return self.module(m.child("cv3"), y, f"{path}.cv3")
+
+    # ------------------------------------------------------------------ heads
+    def _level_outputs(self, heads: StandIn, feats: List[str], ch: int, path: str) -> str:
+        outs = []
+        for i, f in enumerate(feats):
+            y = self.module(heads.child(str(i)), f, f"{path}.{i}")
+            outs.append(self.g.op("Reshape", [y, self.g.const([0, ch, -1], np.int64)], hint=path))
+        return self.concat(outs, 2, path)
+
+    def _anchors(self, feats: List[str], strides: Sequence[float], path: str) -> Tuple[str, str]:
+        """make_anchors(feats, strides, 0.5) inside the graph: anchors [2, A] (x, y) and strides [1, A]."""
+        g = self.g
+        anchors, stride_t = [], []
+        zero, one = g.const(np.int64(0)), g.const(np.int64(1))
+        for f, s in zip(feats, strides):
+            h = g.op("Shape", [f], hint=f"{path}.h", start=2, end=3)  # [1]
+            w = g.op("Shape", [f], hint=f"{path}.w", start=3, end=4)  # [1]
+            hs = g.op("Squeeze", [h, g.const([0], np.int64)], hint=path)
+            ws = g.op("Squeeze", [w, g.const([0], np.int64)], hint=path)
+            sx = g.op("Cast", [g.op("Range", [zero, ws, one], hint=path)], hint=path, to=TensorProto.FLOAT)
+            sy = g.op("Cast", [g.op("Range", [zero, hs, one], hint=path)], hint=path, to=TensorProto.FLOAT)
+            sx = g.op("Add", [sx, g.const(np.float32(0.5))], hint=path)
+            sy = g.op("Add", [sy, g.const(np.float32(0.5))], hint=path)
+            hw = self.concat([h, w], 0, path)
+            gx = g.op("Expand", [g.op("Unsqueeze", [sx, g.const([0], np.int64)], hint=path), hw], hint=path)
+            gy = g.op("Expand", [g.op("Unsqueeze", [sy, g.const([1], np.int64)], hint=path), hw], hint=path)
+            flat = g.const([1, -1], np.int64)
+            gx = g.op("Reshape", [gx, flat], hint=path)
+            gy = g.op("Reshape", [gy, flat], hint=path)
+            anchors.append(self.concat([gx, gy], 0, path))
+            n = g.op("Mul", [h, w], hint=path)
+            st_shape = self.concat([g.const([1], np.int64), n], 0, path)
+            stride_t.append(g.op("Expand", [g.const(np.full((1, 1), s, np.float32)), st_shape], hint=path))
+        return self.concat(anchors, 1, f"{path}.anchors"), self.concat(stride_t, 1, f"{path}.strides")
+
+    def m_Detect(self, m: StandIn, feats: Any, path: str) -> Tuple[str, Optional[str]]:
+        name = m.cls_name
+        if name not in ("Detect", "Segment"):
+            raise NotImplementedError(f"unsupported head '{m.qualname()}' at {path}")
+        if m.get("one2one_cv2") is not None or m.get("cv2") is None:
+            raise NotImplementedError(
+                f"unsupported head at {path}: end-to-end (NMS-free, one-to-one) '{m.qualname()}' heads "
+                "are not supported"
+            )
+        if not isinstance(feats, list):
+            feats = [feats]
+        g = self.g
+        nl = int(m.get("nl", len(feats)))
+        nc = int(m.child("nc"))
+        reg_max = int(m.get("reg_max", 16))
+        if nl != len(feats):
+            raise ValueError(f"{path}: head expects {nl} feature maps, got {len(feats)}")
+        st = self.model_stride if self.model_stride is not None else m.child("stride")
+        strides = [float(s) for s in np.asarray(st, dtype=np.float32).ravel()]
+        if len(strides) != nl or not all(s > 0 for s in strides):
+            raise ValueError(f"{path}: bad strides {strides} in the checkpoint")
+
+        boxes = self._level_outputs(m.child("cv2"), feats, 4 * reg_max, f"{path}.cv2")
+        scores = self._level_outputs(m.child("cv3"), feats, nc, f"{path}.cv3")
+        if reg_max > 1:
+            dfl = m.child("dfl")
+            w = dfl.child("conv").child("weight") if _name(dfl) == "DFL" else np.arange(reg_max, dtype=np.float32)
+            b4 = g.op("Reshape", [boxes, g.const([0, 4, reg_max, -1], np.int64)], hint=f"{path}.dfl")
+            sm = g.op("Softmax", [g.op("Transpose", [b4], hint=f"{path}.dfl", perm=[0, 2, 1, 3])], axis=1)
+            wname = g.init(f"{path}.dfl.conv.weight", np.asarray(w, np.float32).reshape(1, reg_max, 1, 1))
+            d = g.op("Conv", [sm, wname], hint=f"{path}.dfl", kernel_shape=[1, 1])
+            dist = g.op("Reshape", [d, g.const([0, 4, -1], np.int64)], hint=f"{path}.dfl")
+        else:
+            dist = boxes
+        anchors, stride_t = self._anchors(feats, strides, path)
+        lt, rb = self.split(dist, [2, 2], 1, f"{path}.dist2bbox")
+        x1y1 = g.op("Sub", [anchors, lt], hint=path)
+        x2y2 = g.op("Add", [anchors, rb], hint=path)
+        cxy = g.op("Div", [g.op("Add", [x1y1, x2y2], hint=path), g.const(np.float32(2.0))], hint=path)
+        wh = g.op("Sub", [x2y2, x1y1], hint=path)
+        dbox = g.op("Mul", [self.concat([cxy, wh], 1, path), stride_t], hint=path)
+        parts = [dbox, g.op("Sigmoid", [scores], hint=path)]
+        proto = None
+        if name == "Segment":
+            nm = int(m.child("nm"))
+            parts.append(self._level_outputs(m.child("cv4"), feats, nm, f"{path}.cv4"))
+            proto = self.module(m.child("proto"), feats[0], f"{path}.proto")
+        return self.concat(parts, 1, f"{path}.out"), proto
+
+    m_Segment = m_Detect
+
+    model_stride: Optional[np.ndarray] = None
+
+    # ------------------------------------------------------------------ model
+    def model(self, model: StandIn) -> Tuple[str, Optional[str], int, int]:
+        seq = model.child("model")
+        layers = seq.children()
+        if not layers:
+            raise ValueError("checkpoint model has no layers")
+        x: Any = "images"
+        y: List[Any] = []
+        for idx, layer in enumerate(layers):
+            f = layer.get("f", -1)
+            if f != -1:
+                x = y[f] if isinstance(f, int) else [x if j == -1 else y[j] for j in f]
+                if (isinstance(x, list) and any(v is None for v in x)) or x is None:
+                    raise ValueError(f"model.{idx}: input from a layer whose output was not saved")
+            x = self.module(layer, x, f"model.{idx}")
+            y.append(x)
+        head = layers[-1]
+        if not (isinstance(x, tuple) and head.cls_name in ("Detect", "Segment")):
+            raise NotImplementedError(
+                f"unsupported model: its last module is '{_qual(head)}', not a Detect/Segment head"
+            )
+        out0, out1 = x
+        no = 4 + int(head.child("nc")) + (int(head.child("nm")) if out1 is not None else 0)
+        nm = int(head.child("nm")) if out1 is not None else 0
+        return out0, out1, no, nm
+
+
+def _pretty_name(model: StandIn, source: Optional[Path]) -> str:
+    yaml = model.get("yaml") or {}
+    stem = Path(str(yaml.get("yaml_file") or (source.name if source else "model"))).stem
+    return stem.replace("yolo", "YOLO")
+
+
+def _metadata(ckpt: Dict[str, Any], model: StandIn, task: str, head: StandIn, source: Optional[Path]) -> Dict[str, str]:
+    args = model.get("args") if isinstance(model.get("args"), dict) else {}
+    train_args = ckpt.get("train_args") if isinstance(ckpt.get("train_args"), dict) else {}
+    imgsz = args.get("imgsz", train_args.get("imgsz", 640))
+    imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
+    if len(imgsz) == 1:
+        imgsz = imgsz * 2
+    data = args.get("data")
+    description = f"Ultralytics {_pretty_name(model, source)} model {f'trained on {data}' if data else ''}"
+    names = model.get("names")
+    if isinstance(names, (list, tuple)):
+        names = dict(enumerate(names))
+    if not isinstance(names, dict):
+        names = {i: f"class{i}" for i in range(int(head.child("nc")))}
+    stride = model.get("stride")
+    stride_v = int(max(np.asarray(stride, dtype=np.float32).ravel())) if stride is not None else 32
+    yaml = model.get("yaml") or {}
+    export_args = {
+        "data": None,
+        "batch": 1,
+        "fraction": 1.0,
+        "quantize": None,
+        "nms": None,
+        "dynamic": True,
+        "simplify": True,
+        "opset": OPSET,
+    }
+    meta = {
+        "description": description,
+        "author": "Ultralytics",
+        "date": datetime.datetime.now().astimezone().isoformat(),
+        "version": str(ckpt.get("version") or "8.4.190"),
+        "license": "AGPL-3.0 License (https://ultralytics.com/license)",
+        "docs": "https://docs.ultralytics.com",
+        "stride": stride_v,
+        "task": task,
+        "head": head.cls_name,
+        "batch": 1,
+        "imgsz": imgsz,
+        "names": names,
+        "args": export_args,
+        "channels": yaml.get("channels", 3) if isinstance(yaml, dict) else 3,
+        "end2end": False,
+    }
+    return {k: str(v) for k, v in meta.items()}
+
+
+def build_onnx(ckpt: Dict[str, Any], source: Optional[Union[str, Path]] = None) -> onnx.ModelProto:
+    """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`."""
+    source = Path(source) if source is not None else None
+    where = f"{source}: " if source else ""
+    model = ckpt.get("ema") if ckpt.get("ema") is not None else ckpt.get("model")
+    if model is None:
+        model = ckpt.get("model")
+    if not isinstance(model, StandIn):
+        raise ValueError(f"{where}not an Ultralytics checkpoint: no 'model' module in it (keys: {sorted(ckpt)[:8]})")
+    cls = model.cls_name
+    task = _SUPPORTED_TASKS.get(cls)
+    if task is None:
+        raise NotImplementedError(
+            f"{where}unsupported model '{model.qualname()}' (task {model.get('task')!r}): only detect and segment "
+            "models (DetectionModel, SegmentationModel) can be converted from .pt"
+        )
+    if model.get("task") not in (None, task):
+        raise NotImplementedError(f"{where}unsupported task {model.get('task')!r}")
+    b = _Builder()
+    stride = model.get("stride")
+    b.model_stride = np.asarray(stride, dtype=np.float32).ravel() if stride is not None else None
+    channels = (model.get("yaml") or {}).get("channels", 3)
+    try:
+        out0, out1, no, nm = b.model(model)
+    except NotImplementedError as e:
+        raise NotImplementedError(f"{where}{e}") from None
+    except (AttributeError, KeyError, TypeError, IndexError) as e:
+        raise ValueError(f"{where}unexpected checkpoint content: {e}") from e
+    head = model.child("model").children()[-1]
+
+    g = b.g
+    g.nodes.append(helper.make_node("Identity", [out0], ["output0"], name="output0"))
+    outputs = [helper.make_tensor_value_info("output0", TensorProto.FLOAT, ["batch", no, "anchors"])]
+    if out1 is not None:
+        g.nodes.append(helper.make_node("Identity", [out1], ["output1"], name="output1"))
+        outputs.append(
+            helper.make_tensor_value_info("output1", TensorProto.FLOAT, ["batch", nm, "mask_height", "mask_width"])
+        )
+    inputs = [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", int(channels), "height", "width"])]
+    graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs, initializer=g.inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="numa_ultralytics")
+    m.ir_version = IR_VERSION
+    for k, v in _metadata(ckpt, model, task, head, source).items():
+        p = m.metadata_props.add()
+        p.key, p.value = k, v
+    onnx.checker.check_model(m)
+    return m

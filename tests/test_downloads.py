@@ -51,7 +51,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.requests = []  # type: ignore[attr-defined]
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     t.start()
     yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}/assets"
     httpd.shutdown()

@@ -1,0 +1,11 @@
+"""Inference sources (images, videos, folders, globs, cameras, streams) as iterators of frames."""
+
+from numa_ultralytics.data.loaders import (
+    IMG_FORMATS,
+    VID_FORMATS,
+    InferenceSource,
+    SourceItem,
+    load_inference_source,
+)
+
+__all__ = ["IMG_FORMATS", "VID_FORMATS", "InferenceSource", "SourceItem", "load_inference_source"]

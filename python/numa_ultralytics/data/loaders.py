@@ -1,0 +1,494 @@
+"""Inference sources: arrays, images, videos, folders, globs, webcams, network streams, stream lists.
+
+``load_inference_source(source)`` returns an iterator of :class:`SourceItem`, one per frame, each a BGR uint8
+``HxWx3`` image with where it came from. Sources:
+
+- a numpy array (``HxW``, ``HxWx1``, ``HxWx3``, ``HxWx4``; path ``"image0"``) or a PIL image;
+- a list/tuple of arrays, PIL images and paths (read in order);
+- an image or video path, a folder (its images and videos, sorted), a glob (``"frames/*.jpg"``);
+- a webcam index (``0`` or ``"0"``), an ``rtsp://``/``rtmp://``/``tcp://`` URL, an ``http(s)://`` URL without an
+  image/video suffix (live streams: read by a background thread, see ``stream_buffer``);
+- an ``http(s)://`` URL of an image (downloaded into memory) or of a video (read through OpenCV);
+- a ``.txt`` or ``.streams`` file listing one source per line: line ``i`` becomes stream ``i`` (frames of the streams
+  come interleaved, one per stream in turn; local video files in the list are read frame by frame, never dropped).
+
+``vid_stride=n`` keeps every n-th video frame (like Ultralytics: frames ``n-1, 2n-1, ...``). ``stream_buffer=False``
+(default) always hands out the newest frame of a live stream, dropping the ones inference could not keep up with;
+``True`` queues up to 30 frames and makes the camera reader wait instead.
+
+Errors are raised when the source is opened: a missing file -> ``FileNotFoundError`` naming it; a video OpenCV can't
+open -> ``ValueError("could not open video ...")``; an empty list, folder or glob -> ``ValueError`` /
+``FileNotFoundError``. An image that can't be decoded raises ``ValueError("could not read image ...")`` when reached.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Union
+from urllib.parse import urlsplit
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "IMG_FORMATS",
+    "VID_FORMATS",
+    "InferenceSource",
+    "SourceItem",
+    "load_inference_source",
+    "to_bgr",
+]
+
+IMG_FORMATS = {"avif", "bmp", "dng", "heic", "heif", "jp2", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm"}
+VID_FORMATS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
+STREAM_PREFIXES = ("rtsp://", "rtmp://", "tcp://")
+STREAM_BUFFER = 30  # frames queued per live stream with stream_buffer=True
+
+
+class SourceItem(NamedTuple):
+    """One frame of a source.
+
+    Attributes:
+        path: the file, URL or camera the frame came from (``"image{i}"`` for in-memory images).
+        im0: the frame, ``HxWx3`` uint8 BGR.
+        frame: 0-based index of the frame in its video or stream (with ``vid_stride`` the index in the full video);
+            0 for images.
+        frames: the video's frame count when known (``CAP_PROP_FRAME_COUNT``, before ``vid_stride``); 1 for images;
+            None for live streams.
+        stream: stream index (the line of a ``.txt`` stream list); 0 otherwise.
+        fps: frames per second of a video or stream when known; None for images.
+    """
+
+    path: str
+    im0: np.ndarray
+    frame: int
+    frames: Optional[int]
+    stream: int
+    fps: Optional[float]
+
+
+def to_bgr(im: Any, name: str = "image") -> np.ndarray:
+    """``im`` as a contiguous ``HxWx3`` uint8 BGR array (grey and BGRA converted, uint16 scaled, others refused)."""
+    if hasattr(im, "convert") and hasattr(im, "mode") and not isinstance(im, np.ndarray):  # PIL image (RGB order)
+        return np.ascontiguousarray(np.asarray(im.convert("RGB"))[..., ::-1])
+    im = np.asarray(im)
+    if im.dtype == np.uint16:
+        im = (im >> 8).astype(np.uint8)
+    elif im.dtype == np.bool_:
+        im = im.astype(np.uint8) * 255
+    elif im.dtype != np.uint8:
+        raise ValueError(f"{name}: expected a uint8 image, got dtype {im.dtype}")
+    if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
+        im = cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_GRAY2BGR)
+    elif im.ndim == 3 and im.shape[2] == 4:
+        im = cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_BGRA2BGR)
+    elif not (im.ndim == 3 and im.shape[2] == 3):
+        raise ValueError(f"{name}: expected an HxW, HxWx1, HxWx3 or HxWx4 image, got shape {im.shape}")
+    if im.shape[0] == 0 or im.shape[1] == 0:
+        raise ValueError(f"{name}: empty image of shape {im.shape}")
+    return np.ascontiguousarray(im)
+
+
+def _suffix(p: str) -> str:
+    return urlsplit(p).path.rpartition(".")[-1].lower() if "://" in p else p.rpartition(".")[-1].lower()
+
+
+def _is_live(s: str) -> bool:
+    low = s.lower()
+    if s.isnumeric() or low.startswith(STREAM_PREFIXES):
+        return True
+    return low.startswith(("http://", "https://")) and _suffix(s) not in IMG_FORMATS | VID_FORMATS
+
+
+def _imread(path: str) -> np.ndarray:
+    try:
+        buf = np.fromfile(path, np.uint8)  # unicode-safe on every OS
+    except OSError as e:
+        raise FileNotFoundError(f"could not read image {path}: {e}") from e
+    im = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
+    if im is None:
+        raise ValueError(f"could not read image {path} (not an image OpenCV can decode)")
+    return to_bgr(im, path)
+
+
+def _open_video(path: str) -> cv2.VideoCapture:
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        cap.release()
+        raise ValueError(f"could not open video {path}")
+    return cap
+
+
+def _video_meta(cap: cv2.VideoCapture) -> tuple[Optional[int], Optional[float]]:
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    return (n if n > 0 else None), (float(fps) if fps and 0 < fps < 1000 else None)
+
+
+def _iter_video(
+    path: str, vid_stride: int, stream: int, cap: Optional[cv2.VideoCapture] = None
+) -> Iterator[SourceItem]:
+    cap = cap if cap is not None else _open_video(path)
+    try:
+        frames, fps = _video_meta(cap)
+        idx = -1
+        yielded = 0
+        while True:
+            ok = False
+            for _ in range(vid_stride):
+                ok = cap.grab()
+                if not ok:
+                    break
+                idx += 1
+            if not ok:
+                break
+            ok, im = cap.retrieve()
+            if not ok or im is None:
+                break
+            yielded += 1
+            yield SourceItem(path, to_bgr(im, path), idx, frames, stream, fps)
+        if yielded == 0 and idx < 0:
+            raise ValueError(f"could not open video {path} (no frame could be read)")
+    finally:
+        cap.release()
+
+
+def _iter_image_url(url: str, stream: int) -> Iterator[SourceItem]:
+    from numa_ultralytics.utils.downloads import fetch_bytes
+
+    data = np.frombuffer(fetch_bytes(url), np.uint8)
+    im = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if im is None:
+        raise ValueError(f"could not read image {url} (not an image OpenCV can decode)")
+    yield SourceItem(url, to_bgr(im, url), 0, 1, stream, None)
+
+
+class _LiveStream:
+    """A camera or network stream read by a daemon thread (the newest frame, or a queue of up to 30)."""
+
+    def __init__(self, source: str, stream: int, vid_stride: int, buffer: bool) -> None:
+        self.source = source
+        self.stream = stream
+        self.vid_stride = vid_stride
+        self.buffer = buffer
+        src: Union[int, str] = int(source) if source.isnumeric() else source
+        self.cap = cv2.VideoCapture(src)
+        if not self.cap.isOpened():
+            self.cap.release()
+            raise ValueError(f"could not open stream {source}")
+        frames, fps = _video_meta(self.cap)
+        self.frames = frames
+        self.fps = fps
+        ok, im = self.cap.read()
+        if not ok or im is None:
+            self.cap.release()
+            raise ValueError(f"could not read a frame from stream {source}")
+        self._q: deque[tuple[int, np.ndarray]] = deque([(0, to_bgr(im, source))])
+        self._cv = threading.Condition()
+        self._running = True
+        self._done = False
+        self._thread = threading.Thread(target=self._update, name=f"numa-stream-{stream}", daemon=True)
+        self._thread.start()
+
+    def _update(self) -> None:
+        n = 0
+        try:
+            while self._running:
+                with self._cv:
+                    while self.buffer and len(self._q) >= STREAM_BUFFER and self._running:
+                        self._cv.wait(0.05)
+                if not self._running:
+                    break
+                if not self.cap.grab():
+                    break
+                n += 1
+                if n % self.vid_stride:
+                    continue
+                ok, im = self.cap.retrieve()
+                if not ok or im is None:
+                    break
+                im = to_bgr(im, self.source)
+                with self._cv:
+                    if not self.buffer:
+                        self._q.clear()
+                    self._q.append((n, im))
+                    self._cv.notify_all()
+        finally:
+            with self._cv:
+                self._done = True
+                self._cv.notify_all()
+
+    def __iter__(self) -> _LiveStream:
+        return self
+
+    def __next__(self) -> SourceItem:
+        with self._cv:
+            while not self._q:
+                if self._done:
+                    self.close()
+                    raise StopIteration
+                self._cv.wait(0.1)
+            n, im = self._q.popleft()
+            self._cv.notify_all()
+        return SourceItem(self.source, im, n, self.frames, self.stream, self.fps)
+
+    def close(self) -> None:
+        self._running = False
+        with self._cv:
+            self._cv.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+        self.cap.release()
+
+
+class InferenceSource:
+    """Iterator of :class:`SourceItem` over a source (see the module doc). Create with :func:`load_inference_source`.
+
+    Attributes:
+        kind: ``"array"``, ``"image"``, ``"video"``, ``"files"`` (folder, glob, list), ``"stream"`` (one live
+            source) or ``"streams"`` (a ``.txt``/``.streams`` list).
+        sources: the sources in order (paths, URLs, ``"image{i}"``).
+        num_streams: how many streams frames are tagged with (``SourceItem.stream`` < ``num_streams``).
+        is_live: whether any source is a live stream (frames may be dropped unless ``stream_buffer``).
+    """
+
+    def __init__(self, source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> None:
+        if isinstance(vid_stride, bool) or not isinstance(vid_stride, (int, np.integer)) or vid_stride < 1:
+            raise ValueError(f"vid_stride must be an integer >= 1, got {vid_stride!r}")
+        self.vid_stride = int(vid_stride)
+        self.kind = "files"
+        self.stream_buffer = bool(stream_buffer)
+        self.is_live = False
+        self.num_streams = 1
+        self._closers: list[Callable[[], None]] = []
+        self._iters: list[Iterator[SourceItem]] = []
+        self.sources: list[str] = []
+        try:
+            self._setup(source)
+        except BaseException:
+            self.close()
+            raise
+        self._pos = 0
+
+    # -- building -------------------------------------------------------------------------------------------------
+    def _setup(self, source: Any) -> None:
+        if source is None:
+            raise ValueError("source is required (an image, video, folder, glob, URL, webcam index or array)")
+        if isinstance(source, np.ndarray) or _is_pil(source):
+            self.kind = "array"
+            self.sources = ["image0"]
+            self._iters = [iter([SourceItem("image0", to_bgr(source, "image0"), 0, 1, 0, None)])]
+            return
+        if isinstance(source, (list, tuple)):
+            if len(source) == 0:
+                raise ValueError("source is an empty list")
+            self.kind = "files"
+            self._iters = [self._iter_list(self._check_list(list(source)))]
+            return
+        if isinstance(source, (bool, float)) or not isinstance(source, (str, int, np.integer, os.PathLike)):
+            raise TypeError(
+                f"unsupported source type {type(source).__name__}: use a path, URL, webcam index, numpy array or list"
+            )
+        s = str(int(source)) if isinstance(source, (int, np.integer)) else os.fspath(source).strip()
+        if not s:
+            raise ValueError("source is an empty string")
+        low = s.lower()
+        if low.endswith((".txt", ".streams")) and "://" not in s:
+            self._setup_stream_list(s)
+            return
+        if _is_live(s):
+            self.kind = "stream"
+            self.is_live = True
+            self.sources = [s]
+            self._iters = [self._live(s, 0)]
+            return
+        if low.startswith(("http://", "https://")):
+            self.sources = [s]
+            if _suffix(s) in IMG_FORMATS:
+                self.kind = "image"
+                self._iters = [_iter_image_url(s, 0)]
+            else:
+                self.kind = "video"
+                cap = _open_video(s)
+                self._closers.append(cap.release)
+                self._iters = [_iter_video(s, self.vid_stride, 0, cap)]
+            return
+        files = self._expand(s)
+        self.sources = files
+        if len(files) == 1 and not (any(c in s for c in "*?[") or os.path.isdir(s)):
+            self.kind = "video" if _suffix(files[0]) in VID_FORMATS else "image"
+        else:
+            self.kind = "files"
+        self._iters = [self._iter_files(files, 0)]
+
+    def _setup_stream_list(self, s: str) -> None:
+        p = Path(s)
+        if not p.is_file():
+            raise FileNotFoundError(f"stream list not found: {s}")
+        lines = [ln.strip() for ln in p.read_text(encoding="utf-8-sig").splitlines()]
+        entries = [ln for ln in lines if ln and not ln.startswith("#")]
+        if not entries:
+            raise ValueError(f"no streams listed in {s}")
+        self.kind = "streams"
+        self.num_streams = len(entries)
+        self.sources = entries
+        for i, e in enumerate(entries):
+            if _is_live(e):
+                self.is_live = True
+                self._iters.append(self._live(e, i))
+            elif e.lower().startswith(("http://", "https://")):
+                if _suffix(e) in IMG_FORMATS:
+                    self._iters.append(_iter_image_url(e, i))
+                else:
+                    cap = _open_video(e)
+                    self._closers.append(cap.release)
+                    self._iters.append(_iter_video(e, self.vid_stride, i, cap))
+            else:
+                if not os.path.isabs(e) and not os.path.exists(e):  # relative to the list file
+                    e = str(p.parent / e)
+                self._iters.append(self._iter_files(self._expand(e), i))
+
+    def _live(self, s: str, stream: int) -> _LiveStream:
+        ls = _LiveStream(s, stream, self.vid_stride, self.stream_buffer)
+        self._closers.append(ls.close)
+        return ls
+
+    def _expand(self, s: str) -> list[str]:
+        """A path, folder or glob -> its image/video files (checked to exist; videos checked to open)."""
+        s = os.path.expanduser(s)
+        if any(c in s for c in "*?["):
+            files = sorted(globlib.glob(s, recursive=True))
+            files = [f for f in files if os.path.isfile(f)]
+            if not files:
+                raise FileNotFoundError(f"no files match {s}")
+            media = [f for f in files if _suffix(f) in IMG_FORMATS | VID_FORMATS]
+            files = media or files
+        elif os.path.isdir(s):
+            files = sorted(
+                os.path.join(s, f) for f in os.listdir(s) if _suffix(f) in IMG_FORMATS | VID_FORMATS and "." in f
+            )
+            if not files:
+                raise ValueError(
+                    f"no images or videos in folder {s} (image suffixes: {sorted(IMG_FORMATS)}; "
+                    f"video suffixes: {sorted(VID_FORMATS)})"
+                )
+        elif os.path.isfile(s):
+            files = [s]
+        else:
+            raise FileNotFoundError(f"source not found: {s}")
+        for f in files:
+            if _suffix(f) in VID_FORMATS:
+                _open_video(f).release()  # fail now, not halfway through
+        return files
+
+    # -- iterating ------------------------------------------------------------------------------------------------
+    def _iter_files(self, files: list[str], stream: int) -> Iterator[SourceItem]:
+        for f in files:
+            if _suffix(f) in VID_FORMATS:
+                yield from _iter_video(f, self.vid_stride, stream)
+            elif _suffix(f) in IMG_FORMATS:
+                yield SourceItem(f, _imread(f), 0, 1, stream, None)
+            else:  # unknown suffix: an image if OpenCV decodes it, else a video if it opens, else an error
+                try:
+                    im = _imread(f)
+                except ValueError:
+                    cap = cv2.VideoCapture(f)
+                    if not cap.isOpened():
+                        cap.release()
+                        raise ValueError(f"could not read {f}: neither an image nor a video OpenCV can open") from None
+                    yield from _iter_video(f, self.vid_stride, stream, cap)
+                else:
+                    yield SourceItem(f, im, 0, 1, stream, None)
+
+    def _check_list(self, items: List[Any]) -> list[tuple[str, Any]]:
+        """Expand and check a list's elements up front, so that a missing file fails at once."""
+        expanded: list[tuple[str, Any]] = []
+        for i, x in enumerate(items):
+            if isinstance(x, np.ndarray) or _is_pil(x):
+                self.sources.append(f"image{i}")
+                expanded.append((f"image{i}", x))
+            elif isinstance(x, (str, os.PathLike)):
+                s = os.fspath(x)
+                if s.lower().startswith(("http://", "https://")) and _suffix(s) in IMG_FORMATS:
+                    self.sources.append(s)
+                    expanded.append(("url", s))
+                else:
+                    files = self._expand(s)
+                    self.sources.extend(files)
+                    expanded.extend(("file", f) for f in files)
+            else:
+                raise TypeError(f"unsupported list element {i} of type {type(x).__name__}")
+        return expanded
+
+    def _iter_list(self, expanded: list[tuple[str, Any]]) -> Iterator[SourceItem]:
+        for tag, x in expanded:
+            if tag == "file":
+                yield from self._iter_files([x], 0)
+            elif tag == "url":
+                yield from _iter_image_url(x, 0)
+            else:
+                yield SourceItem(tag, to_bgr(x, tag), 0, 1, 0, None)
+
+    def __iter__(self) -> InferenceSource:
+        return self
+
+    def __next__(self) -> SourceItem:
+        """The next frame: streams take turns (stream 0, 1, ..., 0, ...); a finished stream drops out."""
+        while self._iters:
+            self._pos %= len(self._iters)
+            it = self._iters[self._pos]
+            try:
+                item = next(it)
+            except StopIteration:
+                del self._iters[self._pos]
+                continue
+            except BaseException:
+                self.close()
+                raise
+            self._pos += 1
+            return item
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop stream threads and release captures (also done when iteration ends)."""
+        for it in self._iters:
+            if hasattr(it, "close"):
+                it.close()  # generators release their captures
+        self._iters = []
+        for c in self._closers:
+            try:
+                c()
+            except Exception:  # noqa: S110 - best effort cleanup
+                pass
+        self._closers = []
+
+    def __enter__(self) -> InferenceSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: S110
+            pass
+
+    def __repr__(self) -> str:
+        return (
+            f"InferenceSource(kind={self.kind!r}, sources={self.sources[:3]!r}{'...' if len(self.sources) > 3 else ''})"
+        )
+
+
+def _is_pil(x: Any) -> bool:
+    return type(x).__module__.startswith("PIL.") and hasattr(x, "convert")
+
+
+def load_inference_source(source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> InferenceSource:
+    """Open ``source`` for inference: an iterator of :class:`SourceItem`, one per frame (see the module doc)."""
+    return InferenceSource(source, vid_stride=vid_stride, stream_buffer=stream_buffer)

@@ -1,1 +1,256 @@
-//! nms (to be written)
+//! Candidate selection and greedy non-maximum suppression, as Ultralytics' `non_max_suppression`.
+//!
+//! The raw head output of one image is `pred[C][A]` (row-major, `C = 4 + nc + nm`): box centre and
+//! size, `nc` class scores and `nm` mask coefficients for each of the `A` anchors. All arithmetic is
+//! `f32`, like the original's torch tensors, so the kept boxes are the same.
+
+/// Options of one NMS call (the defaults are Ultralytics' predict defaults).
+#[derive(Clone, Debug)]
+pub struct NmsOptions {
+    pub conf: f32,
+    pub iou: f32,
+    pub classes: Option<Vec<i64>>,
+    pub agnostic: bool,
+    pub max_det: usize,
+    pub max_nms: usize,
+    pub max_wh: f32,
+}
+
+impl Default for NmsOptions {
+    fn default() -> Self {
+        Self {
+            conf: 0.25,
+            iou: 0.7,
+            classes: None,
+            agnostic: false,
+            max_det: 300,
+            max_nms: 30000,
+            max_wh: 7680.0,
+        }
+    }
+}
+
+/// One kept detection: box (xyxy, input pixels), score, class and the anchor it came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detection {
+    pub xyxy: [f32; 4],
+    pub score: f32,
+    pub class: usize,
+    pub anchor: usize,
+}
+
+fn class_allowed(classes: &Option<Vec<i64>>, class: usize) -> bool {
+    match classes {
+        None => true,
+        Some(list) => list.iter().any(|&c| c == class as i64),
+    }
+}
+
+/// Anchors whose best class score is `> conf` (and whose class is allowed), as detections with the
+/// box converted from xywh to xyxy. `pred` is `c x a` row-major with `c >= 4 + nc`.
+pub fn candidates(pred: &[f32], c: usize, a: usize, nc: usize, opts: &NmsOptions) -> Vec<Detection> {
+    assert!(pred.len() >= c * a && c >= 4 + nc, "prediction shape mismatch");
+    if nc == 0 || a == 0 {
+        return Vec::new();
+    }
+    // Row-wise scan (sequential memory) for the best score and class of every anchor.
+    let mut best = pred[4 * a..5 * a].to_vec();
+    let mut best_cls = vec![0u16; a];
+    for k in 1..nc {
+        let row = &pred[(4 + k) * a..(5 + k) * a];
+        for (j, &s) in row.iter().enumerate() {
+            if s > best[j] {
+                best[j] = s;
+                best_cls[j] = k as u16;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for j in 0..a {
+        let s = best[j];
+        // `!(s > conf)` also rejects NaN scores.
+        if !(s > opts.conf) || !class_allowed(&opts.classes, best_cls[j] as usize) {
+            continue;
+        }
+        let (cx, cy, w, h) = (pred[j], pred[a + j], pred[2 * a + j], pred[3 * a + j]);
+        let (hw, hh) = (w / 2.0, h / 2.0);
+        out.push(Detection {
+            xyxy: [cx - hw, cy - hh, cx + hw, cy + hh],
+            score: s,
+            class: best_cls[j] as usize,
+            anchor: j,
+        });
+    }
+    out
+}
+
+/// Sort by score, descending; ties keep anchor order (deterministic).
+fn sort_by_score(dets: &mut [Detection]) {
+    dets.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.anchor.cmp(&y.anchor)));
+}
+
+/// Greedy NMS over candidates: boxes offset by `class * max_wh` unless agnostic, suppress
+/// `IoU > iou`, keep at most `max_det`. Returns the kept detections sorted by score.
+pub fn nms(mut dets: Vec<Detection>, opts: &NmsOptions) -> Vec<Detection> {
+    sort_by_score(&mut dets);
+    dets.truncate(opts.max_nms);
+    let n = dets.len();
+    let boxes: Vec<[f32; 4]> = dets
+        .iter()
+        .map(|d| {
+            let off = if opts.agnostic { 0.0 } else { d.class as f32 * opts.max_wh };
+            [d.xyxy[0] + off, d.xyxy[1] + off, d.xyxy[2] + off, d.xyxy[3] + off]
+        })
+        .collect();
+    let areas: Vec<f32> = boxes.iter().map(|b| (b[2] - b[0]) * (b[3] - b[1])).collect();
+    let mut suppressed = vec![false; n];
+    let mut keep = Vec::new();
+    for i in 0..n {
+        if suppressed[i] {
+            continue;
+        }
+        keep.push(dets[i]);
+        if keep.len() >= opts.max_det {
+            break;
+        }
+        let bi = boxes[i];
+        for j in (i + 1)..n {
+            if suppressed[j] {
+                continue;
+            }
+            let bj = boxes[j];
+            let w = (bi[2].min(bj[2]) - bi[0].max(bj[0])).max(0.0);
+            let h = (bi[3].min(bj[3]) - bi[1].max(bj[1])).max(0.0);
+            let inter = w * h;
+            if inter == 0.0 {
+                continue;
+            }
+            let iou = inter / (areas[i] + areas[j] - inter);
+            if iou > opts.iou {
+                suppressed[j] = true;
+            }
+        }
+    }
+    keep
+}
+
+/// End-to-end head output `rows x cols` (cols >= 6: x1, y1, x2, y2, score, class, ...): no NMS,
+/// keep rows with score `> conf` and an allowed class, in order, at most `max_det`.
+pub fn end2end(pred: &[f32], rows: usize, cols: usize, opts: &NmsOptions) -> Vec<Detection> {
+    assert!(cols >= 6 && pred.len() >= rows * cols, "end-to-end output shape mismatch");
+    let mut out = Vec::new();
+    for r in 0..rows {
+        let row = &pred[r * cols..(r + 1) * cols];
+        let score = row[4];
+        let cls = row[5];
+        if !(score > opts.conf) || !cls.is_finite() || cls < 0.0 {
+            continue;
+        }
+        let class = cls as usize;
+        if !class_allowed(&opts.classes, class) {
+            continue;
+        }
+        out.push(Detection { xyxy: [row[0], row[1], row[2], row[3]], score, class, anchor: r });
+        if out.len() >= opts.max_det {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Build a `c x a` prediction from per-anchor (cx, cy, w, h, scores).
+    fn pred(anchors: &[([f32; 4], Vec<f32>)]) -> (Vec<f32>, usize, usize) {
+        let a = anchors.len();
+        let nc = anchors[0].1.len();
+        let c = 4 + nc;
+        let mut p = vec![0.0; c * a];
+        for (j, (b, s)) in anchors.iter().enumerate() {
+            for k in 0..4 {
+                p[k * a + j] = b[k];
+            }
+            for k in 0..nc {
+                p[(4 + k) * a + j] = s[k];
+            }
+        }
+        (p, c, a)
+    }
+
+    #[test]
+    fn candidates_strict_threshold_and_best_class() {
+        let (p, c, a) = pred(&[
+            ([10.0, 10.0, 4.0, 2.0], vec![0.25, 0.1]),
+            ([20.0, 20.0, 2.0, 2.0], vec![0.2, 0.9]),
+            ([30.0, 30.0, 2.0, 2.0], vec![f32::NAN, 0.0]),
+        ]);
+        let d = candidates(&p, c, a, 2, &NmsOptions::default());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].class, 1);
+        assert_eq!(d[0].anchor, 1);
+        assert_eq!(d[0].xyxy, [19.0, 19.0, 21.0, 21.0]);
+    }
+
+    #[test]
+    fn class_filter() {
+        let (p, c, a) = pred(&[([10.0, 10.0, 4.0, 2.0], vec![0.9, 0.1]), ([20.0, 20.0, 2.0, 2.0], vec![0.2, 0.9])]);
+        let opts = NmsOptions { classes: Some(vec![0]), ..Default::default() };
+        let d = candidates(&p, c, a, 2, &opts);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].class, 0);
+    }
+
+    #[test]
+    fn nms_suppresses_overlaps_within_class_only() {
+        let det = |x: f32, s: f32, c: usize, i: usize| Detection {
+            xyxy: [x, 0.0, x + 10.0, 10.0],
+            score: s,
+            class: c,
+            anchor: i,
+        };
+        // 0 and 1 overlap with IoU 9/11 > 0.7; 2 overlaps 0 but is another class.
+        let d = vec![det(0.0, 0.8, 0, 0), det(1.0, 0.9, 0, 1), det(0.0, 0.5, 1, 2), det(50.0, 0.3, 0, 3)];
+        let k = nms(d.clone(), &NmsOptions::default());
+        let anchors: Vec<usize> = k.iter().map(|d| d.anchor).collect();
+        assert_eq!(anchors, vec![1, 2, 3]);
+        let agn = nms(d, &NmsOptions { agnostic: true, ..Default::default() });
+        let anchors: Vec<usize> = agn.iter().map(|d| d.anchor).collect();
+        assert_eq!(anchors, vec![1, 3]);
+    }
+
+    #[test]
+    fn nms_iou_equal_to_threshold_is_kept() {
+        // IoU exactly 0.5: kept (suppress only IoU > iou).
+        let a = Detection { xyxy: [0.0, 0.0, 4.0, 3.0], score: 0.9, class: 0, anchor: 0 };
+        let b = Detection { xyxy: [0.0, 1.0, 4.0, 4.0], score: 0.8, class: 0, anchor: 1 };
+        let k = nms(vec![a, b], &NmsOptions { iou: 0.5, ..Default::default() });
+        assert_eq!(k.len(), 2);
+        let k = nms(vec![a, b], &NmsOptions { iou: 0.49, ..Default::default() });
+        assert_eq!(k.len(), 1);
+    }
+
+    #[test]
+    fn max_det_and_empty() {
+        let d: Vec<Detection> = (0..10)
+            .map(|i| Detection { xyxy: [i as f32 * 20.0, 0.0, i as f32 * 20.0 + 5.0, 5.0], score: 0.5, class: 0, anchor: i })
+            .collect();
+        assert_eq!(nms(d, &NmsOptions { max_det: 3, ..Default::default() }).len(), 3);
+        assert!(nms(Vec::new(), &NmsOptions::default()).is_empty());
+        assert!(candidates(&[], 84, 0, 80, &NmsOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn end2end_filters_in_order() {
+        let p = vec![
+            0.0, 0.0, 5.0, 5.0, 0.9, 2.0, //
+            1.0, 1.0, 6.0, 6.0, 0.1, 0.0, //
+            2.0, 2.0, 7.0, 7.0, 0.5, 1.0,
+        ];
+        let d = end2end(&p, 3, 6, &NmsOptions::default());
+        assert_eq!(d.iter().map(|d| d.class).collect::<Vec<_>>(), vec![2, 1]);
+        let d = end2end(&p, 3, 6, &NmsOptions { classes: Some(vec![1]), ..Default::default() });
+        assert_eq!(d.len(), 1);
+    }
+}

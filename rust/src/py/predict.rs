@@ -1,5 +1,203 @@
-use pyo3::prelude::*;
+//! Binding of the predict post-processing: NMS, mask decoding, box scaling, polygons.
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
+use numpy::ndarray::Array2;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::contours::mask_to_polygon_in;
+use crate::masks::{decode_roi, input_taps, native_taps, MaskRoi, Protos};
+use crate::nms::{candidates, end2end, nms, Detection, NmsOptions};
+use crate::scale::Geometry;
+
+fn check_hw(name: &str, hw: (usize, usize)) -> PyResult<()> {
+    if hw.0 == 0 || hw.1 == 0 {
+        return Err(PyValueError::new_err(format!("{name} must be positive, got {hw:?}")));
+    }
+    Ok(())
+}
+
+/// One image's post-processing. `pred` is the head output of one image: `(4+nc+nm, anchors)`,
+/// or `(rows, 6+nm)` for end-to-end models. `protos` `(nm, mh, mw)` for segment models.
+/// Returns `(boxes (n,6) float32 [x1,y1,x2,y2,conf,cls] in original pixels, rois)`, `rois` being
+/// `None` without protos, else a list of `(x0, y0, mask (h,w) uint8)`; detections whose mask is
+/// empty are dropped, as the original does.
+#[pyfunction]
+#[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, conf=0.25, iou=0.7, classes=None, agnostic=false,
+    max_det=300, max_nms=30000, end_to_end=false, retina_masks=false))]
+#[allow(clippy::too_many_arguments)]
+fn postprocess<'py>(
+    py: Python<'py>,
+    pred: PyReadonlyArray2<'py, f32>,
+    protos: Option<PyReadonlyArray3<'py, f32>>,
+    nc: usize,
+    input_hw: (usize, usize),
+    orig_hw: (usize, usize),
+    conf: f32,
+    iou: f32,
+    classes: Option<Vec<i64>>,
+    agnostic: bool,
+    max_det: usize,
+    max_nms: usize,
+    end_to_end: bool,
+    retina_masks: bool,
+) -> PyResult<(Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>)> {
+    check_hw("input_hw", input_hw)?;
+    check_hw("orig_hw", orig_hw)?;
+    if !conf.is_finite() || !(0.0..=1.0).contains(&conf) {
+        return Err(PyValueError::new_err(format!("conf must be in [0, 1], got {conf}")));
+    }
+    if !iou.is_finite() || !(0.0..=1.0).contains(&iou) {
+        return Err(PyValueError::new_err(format!("iou must be in [0, 1], got {iou}")));
+    }
+    let (c, a) = (pred.shape()[0], pred.shape()[1]);
+    let nm = match &protos {
+        Some(p) => p.shape()[0],
+        None => 0,
+    };
+    if end_to_end {
+        if a < 6 + nm {
+            return Err(PyValueError::new_err(format!(
+                "end-to-end output needs at least {} columns per row, got {a}",
+                6 + nm
+            )));
+        }
+    } else if c < 4 + nc + nm {
+        return Err(PyValueError::new_err(format!(
+            "model output has {c} channels, expected 4 box + {nc} classes + {nm} mask coefficients"
+        )));
+    }
+    let pred_c = pred.as_array().as_standard_layout().into_owned();
+    let pred_s = pred_c.as_slice().expect("standard layout");
+    let protos_c = protos.as_ref().map(|p| p.as_array().as_standard_layout().into_owned());
+    let (mh, mw) = match &protos {
+        Some(p) => (p.shape()[1], p.shape()[2]),
+        None => (0, 0),
+    };
+    if protos.is_some() && (mh == 0 || mw == 0) {
+        return Err(PyValueError::new_err("mask prototypes have an empty spatial size"));
+    }
+    let opts = NmsOptions { conf, iou, classes, agnostic, max_det, max_nms, ..Default::default() };
+
+    let (dets, rois): (Vec<Detection>, Option<Vec<MaskRoi>>) = py.detach(|| {
+        let dets = if end_to_end {
+            end2end(pred_s, c, a, &opts)
+        } else {
+            nms(candidates(pred_s, c, a, nc, &opts), &opts)
+        };
+        let coeffs: Vec<Vec<f32>> = dets
+            .iter()
+            .map(|d| {
+                if end_to_end {
+                    pred_s[d.anchor * a + 6..d.anchor * a + 6 + nm].to_vec()
+                } else {
+                    (0..nm).map(|k| pred_s[(4 + nc + k) * a + d.anchor]).collect()
+                }
+            })
+            .collect();
+        let rois = protos_c.as_ref().map(|p| {
+            let protos = Protos { data: p.as_slice().expect("standard layout"), nm, mh, mw };
+            if retina_masks {
+                let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
+                let (yt, xt) = native_taps(mh, mw, orig_hw.0, orig_hw.1);
+                dets.iter()
+                    .zip(&coeffs)
+                    .map(|(d, k)| decode_roi(k, &protos, &yt, &xt, g.box_to_original(d.xyxy)))
+                    .collect()
+            } else {
+                let (yt, xt) = input_taps(mh, mw, input_hw.0, input_hw.1);
+                dets.iter().zip(&coeffs).map(|(d, k)| decode_roi(k, &protos, &yt, &xt, d.xyxy)).collect()
+            }
+        });
+        (dets, rois)
+    });
+    let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
+    let mut rows: Vec<f32> = Vec::with_capacity(dets.len() * 6);
+    let mut kept_rois = Vec::new();
+    for (i, d) in dets.iter().enumerate() {
+        if let Some(rois) = &rois {
+            if rois[i].is_empty() {
+                continue;
+            }
+            kept_rois.push(&rois[i]);
+        }
+        let b = g.box_to_original(d.xyxy);
+        rows.extend_from_slice(&[b[0], b[1], b[2], b[3], d.score, d.class as f32]);
+    }
+    let n = rows.len() / 6;
+    let boxes = PyArray1::from_vec(py, rows).reshape([n, 6])?;
+    let rois = match rois {
+        None => None,
+        Some(_) => {
+            let list = PyList::empty(py);
+            for r in kept_rois {
+                let m = PyArray1::from_slice(py, &r.data).reshape([r.h, r.w])?;
+                list.append((r.x0, r.y0, m))?;
+            }
+            Some(list)
+        }
+    };
+    Ok((boxes, rois))
+}
+
+/// `masks.xy` (or `xyn` with `normalize`): for each `(x0, y0, mask)` region of a `mask_hw` mask,
+/// the external contours merged as Ultralytics' "all" strategy, mapped to the original image
+/// (`scale_coords`, clipped). Returns a list of `(k, 2)` float32 arrays.
+#[pyfunction]
+fn rois_to_polygons<'py>(
+    py: Python<'py>,
+    rois: Vec<(usize, usize, PyReadonlyArray2<'py, u8>)>,
+    mask_hw: (usize, usize),
+    orig_hw: (usize, usize),
+    normalize: bool,
+) -> PyResult<Vec<Bound<'py, PyArray2<f32>>>> {
+    check_hw("mask_hw", mask_hw)?;
+    check_hw("orig_hw", orig_hw)?;
+    let owned: Vec<(usize, usize, Array2<u8>)> = rois
+        .iter()
+        .map(|(x0, y0, m)| (*x0, *y0, m.as_array().as_standard_layout().into_owned()))
+        .collect();
+    for (x0, y0, m) in &owned {
+        let (h, w) = m.dim();
+        if x0 + w > mask_hw.1 || y0 + h > mask_hw.0 {
+            return Err(PyValueError::new_err(format!(
+                "mask region {w}x{h} at ({x0}, {y0}) does not fit a {}x{} mask",
+                mask_hw.1, mask_hw.0
+            )));
+        }
+    }
+    let g = Geometry::new(mask_hw.0, mask_hw.1, orig_hw.0, orig_hw.1);
+    let polys: Vec<Vec<f32>> = py.detach(|| {
+        owned
+            .iter()
+            .map(|(x0, y0, m)| {
+                let (h, w) = m.dim();
+                let pts = mask_to_polygon_in(m.as_slice().expect("standard layout"), w, w, h, [*x0 as i32, *y0 as i32]);
+                let mut flat = Vec::with_capacity(pts.len() * 2);
+                for p in pts {
+                    let mut q = g.point_to_original(p[0], p[1]);
+                    if normalize {
+                        q[0] /= g.w0;
+                        q[1] /= g.h0;
+                    }
+                    flat.extend_from_slice(&q);
+                }
+                flat
+            })
+            .collect()
+    });
+    polys
+        .into_iter()
+        .map(|flat| {
+            let k = flat.len() / 2;
+            Ok(PyArray1::from_vec(py, flat).reshape([k, 2])?)
+        })
+        .collect()
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(postprocess, m)?)?;
+    m.add_function(wrap_pyfunction!(rois_to_polygons, m)?)?;
     Ok(())
 }

@@ -1,0 +1,134 @@
+"""Per-frame prediction: letterbox, ONNX Runtime, Rust post-processing, Results.
+
+Follows Ultralytics 8.4.190 (``engine/predictor.py``, ``models/yolo/segment/predict.py``,
+``utils/ops.py``) step for step; the heavy parts run in ``numa_ultralytics._core``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import cv2
+import numpy as np
+
+from numa_ultralytics import _core
+from numa_ultralytics.engine.results import Boxes, Masks, Results
+from numa_ultralytics.nn.autobackend import AutoBackend
+
+
+def as_bgr(im: Any, name: str = "image") -> np.ndarray:
+    """Check a frame and make it a 3-channel uint8 BGR array (gray and BGRA are converted)."""
+    if not isinstance(im, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy image array, got {type(im).__name__}")
+    if im.size == 0 or 0 in im.shape[:2]:
+        raise ValueError(f"{name}: empty image with shape {im.shape}")
+    if im.dtype != np.uint8:
+        raise ValueError(f"{name}: expected a uint8 image, got dtype {im.dtype}")
+    if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
+        return cv2.cvtColor(np.ascontiguousarray(im.reshape(im.shape[:2])), cv2.COLOR_GRAY2BGR)
+    if im.ndim == 3 and im.shape[2] == 4:
+        return cv2.cvtColor(im, cv2.COLOR_BGRA2BGR)
+    if im.ndim == 3 and im.shape[2] == 3:
+        return im
+    raise ValueError(f"{name}: expected an (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) image, got shape {im.shape}")
+
+
+def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
+    """``imgsz`` (int or [h, w]) rounded up to multiples of ``stride``, as (h, w)."""
+    if isinstance(imgsz, (int, np.integer)) and not isinstance(imgsz, bool):
+        hw = [int(imgsz), int(imgsz)]
+    elif isinstance(imgsz, (list, tuple)) and len(imgsz) in (1, 2) and all(isinstance(v, (int, np.integer)) for v in imgsz):
+        hw = [int(v) for v in imgsz] * (2 if len(imgsz) == 1 else 1)
+    else:
+        raise ValueError(f"imgsz={imgsz!r} is invalid; use an int like 640 or [height, width]")
+    if min(hw) <= 0:
+        raise ValueError(f"imgsz={imgsz!r} must be positive")
+    return tuple(max(math.ceil(v / stride) * stride, stride) for v in hw)  # type: ignore[return-value]
+
+
+def letterbox(im: np.ndarray, new_shape: tuple[int, int], auto: bool, stride: int = 32) -> np.ndarray:
+    """Ultralytics ``LetterBox``: resize keeping aspect (INTER_LINEAR), pad with 114 (centred)."""
+    h0, w0 = im.shape[:2]
+    r = min(new_shape[0] / h0, new_shape[1] / w0)
+    new_w, new_h = max(round(w0 * r), 1), max(round(h0 * r), 1)
+    dw, dh = new_shape[1] - new_w, new_shape[0] - new_h
+    if auto:
+        dw, dh = dw % stride, dh % stride
+    dw, dh = dw / 2, dh / 2
+    if (w0, h0) != (new_w, new_h):
+        im = cv2.resize(im, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    top, bottom = round(dh - 0.1), round(dh + 0.1)
+    left, right = round(dw - 0.1), round(dw + 0.1)
+    if top or bottom or left or right:
+        im = cv2.copyMakeBorder(im, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(114, 114, 114))
+    return im
+
+
+def to_blob(img: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
+    """HWC BGR uint8 -> 1x3xHxW RGB float in [0, 1] (divided by 255, like the original)."""
+    h, w = img.shape[:2]
+    blob = np.empty((1, 3, h, w), dtype=np.float32)
+    for c in range(3):
+        np.divide(img[:, :, 2 - c], 255, out=blob[0, c], dtype=np.float32)
+    return blob if dtype == np.float32 else blob.astype(dtype)
+
+
+class Predictor:
+    """Runs one model on frames with a fixed set of predict arguments."""
+
+    def __init__(self, backend: AutoBackend, task: str) -> None:
+        self.backend = backend
+        self.task = task
+
+    def input_shape(self, imgsz: Any) -> tuple[tuple[int, int], bool]:
+        """(target (h, w), auto) for the letterbox: static exports fix the size."""
+        b = self.backend
+        if b.static_hw is not None:
+            return b.static_hw, False
+        return check_imgsz(imgsz, b.stride), True
+
+    def __call__(self, im0: np.ndarray, path: str, args: dict[str, Any]) -> Results:
+        b = self.backend
+        t0 = time.perf_counter()
+        shape, auto = self.input_shape(args["imgsz"])
+        img = letterbox(im0, shape, auto, b.stride)
+        blob = to_blob(img, b.input_dtype)
+        t1 = time.perf_counter()
+        outs = b(blob)
+        t2 = time.perf_counter()
+        input_hw = img.shape[:2]
+        orig_hw = im0.shape[:2]
+        pred = outs[0][0]
+        protos = outs[1][0] if (self.task == "segment" and b.has_protos and len(outs) > 1) else None
+        classes = args["classes"]
+        if classes is not None:
+            classes = [int(c) for c in (classes if isinstance(classes, (list, tuple, np.ndarray)) else [classes])]
+        boxes, rois = _core.postprocess(
+            pred,
+            protos,
+            int(b.nc),
+            input_hw,
+            orig_hw,
+            conf=float(args["conf"]),
+            iou=float(args["iou"]),
+            classes=classes,
+            agnostic=bool(args["agnostic_nms"]),
+            max_det=int(args["max_det"]),
+            end_to_end=bool(b.end2end),
+            retina_masks=bool(args["retina_masks"]),
+        )
+        masks = None
+        if rois is not None and len(rois):
+            mask_hw = orig_hw if args["retina_masks"] else input_hw
+            masks = Masks(orig_shape=orig_hw, rois=rois, mask_shape=mask_hw)
+        t3 = time.perf_counter()
+        speed = {
+            "preprocess": (t1 - t0) * 1e3,
+            "inference": (t2 - t1) * 1e3,
+            "postprocess": (t3 - t2) * 1e3,
+        }
+        r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed)
+        r._input_hw = input_hw  # for verbose logging
+        return r

@@ -1,0 +1,352 @@
+"""Results, Boxes and Masks: the objects ``model.predict`` / ``model.track`` return.
+
+Numpy-backed drop-ins for Ultralytics' classes: every field is a :class:`~numa_ultralytics.utils.tensor.Tensor`
+(an ``np.ndarray`` that also answers ``.cpu()``, ``.int()``, ``.numpy()``, ...).
+Masks are kept as per-object box regions (exact: a mask is zero outside its box) and only
+expanded to full ``(n, H, W)`` frames when ``Masks.data`` is read.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from numa_ultralytics import _core
+from numa_ultralytics.utils.tensor import Tensor, as_tensor
+
+Roi = tuple  # (x0, y0, mask (h, w) uint8)
+
+
+class BaseTensor:
+    """Common container behaviour: ``data``, ``shape``, ``len``, indexing, device no-ops."""
+
+    def __init__(self, data: Any, orig_shape: tuple[int, int]) -> None:
+        self.data = as_tensor(data)
+        self.orig_shape = tuple(int(v) for v in orig_shape[:2])
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def cpu(self):
+        return self
+
+    def cuda(self):
+        return self
+
+    def to(self, *args: Any, **kwargs: Any):
+        return self
+
+    def numpy(self):
+        return self
+
+
+class Boxes(BaseTensor):
+    """Detection boxes: ``data`` is ``(n, 6)`` ``[x1, y1, x2, y2, conf, cls]`` or ``(n, 7)`` with a
+    track id before ``conf``."""
+
+    def __init__(self, boxes: Any, orig_shape: tuple[int, int], tracked: bool | None = None) -> None:
+        boxes = np.asarray(boxes, dtype=np.float32)
+        if boxes.ndim == 1:
+            boxes = boxes[None, :]
+        if boxes.size == 0:
+            boxes = boxes.reshape(0, boxes.shape[-1] if boxes.shape[-1] in (6, 7) else 6)
+        n = boxes.shape[-1]
+        if n not in (6, 7):
+            raise ValueError(f"expected 6 or 7 values per box, got {n}")
+        super().__init__(boxes, orig_shape)
+        self.is_track = n == 7
+        # After track(): an untracked frame has an empty id column instead of None.
+        self._tracked = self.is_track if tracked is None else tracked
+
+    @property
+    def xyxy(self) -> Tensor:
+        return self.data[:, :4]
+
+    @property
+    def conf(self) -> Tensor:
+        return self.data[:, -2]
+
+    @property
+    def cls(self) -> Tensor:
+        return self.data[:, -1]
+
+    @property
+    def id(self) -> Tensor | None:
+        if self.is_track:
+            return self.data[:, -3]
+        if self._tracked:
+            return as_tensor(np.zeros((0,), np.float32))
+        return None
+
+    @cached_property
+    def xywh(self) -> Tensor:
+        b = self.xyxy
+        out = np.empty_like(b)
+        out[:, 0] = (b[:, 0] + b[:, 2]) / 2
+        out[:, 1] = (b[:, 1] + b[:, 3]) / 2
+        out[:, 2] = b[:, 2] - b[:, 0]
+        out[:, 3] = b[:, 3] - b[:, 1]
+        return as_tensor(out)
+
+    @cached_property
+    def xyxyn(self) -> Tensor:
+        h, w = self.orig_shape
+        return as_tensor(self.xyxy / np.array([w, h, w, h], np.float32))
+
+    @cached_property
+    def xywhn(self) -> Tensor:
+        h, w = self.orig_shape
+        return as_tensor(self.xywh / np.array([w, h, w, h], np.float32))
+
+    def __getitem__(self, idx: Any) -> Boxes:
+        return Boxes(np.asarray(self.data)[_as_index(idx)], self.orig_shape, tracked=self._tracked)
+
+    def __iter__(self) -> Iterator[Boxes]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        return f"numa_ultralytics.engine.results.Boxes object with attributes:\n\ndata: {np.asarray(self.data)!r}\nshape: {self.shape}\norig_shape: {self.orig_shape}"
+
+
+class Masks(BaseTensor):
+    """Instance masks. ``data`` is ``(n, H, W)`` uint8 at the network input size (the original size
+    with ``retina_masks``); ``xy`` / ``xyn`` are polygons in original-image pixels / normalised."""
+
+    def __init__(
+        self,
+        masks: Any = None,
+        orig_shape: tuple[int, int] = (0, 0),
+        *,
+        rois: Sequence[Roi] | None = None,
+        mask_shape: tuple[int, int] | None = None,
+    ) -> None:
+        self.orig_shape = tuple(int(v) for v in orig_shape[:2])
+        if rois is not None:
+            if mask_shape is None:
+                raise ValueError("mask_shape is required with rois")
+            self._rois = list(rois)
+            self._mask_shape = (int(mask_shape[0]), int(mask_shape[1]))
+        else:
+            data = np.asarray(masks)
+            if data.ndim == 2:
+                data = data[None]
+            if data.ndim != 3:
+                raise ValueError(f"masks must be (n, H, W), got shape {data.shape}")
+            self.__dict__["data"] = as_tensor(data)
+            self._mask_shape = data.shape[1:]
+            self._rois = None
+
+    @cached_property
+    def data(self) -> Tensor:  # type: ignore[override]
+        h, w = self._mask_shape
+        out = np.zeros((len(self._rois), h, w), np.uint8)
+        for i, (x0, y0, m) in enumerate(self._rois):
+            out[i, y0 : y0 + m.shape[0], x0 : x0 + m.shape[1]] = m
+        return as_tensor(out)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self._rois is not None and "data" not in self.__dict__:
+            return (len(self._rois), *self._mask_shape)
+        return self.data.shape
+
+    def __len__(self) -> int:
+        return len(self._rois) if self._rois is not None else len(self.data)
+
+    def _as_rois(self) -> list[Roi]:
+        if self._rois is not None:
+            return self._rois
+        rois = []
+        for m in np.asarray(self.data):
+            rois.append((0, 0, np.ascontiguousarray(m, dtype=np.uint8)))
+        return rois
+
+    @cached_property
+    def xy(self) -> list[np.ndarray]:
+        return _core.rois_to_polygons(self._as_rois(), self._mask_shape, self.orig_shape, False)
+
+    @cached_property
+    def xyn(self) -> list[np.ndarray]:
+        return _core.rois_to_polygons(self._as_rois(), self._mask_shape, self.orig_shape, True)
+
+    def __getitem__(self, idx: Any) -> Masks:
+        if self._rois is not None:
+            sel = np.arange(len(self._rois))[_as_index(idx)]
+            sel = np.atleast_1d(sel)
+            return Masks(orig_shape=self.orig_shape, rois=[self._rois[i] for i in sel], mask_shape=self._mask_shape)
+        return Masks(np.asarray(self.data)[_as_index(idx)], self.orig_shape)
+
+    def __iter__(self) -> Iterator[Masks]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        return f"numa_ultralytics.engine.results.Masks object with shape {self.shape}, orig_shape {self.orig_shape}"
+
+
+def _as_index(idx: Any) -> Any:
+    if isinstance(idx, (int, np.integer)):
+        return [int(idx)]
+    if isinstance(idx, np.ndarray):
+        return idx.view(np.ndarray)
+    return idx
+
+
+class Results:
+    """One image's predictions (drop-in for ``ultralytics.engine.results.Results``)."""
+
+    def __init__(
+        self,
+        orig_img: np.ndarray,
+        path: str,
+        names: dict[int, str],
+        boxes: Boxes | np.ndarray | None = None,
+        masks: Masks | np.ndarray | None = None,
+        speed: dict[str, float] | None = None,
+    ) -> None:
+        self.orig_img = orig_img
+        self.orig_shape = tuple(orig_img.shape[:2])
+        self.path = path
+        self.names = names
+        self.boxes = boxes if (boxes is None or isinstance(boxes, Boxes)) else Boxes(boxes, self.orig_shape)
+        self.masks = masks if (masks is None or isinstance(masks, Masks)) else Masks(masks, self.orig_shape)
+        self.probs = None
+        self.keypoints = None
+        self.obb = None
+        self.speed = speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
+        self.save_dir = None
+
+    def __len__(self) -> int:
+        return len(self.boxes) if self.boxes is not None else 0
+
+    def __getitem__(self, idx: Any) -> Results:
+        r = self.new()
+        r.boxes = self.boxes[idx] if self.boxes is not None else None
+        r.masks = self.masks[idx] if self.masks is not None else None
+        return r
+
+    def new(self) -> Results:
+        return Results(self.orig_img, self.path, self.names, speed=dict(self.speed))
+
+    def update(self, boxes: Any = None, masks: Any = None, **_: Any) -> None:
+        if boxes is not None:
+            self.boxes = boxes if isinstance(boxes, Boxes) else Boxes(boxes, self.orig_shape)
+        if masks is not None:
+            self.masks = masks if isinstance(masks, Masks) else Masks(masks, self.orig_shape)
+
+    def cpu(self) -> Results:
+        return self
+
+    def numpy(self) -> Results:
+        return self
+
+    def cuda(self) -> Results:
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Results:
+        return self
+
+    def verbose(self) -> str:
+        """``"4 persons, 1 bus, "`` as Ultralytics logs per image (``"(no detections), "`` when empty)."""
+        if self.boxes is None or len(self.boxes) == 0:
+            return "(no detections), "
+        cls = np.asarray(self.boxes.cls).astype(int)
+        out = ""
+        for c in sorted(set(cls.tolist())):
+            n = int((cls == c).sum())
+            out += f"{n} {self.names[c]}{'s' * (n > 1)}, "
+        return out
+
+    def summary(self, normalize: bool = False, decimals: int = 5) -> list[dict[str, Any]]:
+        """A list of dicts, one per object: name, class, confidence, box (and track_id, segments)."""
+        out: list[dict[str, Any]] = []
+        if self.boxes is None:
+            return out
+        h, w = self.orig_shape if normalize else (1, 1)
+        data = np.asarray(self.boxes.data)
+        ids = self.boxes.id if self.boxes.is_track else None
+        polys = self.masks.xy if self.masks is not None else None
+        for i, row in enumerate(data):
+            c = int(row[-1])
+            item: dict[str, Any] = {
+                "name": self.names[c],
+                "class": c,
+                "confidence": round(float(row[-2]), decimals),
+                "box": {
+                    "x1": round(float(row[0]) / w, decimals),
+                    "y1": round(float(row[1]) / h, decimals),
+                    "x2": round(float(row[2]) / w, decimals),
+                    "y2": round(float(row[3]) / h, decimals),
+                },
+            }
+            if ids is not None:
+                item["track_id"] = int(ids[i])
+            if polys is not None:
+                p = polys[i]
+                item["segments"] = {
+                    "x": (p[:, 0] / w).round(decimals).tolist(),
+                    "y": (p[:, 1] / h).round(decimals).tolist(),
+                }
+            out.append(item)
+        return out
+
+    def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
+        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
+
+    def plot(
+        self,
+        conf: bool = True,
+        line_width: float | None = None,
+        labels: bool = True,
+        boxes: bool = True,
+        masks: bool = True,
+        img: np.ndarray | None = None,
+        color_mode: str = "class",
+        alpha: float = 0.5,
+        **_: Any,
+    ) -> np.ndarray:
+        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray)."""
+        import cv2
+
+        from numa_ultralytics.utils.plotting import Annotator, colors
+
+        im = np.ascontiguousarray(self.orig_img if img is None else img).copy()
+        ann = Annotator(im, line_width=line_width)
+        if self.boxes is None:
+            return ann.result()
+        ids = self.boxes.id if self.boxes.is_track else None
+        cls = np.asarray(self.boxes.cls).astype(int)
+
+        def color_of(i: int) -> tuple:
+            key = int(ids[i]) if (color_mode == "instance" and ids is not None) else int(cls[i])
+            return colors(key, True)
+
+        if masks and self.masks is not None and len(self.masks):
+            overlay = im.copy()
+            for i, poly in enumerate(self.masks.xy):
+                if len(poly) >= 3:
+                    cv2.fillPoly(overlay, [np.round(poly).astype(np.int32)], color_of(i))
+            cv2.addWeighted(overlay, alpha, im, 1 - alpha, 0, dst=im)
+        if boxes:
+            data = np.asarray(self.boxes.data)
+            for i in range(len(data) - 1, -1, -1):
+                label = None
+                if labels:
+                    name = ("" if ids is None else f"id:{int(ids[i])} ") + self.names[int(cls[i])]
+                    label = f"{name} {float(data[i, -2]):.2f}" if conf else name
+                ann.box_label(data[i, :4], label or "", color=color_of(i))
+        return ann.result()
+
+    def __repr__(self) -> str:
+        return (
+            f"numa_ultralytics.engine.results.Results object: path={self.path!r}, orig_shape={self.orig_shape}, "
+            f"{len(self)} detections, masks={'yes' if self.masks is not None else 'None'}, speed={self.speed}"
+        )

@@ -1,0 +1,78 @@
+"""A numpy array that also answers the torch-tensor calls user code makes on Ultralytics results.
+
+``results[0].boxes.cls.cpu().tolist()``, ``boxes.id.int().cpu().tolist()``, ``.numpy()``,
+``.item()``, ``int(x)``, indexing: all work on :class:`Tensor`, which *is* an ``np.ndarray``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Tensor(np.ndarray):
+    """``np.ndarray`` with the torch-style conversions (``cpu``, ``numpy``, ``int``, ``long``, ...)."""
+
+    def __new__(cls, data: Any, dtype: Any = None) -> Tensor:
+        return np.asarray(data, dtype=dtype).view(cls)
+
+    # device moves are no-ops: everything lives in host memory
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, (type, np.dtype)):
+                dtype = a
+        return self.astype(dtype) if dtype is not None else self
+
+    def detach(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        return self.copy()
+
+    def numpy(self) -> np.ndarray:
+        return self.view(np.ndarray)
+
+    def int(self) -> Tensor:
+        return self.astype(np.int32)
+
+    def long(self) -> Tensor:
+        return self.astype(np.int64)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def half(self) -> Tensor:
+        return self.astype(np.float16)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def bool(self) -> Tensor:
+        return self.astype(np.bool_)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+
+def as_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """View ``x`` as a :class:`Tensor` (no copy when it is already an array of ``dtype``)."""
+    return Tensor(x, dtype=dtype)

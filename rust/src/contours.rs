@@ -102,9 +102,7 @@ pub fn find_external_contours_in(
         let mut i = row + 1;
         while i < line_end {
             // findNextX: skip the run of pixels equal to `prev`.
-            while i < line_end && img[i] == prev {
-                i += 1;
-            }
+            i = skip_run(&img, i, line_end, prev);
             if i >= line_end {
                 break;
             }
@@ -137,6 +135,25 @@ pub fn find_external_contours_in(
     }
     out.reverse();
     out
+}
+
+/// The first index in `i..end` whose byte differs from `value` (`end` if none), 8 bytes at a time.
+#[inline(always)]
+fn skip_run(img: &[u8], mut i: usize, end: usize, value: u8) -> usize {
+    let pattern = u64::from_ne_bytes([value; 8]);
+    while i + 8 <= end {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&img[i..i + 8]);
+        let diff = u64::from_le_bytes(word) ^ pattern;
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < end && img[i] == value {
+        i += 1;
+    }
+    i
 }
 
 /// Border follower on the padded image (`icvFetchContourEx` for an outer border,

@@ -273,3 +273,14 @@ def test_realistic_object_masks() -> None:
             for mm in (m, crop):
                 assert_same_contours(mm)
                 assert_same_polygon(mm)
+
+
+def test_large_noise_with_thousands_of_contours() -> None:
+    rng = np.random.default_rng(11)
+    for density, min_count in ((0.05, 1000), (0.15, 500), (0.45, 1), (0.7, 1)):
+        m = (rng.random((256, 320)) < density).astype(np.uint8)
+        ours, ref = find_contours(m), cv_contours(m)
+        assert len(ours) == len(ref) >= min_count
+        for a, b in zip(ours, ref):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(mask_to_polygon(m), ref_mask_to_polygon(m))

@@ -55,7 +55,26 @@ class UnsafeCheckpointError(ValueError):
 # --------------------------------------------------------------------------------------------------------------------
 
 
-class StandIn:
+class _Frozen:
+    """Objects handed to the pickle that it must not be able to modify (BUILD / setattr are refused)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise UnsafeCheckpointError(f"checkpoint refused: its pickle tries to modify {self!r} (attribute {key!r})")
+
+
+class _StandInMeta(type):
+    """Stand-in classes are shared between loads: the pickle must not be able to modify them."""
+
+    def __setattr__(cls, key: str, value: Any) -> None:
+        raise UnsafeCheckpointError(f"checkpoint refused: its pickle tries to modify class {cls.__name__}.{key}")
+
+    def __delattr__(cls, key: str) -> None:
+        raise UnsafeCheckpointError(f"checkpoint refused: its pickle tries to modify class {cls.__name__}.{key}")
+
+
+class StandIn(metaclass=_StandInMeta):
     """Inert replacement for a pickled class instance (a ``torch.nn.Module``, an Ultralytics module ...).
 
     It records the state the pickle gives it (``__dict__``) and the constructor arguments, and has no behaviour.
@@ -145,12 +164,14 @@ class BoundMethodRef:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-class _StorageType:
+class _StorageType(_Frozen):
     """Stands for ``torch.HalfStorage`` etc.: only carries the numpy dtype."""
 
+    __slots__ = ("name", "dtype")
+
     def __init__(self, name: str, dtype: Optional[np.dtype]) -> None:
-        self.name = name
-        self.dtype = dtype
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", dtype)
 
     def __repr__(self) -> str:
         return f"<torch.{self.name}>"
@@ -188,9 +209,11 @@ _TORCH_DTYPES: Dict[str, Optional[str]] = {
 }
 
 
-class _TorchDtype:
+class _TorchDtype(_Frozen):
+    __slots__ = ("name",)
+
     def __init__(self, name: str) -> None:
-        self.name = name
+        object.__setattr__(self, "name", name)
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
@@ -257,6 +280,8 @@ def _rebuild_parameter(data: Any, *_: Any) -> np.ndarray:
 
 
 def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> Any:
+    if isinstance(func, _SafeCallable):
+        func = func.fn
     if func not in (_rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter, _rebuild_tensor):
         raise UnsafeCheckpointError(f"refusing to call {func!r} from torch._tensor._rebuild_from_type_v2")
     if not isinstance(args, tuple):
@@ -294,8 +319,26 @@ def _safe_getattr(obj: Any, name: Any, *default: Any) -> Any:
     raise UnsafeCheckpointError(f"refusing getattr({type(obj).__name__}, {name!r}) in the checkpoint's pickle")
 
 
-class _TorchModule:
+class _TorchModule(_Frozen):
     """Stands for the ``torch`` module object if a pickle references it."""
+
+    __slots__ = ()
+
+
+class _SafeCallable(_Frozen):
+    """What the pickle gets for an allow-listed function: callable, but not modifiable (no BUILD/setattr)."""
+
+    __slots__ = ("fn", "label")
+
+    def __init__(self, fn: Callable[..., Any], label: str) -> None:
+        object.__setattr__(self, "fn", fn)
+        object.__setattr__(self, "label", label)
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return f"<allowed {self.label}>"
 
 
 def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
@@ -316,6 +359,8 @@ def _numpy_dtype(name: Any, *args: Any) -> np.dtype:
 
 
 def _numpy_reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+    if isinstance(subtype, _SafeCallable):
+        subtype = subtype.fn
     if subtype is not np.ndarray:
         raise UnsafeCheckpointError(f"refusing numpy array subtype {subtype!r}")
     return np.ndarray.__new__(np.ndarray, shape, dtype)
@@ -335,8 +380,6 @@ _ALLOWED: Dict[Tuple[str, str], Any] = {
     ("builtins", "tuple"): tuple,
     ("builtins", "list"): list,
     ("builtins", "dict"): dict,
-    ("builtins", "bytearray"): bytearray,
-    ("builtins", "complex"): complex,
     ("builtins", "getattr"): _safe_getattr,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
@@ -358,6 +401,7 @@ _ALLOWED: Dict[Tuple[str, str], Any] = {
     ("numpy._core.multiarray", "_reconstruct"): _numpy_reconstruct,
     ("numpy", "ndarray"): np.ndarray,
 }
+_ALLOWED = {k: _SafeCallable(v, f"{k[0]}.{k[1]}") for k, v in _ALLOWED.items()}
 for _n in _STORAGE_DTYPES:
     _ALLOWED[("torch", _n)] = _storage_dtype_global(_n)
     _ALLOWED[("torch.storage", _n)] = _ALLOWED[("torch", _n)]

@@ -1,5 +1,379 @@
+//! Binding of the trackers (ByteTrack, BoT-SORT) and of the small pieces the tests check
+//! (lapjv, IoU matrix, Kalman filters).
+
+use numpy::ndarray::Array2;
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
+use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
+use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
+use crate::kalman::{Cov, KalmanKind, Mean};
+
+fn parse_kind(kind: &str) -> PyResult<KalmanKind> {
+    match kind {
+        "xyah" | "bytetrack" => Ok(KalmanKind::Xyah),
+        "xywh" | "botsort" => Ok(KalmanKind::Xywh),
+        _ => Err(PyValueError::new_err(format!(
+            "unknown tracker/filter kind {kind:?}; allowed: 'bytetrack' ('xyah'), 'botsort' ('xywh')"
+        ))),
+    }
+}
+
+fn check_unit(name: &str, v: f64) -> PyResult<()> {
+    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a number in [0, 1], got {v}"
+        )));
+    }
+    Ok(())
+}
+
+fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
+    if a.shape()[1] != 4 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must have shape (n, 4), got {:?}",
+            a.shape()
+        )));
+    }
+    Ok(a.as_array()
+        .rows()
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2], r[3]])
+        .collect())
+}
+
+/// The Rust tracker: ByteTrack (`kind="bytetrack"`, XYAH filter) or BoT-SORT
+/// (`kind="botsort"`, XYWH filter, camera-motion warp accepted by `update`).
+#[pyclass(name = "TrackerCore", module = "numa_ultralytics._core")]
+struct PyTracker {
+    inner: ByteTracker,
+    accepts_warp: bool,
+}
+
+#[pymethods]
+impl PyTracker {
+    #[new]
+    #[pyo3(signature = (kind, track_high_thresh=0.25, track_low_thresh=0.1, new_track_thresh=0.25,
+        match_thresh=0.8, fuse_score=true, max_time_lost=30))]
+    fn new(
+        kind: &str,
+        track_high_thresh: f64,
+        track_low_thresh: f64,
+        new_track_thresh: f64,
+        match_thresh: f64,
+        fuse_score: bool,
+        max_time_lost: i64,
+    ) -> PyResult<Self> {
+        let k = parse_kind(kind)?;
+        check_unit("track_high_thresh", track_high_thresh)?;
+        check_unit("track_low_thresh", track_low_thresh)?;
+        check_unit("new_track_thresh", new_track_thresh)?;
+        check_unit("match_thresh", match_thresh)?;
+        if max_time_lost < 0 {
+            return Err(PyValueError::new_err(format!(
+                "max_time_lost must be >= 0, got {max_time_lost}"
+            )));
+        }
+        let cfg = TrackerConfig {
+            // The YAML floats are compared with float32 scores as numpy does (float32).
+            track_high_thresh: track_high_thresh as f32,
+            track_low_thresh: track_low_thresh as f32,
+            new_track_thresh: new_track_thresh as f32,
+            match_thresh,
+            fuse_score,
+            max_time_lost: max_time_lost as u64,
+            kind: k,
+        };
+        Ok(PyTracker {
+            inner: ByteTracker::new(cfg),
+            accepts_warp: k == KalmanKind::Xywh,
+        })
+    }
+
+    /// One frame. `dets`: float32 `(n, 6)` `[x1, y1, x2, y2, conf, cls]`, all finite. `warp`:
+    /// float64 `(2, 3)` affine (BoT-SORT only) or None. Returns float32 `(m, 8)`
+    /// `[x1, y1, x2, y2, id, score, cls, idx]`.
+    #[pyo3(signature = (dets, warp=None))]
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        dets: PyReadonlyArray2<'py, f32>,
+        warp: Option<PyReadonlyArray2<'py, f64>>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let shape = dets.shape();
+        if shape[1] != 6 {
+            return Err(PyValueError::new_err(format!(
+                "dets must have shape (n, 6), got {shape:?}"
+            )));
+        }
+        let a = dets.as_array();
+        let mut rows: Vec<[f32; 6]> = Vec::with_capacity(shape[0]);
+        for r in a.rows() {
+            let row = [r[0], r[1], r[2], r[3], r[4], r[5]];
+            if row.iter().any(|v| !v.is_finite()) {
+                return Err(PyValueError::new_err("dets contain NaN or infinite values"));
+            }
+            rows.push(row);
+        }
+        let w: Option<Warp> = match warp {
+            None => None,
+            Some(h) => {
+                if !self.accepts_warp {
+                    return Err(PyValueError::new_err(
+                        "a camera-motion warp is only used by BoT-SORT",
+                    ));
+                }
+                if h.shape() != [2, 3] {
+                    return Err(PyValueError::new_err(format!(
+                        "warp must have shape (2, 3), got {:?}",
+                        h.shape()
+                    )));
+                }
+                let h = h.as_array();
+                let m = [
+                    [h[[0, 0]], h[[0, 1]], h[[0, 2]]],
+                    [h[[1, 0]], h[[1, 1]], h[[1, 2]]],
+                ];
+                if m.iter().flatten().any(|v| !v.is_finite()) {
+                    return Err(PyValueError::new_err(
+                        "warp contains NaN or infinite values",
+                    ));
+                }
+                Some(m)
+            }
+        };
+        let out = self.inner.update(&rows, w.as_ref());
+        let n = out.len();
+        let flat: Vec<f32> = out.into_iter().flatten().collect();
+        PyArray1::from_vec(py, flat).reshape([n, 8])
+    }
+
+    /// Forget all tracks; frame 0; IDs restart at 1.
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    #[getter]
+    fn frame_id(&self) -> u64 {
+        self.inner.frame_id
+    }
+
+    /// The ID the next new track gets.
+    #[getter]
+    fn next_id(&self) -> u64 {
+        self.inner.next_id()
+    }
+
+    /// True when some tracked track is not yet confirmed (Ultralytics hides the frame's
+    /// detections then).
+    #[getter]
+    fn has_unconfirmed(&self) -> bool {
+        self.inner.has_unconfirmed()
+    }
+
+    /// `(track_id, state, is_activated, frame_id, start_frame, score, cls, idx)` of the tracked
+    /// then the lost tracks (state: 1 tracked, 2 lost).
+    #[allow(clippy::type_complexity)]
+    fn tracks(&self) -> Vec<(u64, u8, bool, u64, u64, f32, f32, usize)> {
+        self.inner
+            .tracked
+            .iter()
+            .chain(self.inner.lost.iter())
+            .map(|t| {
+                (
+                    t.track_id,
+                    t.state as u8,
+                    t.is_activated,
+                    t.frame_id,
+                    t.start_frame,
+                    t.score,
+                    t.cls,
+                    t.idx,
+                )
+            })
+            .collect()
+    }
+}
+
+/// `lap.lapjv(cost, extend_cost=True, cost_limit=cost_limit)`: returns `(x, y)` (int64, -1 for
+/// unmatched). `cost_limit=inf` zero-pads to square like lap.
+#[pyfunction]
+#[pyo3(signature = (cost, cost_limit=f64::INFINITY))]
+#[allow(clippy::type_complexity)]
+fn lapjv<'py>(
+    py: Python<'py>,
+    cost: PyReadonlyArray2<'py, f64>,
+    cost_limit: f64,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>)> {
+    if cost_limit.is_nan() {
+        return Err(PyValueError::new_err("cost_limit must not be NaN"));
+    }
+    let (r, c) = (cost.shape()[0], cost.shape()[1]);
+    let flat: Vec<f64> = cost.as_array().iter().copied().collect();
+    let (x, y) = py.detach(|| lapjv_limit(&flat, r, c, cost_limit));
+    Ok((PyArray1::from_vec(py, x), PyArray1::from_vec(py, y)))
+}
+
+/// `matching.linear_assignment(cost, thresh)` on a float32 cost: `(matches (k, 2), unmatched_a,
+/// unmatched_b)` as int64 arrays.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn linear_assignment<'py>(
+    py: Python<'py>,
+    cost: PyReadonlyArray2<'py, f32>,
+    thresh: f64,
+) -> PyResult<(
+    Bound<'py, PyArray2<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+)> {
+    if thresh.is_nan() {
+        return Err(PyValueError::new_err("thresh must not be NaN"));
+    }
+    let (r, c) = (cost.shape()[0], cost.shape()[1]);
+    let flat: Vec<f32> = cost.as_array().iter().copied().collect();
+    let a = linear_assignment_rs(&flat, r, c, thresh);
+    let k = a.matches.len();
+    let m: Vec<i64> = a
+        .matches
+        .iter()
+        .flat_map(|&(i, j)| [i as i64, j as i64])
+        .collect();
+    Ok((
+        PyArray1::from_vec(py, m).reshape([k, 2])?,
+        PyArray1::from_vec(py, a.unmatched_rows.into_iter().map(|v| v as i64).collect()),
+        PyArray1::from_vec(py, a.unmatched_cols.into_iter().map(|v| v as i64).collect()),
+    ))
+}
+
+/// IoU matrix of float32 `(n, 4)` and `(m, 4)` xyxy boxes, as `bbox_ioa(iou=True)` (float32).
+#[pyfunction]
+fn iou_matrix<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray2<'py, f32>,
+    b: PyReadonlyArray2<'py, f32>,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let (va, vb) = (boxes_of("a", &a)?, boxes_of("b", &b)?);
+    let m = iou_matrix_rs(&va, &vb);
+    PyArray1::from_vec(py, m).reshape([va.len(), vb.len()])
+}
+
+fn mean_of(a: &PyReadonlyArray1<'_, f64>) -> PyResult<Mean> {
+    let v = a.as_array();
+    if v.len() != 8 {
+        return Err(PyValueError::new_err(format!(
+            "mean must have 8 values, got {}",
+            v.len()
+        )));
+    }
+    let mut m = [0.0; 8];
+    for (d, s) in m.iter_mut().zip(v.iter()) {
+        *d = *s;
+    }
+    Ok(m)
+}
+
+fn cov_of(a: &PyReadonlyArray2<'_, f64>) -> PyResult<Cov> {
+    if a.shape() != [8, 8] {
+        return Err(PyValueError::new_err(format!(
+            "covariance must be (8, 8), got {:?}",
+            a.shape()
+        )));
+    }
+    let v = a.as_array();
+    let mut c = [[0.0; 8]; 8];
+    for i in 0..8 {
+        for j in 0..8 {
+            c[i][j] = v[[i, j]];
+        }
+    }
+    Ok(c)
+}
+
+fn meas_of(a: &PyReadonlyArray1<'_, f64>) -> PyResult<[f64; 4]> {
+    let v = a.as_array();
+    if v.len() != 4 {
+        return Err(PyValueError::new_err(format!(
+            "measurement must have 4 values, got {}",
+            v.len()
+        )));
+    }
+    Ok([v[0], v[1], v[2], v[3]])
+}
+
+type MeanCov<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+
+fn to_py<'py>(py: Python<'py>, m: &Mean, c: &Cov) -> PyResult<MeanCov<'py>> {
+    let cov = Array2::from_shape_fn((8, 8), |(i, j)| c[i][j]);
+    Ok((
+        PyArray1::from_vec(py, m.to_vec()),
+        PyArray2::from_owned_array(py, cov),
+    ))
+}
+
+/// The Kalman filter of a tracker: `KalmanFilter("xyah")` (ByteTrack) or `KalmanFilter("xywh")`
+/// (BoT-SORT); float64 means `(8,)` and covariances `(8, 8)`.
+#[pyclass(name = "KalmanFilter", module = "numa_ultralytics._core")]
+struct PyKalman {
+    kind: KalmanKind,
+}
+
+#[pymethods]
+impl PyKalman {
+    #[new]
+    fn new(kind: &str) -> PyResult<Self> {
+        Ok(PyKalman {
+            kind: parse_kind(kind)?,
+        })
+    }
+
+    fn initiate<'py>(
+        &self,
+        py: Python<'py>,
+        measurement: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<MeanCov<'py>> {
+        let (m, c) = self.kind.initiate(meas_of(&measurement)?);
+        to_py(py, &m, &c)
+    }
+
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        mean: PyReadonlyArray1<'py, f64>,
+        covariance: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<MeanCov<'py>> {
+        let (mut m, mut c) = (mean_of(&mean)?, cov_of(&covariance)?);
+        self.kind.predict(&mut m, &mut c);
+        to_py(py, &m, &c)
+    }
+
+    /// Correction step. Raises ValueError if the innovation covariance is singular.
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        mean: PyReadonlyArray1<'py, f64>,
+        covariance: PyReadonlyArray2<'py, f64>,
+        measurement: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<MeanCov<'py>> {
+        let (mut m, mut c) = (mean_of(&mean)?, cov_of(&covariance)?);
+        if !self.kind.update(&mut m, &mut c, meas_of(&measurement)?) {
+            return Err(PyValueError::new_err(
+                "Kalman update failed: singular or non-finite innovation covariance",
+            ));
+        }
+        to_py(py, &m, &c)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTracker>()?;
+    m.add_class::<PyKalman>()?;
+    m.add_function(wrap_pyfunction!(lapjv, m)?)?;
+    m.add_function(wrap_pyfunction!(linear_assignment, m)?)?;
+    m.add_function(wrap_pyfunction!(iou_matrix, m)?)?;
     Ok(())
 }

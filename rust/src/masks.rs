@@ -28,10 +28,18 @@ impl Taps {
         self.n += 1;
     }
     fn lo(&self) -> u32 {
-        self.idx[..self.n as usize].iter().copied().min().unwrap_or(0)
+        self.idx[..self.n as usize]
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(0)
     }
     fn hi(&self) -> u32 {
-        self.idx[..self.n as usize].iter().copied().max().unwrap_or(0)
+        self.idx[..self.n as usize]
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -104,8 +112,16 @@ pub struct Protos<'a> {
 
 /// Pixel range `[lo, hi)` of `0..len` with `a <= p < b` for float bounds (the original's crop).
 pub fn crop_range(a: f32, b: f32, len: usize) -> (usize, usize) {
-    let lo = if a.is_nan() || a <= 0.0 { 0.0 } else { a.ceil().min(len as f32) };
-    let hi = if b.is_nan() || b <= 0.0 { 0.0 } else { b.ceil().min(len as f32) };
+    let lo = if a.is_nan() || a <= 0.0 {
+        0.0
+    } else {
+        a.ceil().min(len as f32)
+    };
+    let hi = if b.is_nan() || b <= 0.0 {
+        0.0
+    } else {
+        b.ceil().min(len as f32)
+    };
     let lo = lo as usize;
     let hi = (hi as usize).max(lo);
     (lo, hi)
@@ -113,11 +129,23 @@ pub fn crop_range(a: f32, b: f32, len: usize) -> (usize, usize) {
 
 /// Decode one mask over its box: `coeffs` (nm), `ytaps`/`xtaps` map each output row/column of the
 /// full mask to prototype rows/columns, `xyxy` is the crop box in output pixels.
-pub fn decode_roi(coeffs: &[f32], protos: &Protos, ytaps: &[Taps], xtaps: &[Taps], xyxy: [f32; 4]) -> MaskRoi {
+pub fn decode_roi(
+    coeffs: &[f32],
+    protos: &Protos,
+    ytaps: &[Taps],
+    xtaps: &[Taps],
+    xyxy: [f32; 4],
+) -> MaskRoi {
     let (c0, c1) = crop_range(xyxy[0], xyxy[2], xtaps.len());
     let (r0, r1) = crop_range(xyxy[1], xyxy[3], ytaps.len());
     let (w, h) = (c1 - c0, r1 - r0);
-    let mut roi = MaskRoi { x0: c0, y0: r0, w, h, data: vec![0u8; w * h] };
+    let mut roi = MaskRoi {
+        x0: c0,
+        y0: r0,
+        w,
+        h,
+        data: vec![0u8; w * h],
+    };
     if w == 0 || h == 0 {
         return roi;
     }
@@ -206,7 +234,10 @@ pub fn native_taps(mh: usize, mw: usize, h0: usize, w0: usize) -> (Vec<Taps>, Ve
     let cw = nw.min(iw - left);
     let outer_y = bilinear_taps(ch, h0, ch as f32 / h0 as f32);
     let outer_x = bilinear_taps(cw, w0, cw as f32 / w0 as f32);
-    (compose_taps(&outer_y, &inner_y, top), compose_taps(&outer_x, &inner_x, left))
+    (
+        compose_taps(&outer_y, &inner_y, top),
+        compose_taps(&outer_x, &inner_x, left),
+    )
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -257,8 +288,8 @@ mod tests {
                     for b in 0..xt[c].n as usize {
                         let (pr, pc) = (yt[r].idx[a] as usize, xt[c].idx[b] as usize);
                         let mut l = 0f32;
-                        for k in 0..p.nm {
-                            l += coeffs[k] * p.data[k * p.mh * p.mw + pr * p.mw + pc];
+                        for (k, ck) in coeffs.iter().enumerate().take(p.nm) {
+                            l += ck * p.data[k * p.mh * p.mw + pr * p.mw + pc];
                         }
                         v += yt[r].w[a] * xt[c].w[b] * l;
                     }
@@ -272,8 +303,15 @@ mod tests {
     #[test]
     fn roi_equals_full_decode_inside_box() {
         let (nm, mh, mw) = (3, 6, 8);
-        let data: Vec<f32> = (0..nm * mh * mw).map(|i| ((i * 37 % 17) as f32 - 8.0) / 5.0).collect();
-        let p = Protos { data: &data, nm, mh, mw };
+        let data: Vec<f32> = (0..nm * mh * mw)
+            .map(|i| ((i * 37 % 17) as f32 - 8.0) / 5.0)
+            .collect();
+        let p = Protos {
+            data: &data,
+            nm,
+            mh,
+            mw,
+        };
         let coeffs = [0.7, -1.1, 0.4];
         let (yt, xt) = input_taps(mh, mw, 24, 32);
         let full = full_decode(&coeffs, &p, &yt, &xt);
@@ -293,7 +331,12 @@ mod tests {
     #[test]
     fn empty_box_gives_empty_roi() {
         let data = vec![1f32; 2 * 4 * 4];
-        let p = Protos { data: &data, nm: 2, mh: 4, mw: 4 };
+        let p = Protos {
+            data: &data,
+            nm: 2,
+            mh: 4,
+            mw: 4,
+        };
         let (yt, xt) = input_taps(4, 4, 16, 16);
         let roi = decode_roi(&[1.0, 1.0], &p, &yt, &xt, [5.0, 5.0, 5.0, 9.0]);
         assert!(roi.is_empty());

@@ -42,14 +42,23 @@ pub struct Detection {
 fn class_allowed(classes: &Option<Vec<i64>>, class: usize) -> bool {
     match classes {
         None => true,
-        Some(list) => list.iter().any(|&c| c == class as i64),
+        Some(list) => list.contains(&(class as i64)),
     }
 }
 
 /// Anchors whose best class score is `> conf` (and whose class is allowed), as detections with the
 /// box converted from xywh to xyxy. `pred` is `c x a` row-major with `c >= 4 + nc`.
-pub fn candidates(pred: &[f32], c: usize, a: usize, nc: usize, opts: &NmsOptions) -> Vec<Detection> {
-    assert!(pred.len() >= c * a && c >= 4 + nc, "prediction shape mismatch");
+pub fn candidates(
+    pred: &[f32],
+    c: usize,
+    a: usize,
+    nc: usize,
+    opts: &NmsOptions,
+) -> Vec<Detection> {
+    assert!(
+        pred.len() >= c * a && c >= 4 + nc,
+        "prediction shape mismatch"
+    );
     if nc == 0 || a == 0 {
         return Vec::new();
     }
@@ -68,8 +77,8 @@ pub fn candidates(pred: &[f32], c: usize, a: usize, nc: usize, opts: &NmsOptions
     let mut out = Vec::new();
     for j in 0..a {
         let s = best[j];
-        // `!(s > conf)` also rejects NaN scores.
-        if !(s > opts.conf) || !class_allowed(&opts.classes, best_cls[j] as usize) {
+        // NaN scores are never above the threshold.
+        if s.is_nan() || s <= opts.conf || !class_allowed(&opts.classes, best_cls[j] as usize) {
             continue;
         }
         let (cx, cy, w, h) = (pred[j], pred[a + j], pred[2 * a + j], pred[3 * a + j]);
@@ -98,11 +107,23 @@ pub fn nms(mut dets: Vec<Detection>, opts: &NmsOptions) -> Vec<Detection> {
     let boxes: Vec<[f32; 4]> = dets
         .iter()
         .map(|d| {
-            let off = if opts.agnostic { 0.0 } else { d.class as f32 * opts.max_wh };
-            [d.xyxy[0] + off, d.xyxy[1] + off, d.xyxy[2] + off, d.xyxy[3] + off]
+            let off = if opts.agnostic {
+                0.0
+            } else {
+                d.class as f32 * opts.max_wh
+            };
+            [
+                d.xyxy[0] + off,
+                d.xyxy[1] + off,
+                d.xyxy[2] + off,
+                d.xyxy[3] + off,
+            ]
         })
         .collect();
-    let areas: Vec<f32> = boxes.iter().map(|b| (b[2] - b[0]) * (b[3] - b[1])).collect();
+    let areas: Vec<f32> = boxes
+        .iter()
+        .map(|b| (b[2] - b[0]) * (b[3] - b[1]))
+        .collect();
     let mut suppressed = vec![false; n];
     let mut keep = Vec::new();
     for i in 0..n {
@@ -137,20 +158,28 @@ pub fn nms(mut dets: Vec<Detection>, opts: &NmsOptions) -> Vec<Detection> {
 /// End-to-end head output `rows x cols` (cols >= 6: x1, y1, x2, y2, score, class, ...): no NMS,
 /// keep rows with score `> conf` and an allowed class, in order, at most `max_det`.
 pub fn end2end(pred: &[f32], rows: usize, cols: usize, opts: &NmsOptions) -> Vec<Detection> {
-    assert!(cols >= 6 && pred.len() >= rows * cols, "end-to-end output shape mismatch");
+    assert!(
+        cols >= 6 && pred.len() >= rows * cols,
+        "end-to-end output shape mismatch"
+    );
     let mut out = Vec::new();
     for r in 0..rows {
         let row = &pred[r * cols..(r + 1) * cols];
         let score = row[4];
         let cls = row[5];
-        if !(score > opts.conf) || !cls.is_finite() || cls < 0.0 {
+        if score.is_nan() || score <= opts.conf || !cls.is_finite() || cls < 0.0 {
             continue;
         }
         let class = cls as usize;
         if !class_allowed(&opts.classes, class) {
             continue;
         }
-        out.push(Detection { xyxy: [row[0], row[1], row[2], row[3]], score, class, anchor: r });
+        out.push(Detection {
+            xyxy: [row[0], row[1], row[2], row[3]],
+            score,
+            class,
+            anchor: r,
+        });
         if out.len() >= opts.max_det {
             break;
         }
@@ -195,8 +224,14 @@ mod tests {
 
     #[test]
     fn class_filter() {
-        let (p, c, a) = pred(&[([10.0, 10.0, 4.0, 2.0], vec![0.9, 0.1]), ([20.0, 20.0, 2.0, 2.0], vec![0.2, 0.9])]);
-        let opts = NmsOptions { classes: Some(vec![0]), ..Default::default() };
+        let (p, c, a) = pred(&[
+            ([10.0, 10.0, 4.0, 2.0], vec![0.9, 0.1]),
+            ([20.0, 20.0, 2.0, 2.0], vec![0.2, 0.9]),
+        ]);
+        let opts = NmsOptions {
+            classes: Some(vec![0]),
+            ..Default::default()
+        };
         let d = candidates(&p, c, a, 2, &opts);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].class, 0);
@@ -211,11 +246,22 @@ mod tests {
             anchor: i,
         };
         // 0 and 1 overlap with IoU 9/11 > 0.7; 2 overlaps 0 but is another class.
-        let d = vec![det(0.0, 0.8, 0, 0), det(1.0, 0.9, 0, 1), det(0.0, 0.5, 1, 2), det(50.0, 0.3, 0, 3)];
+        let d = vec![
+            det(0.0, 0.8, 0, 0),
+            det(1.0, 0.9, 0, 1),
+            det(0.0, 0.5, 1, 2),
+            det(50.0, 0.3, 0, 3),
+        ];
         let k = nms(d.clone(), &NmsOptions::default());
         let anchors: Vec<usize> = k.iter().map(|d| d.anchor).collect();
         assert_eq!(anchors, vec![1, 2, 3]);
-        let agn = nms(d, &NmsOptions { agnostic: true, ..Default::default() });
+        let agn = nms(
+            d,
+            &NmsOptions {
+                agnostic: true,
+                ..Default::default()
+            },
+        );
         let anchors: Vec<usize> = agn.iter().map(|d| d.anchor).collect();
         assert_eq!(anchors, vec![1, 3]);
     }
@@ -223,20 +269,57 @@ mod tests {
     #[test]
     fn nms_iou_equal_to_threshold_is_kept() {
         // IoU exactly 0.5: kept (suppress only IoU > iou).
-        let a = Detection { xyxy: [0.0, 0.0, 4.0, 3.0], score: 0.9, class: 0, anchor: 0 };
-        let b = Detection { xyxy: [0.0, 1.0, 4.0, 4.0], score: 0.8, class: 0, anchor: 1 };
-        let k = nms(vec![a, b], &NmsOptions { iou: 0.5, ..Default::default() });
+        let a = Detection {
+            xyxy: [0.0, 0.0, 4.0, 3.0],
+            score: 0.9,
+            class: 0,
+            anchor: 0,
+        };
+        let b = Detection {
+            xyxy: [0.0, 1.0, 4.0, 4.0],
+            score: 0.8,
+            class: 0,
+            anchor: 1,
+        };
+        let k = nms(
+            vec![a, b],
+            &NmsOptions {
+                iou: 0.5,
+                ..Default::default()
+            },
+        );
         assert_eq!(k.len(), 2);
-        let k = nms(vec![a, b], &NmsOptions { iou: 0.49, ..Default::default() });
+        let k = nms(
+            vec![a, b],
+            &NmsOptions {
+                iou: 0.49,
+                ..Default::default()
+            },
+        );
         assert_eq!(k.len(), 1);
     }
 
     #[test]
     fn max_det_and_empty() {
         let d: Vec<Detection> = (0..10)
-            .map(|i| Detection { xyxy: [i as f32 * 20.0, 0.0, i as f32 * 20.0 + 5.0, 5.0], score: 0.5, class: 0, anchor: i })
+            .map(|i| Detection {
+                xyxy: [i as f32 * 20.0, 0.0, i as f32 * 20.0 + 5.0, 5.0],
+                score: 0.5,
+                class: 0,
+                anchor: i,
+            })
             .collect();
-        assert_eq!(nms(d, &NmsOptions { max_det: 3, ..Default::default() }).len(), 3);
+        assert_eq!(
+            nms(
+                d,
+                &NmsOptions {
+                    max_det: 3,
+                    ..Default::default()
+                }
+            )
+            .len(),
+            3
+        );
         assert!(nms(Vec::new(), &NmsOptions::default()).is_empty());
         assert!(candidates(&[], 84, 0, 80, &NmsOptions::default()).is_empty());
     }
@@ -250,7 +333,15 @@ mod tests {
         ];
         let d = end2end(&p, 3, 6, &NmsOptions::default());
         assert_eq!(d.iter().map(|d| d.class).collect::<Vec<_>>(), vec![2, 1]);
-        let d = end2end(&p, 3, 6, &NmsOptions { classes: Some(vec![1]), ..Default::default() });
+        let d = end2end(
+            &p,
+            3,
+            6,
+            &NmsOptions {
+                classes: Some(vec![1]),
+                ..Default::default()
+            },
+        );
         assert_eq!(d.len(), 1);
     }
 }

@@ -1,7 +1,9 @@
 //! Binding of the predict post-processing: NMS, mask decoding, box scaling, polygons.
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
 use numpy::ndarray::Array2;
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -11,9 +13,14 @@ use crate::masks::{decode_roi, input_taps, native_taps, MaskRoi, Protos};
 use crate::nms::{candidates, end2end, nms, Detection, NmsOptions};
 use crate::scale::Geometry;
 
+/// `(boxes, rois)` returned by [`postprocess`].
+type PostprocessOut<'py> = (Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>);
+
 fn check_hw(name: &str, hw: (usize, usize)) -> PyResult<()> {
     if hw.0 == 0 || hw.1 == 0 {
-        return Err(PyValueError::new_err(format!("{name} must be positive, got {hw:?}")));
+        return Err(PyValueError::new_err(format!(
+            "{name} must be positive, got {hw:?}"
+        )));
     }
     Ok(())
 }
@@ -42,14 +49,18 @@ fn postprocess<'py>(
     max_nms: usize,
     end_to_end: bool,
     retina_masks: bool,
-) -> PyResult<(Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>)> {
+) -> PyResult<PostprocessOut<'py>> {
     check_hw("input_hw", input_hw)?;
     check_hw("orig_hw", orig_hw)?;
     if !conf.is_finite() || !(0.0..=1.0).contains(&conf) {
-        return Err(PyValueError::new_err(format!("conf must be in [0, 1], got {conf}")));
+        return Err(PyValueError::new_err(format!(
+            "conf must be in [0, 1], got {conf}"
+        )));
     }
     if !iou.is_finite() || !(0.0..=1.0).contains(&iou) {
-        return Err(PyValueError::new_err(format!("iou must be in [0, 1], got {iou}")));
+        return Err(PyValueError::new_err(format!(
+            "iou must be in [0, 1], got {iou}"
+        )));
     }
     let (c, a) = (pred.shape()[0], pred.shape()[1]);
     let nm = match &protos {
@@ -70,15 +81,27 @@ fn postprocess<'py>(
     }
     let pred_c = pred.as_array().as_standard_layout().into_owned();
     let pred_s = pred_c.as_slice().expect("standard layout");
-    let protos_c = protos.as_ref().map(|p| p.as_array().as_standard_layout().into_owned());
+    let protos_c = protos
+        .as_ref()
+        .map(|p| p.as_array().as_standard_layout().into_owned());
     let (mh, mw) = match &protos {
         Some(p) => (p.shape()[1], p.shape()[2]),
         None => (0, 0),
     };
     if protos.is_some() && (mh == 0 || mw == 0) {
-        return Err(PyValueError::new_err("mask prototypes have an empty spatial size"));
+        return Err(PyValueError::new_err(
+            "mask prototypes have an empty spatial size",
+        ));
     }
-    let opts = NmsOptions { conf, iou, classes, agnostic, max_det, max_nms, ..Default::default() };
+    let opts = NmsOptions {
+        conf,
+        iou,
+        classes,
+        agnostic,
+        max_det,
+        max_nms,
+        ..Default::default()
+    };
 
     let (dets, rois): (Vec<Detection>, Option<Vec<MaskRoi>>) = py.detach(|| {
         let dets = if end_to_end {
@@ -92,12 +115,19 @@ fn postprocess<'py>(
                 if end_to_end {
                     pred_s[d.anchor * a + 6..d.anchor * a + 6 + nm].to_vec()
                 } else {
-                    (0..nm).map(|k| pred_s[(4 + nc + k) * a + d.anchor]).collect()
+                    (0..nm)
+                        .map(|k| pred_s[(4 + nc + k) * a + d.anchor])
+                        .collect()
                 }
             })
             .collect();
         let rois = protos_c.as_ref().map(|p| {
-            let protos = Protos { data: p.as_slice().expect("standard layout"), nm, mh, mw };
+            let protos = Protos {
+                data: p.as_slice().expect("standard layout"),
+                nm,
+                mh,
+                mw,
+            };
             if retina_masks {
                 let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
                 let (yt, xt) = native_taps(mh, mw, orig_hw.0, orig_hw.1);
@@ -107,7 +137,10 @@ fn postprocess<'py>(
                     .collect()
             } else {
                 let (yt, xt) = input_taps(mh, mw, input_hw.0, input_hw.1);
-                dets.iter().zip(&coeffs).map(|(d, k)| decode_roi(k, &protos, &yt, &xt, d.xyxy)).collect()
+                dets.iter()
+                    .zip(&coeffs)
+                    .map(|(d, k)| decode_roi(k, &protos, &yt, &xt, d.xyxy))
+                    .collect()
             }
         });
         (dets, rois)
@@ -173,7 +206,13 @@ fn rois_to_polygons<'py>(
             .iter()
             .map(|(x0, y0, m)| {
                 let (h, w) = m.dim();
-                let pts = mask_to_polygon_in(m.as_slice().expect("standard layout"), w, w, h, [*x0 as i32, *y0 as i32]);
+                let pts = mask_to_polygon_in(
+                    m.as_slice().expect("standard layout"),
+                    w,
+                    w,
+                    h,
+                    [*x0 as i32, *y0 as i32],
+                );
                 let mut flat = Vec::with_capacity(pts.len() * 2);
                 for p in pts {
                     let mut q = g.point_to_original(p[0], p[1]);
@@ -191,7 +230,7 @@ fn rois_to_polygons<'py>(
         .into_iter()
         .map(|flat| {
             let k = flat.len() / 2;
-            Ok(PyArray1::from_vec(py, flat).reshape([k, 2])?)
+            PyArray1::from_vec(py, flat).reshape([k, 2])
         })
         .collect()
 }

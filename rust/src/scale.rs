@@ -32,7 +32,14 @@ impl Geometry {
 
     /// The identity mapping for an image of size `(h0, w0)` (retina masks are already there).
     pub fn identity(h0: usize, w0: usize) -> Self {
-        Self { gain_x: 1.0, gain_y: 1.0, pad_x: 0.0, pad_y: 0.0, w0: w0 as f32, h0: h0 as f32 }
+        Self {
+            gain_x: 1.0,
+            gain_y: 1.0,
+            pad_x: 0.0,
+            pad_y: 0.0,
+            w0: w0 as f32,
+            h0: h0 as f32,
+        }
     }
 
     /// `scale_boxes` then `clip_boxes`.
@@ -74,6 +81,9 @@ mod tests {
         assert_eq!((g.pad_x, g.pad_y), (0.0, 140.0));
         assert_eq!(g.point_to_original(10.0, 150.0), [10.0, 10.0]);
         assert_eq!(g.point_to_original(-5.0, 100.0), [0.0, 0.0]);
-        assert_eq!(g.box_to_original([0.0, 130.0, 700.0, 600.0]), [0.0, 0.0, 640.0, 360.0]);
+        assert_eq!(
+            g.box_to_original([0.0, 130.0, 700.0, 600.0]),
+            [0.0, 0.0, 640.0, 360.0]
+        );
     }
 }

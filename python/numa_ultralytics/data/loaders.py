@@ -273,6 +273,7 @@ class InferenceSource:
             self.close()
             raise
         self._pos = 0
+        self.on_item: Optional[Callable[[SourceItem], None]] = None  # called with every item handed out
 
     # -- building -------------------------------------------------------------------------------------------------
     def _setup(self, source: Any) -> None:
@@ -450,6 +451,8 @@ class InferenceSource:
                 self.close()
                 raise
             self._pos += 1
+            if self.on_item is not None:
+                self.on_item(item)
             return item
         self.close()
         raise StopIteration
@@ -490,5 +493,10 @@ def _is_pil(x: Any) -> bool:
 
 
 def load_inference_source(source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> InferenceSource:
-    """Open ``source`` for inference: an iterator of :class:`SourceItem`, one per frame (see the module doc)."""
+    """Open ``source`` for inference: an iterator of :class:`SourceItem`, one per frame (see the module doc).
+
+    An :class:`InferenceSource` is returned as it is (its own ``vid_stride``/``stream_buffer`` apply).
+    """
+    if isinstance(source, InferenceSource):
+        return source
     return InferenceSource(source, vid_stride=vid_stride, stream_buffer=stream_buffer)

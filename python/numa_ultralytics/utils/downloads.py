@@ -196,7 +196,8 @@ def _download_or_explain(url: str, name: str, looked: list[Path], timeout: float
             + hint
         )
     dest = cache_dir() / name
-    print(f"Downloading {url} to {dest} ...", file=sys.stderr)
+    if sys.stderr.isatty():
+        print(f"Downloading {url} to {dest} ...", file=sys.stderr)
     try:
         return safe_download(url, dest, timeout=timeout)
     except (OSError, ValueError) as e:

@@ -11,9 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import MEDIA, need
 from numa_ultralytics.data import SourceItem, load_inference_source
 from numa_ultralytics.data.loaders import _LiveStream
+
+from .conftest import MEDIA, need
 
 
 def write_clip(src: Path, dst: Path, n: int, size: tuple[int, int] | None = None) -> list[np.ndarray]:

@@ -592,6 +592,7 @@ def _write_atomic(data: bytes, target: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache is a plain shareable file
         os.replace(tmp, target)
     except BaseException:
         try:

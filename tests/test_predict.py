@@ -7,7 +7,6 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from numa_ultralytics import YOLO
 from numa_ultralytics.engine.predictor import letterbox
 from numa_ultralytics.engine.results import Boxes, Masks
@@ -147,7 +146,8 @@ def test_frame_formats(model, bus):
         np.testing.assert_array_equal(model.predict(im, verbose=False)[0].boxes.data.numpy(), ref)
     bgra = cv2.cvtColor(bus, cv2.COLOR_BGR2BGRA)
     np.testing.assert_array_equal(
-        model.predict(bgra, verbose=False)[0].boxes.data.numpy(), model.predict(bus, verbose=False)[0].boxes.data.numpy()
+        model.predict(bgra, verbose=False)[0].boxes.data.numpy(),
+        model.predict(bus, verbose=False)[0].boxes.data.numpy(),
     )
     with pytest.raises(ValueError, match="empty image"):
         model.predict(np.zeros((0, 10, 3), np.uint8))

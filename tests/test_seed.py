@@ -66,7 +66,9 @@ def test_seed_block_runs_verbatim(index, clip, tmp_path):
     script = tmp_path / f"block{index}.py"
     script.write_text(code)
     env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_CACHE_DIR=str(tmp_path / "cache"))
-    p = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     written = [f for f in tmp_path.iterdir() if f.suffix == ".avi"]
     assert len(written) == 1

@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator, Union
 
@@ -107,7 +106,9 @@ class YOLO:
     then downloaded from the Ultralytics release assets.
     """
 
-    def __init__(self, model: Union[str, os.PathLike] = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False) -> None:
+    def __init__(
+        self, model: Union[str, os.PathLike] = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False
+    ) -> None:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
         from numa_ultralytics.utils.downloads import attempt_download_asset
@@ -120,13 +121,16 @@ class YOLO:
 
             onnx_path = pt_to_onnx(path)
         elif path.suffix.lower() != ".onnx":
-            raise ValueError(f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint")
+            raise ValueError(
+                f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
+            )
         self._device_arg: Any = None
         self.backend = AutoBackend(onnx_path)
         b = self.backend
         if task == "segment" and not b.has_protos:
             raise ValueError(
-                f"{path} is a {b.task} model without mask prototypes (output1); task='segment' needs a segmentation model"
+                f"{path} is a {b.task} model without mask prototypes (output1); "
+                "task='segment' needs a segmentation model"
             )
         self.task = task or ("segment" if b.has_protos else "detect")
         self.model = _ModelInfo(names=b.names, stride=b.stride, task=self.task, yaml=b.metadata, pt_path=self.ckpt_path)
@@ -235,8 +239,8 @@ class YOLO:
         if verbose and n:
             h, w = shape
             LOGGER.info(
-                "Speed: %.1fms preprocess, %.1fms inference, %.1fms postprocess per image at shape (1, 3, %d, %d)"
-                % (totals["preprocess"] / n, totals["inference"] / n, totals["postprocess"] / n, h, w)
+                f"Speed: {totals['preprocess'] / n:.1f}ms preprocess, {totals['inference'] / n:.1f}ms inference, "
+                f"{totals['postprocess'] / n:.1f}ms postprocess per image at shape (1, 3, {h}, {w})"
             )
 
     @staticmethod

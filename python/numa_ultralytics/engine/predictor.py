@@ -39,7 +39,11 @@ def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
     """``imgsz`` (int or [h, w]) rounded up to multiples of ``stride``, as (h, w)."""
     if isinstance(imgsz, (int, np.integer)) and not isinstance(imgsz, bool):
         hw = [int(imgsz), int(imgsz)]
-    elif isinstance(imgsz, (list, tuple)) and len(imgsz) in (1, 2) and all(isinstance(v, (int, np.integer)) for v in imgsz):
+    elif (
+        isinstance(imgsz, (list, tuple))
+        and len(imgsz) in (1, 2)
+        and all(isinstance(v, (int, np.integer)) for v in imgsz)
+    ):
         hw = [int(v) for v in imgsz] * (2 if len(imgsz) == 1 else 1)
     else:
         raise ValueError(f"imgsz={imgsz!r} is invalid; use an int like 640 or [height, width]")
@@ -68,10 +72,7 @@ def letterbox(im: np.ndarray, new_shape: tuple[int, int], auto: bool, stride: in
 
 def to_blob(img: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
     """HWC BGR uint8 -> 1x3xHxW RGB float in [0, 1] (divided by 255, like the original)."""
-    h, w = img.shape[:2]
-    blob = np.empty((1, 3, h, w), dtype=np.float32)
-    for c in range(3):
-        np.divide(img[:, :, 2 - c], 255, out=blob[0, c], dtype=np.float32)
+    blob = _core.to_blob(img)
     return blob if dtype == np.float32 else blob.astype(dtype)
 
 

@@ -113,7 +113,10 @@ class Boxes(BaseTensor):
             yield self[i]
 
     def __repr__(self) -> str:
-        return f"numa_ultralytics.engine.results.Boxes object with attributes:\n\ndata: {np.asarray(self.data)!r}\nshape: {self.shape}\norig_shape: {self.orig_shape}"
+        return (
+            "numa_ultralytics.engine.results.Boxes object with attributes:\n\n"
+            f"data: {np.asarray(self.data)!r}\nshape: {self.shape}\norig_shape: {self.orig_shape}"
+        )
 
 
 class Masks(BaseTensor):

@@ -94,7 +94,7 @@ class AutoBackend:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
         except Exception as e:  # onnxruntime raises its own exception types
             raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
-        self.device = "cuda:%d" % idx if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
+        self.device = f"cuda:{idx}" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: _literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]
@@ -124,7 +124,11 @@ class AutoBackend:
         self.task = task if isinstance(task, str) else ("segment" if self.has_protos else "detect")
         # number of classes from the output layout
         o0 = out_shapes[0]
-        nm = out_shapes[1][1] if self.has_protos and isinstance(out_shapes[1][1], int) else (32 if self.has_protos else 0)
+        nm = (
+            out_shapes[1][1]
+            if self.has_protos and isinstance(out_shapes[1][1], int)
+            else (32 if self.has_protos else 0)
+        )
         self.nm = nm
         if self.end2end:
             self.nc = len(self.names) if self.names else None

@@ -2,7 +2,8 @@
 
 use numpy::ndarray::Array2;
 use numpy::{
-    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
+    PyArray1, PyArray2, PyArray4, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -11,6 +12,7 @@ use pyo3::types::PyList;
 use crate::contours::mask_to_polygon_in;
 use crate::masks::{decode_roi, input_taps, native_taps, MaskRoi, Protos};
 use crate::nms::{candidates, end2end, nms, Detection, NmsOptions};
+use crate::preprocess::bgr_to_chw_rgb;
 use crate::scale::Geometry;
 
 /// `(boxes, rois)` returned by [`postprocess`].
@@ -79,11 +81,12 @@ fn postprocess<'py>(
             "model output has {c} channels, expected 4 box + {nc} classes + {nm} mask coefficients"
         )));
     }
-    let pred_c = pred.as_array().as_standard_layout().into_owned();
+    // Borrow the arrays when C-contiguous (ONNX Runtime outputs are), copy otherwise.
+    let pred_v = pred.as_array();
+    let pred_c = pred_v.as_standard_layout();
     let pred_s = pred_c.as_slice().expect("standard layout");
-    let protos_c = protos
-        .as_ref()
-        .map(|p| p.as_array().as_standard_layout().into_owned());
+    let protos_v = protos.as_ref().map(|p| p.as_array());
+    let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
     let (mh, mw) = match &protos {
         Some(p) => (p.shape()[1], p.shape()[2]),
         None => (0, 0),
@@ -235,7 +238,28 @@ fn rois_to_polygons<'py>(
         .collect()
 }
 
+/// Letterboxed HWC BGR uint8 frame -> `(1, 3, H, W)` float32 RGB in `[0, 1]`.
+#[pyfunction]
+fn to_blob<'py>(
+    py: Python<'py>,
+    img: PyReadonlyArray3<'py, u8>,
+) -> PyResult<Bound<'py, PyArray4<f32>>> {
+    let (h, w, c) = (img.shape()[0], img.shape()[1], img.shape()[2]);
+    if c != 3 || h == 0 || w == 0 {
+        return Err(PyValueError::new_err(format!(
+            "expected a non-empty (H, W, 3) uint8 image, got shape ({h}, {w}, {c})"
+        )));
+    }
+    let view = img.as_array();
+    let data = view.as_standard_layout();
+    let src = data.as_slice().expect("standard layout");
+    let mut out = vec![0f32; 3 * h * w];
+    py.detach(|| bgr_to_chw_rgb(src, h, w, &mut out));
+    PyArray1::from_vec(py, out).reshape([1, 3, h, w])
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(to_blob, m)?)?;
     m.add_function(wrap_pyfunction!(postprocess, m)?)?;
     m.add_function(wrap_pyfunction!(rois_to_polygons, m)?)?;
     Ok(())

@@ -1,0 +1,325 @@
+"""The numa-yolo command line, run as a subprocess on short clips of the shared videos."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from numa_ultralytics.cfg import CLIError, draw, increment_path, parse_args
+from numa_ultralytics.utils.plotting import colors
+
+from .conftest import MEDIA, MODELS, need
+
+N_FRAMES = 10
+
+
+def cli(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
+    return subprocess.run(
+        [sys.executable, "-m", "numa_ultralytics", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def write_clip(src: Path, dst: Path, n: int, start: int = 0) -> None:
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    writer = None
+    for i in range(start + n):
+        ok, im = cap.read()
+        assert ok
+        if i < start:
+            continue
+        if writer is None:
+            writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (im.shape[1], im.shape[0]))
+        writer.write(im)
+    writer.release()
+    cap.release()
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    src = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    dst = tmp_path_factory.mktemp("clips") / "people.mp4"
+    write_clip(src, dst, N_FRAMES)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    return need(MODELS / "yolo11n-seg-dynamic.onnx")
+
+
+def read_video(p: Path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(p))
+    frames = []
+    while True:
+        ok, im = cap.read()
+        if not ok:
+            break
+        frames.append(im)
+    cap.release()
+    return frames
+
+
+def parse_mot(p: Path) -> dict[int, list[tuple]]:
+    """frame -> [(id, x, y, w, h, conf, cls)]"""
+    out: dict[int, list[tuple]] = {}
+    for line in p.read_text().splitlines():
+        f = line.split(",")
+        assert len(f) == 8, line
+        out.setdefault(int(f[0]), []).append(
+            (int(f[1]), float(f[2]), float(f[3]), float(f[4]), float(f[5]), float(f[6]), int(f[7]))
+        )
+    return out
+
+
+def _trackers_ready() -> bool:
+    try:
+        from numa_ultralytics.trackers import load_tracker_config, make_tracker  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_trackers = pytest.mark.skipif(not _trackers_ready(), reason="trackers not built yet")
+
+
+# ------------------------------------------------------------------------------------------------ parsing (in process)
+
+
+def test_parse_args_values():
+    task, mode, a, given = parse_args(
+        "segment track source=v.mp4 conf=0.3 iou = 0.5 imgsz=384,640 classes=[0,2] max_det=10 "
+        "agnostic_nms=True retina_masks=true device=cpu half=False verbose=False tracker=bytetrack.yaml "
+        "persist=True save=True save_txt=1 show_labels=no line_width=3 color_mode=instance vid_stride=2 "
+        "stream_buffer=True project=out name=exp exist_ok=True".split()
+    )
+    assert (task, mode) == ("segment", "track")
+    assert a["conf"] == 0.3 and a["iou"] == 0.5 and a["imgsz"] == [384, 640] and a["classes"] == [0, 2]
+    assert a["max_det"] == 10 and a["agnostic_nms"] and a["retina_masks"] and a["device"] == "cpu"
+    assert a["tracker"] == "bytetrack.yaml" and a["persist"] and a["save"] and a["save_txt"]
+    assert a["show_labels"] is False and a["line_width"] == 3 and a["color_mode"] == "instance"
+    assert a["vid_stride"] == 2 and a["stream_buffer"] and a["project"] == "out" and a["name"] == "exp"
+    assert "conf" in given and "model" not in given
+    _, mode, a, _ = parse_args(["predict", "source=0", "imgsz=320", "classes=0", "device=0", "conf=None"])
+    assert mode == "predict" and a["imgsz"] == 320 and a["classes"] == [0] and a["device"] == 0 and a["conf"] is None
+    assert a["source"] == "0" and a["tracker"] == "botsort.yaml" and a["color_mode"] == "class"
+
+
+@pytest.mark.parametrize(
+    "argv, key, allowed",
+    [
+        ("predict source=x conf=1.5", "conf", "between 0.0 and 1.0"),
+        ("predict source=x iou=abc", "iou", "between 0.0 and 1.0"),
+        ("predict source=x max_det=0", "max_det", ">= 1"),
+        ("predict source=x imgsz=big", "imgsz", "640"),
+        ("predict source=x classes=person", "classes", "class indices"),
+        ("predict source=x half=maybe", "half", "True or False"),
+        ("predict source=x color_mode=rainbow", "color_mode", "class, instance"),
+        ("track source=x tracker=nope.yaml", "tracker", "bytetrack.yaml"),
+        ("predict source=x device=gpu7", "device", "cpu"),
+        ("predict source=x vid_stride=-1", "vid_stride", ">= 1"),
+        ("predict source=x cnf=0.2", "cnf", "did you mean conf"),
+        ("train source=x", "mode", "predict, track"),
+        ("pose predict source=x", "task", "detect, segment"),
+        ("segment source=x", "mode", "predict, track"),
+        ("segment predict", "source", "source=video.mp4"),
+        ("predict --conf 0.3 source=x", "conf", "key=value"),
+    ],
+)
+def test_parse_args_errors(argv, key, allowed):
+    with pytest.raises(CLIError) as ei:
+        parse_args(argv.split())
+    assert ei.value.key == key
+    assert key in str(ei.value) and allowed in str(ei.value)
+
+
+def test_increment_path(tmp_path):
+    p = tmp_path / "runs" / "segment" / "track"
+    assert increment_path(p) == p
+    p.mkdir(parents=True)
+    assert increment_path(p) == p.with_name("track2")
+    p.with_name("track2").mkdir()
+    assert increment_path(p) == p.with_name("track3")
+    assert increment_path(p, exist_ok=True) == p
+
+
+def test_draw_class_and_instance_colors(bus_jpg, model_path):
+    from numa_ultralytics import YOLO
+
+    model = YOLO(str(model_path))
+    im = cv2.imread(str(bus_jpg))
+    r = model.predict(im.copy(), verbose=False)[0]
+    assert r.masks is not None and len(r.boxes) >= 4
+    out = draw(r, model.names, color_mode="class")
+    assert out is r.orig_img  # in place
+    cls = r.boxes.cls.astype(int)
+    assert 0 in cls and 5 in cls  # persons and the bus
+    for c in (0, 5):  # each class's colour (BGR palette) is drawn: outlines and label boxes
+        before = np.all(im == np.array(colors(c, True), np.uint8), axis=-1).sum()
+        after = np.all(out == np.array(colors(c, True), np.uint8), axis=-1).sum()
+        assert after > before + 200
+    r2 = model.predict(im.copy(), verbose=False)[0]
+    draw(r2, model.names, color_mode="instance", show_labels=False)
+    # instance colours without tracking: detection index i -> colors(i)
+    for i in range(len(r2.boxes)):
+        assert np.all(r2.orig_img == np.array(colors(i, True), np.uint8), axis=-1).sum() > 50
+
+
+# ------------------------------------------------------------------------------------------------ subprocess
+
+
+def test_bad_arguments_exit_2(tmp_path, clip):
+    cases = [
+        (["segment", "predict", f"source={clip}", "conf=7"], "conf"),
+        (["segment", "predict", f"source={clip}", "colour_mode=class"], "colour_mode"),
+        (["segment", "predict", "source=missing.mp4", "model=yolo11n-seg-dynamic.onnx"], "missing.mp4"),
+        (["segment", "predict", f"source={clip}", "model=not-a-model.onnx"], "NUMA_ULTRALYTICS_WEIGHTS_DIR"),
+    ]
+    for argv, needle in cases:
+        p = cli(argv, tmp_path)
+        assert p.returncode == 2, (argv, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("numa-yolo: error:") and needle in lines[0], p.stderr
+    assert not (tmp_path / "runs").exists()
+    p = cli(["help"], tmp_path)
+    assert p.returncode == 0 and "color_mode" in p.stdout
+
+
+def test_predict_video_save_and_txt(tmp_path, clip, model_path):
+    from numa_ultralytics import YOLO
+
+    p = cli(
+        ["segment", "predict", f"model={model_path.name}", f"source={clip}", "save=True", "save_txt=True"], tmp_path
+    )
+    assert p.returncode == 0, p.stderr
+    run = tmp_path / "runs" / "segment" / "predict"
+    assert f"Results saved to {Path('runs/segment/predict')}" in p.stdout
+    speed = [ln for ln in p.stdout.splitlines() if ln.startswith("Speed:")]
+    assert len(speed) == 1
+    for stage in ("preprocess", "inference", "postprocess", "drawing", "writing"):
+        assert f"ms {stage}" in speed[0]
+    frames = read_video(run / "people.avi")
+    assert len(frames) == N_FRAMES and frames[0].shape == (360, 640, 3)
+    mot = parse_mot(run / "labels" / "people.txt")
+    ref = list(YOLO(str(model_path)).predict(str(clip), stream=True, verbose=False))
+    assert sorted(mot) == [i + 1 for i, r in enumerate(ref) if len(r.boxes)]
+    for i, r in enumerate(ref):
+        rows = mot.get(i + 1, [])
+        assert len(rows) == len(r.boxes)
+        got = np.array([[x, y, x + w, y + h] for _, x, y, w, h, _, _ in rows])
+        np.testing.assert_allclose(got, r.boxes.xyxy, atol=0.011)
+        assert all(row[0] == -1 for row in rows)
+        assert [row[6] for row in rows] == r.boxes.cls.astype(int).tolist()
+    polys = (run / "labels" / "people_polygons.txt").read_text().splitlines()
+    assert len(polys) == sum(len(r.boxes) for r in ref)
+    first = polys[0].split(",")
+    assert int(first[0]) == 1 and (len(first) - 3) % 2 == 0 and len(first) > 9
+    # the saved frame has the class colour drawn (person = colors(0)), the clean frame does not
+    person = np.array(colors(0, True), np.uint8)
+    assert np.all(frames[0] == person, axis=-1).sum() > np.all(ref[0].orig_img == person, axis=-1).sum() + 500
+
+
+def test_run_folders_increment_and_images(tmp_path, model_path):
+    d = need(MEDIA / "coco8-seg" / "images" / "val")
+    argv = ["segment", "predict", f"model={model_path.name}", f"source={d}", "save=True", "verbose=False"]
+    assert cli(argv, tmp_path).returncode == 0
+    p2 = cli([*argv, "imgsz=320"], tmp_path)
+    assert p2.returncode == 0 and p2.stdout == ""  # verbose=False: quiet
+    runs = tmp_path / "runs" / "segment"
+    assert sorted(x.name for x in runs.iterdir()) == ["predict", "predict2"]
+    names = sorted(x.name for x in (runs / "predict").iterdir())
+    assert names == sorted(x.name for x in d.glob("*.jpg"))
+    im = cv2.imread(str(runs / "predict" / names[0]))
+    assert im.shape == cv2.imread(str(d / names[0])).shape
+    p3 = cli([*argv, "project=out", "name=exp", "exist_ok=True"], tmp_path)
+    assert p3.returncode == 0 and len(list((tmp_path / "out" / "exp").glob("*.jpg"))) == 4
+
+
+@needs_trackers
+def test_track_ids_match_model_track(tmp_path, clip, model_path):
+    from numa_ultralytics import YOLO
+
+    p = cli(
+        [
+            "segment",
+            "track",
+            f"model={model_path.name}",
+            f"source={clip}",
+            "tracker=bytetrack.yaml",
+            "save=True",
+            "save_txt=True",
+            "color_mode=instance",
+        ],
+        tmp_path,
+    )
+    assert p.returncode == 0, p.stderr
+    run = tmp_path / "runs" / "segment" / "track"
+    assert "ms tracking" in p.stdout
+    assert len(read_video(run / "people.avi")) == N_FRAMES
+    mot = parse_mot(run / "labels" / "people.txt")
+    ref = list(YOLO(str(model_path)).track(str(clip), stream=True, tracker="bytetrack.yaml", verbose=False))
+    n_ids = 0
+    for i, r in enumerate(ref):
+        ids = r.boxes.id.astype(int).tolist() if r.boxes.is_track else []
+        got = [row[0] for row in mot.get(i + 1, [])]
+        if ids:
+            assert got == ids
+        n_ids += len(ids)
+    assert n_ids > 5 * N_FRAMES  # ~20 people tracked per frame
+    assert all(row[0] >= 1 for rows in mot.values() for row in rows if ref)
+
+
+@needs_trackers
+def test_stream_list_one_tracker_per_stream(tmp_path, model_path):
+    from numa_ultralytics import YOLO
+
+    src = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    write_clip(src, a, 6)
+    write_clip(src, b, 6, start=100)
+    lst = tmp_path / "streams.txt"
+    lst.write_text(f"{a}\n{b}\n")
+    p = cli(["segment", "track", f"model={model_path.name}", f"source={lst}", "save=True", "save_txt=True"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    run = tmp_path / "runs" / "segment" / "track"
+    assert len(read_video(run / "a.avi")) == 6 and len(read_video(run / "b.avi")) == 6
+    for clip_path in (a, b):  # each stream's IDs are those of tracking that clip alone (own tracker, IDs from 1)
+        mot = parse_mot(run / "labels" / f"{clip_path.stem}.txt")
+        ref = list(YOLO(str(model_path)).track(str(clip_path), stream=True, verbose=False))
+        for i, r in enumerate(ref):
+            ids = r.boxes.id.astype(int).tolist() if r.boxes.is_track else []
+            if ids:
+                assert [row[0] for row in mot[i + 1]] == ids
+
+
+def test_progress_bar_line_and_quiet_when_not_a_tty():
+    import io
+
+    from numa_ultralytics.utils.progress import ProgressBar
+
+    buf = io.StringIO()  # not a TTY: nothing drawn by default
+    with ProgressBar(10, file=buf) as bar:
+        bar.update(3)
+    assert buf.getvalue() == ""
+    bar = ProgressBar(340, file=buf, enabled=True, min_interval=0.0)
+    for _ in range(153):
+        bar.update()
+    line = bar.line()
+    assert " 45%|" in line and "153/340" in line and "frame/s]" in line and "<" in line
+    bar.close()
+    out = buf.getvalue()
+    assert out.startswith("\r") and out.endswith("\n") and "340" in out
+    unknown = ProgressBar(None, file=buf, enabled=False)
+    unknown.update(12)
+    assert unknown.line().startswith("12 [") and "%" not in unknown.line()

@@ -225,9 +225,13 @@ def test_predict_video_save_and_txt(tmp_path, clip, model_path):
     assert len(polys) == sum(len(r.boxes) for r in ref)
     first = polys[0].split(",")
     assert int(first[0]) == 1 and (len(first) - 3) % 2 == 0 and len(first) > 9
-    # the saved frame has the class colour drawn (person = colors(0)), the clean frame does not
-    person = np.array(colors(0, True), np.uint8)
-    assert np.all(frames[0] == person, axis=-1).sum() > np.all(ref[0].orig_img == person, axis=-1).sum() + 500
+    # the saved frame has the class colour drawn (person = colors(0)); MJPG changes colours a little
+    person = np.array(colors(0, True), np.int16)
+
+    def near(im: np.ndarray) -> int:
+        return int((np.abs(im.astype(np.int16) - person).sum(-1) < 60).sum())
+
+    assert near(frames[0]) > near(ref[0].orig_img) + 2000
 
 
 def test_run_folders_increment_and_images(tmp_path, model_path):

@@ -62,3 +62,12 @@ def people_video() -> Path:
 @pytest.fixture(scope="session")
 def car_video() -> Path:
     return need(MEDIA / "videos" / "intel_car-detection.mp4")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Built ONNX files and downloads go to a per-run cache, never into ../shared or the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(tmp_path_factory.mktemp("numa-cache")))
+    yield
+    mp.undo()

@@ -389,29 +389,19 @@ def test_unsupported_architectures(pt_copies, tmp_path):
 # -------------------------------------------------------------------------------- cache
 
 
-def test_cache_reused(pt_copies, tmp_path):
+def test_cache_reused_in_user_cache(pt_copies, tmp_path, monkeypatch):
+    """The ONNX goes to $NUMA_ULTRALYTICS_CACHE_DIR (never beside the checkpoint) and is reused as is."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(cache))
     pt = Path(shutil.copy(pt_copies["yolov8n-seg"], tmp_path / "m.pt"))
     p1 = pt_to_onnx(pt)
-    assert p1.parent == tmp_path and p1.suffix == ".onnx"
+    assert p1.parent == cache and p1.suffix == ".onnx"
     assert pt_loader._sha256(pt)[:16] in p1.name
     st1 = p1.stat()
     p2 = pt_to_onnx(str(pt))
     assert p2 == p1
     st2 = p2.stat()
     assert (st2.st_mtime_ns, st2.st_ino, st2.st_size) == (st1.st_mtime_ns, st1.st_ino, st1.st_size)
-    assert len(list(tmp_path.glob("*.onnx"))) == 1
-
-
-def test_cache_dir_fallback(pt_copies, tmp_path, monkeypatch):
-    """If the checkpoint's folder is not writable, the ONNX goes to $NUMA_ULTRALYTICS_CACHE_DIR."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(cache))
-    monkeypatch.setattr(pt_loader, "_dir_writable", lambda d: False)
-    pt = Path(shutil.copy(pt_copies["yolo11n-seg"], tmp_path / "ro.pt"))
-    p1 = pt_to_onnx(pt)
-    assert p1.parent == cache and p1.is_file()
-    mtime = p1.stat().st_mtime_ns
-    assert pt_to_onnx(pt) == p1 and p1.stat().st_mtime_ns == mtime
     assert not list(tmp_path.glob("*.onnx"))
 
 

@@ -33,6 +33,8 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
+from numa_ultralytics.utils.downloads import cache_dir
+
 __all__ = [
     "BoundMethodRef",
     "StandIn",
@@ -553,37 +555,12 @@ def load_checkpoint(path: PathLike) -> Dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """User cache folder for built ONNX files: ``$NUMA_ULTRALYTICS_CACHE_DIR`` or ``~/.cache/numa_ultralytics``."""
-    env = os.environ.get("NUMA_ULTRALYTICS_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "numa_ultralytics"
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _dir_writable(d: Path) -> bool:
-    if not d.is_dir() or not os.access(d, os.W_OK | os.X_OK):
-        return False
-    try:  # os.access lies for root and on read-only mounts: really try
-        fd, tmp = tempfile.mkstemp(prefix=".numa_wtest_", dir=d)
-    except OSError:
-        return False
-    os.close(fd)
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
-    return True
 
 
 def _write_atomic(data: bytes, target: Path) -> None:
@@ -613,8 +590,10 @@ def pt_to_onnx(path: PathLike) -> Path:
     """Return the path of the ONNX graph built from an Ultralytics ``.pt`` checkpoint, building it on first use.
 
     The graph (dynamic batch/height/width, outputs and metadata as the Ultralytics ONNX export) is cached under a
-    name keyed by the checkpoint's sha256: next to the checkpoint if that folder is writable, else in
-    :func:`cache_dir`. A later call with the same checkpoint returns the cached file without rebuilding it.
+    name keyed by the checkpoint's sha256 in the user cache (``$NUMA_ULTRALYTICS_CACHE_DIR``, else
+    ``~/.cache/numa_ultralytics``); the checkpoint's own folder is never written to (it is often shared or
+    read-only, and root would write there anyway). A later call with the same checkpoint returns the cached
+    file without rebuilding it.
 
     Raises:
         FileNotFoundError: no such file.
@@ -628,21 +607,12 @@ def pt_to_onnx(path: PathLike) -> Path:
         raise FileNotFoundError(f"checkpoint not found: {path}")
     sha = _sha256(path)
     name = onnx_cache_name(path, sha)
-    candidates = [path.resolve().parent / name, cache_dir() / name]
-    for c in candidates:
-        if c.is_file() and c.stat().st_size > 0:
-            return c
+    target = cache_dir() / name
+    if target.is_file() and target.stat().st_size > 0:
+        return target
     ckpt = load_checkpoint(path)
     model = build_onnx(ckpt, source=path)
     data = model.SerializeToString()
-    if _dir_writable(path.resolve().parent):
-        target = candidates[0]
-        try:
-            _write_atomic(data, target)
-            return target
-        except OSError:
-            pass
-    target = candidates[1]
     try:
         _write_atomic(data, target)
     except OSError as e:

@@ -1,0 +1,32 @@
+"""Multi-object trackers: ByteTrack and BoT-SORT (Rust core), configured like Ultralytics.
+
+from numa_ultralytics.trackers import load_tracker_config, make_tracker
+tracker = make_tracker(load_tracker_config("botsort.yaml"))
+tracks = tracker.update(dets, frame)  # (m, 8) [x1, y1, x2, y2, id, score, cls, idx]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Union
+
+from .bot_sort import BOTSORT
+from .byte_tracker import BYTETracker
+from .config import load_tracker_config
+
+TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT}
+
+
+def make_tracker(cfg: Dict[str, Any], frame_rate: int = 30) -> Union[BYTETracker, BOTSORT]:
+    """Create the tracker a config names (``cfg["tracker_type"]``), after validating the config.
+
+    Args:
+        cfg: a dict as ``load_tracker_config`` returns (missing keys take the shipped defaults).
+        frame_rate: frames per second of the stream (Ultralytics' ``track()`` uses 30).
+    """
+    cfg = load_tracker_config(cfg)
+    if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not frame_rate > 0:
+        raise ValueError(f"frame_rate must be a positive number, got {frame_rate!r}")
+    return TRACKER_MAP[cfg["tracker_type"]](cfg, frame_rate=frame_rate)
+
+
+__all__ = ["BOTSORT", "BYTETracker", "TRACKER_MAP", "load_tracker_config", "make_tracker"]

@@ -1,0 +1,129 @@
+"""Tracker configuration: the shipped ``bytetrack.yaml`` / ``botsort.yaml`` or a user YAML, validated."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Dict, Union
+
+import yaml
+
+CFG_DIR = Path(__file__).resolve().parent / "cfg"
+
+TRACKER_TYPES = ("bytetrack", "botsort")
+GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
+
+# Keys per tracker type, with their defaults (those of the shipped YAML files).
+_BYTE_DEFAULTS: Dict[str, Any] = {
+    "tracker_type": "bytetrack",
+    "track_high_thresh": 0.25,
+    "track_low_thresh": 0.1,
+    "new_track_thresh": 0.25,
+    "track_buffer": 30,
+    "match_thresh": 0.8,
+    "fuse_score": True,
+}
+_BOT_DEFAULTS: Dict[str, Any] = {
+    **_BYTE_DEFAULTS,
+    "tracker_type": "botsort",
+    "gmc_method": "sparseOptFlow",
+    "proximity_thresh": 0.5,
+    "appearance_thresh": 0.8,
+    "with_reid": False,
+    "model": "auto",
+}
+DEFAULTS: Dict[str, Dict[str, Any]] = {"bytetrack": _BYTE_DEFAULTS, "botsort": _BOT_DEFAULTS}
+
+_UNIT_FLOATS = (
+    "track_high_thresh",
+    "track_low_thresh",
+    "new_track_thresh",
+    "match_thresh",
+    "proximity_thresh",
+    "appearance_thresh",
+)
+
+TrackerSpec = Union[str, "os.PathLike[str]", Dict[str, Any]]
+
+
+def _resolve(tracker: str | os.PathLike) -> Path:
+    """A shipped config by name (``"botsort.yaml"``, ``"bytetrack"``) or a path to a YAML file."""
+    p = Path(tracker)
+    if p.is_file():
+        return p
+    name = p.name if p.suffix in (".yaml", ".yml") else f"{p.name}.yaml"
+    if len(p.parts) == 1 and (CFG_DIR / name).is_file():
+        return CFG_DIR / name
+    shipped = ", ".join(sorted(f.name for f in CFG_DIR.glob("*.yaml")))
+    raise FileNotFoundError(f"tracker config '{tracker}' not found (shipped configs: {shipped})")
+
+
+def _validate(raw: Dict[str, Any], source: str) -> Dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"tracker config {source} must be a mapping of keys to values, got {type(raw).__name__}")
+    ttype = raw.get("tracker_type")
+    if ttype not in TRACKER_TYPES:
+        raise ValueError(
+            f"tracker config {source}: tracker_type={ttype!r} is not supported; allowed values: {list(TRACKER_TYPES)}"
+        )
+    defaults = DEFAULTS[ttype]
+    unknown = [k for k in raw if k not in defaults]
+    if unknown:
+        raise ValueError(
+            f"tracker config {source}: unknown key(s) {unknown} for tracker_type '{ttype}'; "
+            f"allowed keys: {sorted(defaults)}"
+        )
+    cfg = {**defaults, **raw}
+    for key in _UNIT_FLOATS:
+        if key not in cfg:
+            continue
+        v = cfg[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0.0 <= v <= 1.0:
+            raise ValueError(f"tracker config {source}: {key}={v!r} must be a number in [0, 1]")
+        cfg[key] = float(v)
+    tb = cfg["track_buffer"]
+    if isinstance(tb, bool) or not isinstance(tb, int) or tb < 0:
+        raise ValueError(f"tracker config {source}: track_buffer={tb!r} must be an integer >= 0")
+    for key in ("fuse_score", "with_reid"):
+        if key in cfg and not isinstance(cfg[key], bool):
+            raise ValueError(f"tracker config {source}: {key}={cfg[key]!r} must be true or false")
+    if ttype == "botsort":
+        if cfg["gmc_method"] not in GMC_METHODS:
+            raise ValueError(
+                f"tracker config {source}: gmc_method={cfg['gmc_method']!r} is not supported; "
+                f"allowed values: {list(GMC_METHODS)}"
+            )
+        if cfg["with_reid"]:
+            raise ValueError(
+                f"tracker config {source}: with_reid=True is not supported (numa_ultralytics has no ReID model); "
+                "allowed values: [False]"
+            )
+        if not isinstance(cfg["model"], str):
+            raise ValueError(f"tracker config {source}: model={cfg['model']!r} must be a string")
+    return cfg
+
+
+def load_tracker_config(tracker: TrackerSpec) -> Dict[str, Any]:
+    """Load and validate a tracker config.
+
+    Args:
+        tracker: ``"bytetrack.yaml"`` / ``"botsort.yaml"`` (shipped), a path to a YAML file with the same
+            keys, or a dict of them. Missing keys take the shipped defaults of the tracker type.
+
+    Returns:
+        A new dict with every key of the tracker type.
+
+    Raises:
+        ValueError: unknown key, bad value, or unsupported ``tracker_type`` (the message names the key and the
+            allowed values).
+        FileNotFoundError: the name is neither a shipped config nor an existing file.
+    """
+    if isinstance(tracker, dict):
+        return _validate(dict(tracker), "<dict>")
+    if not isinstance(tracker, (str, os.PathLike)):
+        raise ValueError(f"tracker must be a YAML name/path or a dict, got {type(tracker).__name__}")
+    path = _resolve(tracker)
+    with open(path, encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    return _validate(raw if raw is not None else {}, f"'{path}'")

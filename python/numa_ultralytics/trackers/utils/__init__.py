@@ -1,0 +1,1 @@
+"""Tracker utilities (camera-motion compensation)."""

@@ -1,0 +1,194 @@
+"""Global motion compensation (camera motion between frames) for BoT-SORT, with OpenCV.
+
+A port of Ultralytics 8.4.190's ``trackers/utils/gmc.py``: the estimated 2x3 affine maps the previous
+frame to the current one; it is the identity on the first frame, for ``method=None``, and whenever the
+estimation fails. The default (``sparseOptFlow``) works on the grey frame downscaled by 2: Shi-Tomasi
+corners (``goodFeaturesToTrack``: 400 corners, quality 0.01, min distance 0, block size 3), pyramidal
+Lucas-Kanade flow of the previous frame's corners, ``estimateAffinePartial2D`` (RANSAC) on the tracked
+ones (more than 4 needed), translation scaled back by 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Optional
+
+import cv2
+import numpy as np
+
+LOGGER = logging.getLogger("numa_ultralytics")
+
+
+class GMC:
+    """Estimate a 2x3 affine camera-motion warp between consecutive frames.
+
+    Args:
+        method: ``"sparseOptFlow"`` (default), ``"orb"``, ``"sift"``, ``"ecc"``, or ``"none"``/``None``.
+        downscale: frames are shrunk by this factor before processing (at least 1).
+    """
+
+    def __init__(self, method: Optional[str] = "sparseOptFlow", downscale: int = 2) -> None:
+        self.method = method
+        self.downscale = max(1, int(downscale))
+        if self.method == "orb":
+            self.detector = cv2.FastFeatureDetector_create(20)
+            self.extractor = cv2.ORB_create()
+            self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+        elif self.method == "sift":
+            self.detector = cv2.SIFT_create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
+            self.extractor = cv2.SIFT_create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
+            self.matcher = cv2.BFMatcher(cv2.NORM_L2)
+        elif self.method == "ecc":
+            self.warp_mode = cv2.MOTION_EUCLIDEAN
+            self.criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 5000, 1e-6)
+        elif self.method == "sparseOptFlow":
+            self.feature_params = {
+                "maxCorners": 400,
+                "qualityLevel": 0.01,
+                "minDistance": 0,
+                "blockSize": 3,
+                "useHarrisDetector": False,
+                "k": 0.04,
+            }
+        elif self.method in {"none", "None", None}:
+            self.method = None
+        else:
+            raise ValueError(f"Unknown GMC method: {method!r}; allowed: sparseOptFlow, orb, sift, ecc, none")
+        self.reset_params()
+
+    def reset_params(self) -> None:
+        """Forget the previous frame (the next one is a first frame again)."""
+        self.prevFrame = None
+        self.prevKeyPoints = None
+        self.prevDescriptors = None
+        self.initializedFirstFrame = False
+
+    def apply(self, raw_frame: np.ndarray, detections: Optional[np.ndarray] = None) -> np.ndarray:
+        """The 2x3 warp from the previous frame to ``raw_frame`` (BGR or grey). ``detections`` (xyxy rows) are
+        masked out of keypoint detection by ``orb``/``sift``."""
+        if self.method in {"orb", "sift"}:
+            return self.apply_features(raw_frame, detections)
+        if self.method == "ecc":
+            return self.apply_ecc(raw_frame)
+        if self.method == "sparseOptFlow":
+            return self.apply_sparseoptflow(raw_frame)
+        return np.eye(2, 3)
+
+    @staticmethod
+    def _grey(raw_frame: np.ndarray) -> tuple[np.ndarray, int, int]:
+        height, width = raw_frame.shape[:2]
+        c = raw_frame.shape[2] if raw_frame.ndim == 3 else 1
+        frame = cv2.cvtColor(raw_frame, cv2.COLOR_BGR2GRAY) if c == 3 else raw_frame
+        return frame, height, width
+
+    def apply_ecc(self, raw_frame: np.ndarray) -> np.ndarray:
+        """ECC (euclidean) alignment to the previous frame."""
+        frame, height, width = self._grey(raw_frame)
+        H = np.eye(2, 3, dtype=np.float32)
+        if self.downscale > 1.0:
+            frame = cv2.GaussianBlur(frame, (3, 3), 1.5)
+            frame = cv2.resize(frame, (width // self.downscale, height // self.downscale))
+        if not self.initializedFirstFrame:
+            self.prevFrame = frame.copy()
+            self.initializedFirstFrame = True
+            return H
+        try:
+            (_, H) = cv2.findTransformECC(self.prevFrame, frame, H, self.warp_mode, self.criteria, None, 1)
+            H[:, 2] *= (width / frame.shape[1], height / frame.shape[0])
+        except Exception as e:  # noqa: BLE001 - OpenCV raises cv2.error on non-convergence
+            LOGGER.warning(f"findTransformECC failed; using identity warp. {e}")
+        self.prevFrame = frame.copy()
+        return H
+
+    def apply_features(self, raw_frame: np.ndarray, detections: Optional[np.ndarray] = None) -> np.ndarray:
+        """ORB or SIFT keypoint matching against the previous frame, outside the detections."""
+        frame, height, width = self._grey(raw_frame)
+        H = np.eye(2, 3)
+        if self.downscale > 1.0:
+            frame = cv2.resize(frame, (width // self.downscale, height // self.downscale))
+            width = width // self.downscale
+            height = height // self.downscale
+        mask = np.zeros_like(frame)
+        mask[int(0.02 * height) : int(0.98 * height), int(0.02 * width) : int(0.98 * width)] = 255
+        if detections is not None:
+            for det in detections:
+                tlbr = (np.asarray(det[:4]) / self.downscale).astype(np.int_)
+                mask[tlbr[1] : tlbr[3], tlbr[0] : tlbr[2]] = 0
+        keypoints = self.detector.detect(frame, mask)
+        keypoints, descriptors = self.extractor.compute(frame, keypoints)
+        if not self.initializedFirstFrame:
+            self.prevFrame = frame.copy()
+            self.prevKeyPoints = copy.copy(keypoints)
+            self.prevDescriptors = copy.copy(descriptors)
+            self.initializedFirstFrame = True
+            return H
+        knn = (
+            self.matcher.knnMatch(self.prevDescriptors, descriptors, 2)
+            if self.prevDescriptors is not None and descriptors is not None
+            else []
+        )
+        spatial, prev_pts, curr_pts = [], [], []
+        max_dist = 0.25 * np.array([width, height])
+        for matches in knn:
+            if len(matches) < 2:
+                continue
+            m, n = matches
+            if m.distance < 0.9 * n.distance:
+                p = self.prevKeyPoints[m.queryIdx].pt
+                q = keypoints[m.trainIdx].pt
+                d = (p[0] - q[0], p[1] - q[1])
+                if abs(d[0]) < max_dist[0] and abs(d[1]) < max_dist[1]:
+                    spatial.append(d)
+                    prev_pts.append(p)
+                    curr_pts.append(q)
+        if not spatial:
+            self.prevFrame = frame.copy()
+            self.prevKeyPoints = copy.copy(keypoints)
+            self.prevDescriptors = copy.copy(descriptors)
+            return H
+        spatial = np.asarray(spatial).reshape(-1, 2)
+        inliers = np.abs(spatial - np.mean(spatial, 0)) <= 2.5 * np.std(spatial, 0)
+        good = inliers.all(axis=1)
+        prev_arr = np.asarray(prev_pts).reshape(-1, 2)[good]
+        curr_arr = np.asarray(curr_pts).reshape(-1, 2)[good]
+        H = self._estimate(prev_arr, curr_arr, H)
+        self.prevFrame = frame.copy()
+        self.prevKeyPoints = copy.copy(keypoints)
+        self.prevDescriptors = copy.copy(descriptors)
+        return H
+
+    def apply_sparseoptflow(self, raw_frame: np.ndarray) -> np.ndarray:
+        """Sparse Lucas-Kanade optical flow of the previous frame's corners."""
+        frame, height, width = self._grey(raw_frame)
+        H = np.eye(2, 3)
+        if self.downscale > 1.0:
+            frame = cv2.resize(frame, (width // self.downscale, height // self.downscale))
+        keypoints = cv2.goodFeaturesToTrack(frame, mask=None, **self.feature_params)
+        resized = self.prevFrame is not None and self.prevFrame.shape != frame.shape
+        if not self.initializedFirstFrame or self.prevKeyPoints is None or resized:
+            # A new frame size starts over (Ultralytics would fail, and log, on every later frame).
+            self.prevFrame = frame.copy()
+            self.prevKeyPoints = copy.copy(keypoints)
+            self.initializedFirstFrame = True
+            return H
+        matched, status, _ = cv2.calcOpticalFlowPyrLK(self.prevFrame, frame, self.prevKeyPoints, None)
+        good = status.ravel().astype(bool)
+        H = self._estimate(self.prevKeyPoints[good], matched[good], H)
+        self.prevFrame = frame.copy()
+        self.prevKeyPoints = copy.copy(keypoints)
+        return H
+
+    def _estimate(self, prev_pts: np.ndarray, curr_pts: np.ndarray, H: np.ndarray) -> np.ndarray:
+        if prev_pts.shape[0] > 4:
+            H_est = cv2.estimateAffinePartial2D(prev_pts, curr_pts, cv2.RANSAC)[0]
+            if H_est is None:
+                LOGGER.warning("affine estimation failed")
+            else:
+                H = H_est
+                if self.downscale > 1.0:
+                    H[0, 2] *= self.downscale
+                    H[1, 2] *= self.downscale
+        else:
+            LOGGER.warning("not enough matching points")
+        return H

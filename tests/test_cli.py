@@ -113,7 +113,7 @@ def test_parse_args_values():
     assert "conf" in given and "model" not in given
     _, mode, a, _ = parse_args(["predict", "source=0", "imgsz=320", "classes=0", "device=0", "conf=None"])
     assert mode == "predict" and a["imgsz"] == 320 and a["classes"] == [0] and a["device"] == 0 and a["conf"] is None
-    assert a["source"] == "0" and a["tracker"] == "botsort.yaml" and a["color_mode"] == "class"
+    assert a["source"] == "0" and a["tracker"] == "botsort.yaml" and a["color_mode"] is None
 
 
 @pytest.mark.parametrize(

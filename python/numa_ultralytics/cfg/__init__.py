@@ -9,7 +9,9 @@ TASK is ``segment`` or ``detect`` (default: the model's); MODE is ``predict`` or
 ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics): annotated
 videos (``<stem>.avi``, MJPG) and images, and with ``save_txt=True`` ``labels/<stem>.txt`` (MOT-style
 ``frame,id,x,y,w,h,conf,cls`` lines, frame 1-based, id -1 when not tracked) plus ``labels/<stem>_polygons.txt``
-(``frame,id,cls,x1,y1,x2,y2,...`` segment outlines in pixels).
+(``frame,id,cls,x1,y1,x2,y2,...`` segment outlines in pixels). Frames are drawn the seed's way (``seg_bbox`` outlines
+and labels; boxes for detect models): ``color_mode=instance`` (track's default) colours by track id with id labels,
+``color_mode=class`` (predict's default) colours by class with class-name labels.
 
 Exit codes: 0 done, 1 failure while running, 2 bad arguments (one line on stderr naming the key and what it allows),
 130 interrupted.
@@ -208,7 +210,15 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("show_conf", Spec(_bool, False, "add the confidence to labels")),
         ("show_boxes", Spec(_opt(_bool), None, "draw boxes (default: only for detect models)")),
         ("line_width", Spec(_opt(_posint), None, "line width (default: from the image size)")),
-        ("color_mode", Spec(_color_mode, "class", "class: a colour per class; instance: a colour per track id")),
+        (
+            "color_mode",
+            Spec(
+                _opt(_color_mode),
+                None,
+                "class: colour per class, class-name labels (the seed's predict loop); instance: colour per track id, "
+                "id labels (its track loop). Default: instance for track, class for predict",
+            ),
+        ),
     ]
 )
 ENGINE_KEYS = ("conf", "iou", "imgsz", "classes", "max_det", "agnostic_nms", "retina_masks", "device", "half")
@@ -562,7 +572,7 @@ def run(task: Optional[str], mode: str, args: Dict[str, Any], given: set, out: T
                 draw(
                     r,
                     model.names,
-                    color_mode=args["color_mode"],
+                    color_mode=args["color_mode"] or ("instance" if mode == "track" else "class"),
                     show_labels=args["show_labels"],
                     show_conf=args["show_conf"],
                     show_boxes=args["show_boxes"],

@@ -83,17 +83,6 @@ def parse_mot(p: Path) -> dict[int, list[tuple]]:
     return out
 
 
-def _trackers_ready() -> bool:
-    try:
-        from numa_ultralytics.trackers import load_tracker_config, make_tracker  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_trackers = pytest.mark.skipif(not _trackers_ready(), reason="trackers not built yet")
-
-
 # ------------------------------------------------------------------------------------------------ parsing (in process)
 
 
@@ -250,7 +239,6 @@ def test_run_folders_increment_and_images(tmp_path, model_path):
     assert p3.returncode == 0 and len(list((tmp_path / "out" / "exp").glob("*.jpg"))) == 4
 
 
-@needs_trackers
 def test_track_ids_match_model_track(tmp_path, clip, model_path):
     from numa_ultralytics import YOLO
 
@@ -284,7 +272,6 @@ def test_track_ids_match_model_track(tmp_path, clip, model_path):
     assert all(row[0] >= 1 for rows in mot.values() for row in rows if ref)
 
 
-@needs_trackers
 def test_stream_list_one_tracker_per_stream(tmp_path, model_path):
     from numa_ultralytics import YOLO
 

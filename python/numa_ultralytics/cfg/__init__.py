@@ -566,7 +566,8 @@ def run(task: Optional[str], mode: str, args: Dict[str, Any], given: set, out: T
                     Path(s).suffix[1:].lower() not in _video_suffixes() for s in src.sources
                 ):
                     total = len(src.sources)
-                bar = ProgressBar(total, desc="", unit="frame", enabled=None if verbose else False)
+                desc = f"{_stem_of(item.path)} " if src.kind == "video" else ""
+                bar = ProgressBar(total, desc=desc, unit="frame", enabled=None if verbose else False)
             t0 = time.perf_counter()
             if draw_needed:
                 draw(

@@ -135,7 +135,7 @@ def run_floor(ort, letterbox_blobs, model_path, repeats):
 '''
 
 # The original's side: run in the other venv, prints one JSON line.
-ORIGINAL_SRC = r'''
+ORIGINAL_SRC = r"""
 import json, os, sys, tempfile
 os.environ.setdefault("YOLO_OFFLINE", "1")
 import numpy as np
@@ -187,12 +187,11 @@ with tempfile.TemporaryDirectory() as d:
                 out[key].append(run_loop(YOLO, Annotator, colors, seg_bbox, cfg["model"], cfg["video"], cfg["frames"],
                                          track, os.path.join(d, key + ".avi"), cfg["warmup"]))
 print("BENCH_JSON " + json.dumps(out))
-'''
+"""
 
 
 def ours(args: argparse.Namespace) -> dict:
     import onnxruntime as ort
-
     from numa_ultralytics import YOLO
     from numa_ultralytics.engine.predictor import letterbox, to_blob
     from numa_ultralytics.utils.plotting import Annotator, colors
@@ -218,8 +217,16 @@ def ours(args: argparse.Namespace) -> dict:
             for key, track in (("loop1", False), ("loop2", True)):
                 if key in args.loops:
                     res = ns["run_loop"](
-                        YOLO, Annotator, colors, seg_bbox, str(args.model), str(args.video), args.frames, track,
-                        str(Path(d) / f"{key}.avi"), args.warmup,
+                        YOLO,
+                        Annotator,
+                        colors,
+                        seg_bbox,
+                        str(args.model),
+                        str(args.video),
+                        args.frames,
+                        track,
+                        str(Path(d) / f"{key}.avi"),
+                        args.warmup,
                     )
                     out[key].append(res)
             print(
@@ -300,7 +307,7 @@ def report(name: str, ours_r: dict, orig_r: dict | None) -> None:
         print(f"- ours inference / floor: {fmt_ratio(inf, floor)}")
         print(f"- ours library work / inference: {fmt_ratio(lib, inf, 3)}  (target <= 0.10)")
         nonrun = [t - i for t, i in zip(tot, inf)]
-        print(f"- ours everything except session.run (incl. decode/draw/encode) / inference: {fmt_ratio(nonrun, inf, 3)}")
+        print(f"- ours everything but session.run (decode/draw/encode too) / inference: {fmt_ratio(nonrun, inf, 3)}")
         print(f"- ours loop total / floor: {fmt_ratio(tot, floor)}")
         print(f"- ours FPS: {fmt_mmm(fps, 2)}")
         if oruns:

@@ -225,6 +225,7 @@ class YOLO:
         shape = None
         for path, im0, stream, item in self._frames(source, args):
             r = self.predictor(im0, path, args)
+            r.source_item = item  # the loader's SourceItem (None for in-memory frames)
             if track is not None:
                 t0 = time.perf_counter()
                 self._apply_tracker(r, self._tracker_for(stream))
@@ -272,14 +273,16 @@ class YOLO:
 
 
 def _log_line(r: Results, item: Any, n: int) -> str:
+    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``."""
     h, w = r._input_hw
     ms = r.speed["inference"]
-    if item is not None and getattr(item, "frames", None):
-        prefix = f"video 1/1 (frame {item.frame + 1}/{item.frames}) {item.path}: "
-    elif item is not None:
-        prefix = f"image {n} {item.path}: "
-    else:
+    if item is None:
         prefix = f"{n - 1}: "
+    elif item.fps is not None:  # a video or stream
+        total = item.frames if item.frames else "?"
+        prefix = f"video {item.stream + 1} (frame {item.frame + 1}/{total}) {item.path}: "
+    else:
+        prefix = f"image {n} {item.path}: "
     return f"{prefix}{h}x{w} {r.verbose()}{ms:.1f}ms"
 
 

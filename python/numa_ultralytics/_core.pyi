@@ -1,0 +1,103 @@
+"""Type stubs of the compiled Rust core (``numa_ultralytics._core``)."""
+
+from typing import Optional, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+Roi = tuple[int, int, npt.NDArray[np.uint8]]
+
+# ---------------------------------------------------------------- predict (rust/src/py/predict.rs)
+def postprocess(
+    pred: npt.NDArray[np.float32],
+    protos: Optional[npt.NDArray[np.float32]],
+    nc: int,
+    input_hw: tuple[int, int],
+    orig_hw: tuple[int, int],
+    conf: float = 0.25,
+    iou: float = 0.7,
+    classes: Optional[Sequence[int]] = None,
+    agnostic: bool = False,
+    max_det: int = 300,
+    max_nms: int = 30000,
+    end_to_end: bool = False,
+    retina_masks: bool = False,
+) -> tuple[npt.NDArray[np.float32], Optional[list[Roi]]]:
+    """NMS (or end-to-end filtering), mask decoding over each box, boxes scaled to the original image.
+
+    Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes."""
+
+def rois_to_polygons(
+    rois: Sequence[Roi], mask_hw: tuple[int, int], orig_hw: tuple[int, int], normalize: bool
+) -> list[npt.NDArray[np.float32]]:
+    """``masks.xy`` / ``masks.xyn`` of mask regions: external contours, merged, in original pixels."""
+
+def to_blob(img: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """Letterboxed (H, W, 3) BGR uint8 frame -> (1, 3, H, W) RGB float32 in [0, 1]."""
+
+# ---------------------------------------------------------------- contours (rust/src/py/contours.rs)
+def find_contours(
+    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
+) -> list[npt.NDArray[np.int32]]:
+    """``cv2.findContours(mask, RETR_EXTERNAL, CHAIN_APPROX_SIMPLE)[0]`` as (k, 2) int32 arrays."""
+
+def mask_to_polygon(
+    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
+) -> npt.NDArray[np.float32]:
+    """Ultralytics ``masks2segments(mask[None], "all")[0]``: contours merged into one (k, 2) polygon."""
+
+# ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
+class TrackerCore:
+    """ByteTrack (``kind="xyah"``) or BoT-SORT (``kind="xywh"``) state and per-frame update."""
+
+    def __init__(
+        self,
+        kind: str,
+        track_high_thresh: float = 0.25,
+        track_low_thresh: float = 0.1,
+        new_track_thresh: float = 0.25,
+        match_thresh: float = 0.8,
+        fuse_score: bool = True,
+        max_time_lost: int = 30,
+    ) -> None: ...
+    def update(
+        self, dets: npt.NDArray[np.float32], warp: Optional[npt.NDArray[np.float64]] = None
+    ) -> npt.NDArray[np.float32]:
+        """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for activated tracks."""
+    def reset(self) -> None: ...
+    @property
+    def frame_id(self) -> int: ...
+    @property
+    def next_id(self) -> int: ...
+    @property
+    def has_unconfirmed(self) -> bool: ...
+    def tracks(self) -> list[tuple[int, int, bool, int, int, float, float, int]]: ...
+
+class KalmanFilter:
+    """Constant-velocity Kalman filter, ``"xyah"`` (ByteTrack) or ``"xywh"`` (BoT-SORT)."""
+
+    def __init__(self, kind: str) -> None: ...
+    def initiate(
+        self, measurement: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def predict(
+        self, mean: npt.NDArray[np.float64], covariance: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def update(
+        self, mean: npt.NDArray[np.float64], covariance: npt.NDArray[np.float64], measurement: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+def lapjv(
+    cost: npt.NDArray[np.float64], cost_limit: float = ...
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``lap.lapjv(cost, extend_cost=True, cost_limit=cost_limit)[1:]``: row->col and col->row, -1 unmatched."""
+
+def linear_assignment(
+    cost: npt.NDArray[np.float32], thresh: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Ultralytics ``matching.linear_assignment``: (matches (k, 2), unmatched rows, unmatched cols)."""
+
+def iou_matrix(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Pairwise IoU of (n, 4) and (m, 4) xyxy boxes (``inter / (a1 + a2 - inter + 1e-7)``)."""

@@ -250,15 +250,19 @@ class YOLO:
         det = np.asarray(r.boxes.data, dtype=np.float32)
         tracks = tracker.update(det, r.orig_img)
         if len(tracks) == 0:
-            # Untracked frame: keep the detections (as the original does) with an empty id column.
-            r.boxes = Boxes(det, r.orig_shape, tracked=True)
+            if tracker.has_unconfirmed:  # the original hides new tracks until confirmed: result[:0]
+                r.boxes = Boxes(det[:0], r.orig_shape, tracked=True)
+                r.masks = r.masks[:0] if r.masks is not None else None
+            else:  # untracked frame: keep the detections (as the original does) with an empty id column
+                r.boxes = Boxes(det, r.orig_shape, tracked=True)
             return
         idx = tracks[:, -1].astype(int)
-        speed = r.speed
-        masks = r.masks[idx] if r.masks is not None else None
-        r.boxes = Boxes(tracks[:, :-1], r.orig_shape)
-        r.masks = masks
-        r.speed = speed
+        boxes = tracks[:, :-1].copy()
+        h, w = r.orig_shape[:2]
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)  # Results.update clips the Kalman boxes
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
+        r.masks = r.masks[idx] if r.masks is not None else None
+        r.boxes = Boxes(boxes, r.orig_shape)
 
     # ------------------------------------------------------------------ misc
     def info(self) -> str:

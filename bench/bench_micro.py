@@ -1,3 +1,4 @@
+# ruff: noqa: B023  (timed closures are called at once, inside the loop iteration that defines them)
 """Micro-benchmarks of the Rust hot paths against straightforward numpy / OpenCV / SciPy versions.
 
     .venv/bin/python bench/bench_micro.py                # all groups (~1 min)

@@ -1,3 +1,4 @@
+# ruff: noqa: B023  (timed closures are called at once, inside the loop iteration that defines them)
 """Scaling: cost per frame vs number of objects, and vs input size.
 
     .venv/bin/python bench/bench_scaling.py               # both tables (~1-2 min on 2 cores)

@@ -273,7 +273,10 @@ def report(name: str, ours_r: dict, orig_r: dict | None) -> None:
             continue
         oruns = (orig_r or {}).get(loop) or []
         title = "loop 1 (predict + seg_bbox + write)" if loop == "loop1" else "loop 2 (track + seg_bbox + write)"
-        print(f"### {title}, {runs[0]['frames']} frames, {np.mean([r['objects'] for r in runs]):.1f} objects/frame\n")
+        objs = f"{np.mean([r['objects'] for r in runs]):.1f} objects/frame"
+        if oruns:
+            objs += f" (original: {np.mean([r['objects'] for r in oruns]):.1f})"
+        print(f"### {title}, {runs[0]['frames']} frames, {objs}\n")
         rows = []
         for k in [*STAGES, "total"]:
             if loop == "loop1" and k == "tracking":

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from numa_ultralytics.cfg import CLIError, draw, increment_path, parse_args
 from numa_ultralytics.utils.plotting import colors
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from numa_ultralytics._core import find_contours, mask_to_polygon
 
 # --- Reference: Ultralytics 8.4.190 (utils/ops.py masks2segments, data/converter.py) ---------------

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from numa_ultralytics.utils import downloads
 from numa_ultralytics.utils.downloads import (
     attempt_download_asset,

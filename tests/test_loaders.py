@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from numa_ultralytics.data import SourceItem, load_inference_source
 from numa_ultralytics.data.loaders import _LiveStream
 

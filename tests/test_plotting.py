@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+
 from numa_ultralytics.utils.plotting import Annotator, Colors, colors
 
 PALETTE_HEX = (

@@ -7,6 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+
 from numa_ultralytics import YOLO
 from numa_ultralytics.engine.predictor import letterbox
 from numa_ultralytics.engine.results import Boxes, Masks

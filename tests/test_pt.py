@@ -19,6 +19,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+
 from numa_ultralytics.nn import pt_loader
 from numa_ultralytics.nn.onnx_builder import build_onnx, fuse_conv_bn
 from numa_ultralytics.nn.pt_loader import StandIn, UnsafeCheckpointError, load_checkpoint, pt_to_onnx

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from numa_ultralytics.trackers import BOTSORT, BYTETracker, load_tracker_config, make_tracker
 from numa_ultralytics.trackers.utils.gmc import GMC
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
 from numa_ultralytics import _core
 from numa_ultralytics.trackers import load_tracker_config, make_tracker
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from numa_ultralytics.trackers import load_tracker_config, make_tracker
 
 from .conftest import MEDIA, need

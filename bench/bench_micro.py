@@ -33,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import MODEL, VIDEO, fmt_mmm, header, machine_line, mmm, table, time_call  # noqa: E402
+
 from numa_ultralytics import _core  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -149,6 +150,7 @@ def rust_post(pred, protos, nc, input_hw, orig_hw, conf=0.25, iou=0.7):
 def real_outputs(frames: int, model: Path, video: Path):
     """(pred (116, a), protos (32, mh, mw), input_hw, orig_hw, frame) for the first frames of the video."""
     import onnxruntime as ort
+
     from numa_ultralytics.engine.predictor import letterbox, to_blob
 
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])

@@ -16,6 +16,8 @@ polygons (``masks.xy``, lazy), draw (Annotator + label extraction + ``seg_bbox``
 The original has no ``speed["tracking"]``: its tracker runs in a callback outside the timers, so for it tracking is
 inside predict_other (compare the "tracking + predict_other" row). 8.4 removed ``Annotator.seg_bbox``; the original's
 side draws with a copy of 8.3's ``seg_bbox`` (the same cv2 calls).
+Both track with ``tracker="botsort.yaml"``: our default, the seed's era default and the project's reference
+(8.4.190's own default is ``tracktrack.yaml``, a different algorithm that keeps ~5-8 of the ~20 people here).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def run_loop(YOLO, Annotator, colors, seg_bbox, model_path, video, frames, track
         if track:
             annotator = Annotator(im0, line_width=2)
             t2 = pc()
-            results = model.track(im0, persist=True, verbose=False)
+            results = model.track(im0, persist=True, verbose=False, tracker="botsort.yaml")
             t3 = pc()
             tp0 = tp1 = t3
             if results[0].boxes.id is not None and results[0].masks is not None:
@@ -192,6 +194,7 @@ print("BENCH_JSON " + json.dumps(out))
 
 def ours(args: argparse.Namespace) -> dict:
     import onnxruntime as ort
+
     from numa_ultralytics import YOLO
     from numa_ultralytics.engine.predictor import letterbox, to_blob
     from numa_ultralytics.utils.plotting import Annotator, colors

@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import MODEL, VIDEO, fmt_mmm, header, machine_line, mmm, table, time_call  # noqa: E402
+
 from numa_ultralytics import _core  # noqa: E402
 
 IN_HW = (384, 640)
@@ -149,6 +150,7 @@ def bench_objects(repeats: int) -> None:
 
 def bench_sizes(repeats: int, frames: int, model: Path, video: Path) -> None:
     import onnxruntime as ort
+
     from numa_ultralytics.engine.predictor import letterbox, to_blob
 
     header(f"Cost per frame vs input size (people video 640x360, {frames} frames; ms, median [min..max] over frames)")

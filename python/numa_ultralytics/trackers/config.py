@@ -104,6 +104,9 @@ def _validate(raw: Dict[str, Any], source: str) -> Dict[str, Any]:
     return cfg
 
 
+_FILE_CACHE: Dict[tuple, Dict[str, Any]] = {}
+
+
 def load_tracker_config(tracker: TrackerSpec) -> Dict[str, Any]:
     """Load and validate a tracker config.
 
@@ -124,6 +127,12 @@ def load_tracker_config(tracker: TrackerSpec) -> Dict[str, Any]:
     if not isinstance(tracker, (str, os.PathLike)):
         raise ValueError(f"tracker must be a YAML name/path or a dict, got {type(tracker).__name__}")
     path = _resolve(tracker)
-    with open(path, encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
-    return _validate(raw if raw is not None else {}, f"'{path}'")
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+    cfg = _FILE_CACHE.get(key)
+    if cfg is None:  # parse once per file version: track() calls this every frame
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.safe_load(f)
+        cfg = _validate(raw if raw is not None else {}, f"'{path}'")
+        _FILE_CACHE[key] = cfg
+    return dict(cfg)

@@ -224,19 +224,12 @@ class YOLO:
         n = 0
         shape = None
         for path, im0, stream, item in self._frames(source, args):
-            t_prep = 0.0
-            if track is not None:
-                tracker = self._tracker_for(stream)
-                if hasattr(tracker, "prepare"):  # BoT-SORT's camera motion needs only the frame
-                    t0 = time.perf_counter()
-                    tracker.prepare(im0)
-                    t_prep = time.perf_counter() - t0
             r = self.predictor(im0, path, args)
             r.source_item = item  # the loader's SourceItem (None for in-memory frames)
             if track is not None:
                 t0 = time.perf_counter()
-                self._apply_tracker(r, tracker)
-                r.speed["tracking"] = (time.perf_counter() - t0 + t_prep) * 1e3
+                self._apply_tracker(r, self._tracker_for(stream))
+                r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
             n += 1
             for k in totals:
                 totals[k] += r.speed[k]

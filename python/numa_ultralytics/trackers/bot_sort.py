@@ -38,24 +38,10 @@ class BOTSORT(BYTETracker):
         self.proximity_thresh = self.args.proximity_thresh
         self.appearance_thresh = self.args.appearance_thresh
         self.encoder = None
-        self._prepared: Optional[tuple[int, np.ndarray]] = None
-
-    def prepare(self, img: np.ndarray) -> None:
-        """Compute this frame's camera motion ahead of ``update`` (for the frame-only GMC methods).
-
-        The engine calls it before inference: the warp depends only on the frame, and computing it while
-        ONNX Runtime's threads are parked is about twice as fast as right after ``session.run``.
-        ``update`` with the same frame object then uses it; the result is identical.
-        """
-        if self.gmc.method in ("sparseOptFlow", "ecc", "none") and img is not None:
-            self._prepared = (id(img), self._warp(np.zeros((0, 6), np.float32), img))
 
     def _warp(self, dets: np.ndarray, img: Optional[np.ndarray]) -> Optional[np.ndarray]:
         if self.gmc.method is None or img is None:
             return None
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None and prepared[0] == id(img):
-            return prepared[1]
         try:
             wh_ok = (dets[:, 2] - dets[:, 0] > 0) & (dets[:, 3] - dets[:, 1] > 0)
             high = dets[wh_ok & (dets[:, 4] >= np.float32(self.args.track_high_thresh)), :4]
@@ -71,4 +57,3 @@ class BOTSORT(BYTETracker):
         """Forget all tracks and the previous frame of the motion compensation."""
         super().reset()
         self.gmc.reset_params()
-        self._prepared = None

@@ -219,3 +219,35 @@ def test_boxes_and_masks_constructors():
     assert [p.shape for p in m.xy] == [(0, 2), (0, 2)]
     with pytest.raises(ValueError):
         Boxes(np.zeros((1, 5)), (10, 10))
+
+
+def test_results_save_and_save_txt(model, bus, tmp_path):
+    r = model.predict(bus, verbose=False)[0]
+    out = r.save(str(tmp_path / "bus_pred.jpg"))
+    im = cv2.imread(out)
+    assert im.shape == bus.shape and (cv2.absdiff(im, bus).max(axis=2) > 60).sum() > 1000
+    txt = tmp_path / "bus.txt"
+    r.save_txt(str(txt), save_conf=True)
+    lines = txt.read_text().splitlines()
+    assert len(lines) == len(r)
+    first = [float(v) for v in lines[0].split()]
+    assert first[0] == 0 and first[-1] == pytest.approx(0.87525, abs=1e-4)
+    poly = np.array(first[1:-1]).reshape(-1, 2)
+    np.testing.assert_allclose(poly, r.masks.xyn[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("name, hw", [("yolo11n-seg-int8.onnx", (640, 640)), ("yolov8n-seg-int8-320.onnx", (320, 320))])
+def test_int8_segment_models(name, hw, bus):
+    m = YOLO(need(MODELS / name))
+    r = m.predict(bus, verbose=False)[0]
+    assert m.task == "segment" and r._input_hw == hw
+    cls = r.boxes.cls.int().tolist()
+    assert cls.count(0) >= 3 and 5 in cls
+    assert len(r.masks.xy) == len(r) and all(len(p) >= 3 for p in r.masks.xy)
+
+
+def test_yolov8_dynamic_and_pt_agree(bus):
+    onnx_r = YOLO(need(MODELS / "yolov8n-seg-dynamic.onnx")).predict(bus, verbose=False)[0]
+    pt_r = YOLO(need(MODELS / "yolov8n-seg.pt")).predict(bus, verbose=False)[0]
+    np.testing.assert_allclose(pt_r.boxes.data.numpy(), onnx_r.boxes.data.numpy(), atol=1e-3)
+    assert [len(p) for p in pt_r.masks.xy] == [len(p) for p in onnx_r.masks.xy]

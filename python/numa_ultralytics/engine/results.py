@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -347,6 +348,45 @@ class Results:
                     label = f"{name} {float(data[i, -2]):.2f}" if conf else name
                 ann.box_label(data[i, :4], label or "", color=color_of(i))
         return ann.result()
+
+    def show(self, *args: Any, **kwargs: Any) -> None:
+        """Display the annotated image in a window (needs a screen)."""
+        import cv2
+
+        cv2.imshow(str(self.path), self.plot(*args, **kwargs))
+        cv2.waitKey(1)
+
+    def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
+        """Write the annotated image (``results_<name>`` by default); returns the file name."""
+        import cv2
+
+        filename = filename or f"results_{Path(self.path).name}"
+        if not Path(filename).suffix:
+            filename += ".jpg"
+        if not cv2.imwrite(str(filename), self.plot(*args, **kwargs)):
+            raise OSError(f"could not write image {filename}")
+        return str(filename)
+
+    def save_txt(self, txt_file: str, save_conf: bool = False) -> str:
+        """Append YOLO-format lines (``cls`` + normalised box, or polygon for masks, [conf], [track id])."""
+        if self.boxes is None or len(self.boxes) == 0:
+            return str(txt_file)
+        data = np.asarray(self.boxes.data)
+        xywhn = np.asarray(self.boxes.xywhn)
+        ids = self.boxes.id if self.boxes.is_track else None
+        xyn = self.masks.xyn if self.masks is not None else None
+        lines = []
+        for j, row in enumerate(data):
+            values: list[float] = [int(row[-1])]
+            values += (xyn[j].reshape(-1) if xyn is not None else xywhn[j]).tolist()
+            if save_conf:
+                values.append(float(row[-2]))
+            if ids is not None:
+                values.append(int(ids[j]))
+            lines.append(" ".join(f"{v:g}" for v in values))
+        with open(txt_file, "a", encoding="utf-8") as f:
+            f.writelines(line + "\n" for line in lines)
+        return str(txt_file)
 
     def __repr__(self) -> str:
         return (

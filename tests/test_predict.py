@@ -251,3 +251,22 @@ def test_yolov8_dynamic_and_pt_agree(bus):
     pt_r = YOLO(need(MODELS / "yolov8n-seg.pt")).predict(bus, verbose=False)[0]
     np.testing.assert_allclose(pt_r.boxes.data.numpy(), onnx_r.boxes.data.numpy(), atol=1e-3)
     assert [len(p) for p in pt_r.masks.xy] == [len(p) for p in onnx_r.masks.xy]
+
+
+# Pixel counts of every mask in `masks.data`, from Ultralytics 8.4.190 itself (ONNX Runtime CPU, same
+# yolo11n-seg-dynamic.onnx), captured with `r.masks.data.sum((1, 2))`; ours were equal pixel for pixel.
+ORIGINAL_MASK_PIXELS = {
+    ("bus.jpg", 640, False): [7744, 92246, 17410, 12280, 670, 3848],
+    ("bus.jpg", 640, True): [22049, 262642, 49582, 34940, 1958, 10974],
+    ("zidane.jpg", 320, False): [11078, 14557, 1145],
+    ("zidane.jpg", 320, True): [177623, 229688, 18230],
+}
+
+
+@pytest.mark.parametrize("name, imgsz, retina", list(ORIGINAL_MASK_PIXELS))
+def test_masks_data_pixels_equal_original(model, name, imgsz, retina):
+    im = cv2.imread(str(need(MODELS.parent / "media" / "images" / name)))
+    r = model.predict(im, imgsz=imgsz, retina_masks=retina, verbose=False)[0]
+    data = r.masks.data.numpy()
+    assert data.shape[1:] == (im.shape[:2] if retina else r._input_hw)
+    assert data.reshape(len(data), -1).sum(1).tolist() == ORIGINAL_MASK_PIXELS[(name, imgsz, retina)]

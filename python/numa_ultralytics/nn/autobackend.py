@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import ctypes
 import ctypes.util
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,15 @@ class AutoBackend:
         except Exception as e:  # onnxruntime raises its own exception types
             raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
         self.device = f"cuda:{idx}" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
+        if kind == "cuda" and self.device == "cpu":
+            if device is not None and device != "":  # asked for a GPU: never run on the CPU silently
+                raise ValueError(
+                    f"device={device!r} requested but onnxruntime could not start CUDA (missing CUDA/cuDNN "
+                    "libraries?); install onnxruntime-gpu's CUDA dependencies or use device='cpu'"
+                )
+            logging.getLogger("numa_ultralytics").warning(
+                "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
+            )
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: _literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]

@@ -270,3 +270,19 @@ def test_masks_data_pixels_equal_original(model, name, imgsz, retina):
     data = r.masks.data.numpy()
     assert data.shape[1:] == (im.shape[:2] if retina else r._input_hw)
     assert data.reshape(len(data), -1).sum(1).tolist() == ORIGINAL_MASK_PIXELS[(name, imgsz, retina)]
+
+
+def test_predict_save_writes_run_folder(model, bus_jpg, tmp_path):
+    rs = model.predict(str(bus_jpg), save=True, save_txt=True, project=str(tmp_path), name="exp", verbose=False)
+    out = tmp_path / "exp"
+    assert rs[0].save_dir == out
+    im = cv2.imread(str(out / "bus.jpg"))
+    orig = cv2.imread(str(bus_jpg))
+    assert im.shape == orig.shape and (cv2.absdiff(im, orig).max(axis=2) > 60).sum() > 1000
+    assert (rs[0].orig_img == orig).all()  # the result's own frame is not drawn on
+    lines = (out / "labels" / "bus.txt").read_text().splitlines()
+    assert len(lines) == len(rs[0]) and lines[0].startswith("1,-1,669.75,392.30,")
+    again = model.predict(str(bus_jpg), save=True, project=str(tmp_path), name="exp", verbose=False)
+    assert again[0].save_dir == tmp_path / "exp2"
+    with pytest.raises(NotImplementedError, match="save_crop"):
+        model.predict(str(bus_jpg), save_crop=True)

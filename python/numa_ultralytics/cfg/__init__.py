@@ -332,7 +332,7 @@ def _stem_of(path: str) -> str:
     return Path(path).stem or _clean(path)
 
 
-class _Outputs:
+class Outputs:
     """Writers for one run: videos, images, label files."""
 
     def __init__(self, save_dir: Path, save: bool, save_txt: bool, multi_stream: bool) -> None:
@@ -506,14 +506,6 @@ def run(task: Optional[str], mode: str, args: Dict[str, Any], given: set, out: T
         raise CLIError(f"model={model_name}: {e}", "model") from e
     task = model.task
 
-    items: OrderedDict[int, Any] = OrderedDict()
-
-    def remember(item: Any) -> None:
-        items[id(item.im0)] = item
-        while len(items) > 256:
-            items.popitem(last=False)
-
-    src.on_item = remember
     kw = {k: args[k] for k in ENGINE_KEYS if k in given or k in ("iou", "imgsz", "max_det")}
     try:
         if mode == "track":
@@ -530,7 +522,7 @@ def run(task: Optional[str], mode: str, args: Dict[str, Any], given: set, out: T
         project = Path(args["project"]) if args["project"] else Path("runs") / task
         save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
         save_dir.mkdir(parents=True, exist_ok=True)
-        outputs = _Outputs(save_dir, args["save"], args["save_txt"], multi_stream=src.num_streams > 1)
+        outputs = Outputs(save_dir, args["save"], args["save_txt"], multi_stream=src.num_streams > 1)
 
     totals = dict.fromkeys(STAGES, 0.0)
     n = 0
@@ -552,9 +544,7 @@ def run(task: Optional[str], mode: str, args: Dict[str, Any], given: set, out: T
                     raise CLIError(str(e)) from e
                 raise
             first = False
-            item = items.get(id(r.orig_img))
-            if item is None:  # should not happen; fall back to the newest item
-                item = next(reversed(items.values()))
+            item = r.source_item
             n += 1
             for k in ("preprocess", "inference", "postprocess", "tracking"):
                 totals[k] += float(r.speed.get(k) or 0.0)

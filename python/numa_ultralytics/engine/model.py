@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator, Union
 
@@ -37,22 +38,26 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "vid_stride": 1,
     "stream_buffer": False,
     "batch": 1,
+    # outputs, as Ultralytics: annotated images/videos and labels under runs/<task>/<mode>
+    "save": False,
+    "save_txt": False,
+    "show": False,
+    "project": None,
+    "name": None,
+    "exist_ok": False,
+    "line_width": None,
+    "show_labels": True,
+    "show_conf": True,
+    "show_boxes": True,
 }
 # Ultralytics arguments accepted for compatibility that change nothing when left at these values.
 NEUTRAL_ARGS: dict[str, Any] = {
     "augment": False,
     "visualize": False,
     "embed": None,
-    "show": False,
-    "save": False,
-    "save_txt": False,
     "save_conf": False,
     "save_crop": False,
     "save_frames": False,
-    "show_labels": True,
-    "show_conf": True,
-    "show_boxes": True,
-    "line_width": None,
     "rect": True,
     "mode": None,
     "task": None,
@@ -73,10 +78,10 @@ def _check_args(kwargs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]
                 f"'{k}' is not a valid argument for this call; valid arguments are: {', '.join(sorted(allowed))}"
             )
         if k in NEUTRAL_ARGS and k not in PREDICT_DEFAULTS:
-            if k in ("show", "save", "save_txt", "save_conf", "save_crop", "save_frames", "augment", "visualize") and v:
+            if k in ("save_conf", "save_crop", "save_frames", "augment", "visualize") and v:
                 raise NotImplementedError(
-                    f"{k}={v!r} is not supported by model.predict/track in numa_ultralytics; "
-                    "use the numa-yolo command line (save=True, save_txt=True) or draw with Results.plot()"
+                    f"{k}={v!r} is not supported by numa_ultralytics; "
+                    "save=True, save_txt=True and show=True are, and Results.plot() draws a frame"
                 )
             continue
         args[k] = v
@@ -155,7 +160,7 @@ class YOLO:
     def predict(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
         """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``)."""
         args = _check_args(kwargs, {})
-        gen = self._run(source, args, track=None)
+        gen = self._outputs(self._run(source, args, track=None), args, "predict")
         return gen if stream else list(gen)
 
     def track(
@@ -177,7 +182,7 @@ class YOLO:
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._run(source, args, track=cfg)
+        gen = self._outputs(self._run(source, args, track=cfg), args, "track")
         return gen if stream else list(gen)
 
     def _tracker_for(self, stream: int) -> Any:
@@ -243,6 +248,54 @@ class YOLO:
                 f"Speed: {totals['preprocess'] / n:.1f}ms preprocess, {totals['inference'] / n:.1f}ms inference, "
                 f"{totals['postprocess'] / n:.1f}ms postprocess per image at shape (1, 3, {h}, {w})"
             )
+
+    def _outputs(self, gen: Iterator[Results], args: dict[str, Any], mode: str) -> Iterator[Results]:
+        """``save`` / ``save_txt`` / ``show``: the command line's writers, under ``runs/<task>/<mode>``."""
+        if not (args["save"] or args["save_txt"] or args["show"]):
+            return gen
+        return self._write_outputs(gen, args, mode)
+
+    def _write_outputs(self, gen: Iterator[Results], args: dict[str, Any], mode: str) -> Iterator[Results]:
+        from numa_ultralytics.cfg import Outputs, draw, increment_path
+        from numa_ultralytics.data.loaders import SourceItem
+
+        outputs = None
+        if args["save"] or args["save_txt"]:
+            project = Path(args["project"]) if args["project"] else Path("runs") / self.task
+            save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
+            save_dir.mkdir(parents=True, exist_ok=True)
+            outputs = Outputs(save_dir, args["save"], args["save_txt"], multi_stream=True)
+        try:
+            for i, r in enumerate(gen):
+                item = r.source_item or SourceItem(f"{r.path}.jpg", r.orig_img, 0, 1, 0, None)
+                if args["save"] or args["show"]:
+                    im = r.orig_img.copy()
+                    view = Results(im, r.path, r.names, boxes=r.boxes, masks=r.masks)
+                    draw(
+                        view,
+                        self.names,
+                        color_mode="instance" if mode == "track" else "class",
+                        show_labels=args["show_labels"],
+                        show_conf=args["show_conf"],
+                        show_boxes=None if args["show_boxes"] else False,
+                        line_width=args["line_width"],
+                    )
+                    if outputs is not None and args["save"]:
+                        outputs.write_frame(item if r.source_item else item._replace(path=f"image{i}.jpg"), im)
+                    if args["show"]:
+                        import cv2
+
+                        cv2.imshow(str(r.path), im)
+                        cv2.waitKey(1)
+                if outputs is not None and args["save_txt"]:
+                    outputs.write_labels(item, r)
+                r.save_dir = outputs.save_dir if outputs is not None else None
+                yield r
+        finally:
+            if outputs is not None:
+                outputs.close()
+                if args["verbose"]:
+                    LOGGER.info(f"Results saved to {outputs.save_dir}")
 
     @staticmethod
     def _apply_tracker(r: Results, tracker: Any) -> None:

@@ -227,6 +227,7 @@ class Results:
         self.obb = None
         self.speed = speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
         self.save_dir = None
+        self.source_item = None  # the loader's SourceItem when the frame came from a file or stream
 
     def __len__(self) -> int:
         return len(self.boxes) if self.boxes is not None else 0

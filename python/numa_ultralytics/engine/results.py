@@ -239,7 +239,9 @@ class Results:
         return r
 
     def new(self) -> Results:
-        return Results(self.orig_img, self.path, self.names, speed=dict(self.speed))
+        r = Results(self.orig_img, self.path, self.names, speed=dict(self.speed))
+        r.source_item, r.save_dir = self.source_item, self.save_dir
+        return r
 
     def update(self, boxes: Any = None, masks: Any = None, **_: Any) -> None:
         if boxes is not None:

@@ -118,6 +118,31 @@ impl ByteTracker {
 
     /// IoU distance (optionally fused with detection scores) between tracks and detections,
     /// into `self.buf_cost`.
+    /// Update matched tracks with their detections: tracked ones go to `activated`, lost ones are
+    /// re-activated and go to `refind` (Ultralytics' loop after each association).
+    fn apply_matches(
+        &mut self,
+        matches: &[(usize, usize)],
+        slots: &[Slot],
+        dets: &[Det],
+        activated: &mut Vec<Slot>,
+        refind: &mut Vec<Slot>,
+    ) {
+        let (kind, frame_id) = (self.cfg.kind, self.frame_id);
+        for &(it, id) in matches {
+            let s = slots[it];
+            let det = dets[id];
+            let t = self.track_mut(s);
+            if t.state == TrackState::Tracked {
+                t.update(&det, kind, frame_id);
+                activated.push(s);
+            } else {
+                t.re_activate(&det, kind, frame_id);
+                refind.push(s);
+            }
+        }
+    }
+
     fn dists(&mut self, tracks: &[Slot], dets: &[&Det], fuse: bool) {
         let kind = self.cfg.kind;
         let mut a = std::mem::take(&mut self.buf_a);
@@ -214,18 +239,7 @@ impl ByteTracker {
         let high_refs: Vec<&Det> = high.iter().collect();
         self.dists(&pool, &high_refs, cfg.fuse_score);
         let a1 = linear_assignment(&self.buf_cost, pool.len(), high.len(), cfg.match_thresh);
-        for &(it, id) in &a1.matches {
-            let s = pool[it];
-            let det = high[id];
-            let t = self.track_mut(s);
-            if t.state == TrackState::Tracked {
-                t.update(&det, kind, frame_id);
-                activated.push(s);
-            } else {
-                t.re_activate(&det, kind, frame_id);
-                refind.push(s);
-            }
-        }
+        self.apply_matches(&a1.matches, &pool, &high, &mut activated, &mut refind);
 
         // Second association: remaining tracked vs low.
         let r_tracked: Vec<Slot> = a1
@@ -238,18 +252,7 @@ impl ByteTracker {
             let low_refs: Vec<&Det> = low.iter().collect();
             self.dists(&r_tracked, &low_refs, false);
             let a2 = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
-            for &(it, id) in &a2.matches {
-                let s = r_tracked[it];
-                let det = low[id];
-                let t = self.track_mut(s);
-                if t.state == TrackState::Tracked {
-                    t.update(&det, kind, frame_id);
-                    activated.push(s);
-                } else {
-                    t.re_activate(&det, kind, frame_id);
-                    refind.push(s);
-                }
-            }
+            self.apply_matches(&a2.matches, &r_tracked, &low, &mut activated, &mut refind);
             a2.unmatched_rows
         } else {
             (0..r_tracked.len()).collect()

@@ -112,3 +112,5 @@ def test_device_argument(model, frames):
             model.predict(frames[0], device=0)
     with pytest.raises(ValueError, match="invalid device"):
         model.predict(frames[0], device="tpu")
+    assert model.to("cpu") is model and model.device == "cpu"
+    assert model.fuse().eval() is model

@@ -318,6 +318,25 @@ class YOLO:
         r.boxes = Boxes(boxes, r.orig_shape)
 
     # ------------------------------------------------------------------ misc
+    def to(self, device: Any) -> YOLO:
+        """Move inference to ``device`` (``"cpu"``, ``0``, ``"cuda:0"``), as ``model.to(...)`` in Ultralytics."""
+        self._device_setup(device)
+        return self
+
+    def cpu(self) -> YOLO:
+        return self.to("cpu")
+
+    def cuda(self, device: int = 0) -> YOLO:
+        return self.to(device)
+
+    def fuse(self) -> YOLO:
+        """No-op: exported graphs are already fused."""
+        return self
+
+    def eval(self) -> YOLO:
+        """No-op: inference only."""
+        return self
+
     def info(self) -> str:
         b = self.backend
         return f"{self.model_name}: task={self.task}, {len(b.names)} classes, device={b.device}, dynamic={b.dynamic}"

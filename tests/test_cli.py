@@ -11,8 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from numa_ultralytics.cfg import CLIError, draw, increment_path, parse_args
+from numa_ultralytics.cfg import CLIError, parse_args
+from numa_ultralytics.engine.sink import increment_path
 from numa_ultralytics.utils.plotting import colors
+from numa_ultralytics.utils.plotting import draw_outlines as draw
 
 from .conftest import MEDIA, MODELS, need
 
@@ -238,6 +240,24 @@ def test_run_folders_increment_and_images(tmp_path, model_path):
     assert im.shape == cv2.imread(str(d / names[0])).shape
     p3 = cli([*argv, "project=out", "name=exp", "exist_ok=True"], tmp_path)
     assert p3.returncode == 0 and len(list((tmp_path / "out" / "exp").glob("*.jpg"))) == 4
+
+
+def test_cli_and_model_predict_write_the_same_files(tmp_path, model_path):
+    """One output sink: the command line and model.predict(save=True, save_txt=True) write identical run folders."""
+    from numa_ultralytics import YOLO
+
+    d = need(MEDIA / "coco8-seg" / "images" / "val")
+    argv = ["segment", "predict", f"model={model_path.name}", f"source={d}", "save=True", "save_txt=True"]
+    assert cli([*argv, "verbose=False"], tmp_path).returncode == 0
+    api = tmp_path / "api"
+    YOLO(str(model_path)).predict(
+        str(d), save=True, save_txt=True, show_conf=False, project=str(api), name="predict", verbose=False
+    )
+    ours, theirs = tmp_path / "runs" / "segment" / "predict", api / "predict"
+    files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    assert len(files) == 4 + 8 and files == sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())
+    for f in files:
+        assert (ours / f).read_bytes() == (theirs / f).read_bytes(), f
 
 
 def test_track_ids_match_model_track(tmp_path, clip, model_path):

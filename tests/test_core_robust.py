@@ -64,3 +64,57 @@ def test_postprocess_rejects_bad_arguments():
         _core.to_blob(np.zeros((4, 4, 4), np.uint8))
     with pytest.raises(TypeError):
         _core.to_blob(np.zeros((4, 4, 3), np.float32))
+
+
+def _letterbox_rule(orig_hw, new_shape, auto, stride):
+    """Ultralytics 8.4.190 ``LetterBox`` sizes, in Python (banker's rounding)."""
+    h0, w0 = orig_hw
+    r = min(new_shape[0] / h0, new_shape[1] / w0)
+    new_w, new_h = max(round(w0 * r), 1), max(round(h0 * r), 1)
+    dw, dh = new_shape[1] - new_w, new_shape[0] - new_h
+    if auto:
+        dw, dh = dw % stride, dh % stride
+    dw, dh = dw / 2, dh / 2
+    return (new_h, new_w), (round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    orig=st.tuples(st.integers(1, 5000), st.integers(1, 5000)),
+    new=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
+    auto=st.booleans(),
+    stride=st.sampled_from([1, 7, 16, 32, 64]),
+)
+def test_letterbox_plan_is_ultralytics_rule(orig, new, auto, stride):
+    assert _core.letterbox_plan(orig, new, auto, stride) == _letterbox_rule(orig, new, auto, stride)
+
+
+def test_letterbox_plan_rejects_empty_shapes():
+    with pytest.raises(ValueError, match="orig_hw"):
+        _core.letterbox_plan((0, 10), (64, 64), False, 32)
+    with pytest.raises(ValueError, match="new_shape"):
+        _core.letterbox_plan((10, 10), (64, 0), False, 32)
+    with pytest.raises(ValueError, match="stride"):
+        _core.letterbox_plan((10, 10), (64, 64), True, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(0, 8),
+    k=st.integers(4, 8),
+    hw=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
+    seed=st.integers(0, 2**16),
+)
+def test_clip_boxes_is_numpy_clip(n, k, hw, seed):
+    rng = np.random.default_rng(seed)
+    boxes = rng.normal(0, 1500, (n, k + 1)).astype(np.float32)
+    if boxes.size:
+        boxes.flat[rng.integers(0, boxes.size)] = np.nan
+    expected = boxes[:, :-1].copy()
+    expected[:, [0, 2]] = expected[:, [0, 2]].clip(0, hw[1])
+    expected[:, [1, 3]] = expected[:, [1, 3]].clip(0, hw[0])
+    got = _core.clip_boxes(boxes[:, :-1], hw)  # a strided view, as apply_tracker passes
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError):
+        _core.clip_boxes(np.zeros((2, 3), np.float32), hw)

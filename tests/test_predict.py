@@ -63,7 +63,7 @@ def test_dynamic_letterbox_is_minimal_rectangle(bus):
 def test_static_export_uses_its_size(seg_onnx_static, bus):
     m = YOLO(seg_onnx_static)
     r = m.predict(bus, imgsz=320, verbose=False)[0]  # static 640x640: imgsz is overridden
-    assert r._input_hw == (640, 640)
+    assert r.input_hw == (640, 640)
     assert r.masks.data.shape == (len(r), 640, 640)
     ref = json.loads(need(REFERENCE / "public_yolo11n-seg.json").read_text())["images"]["bus.jpg"]
     assert [int(c) for c in r.boxes.cls.tolist()] == ref["cls"]
@@ -130,7 +130,7 @@ def test_predict_args(model, bus):
     assert only_bus.boxes.cls.tolist() == [5.0]
     assert len(model.predict(bus, max_det=3, verbose=False)[0]) == 3
     small = model.predict(bus, imgsz=320, verbose=False)[0]
-    assert small._input_hw == (320, 256)
+    assert small.input_hw == (320, 256)
     with pytest.raises(TypeError, match="'confidence' is not a valid argument"):
         model.predict(bus, confidence=0.5)
     with pytest.raises(ValueError, match="conf="):
@@ -197,7 +197,7 @@ def test_detect_only_model(bus):
     m = YOLO(path)
     assert m.task == "detect"
     r = m.predict(bus, verbose=False)[0]
-    assert r.masks is None and r._input_hw == (320, 320)
+    assert r.masks is None and r.input_hw == (320, 320)
     assert 0.0 in r.boxes.cls.tolist() and 5.0 in r.boxes.cls.tolist()
     with pytest.raises(ValueError, match="task='segment' needs a segmentation model"):
         YOLO(path, task="segment")
@@ -240,7 +240,7 @@ def test_results_save_and_save_txt(model, bus, tmp_path):
 def test_int8_segment_models(name, hw, bus):
     m = YOLO(need(MODELS / name))
     r = m.predict(bus, verbose=False)[0]
-    assert m.task == "segment" and r._input_hw == hw
+    assert m.task == "segment" and r.input_hw == hw
     cls = r.boxes.cls.int().tolist()
     assert cls.count(0) >= 3 and 5 in cls
     assert len(r.masks.xy) == len(r) and all(len(p) >= 3 for p in r.masks.xy)
@@ -268,7 +268,7 @@ def test_masks_data_pixels_equal_original(model, name, imgsz, retina):
     im = cv2.imread(str(need(MODELS.parent / "media" / "images" / name)))
     r = model.predict(im, imgsz=imgsz, retina_masks=retina, verbose=False)[0]
     data = r.masks.data.numpy()
-    assert data.shape[1:] == (im.shape[:2] if retina else r._input_hw)
+    assert data.shape[1:] == (im.shape[:2] if retina else r.input_hw)
     assert data.reshape(len(data), -1).sum(1).tolist() == ORIGINAL_MASK_PIXELS[(name, imgsz, retina)]
 
 
@@ -286,3 +286,17 @@ def test_predict_save_writes_run_folder(model, bus_jpg, tmp_path):
     assert again[0].save_dir == tmp_path / "exp2"
     with pytest.raises(NotImplementedError, match="save_crop"):
         model.predict(str(bus_jpg), save_crop=True)
+
+
+def test_in_memory_frames_are_not_copied(model, bus, bus_jpg):
+    """Arrays go through the loader's one converter; a contiguous BGR frame is the result's orig_img, not a copy."""
+    frame = bus.copy()
+    r = model.predict(frame, verbose=False)[0]
+    assert r.orig_img is frame and r.source_item is None and r.path == "image0"
+    rs = model.predict([frame, frame], verbose=False)
+    assert [x.path for x in rs] == ["image0", "image1"] and all(x.orig_img is frame for x in rs)
+    assert model.track(frame, verbose=False)[0].orig_img is frame
+    f = model.predict(str(bus_jpg), verbose=False)[0]
+    assert f.source_item is not None and f.source_item.path == str(bus_jpg) and not f.source_item.from_memory
+    with pytest.raises(ValueError, match="empty image"):
+        model.predict(np.zeros((0, 10), np.uint8))

@@ -292,3 +292,27 @@ def test_first_frame_activation_and_unconfirmed() -> None:
     assert out[:, 4].tolist() == [1.0] and tr.has_unconfirmed  # new track waits a frame
     out = tr.update(b + np.float32([2, 0, 2, 0, 0, 0]))
     assert sorted(out[:, 4].tolist()) == [1.0, 2.0] and not tr.has_unconfirmed
+
+
+@pytest.mark.parametrize("kind", ["bytetrack", "botsort"])
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(0, 40), thresh=st.sampled_from([0.25, 0.3, 0.5, 0.1]))
+def test_high_indices_is_the_high_split(kind: str, seed: int, n: int, thresh: float) -> None:
+    """``TrackerCore.high_indices``: float32 ``score >= track_high_thresh`` and a positive width and height."""
+    rng = np.random.default_rng(seed)
+    dets = rng.uniform(-5, 50, (n, 6)).astype(np.float32)
+    dets[:, 4] = rng.choice([thresh, np.nextafter(thresh, 0), np.nextafter(thresh, 1), 0.9, 0.05], n)
+    if dets.size:
+        dets.flat[rng.integers(0, dets.size)] = rng.choice([np.nan, np.inf, -np.inf])
+    core = _core.TrackerCore(
+        kind,
+        track_high_thresh=thresh,
+        track_low_thresh=0.1,
+        new_track_thresh=0.25,
+        match_thresh=0.8,
+        fuse_score=True,
+        max_time_lost=30,
+    )
+    wh_ok = (dets[:, 2] - dets[:, 0] > 0) & (dets[:, 3] - dets[:, 1] > 0)
+    expected = np.flatnonzero(wh_ok & (dets[:, 4] >= np.float32(thresh)))
+    np.testing.assert_array_equal(core.high_indices(dets), expected)

@@ -3,8 +3,7 @@
 A drop-in for the Ultralytics Python API (``from numa_ultralytics import YOLO``), without torch.
 """
 
-__version__ = "0.1.0"
-
-from numa_ultralytics.engine.model import YOLO  # noqa: E402
+from numa_ultralytics._core import __version__  # Cargo.toml's version, compiled in
+from numa_ultralytics.engine.model import YOLO
 
 __all__ = ["YOLO", "__version__"]

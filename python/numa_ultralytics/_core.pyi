@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 __version__: str
 
-Roi = tuple[int, int, npt.NDArray[np.uint8]]
+_Roi = tuple[int, int, npt.NDArray[np.uint8]]  # (x0, y0, mask (h, w))
 
 # ---------------------------------------------------------------- predict (rust/src/py/predict.rs)
 def postprocess(
@@ -24,13 +24,19 @@ def postprocess(
     max_nms: int = 30000,
     end_to_end: bool = False,
     retina_masks: bool = False,
-) -> tuple[npt.NDArray[np.float32], Optional[list[Roi]]]:
+) -> tuple[npt.NDArray[np.float32], Optional[list[_Roi]]]:
     """NMS (or end-to-end filtering), mask decoding over each box, boxes scaled to the original image.
 
     Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes."""
 
+def letterbox_plan(
+    orig_hw: tuple[int, int], new_shape: tuple[int, int], auto: bool, stride: int = 32
+) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+    """Ultralytics ``LetterBox`` sizes: ``((new_h, new_w), (top, bottom, left, right))`` for an ``orig_hw`` image
+    in a ``new_shape`` input (``auto``: pad only to a multiple of ``stride``), Python's round (ties to even)."""
+
 def rois_to_polygons(
-    rois: Sequence[Roi], mask_hw: tuple[int, int], orig_hw: tuple[int, int], normalize: bool
+    rois: Sequence[_Roi], mask_hw: tuple[int, int], orig_hw: tuple[int, int], normalize: bool
 ) -> list[npt.NDArray[np.float32]]:
     """``masks.xy`` / ``masks.xyn`` of mask regions: external contours, merged, in original pixels."""
 
@@ -50,22 +56,26 @@ def mask_to_polygon(
 
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
-    """ByteTrack (``kind="xyah"``) or BoT-SORT (``kind="xywh"``) state and per-frame update."""
+    """ByteTrack (``kind="bytetrack"``, XYAH filter) or BoT-SORT (``kind="botsort"``, XYWH filter) state and
+    per-frame update. Every setting is required (the defaults live in the shipped tracker YAML files)."""
 
     def __init__(
         self,
         kind: str,
-        track_high_thresh: float = 0.25,
-        track_low_thresh: float = 0.1,
-        new_track_thresh: float = 0.25,
-        match_thresh: float = 0.8,
-        fuse_score: bool = True,
-        max_time_lost: int = 30,
+        track_high_thresh: float,
+        track_low_thresh: float,
+        new_track_thresh: float,
+        match_thresh: float,
+        fuse_score: bool,
+        max_time_lost: int,
     ) -> None: ...
     def update(
         self, dets: npt.NDArray[np.float32], warp: Optional[npt.NDArray[np.float64]] = None
     ) -> npt.NDArray[np.float32]:
-        """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for activated tracks."""
+        """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for activated tracks (Kalman
+        boxes, not clipped). ``warp`` (2, 3): BoT-SORT only."""
+    def high_indices(self, dets: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+        """Rows of (n, 6) ``dets`` that are high detections (float32 ``score >= track_high_thresh``, w > 0, h > 0)."""
     def reset(self) -> None: ...
     @property
     def frame_id(self) -> int: ...
@@ -76,7 +86,7 @@ class TrackerCore:
     def tracks(self) -> list[tuple[int, int, bool, int, int, float, float, int]]: ...
 
 class KalmanFilter:
-    """Constant-velocity Kalman filter, ``"xyah"`` (ByteTrack) or ``"xywh"`` (BoT-SORT)."""
+    """Constant-velocity Kalman filter, ``kind`` ``"xyah"`` (ByteTrack) or ``"xywh"`` (BoT-SORT)."""
 
     def __init__(self, kind: str) -> None: ...
     def initiate(
@@ -101,3 +111,6 @@ def linear_assignment(
 
 def iou_matrix(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Pairwise IoU of (n, 4) and (m, 4) xyxy boxes (``inter / (a1 + a2 - inter + 1e-7)``)."""
+
+def clip_boxes(boxes: npt.NDArray[np.float32], orig_hw: tuple[int, int]) -> npt.NDArray[np.float32]:
+    """Float32 copy of (n, k >= 4) ``boxes`` with x1, x2 clipped to [0, w] and y1, y2 to [0, h] (``clip_boxes``)."""

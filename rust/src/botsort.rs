@@ -42,11 +42,24 @@ impl BotSort {
 mod tests {
     use super::*;
 
+    /// The shipped `botsort.yaml` values (the filter kind is set by `BotSort::new`).
+    fn config() -> TrackerConfig {
+        TrackerConfig {
+            track_high_thresh: 0.25,
+            track_low_thresh: 0.1,
+            new_track_thresh: 0.25,
+            match_thresh: 0.8,
+            fuse_score: true,
+            max_time_lost: 30,
+            kind: KalmanKind::Xyah,
+        }
+    }
+
     #[test]
     fn camera_pan_is_compensated() {
         // The scene pans 40 px per frame; the warp says so, and the box keeps its ID even though
         // consecutive boxes no longer overlap enough without compensation.
-        let mut t = BotSort::new(TrackerConfig::default());
+        let mut t = BotSort::new(config());
         let mut x = 0.0f32;
         for f in 0..10 {
             let warp = [[1.0, 0.0, if f == 0 { 0.0 } else { 40.0 }], [0.0, 1.0, 0.0]];
@@ -58,7 +71,7 @@ mod tests {
             x += 40.0;
         }
         // Without the warp the same stream loses the track after the first frame.
-        let mut t = BotSort::new(TrackerConfig::default());
+        let mut t = BotSort::new(config());
         let mut x = 0.0f32;
         let mut ids = Vec::new();
         for _ in 0..10 {

@@ -12,13 +12,16 @@
 //! distance < 0.15) in favour of the longer track. Track lists keep Ultralytics' order, which
 //! decides row order in the cost matrices (and so lapjv's tie-breaking) and the output order.
 
+use std::fmt;
+
 use crate::assignment::linear_assignment;
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::track::{Det, Track, TrackState};
 
 /// Tracker settings (the keys of `bytetrack.yaml`; `max_time_lost` is derived from
-/// `track_buffer` and the frame rate).
+/// `track_buffer` and the frame rate). There are no defaults here: the shipped YAML files hold them
+/// and the caller passes a complete config.
 #[derive(Debug, Clone, Copy)]
 pub struct TrackerConfig {
     pub track_high_thresh: f32,
@@ -30,17 +33,77 @@ pub struct TrackerConfig {
     pub kind: KalmanKind,
 }
 
-impl Default for TrackerConfig {
-    fn default() -> Self {
-        TrackerConfig {
-            track_high_thresh: 0.25,
-            track_low_thresh: 0.1,
-            new_track_thresh: 0.25,
-            match_thresh: 0.8,
-            fuse_score: true,
-            max_time_lost: 30,
-            kind: KalmanKind::Xyah,
+/// A threshold of [`TrackerConfig`] that is NaN or outside `[0, 1]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: f64,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} must be a number in [0, 1], got {}",
+            self.name, self.value
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Which association stage a detection enters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// `score >= track_high_thresh`: first association, unconfirmed tracks, new tracks (and the
+    /// boxes BoT-SORT's camera-motion estimate masks out).
+    High,
+    /// `track_low_thresh < score < track_high_thresh`: second association only.
+    Low,
+    /// Below both thresholds, or a box without width or height (NaN included).
+    Dropped,
+}
+
+impl TrackerConfig {
+    /// `Err` naming the first threshold that is NaN or outside `[0, 1]`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let unit = [
+            ("track_high_thresh", f64::from(self.track_high_thresh)),
+            ("track_low_thresh", f64::from(self.track_low_thresh)),
+            ("new_track_thresh", f64::from(self.new_track_thresh)),
+            ("match_thresh", self.match_thresh),
+        ];
+        for (name, value) in unit {
+            if !value.is_finite() || !(0.0..=1.0).contains(&value) {
+                return Err(ConfigError { name, value });
+            }
         }
+        Ok(())
+    }
+
+    /// The stage a detection row `[x1, y1, x2, y2, conf, cls]` enters (float32 comparisons, as
+    /// the original's numpy code).
+    pub fn tier(&self, row: &[f32; 6]) -> Tier {
+        let w = row[2] - row[0];
+        let h = row[3] - row[1];
+        if !(w > 0.0 && h > 0.0) {
+            return Tier::Dropped;
+        }
+        let s = row[4];
+        if s >= self.track_high_thresh {
+            Tier::High
+        } else if s > self.track_low_thresh && s < self.track_high_thresh {
+            Tier::Low
+        } else {
+            Tier::Dropped
+        }
+    }
+
+    /// Indices of the high detections, in order.
+    pub fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+        (0..dets.len())
+            .filter(|&i| self.tier(&dets[i]) == Tier::High)
+            .collect()
     }
 }
 
@@ -174,16 +237,10 @@ impl ByteTracker {
         let mut high: Vec<Det> = Vec::new();
         let mut low: Vec<Det> = Vec::new();
         for (i, row) in dets.iter().enumerate() {
-            let w = row[2] - row[0];
-            let h = row[3] - row[1];
-            if !(w > 0.0 && h > 0.0) {
-                continue;
-            }
-            let s = row[4];
-            if s >= cfg.track_high_thresh {
-                high.push(Det::from_row(row, i));
-            } else if s > cfg.track_low_thresh && s < cfg.track_high_thresh {
-                low.push(Det::from_row(row, i));
+            match cfg.tier(row) {
+                Tier::High => high.push(Det::from_row(row, i)),
+                Tier::Low => low.push(Det::from_row(row, i)),
+                Tier::Dropped => {}
             }
         }
 
@@ -294,7 +351,7 @@ impl ByteTracker {
         }
 
         // Stale lost tracks (of the lost list as it was at the start of the frame).
-        for t in self.lost.iter_mut() {
+        for t in &mut self.lost {
             if frame_id.saturating_sub(t.frame_id) > cfg.max_time_lost {
                 t.state = TrackState::Removed;
             }
@@ -407,13 +464,26 @@ impl ByteTracker {
 mod tests {
     use super::*;
 
+    /// The shipped `bytetrack.yaml` values.
+    fn config(kind: KalmanKind) -> TrackerConfig {
+        TrackerConfig {
+            track_high_thresh: 0.25,
+            track_low_thresh: 0.1,
+            new_track_thresh: 0.25,
+            match_thresh: 0.8,
+            fuse_score: true,
+            max_time_lost: 30,
+            kind,
+        }
+    }
+
     fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
         [x, y, x + w, y + h, s, 0.0]
     }
 
     #[test]
     fn ids_start_at_one_and_follow_a_moving_box() {
-        let mut t = ByteTracker::new(TrackerConfig::default());
+        let mut t = ByteTracker::new(config(KalmanKind::Xyah));
         let out = t.update(
             &[
                 row(10.0, 10.0, 50.0, 100.0, 0.9),
@@ -446,7 +516,7 @@ mod tests {
 
     #[test]
     fn new_tracks_need_a_second_frame_after_frame_one() {
-        let mut t = ByteTracker::new(TrackerConfig::default());
+        let mut t = ByteTracker::new(config(KalmanKind::Xyah));
         assert!(t.update(&[], None).is_empty());
         assert!(t
             .update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)], None)
@@ -461,7 +531,7 @@ mod tests {
     fn lost_then_removed_after_buffer() {
         let cfg = TrackerConfig {
             max_time_lost: 3,
-            ..Default::default()
+            ..config(KalmanKind::Xyah)
         };
         let mut t = ByteTracker::new(cfg);
         t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)], None);
@@ -476,7 +546,7 @@ mod tests {
 
     #[test]
     fn lost_track_is_refound_with_its_id() {
-        let mut t = ByteTracker::new(TrackerConfig::default());
+        let mut t = ByteTracker::new(config(KalmanKind::Xyah));
         t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)], None);
         t.update(&[], None);
         let out = t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)], None);
@@ -486,10 +556,7 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_survive() {
-        let mut t = ByteTracker::new(TrackerConfig {
-            kind: KalmanKind::Xywh,
-            ..Default::default()
-        });
+        let mut t = ByteTracker::new(config(KalmanKind::Xywh));
         let same = vec![row(5.0, 5.0, 10.0, 10.0, 0.9); 50];
         let zero = vec![[3.0, 3.0, 3.0, 3.0, 0.9, 0.0]; 5];
         for f in 0..10 {
@@ -517,5 +584,54 @@ mod tests {
         t.update(&big, Some(&[[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]));
         let out = t.update(&big, Some(&[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]));
         assert!(out.len() >= 490);
+    }
+
+    #[test]
+    fn tiers_split_on_float32_scores_and_drop_empty_boxes() {
+        let cfg = config(KalmanKind::Xyah);
+        assert_eq!(cfg.tier(&row(0.0, 0.0, 5.0, 5.0, 0.25)), Tier::High);
+        assert_eq!(
+            cfg.tier(&row(
+                0.0,
+                0.0,
+                5.0,
+                5.0,
+                f32::from_bits(0.25f32.to_bits() - 1)
+            )),
+            Tier::Low
+        );
+        assert_eq!(cfg.tier(&row(0.0, 0.0, 5.0, 5.0, 0.1)), Tier::Dropped);
+        assert_eq!(cfg.tier(&row(0.0, 0.0, 0.0, 5.0, 0.9)), Tier::Dropped);
+        assert_eq!(cfg.tier(&row(0.0, 0.0, 5.0, -1.0, 0.9)), Tier::Dropped);
+        assert_eq!(
+            cfg.tier(&[0.0, 0.0, f32::NAN, 5.0, 0.9, 0.0]),
+            Tier::Dropped
+        );
+        assert_eq!(cfg.tier(&row(0.0, 0.0, 5.0, 5.0, f32::NAN)), Tier::Dropped);
+        let dets = [
+            row(0.0, 0.0, 5.0, 5.0, 0.3),
+            row(0.0, 0.0, 5.0, 5.0, 0.2),
+            row(0.0, 0.0, 0.0, 5.0, 0.9),
+            row(9.0, 9.0, 5.0, 5.0, 0.9),
+        ];
+        assert_eq!(cfg.high_indices(&dets), vec![0, 3]);
+    }
+
+    #[test]
+    fn config_validation_names_the_threshold() {
+        assert!(config(KalmanKind::Xyah).validate().is_ok());
+        let bad = TrackerConfig {
+            match_thresh: 1.5,
+            ..config(KalmanKind::Xyah)
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "match_thresh must be a number in [0, 1], got 1.5"
+        );
+        let bad = TrackerConfig {
+            track_low_thresh: f32::NAN,
+            ..config(KalmanKind::Xyah)
+        };
+        assert_eq!(bad.validate().unwrap_err().name, "track_low_thresh");
     }
 }

@@ -63,12 +63,11 @@ pub fn find_external_contours_in(
     if width == 0 || height == 0 || width > stride {
         return out;
     }
-    let needed = match (height - 1)
+    let Some(needed) = (height - 1)
         .checked_mul(stride)
         .and_then(|n| n.checked_add(width))
-    {
-        Some(n) => n,
-        None => return out,
+    else {
+        return out;
     };
     if mask.len() < needed || width > i32::MAX as usize - 2 || height > i32::MAX as usize - 2 {
         return out;
@@ -311,7 +310,7 @@ pub fn merge_multi_segment(segments: &[Vec<[i32; 2]>]) -> Vec<Vec<[i32; 2]>> {
         let mut idx = idx_list[i].clone();
         let len = seg.len();
         if idx.len() == 2 && idx[0] > idx[1] {
-            for x in idx.iter_mut() {
+            for x in &mut idx {
                 *x = len - 1 - *x;
             }
             seg.reverse();

@@ -11,6 +11,7 @@ pub mod iou;
 pub mod kalman;
 pub mod masks;
 pub mod nms;
+pub mod postprocess;
 pub mod preprocess;
 pub mod scale;
 pub mod track;

@@ -103,6 +103,7 @@ impl MaskRoi {
 }
 
 /// The prototypes of one image: `nm x mh x mw`, row-major.
+#[derive(Clone, Copy, Debug)]
 pub struct Protos<'a> {
     pub data: &'a [f32],
     pub nm: usize,

@@ -28,11 +28,13 @@ import os
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterator, NamedTuple
 from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
+
+from numa_ultralytics.engine.args import check_positive_int
 
 __all__ = [
     "IMG_FORMATS",
@@ -61,21 +63,31 @@ class SourceItem(NamedTuple):
             None for live streams.
         stream: stream index (the line of a ``.txt`` stream list); 0 otherwise.
         fps: frames per second of a video or stream when known; None for images.
+        from_memory: the source was in-memory frames only (a numpy array or a list/tuple of them): Ultralytics logs
+            these as ``0: 384x640 ...`` and ``Results.source_item`` stays None for them.
     """
 
     path: str
     im0: np.ndarray
     frame: int
-    frames: Optional[int]
+    frames: int | None
     stream: int
-    fps: Optional[float]
+    fps: float | None
+    from_memory: bool = False
 
 
 def to_bgr(im: Any, name: str = "image") -> np.ndarray:
-    """``im`` as a contiguous ``HxWx3`` uint8 BGR array (grey and BGRA converted, uint16 scaled, others refused)."""
+    """``im`` as a contiguous ``HxWx3`` uint8 BGR array: the one frame converter of every source.
+
+    Grey (``HxW``, ``HxWx1``) and BGRA are converted, uint16 scaled, bool made 0/255, PIL images (RGB) flipped; a
+    contiguous ``HxWx3`` uint8 array is returned as it is (the same object, no copy). Empty images and other dtypes or
+    shapes raise ``ValueError`` naming ``name``.
+    """
     if hasattr(im, "convert") and hasattr(im, "mode") and not isinstance(im, np.ndarray):  # PIL image (RGB order)
         return np.ascontiguousarray(np.asarray(im.convert("RGB"))[..., ::-1])
     im = np.asarray(im)
+    if im.size == 0 or 0 in im.shape[:2]:
+        raise ValueError(f"{name}: empty image of shape {im.shape}")
     if im.dtype == np.uint16:
         im = (im >> 8).astype(np.uint8)
     elif im.dtype == np.bool_:
@@ -123,15 +135,13 @@ def _open_video(path: str) -> cv2.VideoCapture:
     return cap
 
 
-def _video_meta(cap: cv2.VideoCapture) -> tuple[Optional[int], Optional[float]]:
+def _video_meta(cap: cv2.VideoCapture) -> tuple[int | None, float | None]:
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     fps = cap.get(cv2.CAP_PROP_FPS)
     return (n if n > 0 else None), (float(fps) if fps and 0 < fps < 1000 else None)
 
 
-def _iter_video(
-    path: str, vid_stride: int, stream: int, cap: Optional[cv2.VideoCapture] = None
-) -> Iterator[SourceItem]:
+def _iter_video(path: str, vid_stride: int, stream: int, cap: cv2.VideoCapture | None = None) -> Iterator[SourceItem]:
     cap = cap if cap is not None else _open_video(path)
     try:
         frames, fps = _video_meta(cap)
@@ -175,7 +185,7 @@ class _LiveStream:
         self.stream = stream
         self.vid_stride = vid_stride
         self.buffer = buffer
-        src: Union[int, str] = int(source) if source.isnumeric() else source
+        src: int | str = int(source) if source.isnumeric() else source
         self.cap = cv2.VideoCapture(src)
         if not self.cap.isOpened():
             self.cap.release()
@@ -257,9 +267,7 @@ class InferenceSource:
     """
 
     def __init__(self, source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> None:
-        if isinstance(vid_stride, bool) or not isinstance(vid_stride, (int, np.integer)) or vid_stride < 1:
-            raise ValueError(f"vid_stride must be an integer >= 1, got {vid_stride!r}")
-        self.vid_stride = int(vid_stride)
+        self.vid_stride = int(check_positive_int("vid_stride", vid_stride))
         self.kind = "files"
         self.stream_buffer = bool(stream_buffer)
         self.is_live = False
@@ -273,7 +281,6 @@ class InferenceSource:
             self.close()
             raise
         self._pos = 0
-        self.on_item: Optional[Callable[[SourceItem], None]] = None  # called with every item handed out
 
     # -- building -------------------------------------------------------------------------------------------------
     def _setup(self, source: Any) -> None:
@@ -282,13 +289,15 @@ class InferenceSource:
         if isinstance(source, np.ndarray) or _is_pil(source):
             self.kind = "array"
             self.sources = ["image0"]
-            self._iters = [iter([SourceItem("image0", to_bgr(source, "image0"), 0, 1, 0, None)])]
+            item = SourceItem("image0", to_bgr(source, "image0"), 0, 1, 0, None, isinstance(source, np.ndarray))
+            self._iters = [iter([item])]
             return
         if isinstance(source, (list, tuple)):
             if len(source) == 0:
                 raise ValueError("source is an empty list")
             self.kind = "files"
-            self._iters = [self._iter_list(self._check_list(list(source)))]
+            from_memory = all(isinstance(x, np.ndarray) for x in source)
+            self._iters = [self._iter_list(self._check_list(list(source)), from_memory)]
             return
         if isinstance(source, (bool, float)) or not isinstance(source, (str, int, np.integer, os.PathLike)):
             raise TypeError(
@@ -405,7 +414,7 @@ class InferenceSource:
                 else:
                     yield SourceItem(f, im, 0, 1, stream, None)
 
-    def _check_list(self, items: List[Any]) -> list[tuple[str, Any]]:
+    def _check_list(self, items: list[Any]) -> list[tuple[str, Any]]:
         """Expand and check a list's elements up front, so that a missing file fails at once."""
         expanded: list[tuple[str, Any]] = []
         for i, x in enumerate(items):
@@ -425,14 +434,14 @@ class InferenceSource:
                 raise TypeError(f"unsupported list element {i} of type {type(x).__name__}")
         return expanded
 
-    def _iter_list(self, expanded: list[tuple[str, Any]]) -> Iterator[SourceItem]:
+    def _iter_list(self, expanded: list[tuple[str, Any]], from_memory: bool = False) -> Iterator[SourceItem]:
         for tag, x in expanded:
             if tag == "file":
                 yield from self._iter_files([x], 0)
             elif tag == "url":
                 yield from _iter_image_url(x, 0)
             else:
-                yield SourceItem(tag, to_bgr(x, tag), 0, 1, 0, None)
+                yield SourceItem(tag, to_bgr(x, tag), 0, 1, 0, None, from_memory)
 
     def __iter__(self) -> InferenceSource:
         return self
@@ -451,8 +460,6 @@ class InferenceSource:
                 self.close()
                 raise
             self._pos += 1
-            if self.on_item is not None:
-                self.on_item(item)
             return item
         self.close()
         raise StopIteration

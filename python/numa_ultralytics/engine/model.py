@@ -6,14 +6,16 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator, Union
 
 import numpy as np
 
-from numa_ultralytics.engine.predictor import Predictor, as_bgr
-from numa_ultralytics.engine.results import Boxes, Results
+from numa_ultralytics.data.loaders import load_inference_source
+from numa_ultralytics.engine.args import check_args
+from numa_ultralytics.engine.predictor import Predictor
+from numa_ultralytics.engine.results import Results
+from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -24,78 +26,7 @@ if not LOGGER.handlers:
     LOGGER.setLevel(logging.INFO)
     LOGGER.propagate = False
 
-PREDICT_DEFAULTS: dict[str, Any] = {
-    "conf": 0.25,
-    "iou": 0.7,
-    "imgsz": 640,
-    "classes": None,
-    "max_det": 300,
-    "agnostic_nms": False,
-    "retina_masks": False,
-    "verbose": True,
-    "half": False,
-    "device": None,
-    "vid_stride": 1,
-    "stream_buffer": False,
-    "batch": 1,
-    # outputs, as Ultralytics: annotated images/videos and labels under runs/<task>/<mode>
-    "save": False,
-    "save_txt": False,
-    "show": False,
-    "project": None,
-    "name": None,
-    "exist_ok": False,
-    "line_width": None,
-    "show_labels": True,
-    "show_conf": True,
-    "show_boxes": True,
-}
-# Ultralytics arguments accepted for compatibility that change nothing when left at these values.
-NEUTRAL_ARGS: dict[str, Any] = {
-    "augment": False,
-    "visualize": False,
-    "embed": None,
-    "save_conf": False,
-    "save_crop": False,
-    "save_frames": False,
-    "rect": True,
-    "mode": None,
-    "task": None,
-    "model": None,
-    "source": None,
-}
-TRACK_ARGS = {"persist": False, "tracker": "botsort.yaml"}
-
 Source = Union[str, os.PathLike, np.ndarray, list, tuple, int]
-
-
-def _check_args(kwargs: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    args = dict(PREDICT_DEFAULTS)
-    allowed = set(PREDICT_DEFAULTS) | set(extra) | set(NEUTRAL_ARGS)
-    for k, v in kwargs.items():
-        if k not in allowed:
-            raise TypeError(
-                f"'{k}' is not a valid argument for this call; valid arguments are: {', '.join(sorted(allowed))}"
-            )
-        if k in NEUTRAL_ARGS and k not in PREDICT_DEFAULTS:
-            if k in ("save_conf", "save_crop", "save_frames", "augment", "visualize") and v:
-                raise NotImplementedError(
-                    f"{k}={v!r} is not supported by numa_ultralytics; "
-                    "save=True, save_txt=True and show=True are, and Results.plot() draws a frame"
-                )
-            continue
-        args[k] = v
-    for k in ("conf", "iou"):
-        v = args[k]
-        if k == "conf" and v is None:
-            continue
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not (0.0 <= float(v) <= 1.0):
-            raise ValueError(f"{k}={v!r} is invalid; it must be a number between 0.0 and 1.0")
-    if not isinstance(args["max_det"], (int, np.integer)) or isinstance(args["max_det"], bool) or args["max_det"] < 1:
-        raise ValueError(f"max_det={args['max_det']!r} is invalid; it must be a positive integer")
-    if not isinstance(args["vid_stride"], (int, np.integer)) or args["vid_stride"] < 1:
-        raise ValueError(f"vid_stride={args['vid_stride']!r} is invalid; it must be a positive integer")
-    return args
 
 
 class _ModelInfo(SimpleNamespace):
@@ -112,7 +43,7 @@ class YOLO:
     """
 
     def __init__(
-        self, model: Union[str, os.PathLike] = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False
+        self, model: str | os.PathLike = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False
     ) -> None:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
@@ -158,9 +89,12 @@ class YOLO:
 
     # ------------------------------------------------------------------ predict
     def predict(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
-        """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``)."""
-        args = _check_args(kwargs, {})
-        gen = self._outputs(self._run(source, args, track=None), args, "predict")
+        """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``).
+
+        Arguments and defaults: engine/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
+        """
+        args = check_args(kwargs, "predict")
+        gen = self._stream(source, args, "predict")
         return gen if stream else list(gen)
 
     def track(
@@ -168,21 +102,18 @@ class YOLO:
         source: Source = None,
         stream: bool = False,
         persist: bool = False,
-        tracker: Union[str, os.PathLike, dict] = "botsort.yaml",
+        tracker: str | os.PathLike | dict = "botsort.yaml",
         **kwargs: Any,
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
-        kwargs.setdefault("conf", None)
-        args = _check_args(kwargs, {})
-        if args["conf"] is None:
-            args["conf"] = 0.1
+        args = check_args(kwargs, "track")
         from numa_ultralytics.trackers import load_tracker_config
 
         cfg = load_tracker_config(tracker)
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._outputs(self._run(source, args, track=cfg), args, "track")
+        gen = self._stream(source, args, "track")
         return gen if stream else list(gen)
 
     def _tracker_for(self, stream: int) -> Any:
@@ -204,118 +135,41 @@ class YOLO:
                 self.predictor = Predictor(self.backend, self.task)
             self._device_arg = device
 
-    def _frames(self, source: Source, args: dict[str, Any]) -> Iterator[tuple[str, np.ndarray, int, Any]]:
-        """(path, frame, stream index, item) for every frame of the source."""
-        if source is None:
-            raise ValueError("source is required: a BGR numpy image, an image/video path, a list of those, or a stream")
-        if isinstance(source, np.ndarray):
-            yield "image0", as_bgr(source), 0, None
-            return
-        if isinstance(source, (list, tuple)) and all(isinstance(s, np.ndarray) for s in source):
-            if not source:
-                raise ValueError("source is an empty list")
-            for i, s in enumerate(source):
-                yield f"image{i}", as_bgr(s, f"image{i}"), 0, None
-            return
-        from numa_ultralytics.data.loaders import load_inference_source
+    def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
+        """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results."""
+        from numa_ultralytics.trackers.track import apply_tracker
 
-        for item in load_inference_source(source, vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"]):
-            yield item.path, as_bgr(item.im0, item.path), item.stream, item
-
-    def _run(self, source: Source, args: dict[str, Any], track: dict[str, Any] | None) -> Iterator[Results]:
         self._device_setup(args["device"])
+        src = load_inference_source(source, vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"])
+        sink = OutputSink(args, self.task, mode, src.num_streams) if OutputSink.wanted(args) else None
         verbose = bool(args["verbose"])
-        totals = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
-        n = 0
+        speed = SpeedTotals()
         shape = None
-        for path, im0, stream, item in self._frames(source, args):
-            r = self.predictor(im0, path, args)
-            r.source_item = item  # the loader's SourceItem (None for in-memory frames)
-            if track is not None:
-                t0 = time.perf_counter()
-                self._apply_tracker(r, self._tracker_for(stream))
-                r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
-            n += 1
-            for k in totals:
-                totals[k] += r.speed[k]
-            shape = r._input_hw
-            if verbose:
-                LOGGER.info(_log_line(r, item, n))
-            yield r
-        if verbose and n:
-            h, w = shape
-            LOGGER.info(
-                f"Speed: {totals['preprocess'] / n:.1f}ms preprocess, {totals['inference'] / n:.1f}ms inference, "
-                f"{totals['postprocess'] / n:.1f}ms postprocess per image at shape (1, 3, {h}, {w})"
-            )
-
-    def _outputs(self, gen: Iterator[Results], args: dict[str, Any], mode: str) -> Iterator[Results]:
-        """``save`` / ``save_txt`` / ``show``: the command line's writers, under ``runs/<task>/<mode>``."""
-        if not (args["save"] or args["save_txt"] or args["show"]):
-            return gen
-        return self._write_outputs(gen, args, mode)
-
-    def _write_outputs(self, gen: Iterator[Results], args: dict[str, Any], mode: str) -> Iterator[Results]:
-        from numa_ultralytics.cfg import Outputs, draw, increment_path
-        from numa_ultralytics.data.loaders import SourceItem
-
-        outputs = None
-        if args["save"] or args["save_txt"]:
-            project = Path(args["project"]) if args["project"] else Path("runs") / self.task
-            save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
-            save_dir.mkdir(parents=True, exist_ok=True)
-            outputs = Outputs(save_dir, args["save"], args["save_txt"], multi_stream=True)
         try:
-            for i, r in enumerate(gen):
-                item = r.source_item or SourceItem(f"{r.path}.jpg", r.orig_img, 0, 1, 0, None)
-                if args["save"] or args["show"]:
-                    im = r.orig_img.copy()
-                    view = Results(im, r.path, r.names, boxes=r.boxes, masks=r.masks)
-                    draw(
-                        view,
-                        self.names,
-                        color_mode="instance" if mode == "track" else "class",
-                        show_labels=args["show_labels"],
-                        show_conf=args["show_conf"],
-                        show_boxes=None if args["show_boxes"] else False,
-                        line_width=args["line_width"],
-                    )
-                    if outputs is not None and args["save"]:
-                        outputs.write_frame(item if r.source_item else item._replace(path=f"image{i}.jpg"), im)
-                    if args["show"]:
-                        import cv2
-
-                        cv2.imshow(str(r.path), im)
-                        cv2.waitKey(1)
-                if outputs is not None and args["save_txt"]:
-                    outputs.write_labels(item, r)
-                r.save_dir = outputs.save_dir if outputs is not None else None
+            for item in src:
+                r = self.predictor(item.im0, item.path, args)
+                r.source_item = None if item.from_memory else item
+                if mode == "track":
+                    t0 = time.perf_counter()
+                    apply_tracker(r, self._tracker_for(item.stream))
+                    r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
+                speed.add(r.speed, ("preprocess", "inference", "postprocess"))
+                shape = r.input_hw
+                if verbose:
+                    LOGGER.info(frame_log_line(r, item, speed.n))
+                if sink is not None:
+                    sink(item, r)
                 yield r
+                if sink is not None and sink.stop:
+                    break
+            if verbose and speed.n:
+                LOGGER.info(speed.per_image(shape))
         finally:
-            if outputs is not None:
-                outputs.close()
-                if args["verbose"]:
-                    LOGGER.info(f"Results saved to {outputs.save_dir}")
-
-    @staticmethod
-    def _apply_tracker(r: Results, tracker: Any) -> None:
-        """Feed the detections to the tracker and re-index the result to follow the tracks."""
-        det = np.asarray(r.boxes.data, dtype=np.float32)
-        tracks = tracker.update(det, r.orig_img)
-        if len(tracks) == 0:
-            if tracker.has_unconfirmed:  # the original hides new tracks until confirmed: result[:0]
-                r.boxes = Boxes(det[:0], r.orig_shape, tracked=True)
-                r.masks = r.masks[:0] if r.masks is not None else None
-            else:  # untracked frame: keep the detections (as the original does) with an empty id column
-                r.boxes = Boxes(det, r.orig_shape, tracked=True)
-            return
-        idx = tracks[:, -1].astype(int)
-        boxes = tracks[:, :-1].copy()
-        h, w = r.orig_shape[:2]
-        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)  # Results.update clips the Kalman boxes
-        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
-        r.masks = r.masks[idx] if r.masks is not None else None
-        r.boxes = Boxes(boxes, r.orig_shape)
+            src.close()
+            if sink is not None:
+                sink.close()
+                if verbose and sink.save_dir is not None:
+                    LOGGER.info(f"Results saved to {sink.save_dir}")
 
     # ------------------------------------------------------------------ misc
     def to(self, device: Any) -> YOLO:
@@ -346,20 +200,6 @@ class YOLO:
 
     def __repr__(self) -> str:
         return f"YOLO({self.model_name!r}, task={self.task!r})"
-
-
-def _log_line(r: Results, item: Any, n: int) -> str:
-    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``."""
-    h, w = r._input_hw
-    ms = r.speed["inference"]
-    if item is None:
-        prefix = f"{n - 1}: "
-    elif item.fps is not None:  # a video or stream
-        total = item.frames if item.frames else "?"
-        prefix = f"video {item.stream + 1} (frame {item.frame + 1}/{total}) {item.path}: "
-    else:
-        prefix = f"image {n} {item.path}: "
-    return f"{prefix}{h}x{w} {r.verbose()}{ms:.1f}ms"
 
 
 __all__ = ["YOLO"]

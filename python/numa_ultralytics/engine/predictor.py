@@ -18,23 +18,6 @@ from numa_ultralytics.engine.results import Boxes, Masks, Results
 from numa_ultralytics.nn.autobackend import AutoBackend
 
 
-def as_bgr(im: Any, name: str = "image") -> np.ndarray:
-    """Check a frame and make it a 3-channel uint8 BGR array (gray and BGRA are converted)."""
-    if not isinstance(im, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy image array, got {type(im).__name__}")
-    if im.size == 0 or 0 in im.shape[:2]:
-        raise ValueError(f"{name}: empty image with shape {im.shape}")
-    if im.dtype != np.uint8:
-        raise ValueError(f"{name}: expected a uint8 image, got dtype {im.dtype}")
-    if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
-        return cv2.cvtColor(np.ascontiguousarray(im.reshape(im.shape[:2])), cv2.COLOR_GRAY2BGR)
-    if im.ndim == 3 and im.shape[2] == 4:
-        return cv2.cvtColor(im, cv2.COLOR_BGRA2BGR)
-    if im.ndim == 3 and im.shape[2] == 3:
-        return im
-    raise ValueError(f"{name}: expected an (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) image, got shape {im.shape}")
-
-
 def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
     """``imgsz`` (int or [h, w]) rounded up to multiples of ``stride``, as (h, w)."""
     if isinstance(imgsz, (int, np.integer)) and not isinstance(imgsz, bool):
@@ -53,18 +36,17 @@ def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
 
 
 def letterbox(im: np.ndarray, new_shape: tuple[int, int], auto: bool, stride: int = 32) -> np.ndarray:
-    """Ultralytics ``LetterBox``: resize keeping aspect (INTER_LINEAR), pad with 114 (centred)."""
+    """Ultralytics ``LetterBox``: resize keeping aspect (INTER_LINEAR), pad with 114 (centred).
+
+    The sizes and pads (Ultralytics' rounding rules) come from ``_core.letterbox_plan``, the rule the
+    post-processing's ``scale_boxes`` uses too.
+    """
     h0, w0 = im.shape[:2]
-    r = min(new_shape[0] / h0, new_shape[1] / w0)
-    new_w, new_h = max(round(w0 * r), 1), max(round(h0 * r), 1)
-    dw, dh = new_shape[1] - new_w, new_shape[0] - new_h
-    if auto:
-        dw, dh = dw % stride, dh % stride
-    dw, dh = dw / 2, dh / 2
+    (new_h, new_w), (top, bottom, left, right) = _core.letterbox_plan(
+        (h0, w0), (int(new_shape[0]), int(new_shape[1])), bool(auto), int(stride)
+    )
     if (w0, h0) != (new_w, new_h):
         im = cv2.resize(im, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    top, bottom = round(dh - 0.1), round(dh + 0.1)
-    left, right = round(dw - 0.1), round(dw + 0.1)
     if top or bottom or left or right:
         im = cv2.copyMakeBorder(im, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(114, 114, 114))
     return im
@@ -130,6 +112,4 @@ class Predictor:
             "inference": (t2 - t1) * 1e3,
             "postprocess": (t3 - t2) * 1e3,
         }
-        r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed)
-        r._input_hw = input_hw  # for verbose logging
-        return r
+        return Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)

@@ -215,6 +215,7 @@ class Results:
         boxes: Boxes | np.ndarray | None = None,
         masks: Masks | np.ndarray | None = None,
         speed: dict[str, float] | None = None,
+        input_hw: tuple[int, int] | None = None,
     ) -> None:
         self.orig_img = orig_img
         self.orig_shape = tuple(orig_img.shape[:2])
@@ -227,7 +228,10 @@ class Results:
         self.obb = None
         self.speed = speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
         self.save_dir = None
-        self.source_item = None  # the loader's SourceItem when the frame came from a file or stream
+        self.source_item = None  # the loader's SourceItem (None for in-memory frames: arrays or lists of arrays)
+        # (h, w) of the letterboxed network input this frame ran at (the "384x640" of the log line); None when built
+        # by hand.
+        self.input_hw = input_hw
 
     def __len__(self) -> int:
         return len(self.boxes) if self.boxes is not None else 0
@@ -239,7 +243,7 @@ class Results:
         return r
 
     def new(self) -> Results:
-        r = Results(self.orig_img, self.path, self.names, speed=dict(self.speed))
+        r = Results(self.orig_img, self.path, self.names, speed=dict(self.speed), input_hw=self.input_hw)
         r.source_item, r.save_dir = self.source_item, self.save_dir
         return r
 
@@ -321,36 +325,19 @@ class Results:
         **_: Any,
     ) -> np.ndarray:
         """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray)."""
-        import cv2
+        from numa_ultralytics.utils.plotting import draw_filled
 
-        from numa_ultralytics.utils.plotting import Annotator, colors
-
-        im = np.ascontiguousarray(self.orig_img if img is None else img).copy()
-        ann = Annotator(im, line_width=line_width)
-        if self.boxes is None:
-            return ann.result()
-        ids = self.boxes.id if self.boxes.is_track else None
-        cls = np.asarray(self.boxes.cls).astype(int)
-
-        def color_of(i: int) -> tuple:
-            key = int(ids[i]) if (color_mode == "instance" and ids is not None) else int(cls[i])
-            return colors(key, True)
-
-        if masks and self.masks is not None and len(self.masks):
-            overlay = im.copy()
-            for i, poly in enumerate(self.masks.xy):
-                if len(poly) >= 3:
-                    cv2.fillPoly(overlay, [np.round(poly).astype(np.int32)], color_of(i))
-            cv2.addWeighted(overlay, alpha, im, 1 - alpha, 0, dst=im)
-        if boxes:
-            data = np.asarray(self.boxes.data)
-            for i in range(len(data) - 1, -1, -1):
-                label = None
-                if labels:
-                    name = ("" if ids is None else f"id:{int(ids[i])} ") + self.names[int(cls[i])]
-                    label = f"{name} {float(data[i, -2]):.2f}" if conf else name
-                ann.box_label(data[i, :4], label or "", color=color_of(i))
-        return ann.result()
+        return draw_filled(
+            self,
+            img,
+            conf=conf,
+            line_width=line_width,
+            labels=labels,
+            boxes=boxes,
+            masks=masks,
+            color_mode=color_mode,
+            alpha=alpha,
+        )
 
     def show(self, *args: Any, **kwargs: Any) -> None:
         """Display the annotated image in a window (needs a screen)."""

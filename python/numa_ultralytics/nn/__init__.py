@@ -1,7 +1,8 @@
 """Model backends: ONNX Runtime inference and the torch-free ``.pt`` -> ONNX conversion.
 
-``pt_to_onnx`` / ``load_checkpoint`` live in :mod:`numa_ultralytics.nn.pt_loader` (imported lazily here so that
-importing this package stays cheap).
+``load_checkpoint`` (:mod:`numa_ultralytics.nn.checkpoint`, the reader) and ``pt_to_onnx``
+(:mod:`numa_ultralytics.nn.pt_loader`, build + cache) are imported lazily here so that importing this package
+stays cheap.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ __all__ = ["load_checkpoint", "pt_to_onnx"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from numa_ultralytics.nn import pt_loader
+    if name == "load_checkpoint":
+        from numa_ultralytics.nn.checkpoint import load_checkpoint
 
-        return getattr(pt_loader, name)
+        return load_checkpoint
+    if name == "pt_to_onnx":
+        from numa_ultralytics.nn.pt_loader import pt_to_onnx
+
+        return pt_to_onnx
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

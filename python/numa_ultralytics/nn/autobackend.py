@@ -5,7 +5,6 @@ Picks CUDA when a GPU is usable (onnxruntime-gpu and a loadable CUDA driver), el
 
 from __future__ import annotations
 
-import ast
 import ctypes
 import ctypes.util
 import logging
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from numa_ultralytics.utils import literal
 
 _CUDA_OK: bool | None = None
 
@@ -64,15 +65,6 @@ def parse_device(device: Any) -> tuple[str, int]:
     return kind, idx
 
 
-def _literal(v: str | None) -> Any:
-    if v is None:
-        return None
-    try:
-        return ast.literal_eval(v)
-    except (ValueError, SyntaxError):
-        return v
-
-
 class AutoBackend:
     """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end)."""
 
@@ -106,7 +98,7 @@ class AutoBackend:
                 "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
             )
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.metadata = {k: _literal(v) for k, v in meta.items()}
+        self.metadata = {k: literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         self.input_dtype = np.float16 if inp.type == "tensor(float16)" else np.float32
@@ -118,13 +110,12 @@ class AutoBackend:
         self.output_names = [o.name for o in self.session.get_outputs()]
         out_shapes = [o.shape for o in self.session.get_outputs()]
 
-        names = self.metadata.get("names")
-        if isinstance(names, dict):
-            self.names = {int(k): str(v) for k, v in names.items()}
-        elif isinstance(names, (list, tuple)):
-            self.names = dict(enumerate(map(str, names)))
-        else:
-            self.names = None
+        meta_names = self.metadata.get("names")
+        names: dict[int, str] | None = None
+        if isinstance(meta_names, dict):
+            names = {int(k): str(v) for k, v in meta_names.items()}
+        elif isinstance(meta_names, (list, tuple)):
+            names = dict(enumerate(map(str, meta_names)))
         self.stride = int(self.metadata.get("stride", 32) or 32)
         imgsz = self.metadata.get("imgsz")
         self.imgsz = list(imgsz) if isinstance(imgsz, (list, tuple)) else None
@@ -140,16 +131,13 @@ class AutoBackend:
             else (32 if self.has_protos else 0)
         )
         self.nm = nm
-        if self.end2end:
-            self.nc = len(self.names) if self.names else None
-        elif isinstance(o0[1], int):
-            self.nc = o0[1] - 4 - nm
-        else:
-            self.nc = len(self.names) if self.names else None
-        if self.names is None:
-            self.names = {i: f"class{i}" for i in range(self.nc or 0)}
-        if self.nc is None:
-            self.nc = len(self.names)
+        nc: int | None = len(names) if names else None
+        if not self.end2end and isinstance(o0[1], int):
+            nc = o0[1] - 4 - nm
+        if names is None:
+            names = {i: f"class{i}" for i in range(nc or 0)}
+        self.names: dict[int, str] = names
+        self.nc: int = len(names) if nc is None else nc
 
     def __call__(self, im: np.ndarray) -> list[np.ndarray]:
         if im.dtype != self.input_dtype:

@@ -1,4 +1,4 @@
-"""Build an ONNX graph from an Ultralytics checkpoint read by :mod:`numa_ultralytics.nn.pt_loader`.
+"""Build an ONNX graph from an Ultralytics checkpoint read by :mod:`numa_ultralytics.nn.checkpoint`.
 
 The module tree in the checkpoint (inert stand-ins holding each module's attributes and numpy weights) is walked in
 the order of Ultralytics' ``BaseModel._predict_once``; each module is emitted as ONNX nodes that compute what its
@@ -23,7 +23,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from numa_ultralytics.nn.pt_loader import BoundMethodRef, StandIn
+from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
 
 __all__ = ["BUILDER_VERSION", "OPSET", "build_onnx", "fuse_conv_bn"]
 
@@ -95,7 +95,7 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def const(self, arr: Union[np.ndarray, Sequence, float, int], dtype: Any = None) -> str:
+    def const(self, arr: Union[np.ndarray, np.generic, Sequence, float, int], dtype: Any = None) -> str:
         a = np.asarray(arr, dtype=dtype)
         key = (a.dtype.str, a.tobytes(), a.shape)
         if key not in self._consts:
@@ -473,8 +473,9 @@ def _pretty_name(model: StandIn, source: Optional[Path]) -> str:
 
 
 def _metadata(ckpt: Dict[str, Any], model: StandIn, task: str, head: StandIn, source: Optional[Path]) -> Dict[str, str]:
-    args = model.get("args") if isinstance(model.get("args"), dict) else {}
-    train_args = ckpt.get("train_args") if isinstance(ckpt.get("train_args"), dict) else {}
+    args_raw, train_raw = model.get("args"), ckpt.get("train_args")
+    args: Dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
+    train_args: Dict[str, Any] = train_raw if isinstance(train_raw, dict) else {}
     imgsz = args.get("imgsz", train_args.get("imgsz", 640))
     imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
     if len(imgsz) == 1:

@@ -43,8 +43,7 @@ class BOTSORT(BYTETracker):
         if self.gmc.method is None or img is None:
             return None
         try:
-            wh_ok = (dets[:, 2] - dets[:, 0] > 0) & (dets[:, 3] - dets[:, 1] > 0)
-            high = dets[wh_ok & (dets[:, 4] >= np.float32(self.args.track_high_thresh)), :4]
+            high = dets[self._core.high_indices(dets), :4]  # the tracker's own high/low split
             warp = np.asarray(self.gmc.apply(img, high), dtype=np.float64)
             if warp.shape != (2, 3) or not np.isfinite(warp).all():
                 raise ValueError(f"bad warp {warp!r}")

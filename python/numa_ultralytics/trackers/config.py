@@ -14,26 +14,19 @@ CFG_DIR = Path(__file__).resolve().parent / "cfg"
 TRACKER_TYPES = ("bytetrack", "botsort")
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
 
+
+def _shipped_defaults(tracker_type: str) -> Dict[str, Any]:
+    """The keys of a tracker type with their defaults: the shipped ``<tracker_type>.yaml`` (the one place
+    they are written)."""
+    with open(CFG_DIR / f"{tracker_type}.yaml", encoding="utf-8") as f:
+        cfg = yaml.safe_load(f)
+    if not isinstance(cfg, dict) or cfg.get("tracker_type") != tracker_type:
+        raise RuntimeError(f"shipped tracker config {tracker_type}.yaml is damaged")
+    return cfg
+
+
 # Keys per tracker type, with their defaults (those of the shipped YAML files).
-_BYTE_DEFAULTS: Dict[str, Any] = {
-    "tracker_type": "bytetrack",
-    "track_high_thresh": 0.25,
-    "track_low_thresh": 0.1,
-    "new_track_thresh": 0.25,
-    "track_buffer": 30,
-    "match_thresh": 0.8,
-    "fuse_score": True,
-}
-_BOT_DEFAULTS: Dict[str, Any] = {
-    **_BYTE_DEFAULTS,
-    "tracker_type": "botsort",
-    "gmc_method": "sparseOptFlow",
-    "proximity_thresh": 0.5,
-    "appearance_thresh": 0.8,
-    "with_reid": False,
-    "model": "auto",
-}
-DEFAULTS: Dict[str, Dict[str, Any]] = {"bytetrack": _BYTE_DEFAULTS, "botsort": _BOT_DEFAULTS}
+DEFAULTS: Dict[str, Dict[str, Any]] = {t: _shipped_defaults(t) for t in TRACKER_TYPES}
 
 _UNIT_FLOATS = (
     "track_high_thresh",

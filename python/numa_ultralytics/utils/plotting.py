@@ -1,4 +1,10 @@
-"""Drawing helpers: the Ultralytics ``Annotator`` and ``colors`` palette, on OpenCV only.
+"""Drawing: the Ultralytics ``Annotator`` and ``colors`` palette (OpenCV only), and the one drawing policy.
+
+Two looks, one policy (:func:`object_styles` picks every object's colour and label):
+
+- :func:`draw_filled`: Ultralytics' ``Results.plot()`` look (filled masks, boxes with ``name conf`` labels).
+- :func:`draw_outlines`: the seed's look (``seg_bbox`` outlines labelled by class or track id; boxes for detect
+  models). ``save=True`` / ``show=True`` of ``model.predict`` / ``model.track`` and the command line draw this way.
 
 ``Annotator`` draws **in place** on the array it is given (like the original's cv2 path), so code that
 writes ``im0`` after annotating (the seed's loop) sees the drawings. ``seg_bbox`` keeps the Ultralytics 8.3
@@ -8,14 +14,14 @@ signature and also accepts the older ``det_label`` / ``track_label`` keywords.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Sequence
 
 import cv2
 import numpy as np
 
-Color = Tuple[int, int, int]
+Color = tuple[int, int, int]
 
-__all__ = ["Annotator", "Colors", "colors"]
+__all__ = ["Annotator", "Colors", "colors", "draw_filled", "draw_outlines", "object_styles"]
 
 
 class Colors:
@@ -149,8 +155,8 @@ class Annotator:
     def __init__(
         self,
         im: np.ndarray,
-        line_width: Optional[int] = None,
-        font_size: Optional[int] = None,
+        line_width: int | None = None,
+        font_size: int | None = None,
         font: str = "Arial.ttf",
         pil: bool = False,
         example: str = "abc",
@@ -238,10 +244,10 @@ class Annotator:
         self,
         mask: Any,
         mask_color: Sequence[int] = (255, 0, 255),
-        label: Optional[str] = None,
+        label: str | None = None,
         txt_color: Color = (255, 255, 255),
-        det_label: Optional[str] = None,
-        track_label: Optional[Any] = None,
+        det_label: str | None = None,
+        track_label: Any | None = None,
     ) -> None:
         """Outline a segment (an (n, 2) polygon, e.g. ``masks.xy[i]``); draw a filled label centred on its first point.
 
@@ -315,7 +321,7 @@ class Annotator:
             return Image.fromarray(self.im[..., ::-1])
         return self.im
 
-    def show(self, title: Optional[str] = None) -> None:
+    def show(self, title: str | None = None) -> None:
         """Show the image in an OpenCV window."""
         cv2.imshow(title or "numa_ultralytics", self.im)
         cv2.waitKey(1)
@@ -332,3 +338,107 @@ class Annotator:
         width = x_max - x_min
         height = y_max - y_min
         return width, height, width * height
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the drawing policy: which colour and label each object gets, and the two looks
+
+
+def object_styles(
+    r: Any,
+    names: dict[int, str] | None = None,
+    look: str = "filled",
+    color_mode: str = "class",
+    labels: bool = True,
+    conf: bool = True,
+) -> list[tuple[Color, str]]:
+    """(BGR colour, label) of every object of the result ``r`` (labels are ``""`` when ``labels`` is false).
+
+    ``color_mode="class"``: colour by class, label ``name`` (``id:<n> name`` when tracked). ``"instance"``: colour by
+    track id; in the ``"outline"`` look (the seed's tracking loop) the label is the bare id, and untracked objects are
+    coloured by detection index; in the ``"filled"`` look (``Results.plot``) untracked objects keep the class colour.
+    ``conf`` appends the confidence (``name 0.87``).
+    """
+    names = r.names if names is None else names
+    data = np.asarray(r.boxes.data)
+    cls = data[:, -1].astype(int)
+    ids = np.asarray(r.boxes.id).astype(int) if r.boxes.is_track else None
+    outline = look == "outline"
+    out: list[tuple[Color, str]] = []
+    for i in range(len(data)):
+        c = int(cls[i])
+        name = names.get(c, str(c))
+        if color_mode == "instance" and (ids is not None or outline):
+            key = int(ids[i]) if ids is not None else i
+        else:
+            key = c
+        if outline and color_mode == "instance":
+            text = str(ids[i]) if ids is not None else name
+        else:
+            text = name if ids is None else f"id:{ids[i]} {name}"
+        if conf:
+            text = f"{text} {float(data[i, -2]):.2f}"
+        out.append((colors(key, True), text if labels else ""))
+    return out
+
+
+def draw_outlines(
+    r: Any,
+    names: dict[int, str] | None = None,
+    color_mode: str = "class",
+    show_labels: bool = True,
+    show_conf: bool = False,
+    show_boxes: bool | None = None,
+    line_width: int | None = None,
+    im: np.ndarray | None = None,
+) -> np.ndarray:
+    """The seed's look, drawn in place on ``im`` (default ``r.orig_img``): ``seg_bbox`` per mask polygon, ``box_label``
+    for boxes (``show_boxes=None``: only for objects without a polygon, i.e. detect models). Returns the image."""
+    ann = Annotator(r.orig_img if im is None else im, line_width=line_width)
+    boxes = r.boxes
+    if boxes is None or len(boxes) == 0:
+        return ann.result()
+    data = np.asarray(boxes.data)
+    polys = r.masks.xy if r.masks is not None else None
+    if show_boxes is None:
+        show_boxes = polys is None
+    for i, (color, label) in enumerate(object_styles(r, names, "outline", color_mode, show_labels, show_conf)):
+        txt_color = ann.get_txt_color(color)
+        if polys is not None and len(polys[i]):
+            if show_boxes:
+                ann.box_label(data[i, :4], "", color=color)
+            ann.seg_bbox(mask=polys[i], mask_color=color, label=label or None, txt_color=txt_color)
+        elif show_boxes or polys is None:
+            ann.box_label(data[i, :4], label, color=color, txt_color=txt_color)
+    return ann.result()
+
+
+def draw_filled(
+    r: Any,
+    img: np.ndarray | None = None,
+    conf: bool = True,
+    line_width: float | None = None,
+    labels: bool = True,
+    boxes: bool = True,
+    masks: bool = True,
+    color_mode: str = "class",
+    alpha: float = 0.5,
+) -> np.ndarray:
+    """``Results.plot()``'s look on a copy of ``img`` (default ``r.orig_img``): masks filled with ``alpha``, boxes with
+    labels (the last object drawn first, so the most confident label ends on top)."""
+    im = np.ascontiguousarray(r.orig_img if img is None else img).copy()
+    ann = Annotator(im, line_width=line_width)
+    if r.boxes is None:
+        return ann.result()
+    styles = object_styles(r, None, "filled", color_mode, labels, conf)
+    if masks and r.masks is not None and len(r.masks):
+        overlay = im.copy()
+        for i, poly in enumerate(r.masks.xy):
+            if len(poly) >= 3:
+                cv2.fillPoly(overlay, [np.round(poly).astype(np.int32)], styles[i][0])
+        cv2.addWeighted(overlay, alpha, im, 1 - alpha, 0, dst=im)
+    if boxes:
+        data = np.asarray(r.boxes.data)
+        for i in range(len(data) - 1, -1, -1):
+            ann.box_label(data[i, :4], styles[i][1], color=styles[i][0])
+    return ann.result()

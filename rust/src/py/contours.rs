@@ -15,12 +15,10 @@ const DETACH_PIXELS: usize = 1 << 16;
 fn bad_mask(obj: &Bound<'_, PyAny>) -> PyErr {
     let ndim = obj
         .getattr("ndim")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "?".into());
+        .map_or_else(|_| "?".into(), |v| v.to_string());
     let dtype = obj
         .getattr("dtype")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| obj.get_type().to_string());
+        .map_or_else(|_| obj.get_type().to_string(), |v| v.to_string());
     PyValueError::new_err(format!(
         "mask must be a 2-D numpy array of uint8 or bool, got ndim={ndim}, dtype={dtype}"
     ))

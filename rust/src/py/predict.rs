@@ -1,4 +1,5 @@
-//! Binding of the predict post-processing: NMS, mask decoding, box scaling, polygons.
+//! Binding of the predict steps: letterbox plan, blob, post-processing (`crate::postprocess`),
+//! polygons. Argument conversion and GIL release only.
 
 use numpy::ndarray::Array2;
 use numpy::{
@@ -10,21 +11,20 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::contours::mask_to_polygon_in;
-use crate::masks::{decode_roi, input_taps, native_taps, MaskRoi, Protos};
-use crate::nms::{candidates, end2end, nms, Detection, NmsOptions};
+use crate::masks::Protos;
+use crate::postprocess::{postprocess as postprocess_rs, Options, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
-use crate::scale::Geometry;
+use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
 /// `(boxes, rois)` returned by [`postprocess`].
 type PostprocessOut<'py> = (Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>);
 
-fn check_hw(name: &str, hw: (usize, usize)) -> PyResult<()> {
-    if hw.0 == 0 || hw.1 == 0 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be positive, got {hw:?}"
-        )));
-    }
-    Ok(())
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
+    check_hw_rs(name, hw).map_err(value_error)
 }
 
 /// One image's post-processing. `pred` is the head output of one image: `(4+nc+nm, anchors)`,
@@ -52,129 +52,67 @@ fn postprocess<'py>(
     end_to_end: bool,
     retina_masks: bool,
 ) -> PyResult<PostprocessOut<'py>> {
-    check_hw("input_hw", input_hw)?;
-    check_hw("orig_hw", orig_hw)?;
-    if !conf.is_finite() || !(0.0..=1.0).contains(&conf) {
-        return Err(PyValueError::new_err(format!(
-            "conf must be in [0, 1], got {conf}"
-        )));
-    }
-    if !iou.is_finite() || !(0.0..=1.0).contains(&iou) {
-        return Err(PyValueError::new_err(format!(
-            "iou must be in [0, 1], got {iou}"
-        )));
-    }
-    let (c, a) = (pred.shape()[0], pred.shape()[1]);
-    let nm = match &protos {
-        Some(p) => p.shape()[0],
-        None => 0,
-    };
-    if end_to_end {
-        if a < 6 + nm {
-            return Err(PyValueError::new_err(format!(
-                "end-to-end output needs at least {} columns per row, got {a}",
-                6 + nm
-            )));
-        }
-    } else if c < 4 + nc + nm {
-        return Err(PyValueError::new_err(format!(
-            "model output has {c} channels, expected 4 box + {nc} classes + {nm} mask coefficients"
-        )));
-    }
     // Borrow the arrays when C-contiguous (ONNX Runtime outputs are), copy otherwise.
     let pred_v = pred.as_array();
     let pred_c = pred_v.as_standard_layout();
-    let pred_s = pred_c.as_slice().expect("standard layout");
     let protos_v = protos.as_ref().map(|p| p.as_array());
     let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
-    let (mh, mw) = match &protos {
-        Some(p) => (p.shape()[1], p.shape()[2]),
-        None => (0, 0),
-    };
-    if protos.is_some() && (mh == 0 || mw == 0) {
-        return Err(PyValueError::new_err(
-            "mask prototypes have an empty spatial size",
-        ));
-    }
-    let opts = NmsOptions {
+    let opts = Options {
         conf,
         iou,
         classes,
         agnostic,
         max_det,
         max_nms,
-        ..Default::default()
+        end_to_end,
+        retina_masks,
     };
-
-    let (dets, rois): (Vec<Detection>, Option<Vec<MaskRoi>>) = py.detach(|| {
-        let dets = if end_to_end {
-            end2end(pred_s, c, a, &opts)
-        } else {
-            nms(candidates(pred_s, c, a, nc, &opts), &opts)
-        };
-        let coeffs: Vec<Vec<f32>> = dets
-            .iter()
-            .map(|d| {
-                if end_to_end {
-                    pred_s[d.anchor * a + 6..d.anchor * a + 6 + nm].to_vec()
-                } else {
-                    (0..nm)
-                        .map(|k| pred_s[(4 + nc + k) * a + d.anchor])
-                        .collect()
-                }
-            })
-            .collect();
-        let rois = protos_c.as_ref().map(|p| {
-            let protos = Protos {
-                data: p.as_slice().expect("standard layout"),
-                nm,
-                mh,
-                mw,
+    let out = py
+        .detach(|| {
+            let pred = Prediction {
+                data: pred_c.as_slice().expect("standard layout"),
+                rows: pred_c.shape()[0],
+                cols: pred_c.shape()[1],
             };
-            if retina_masks {
-                let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
-                let (yt, xt) = native_taps(mh, mw, orig_hw.0, orig_hw.1);
-                dets.iter()
-                    .zip(&coeffs)
-                    .map(|(d, k)| decode_roi(k, &protos, &yt, &xt, g.box_to_original(d.xyxy)))
-                    .collect()
-            } else {
-                let (yt, xt) = input_taps(mh, mw, input_hw.0, input_hw.1);
-                dets.iter()
-                    .zip(&coeffs)
-                    .map(|(d, k)| decode_roi(k, &protos, &yt, &xt, d.xyxy))
-                    .collect()
-            }
-        });
-        (dets, rois)
-    });
-    let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
-    let mut rows: Vec<f32> = Vec::with_capacity(dets.len() * 6);
-    let mut kept_rois = Vec::new();
-    for (i, d) in dets.iter().enumerate() {
-        if let Some(rois) = &rois {
-            if rois[i].is_empty() {
-                continue;
-            }
-            kept_rois.push(&rois[i]);
-        }
-        let b = g.box_to_original(d.xyxy);
-        rows.extend_from_slice(&[b[0], b[1], b[2], b[3], d.score, d.class as f32]);
-    }
-    let n = rows.len() / 6;
-    let boxes = PyArray1::from_vec(py, rows).reshape([n, 6])?;
-    let rois = match rois {
+            let protos = protos_c.as_ref().map(|p| Protos {
+                data: p.as_slice().expect("standard layout"),
+                nm: p.shape()[0],
+                mh: p.shape()[1],
+                mw: p.shape()[2],
+            });
+            postprocess_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts)
+        })
+        .map_err(value_error)?;
+    let n = out.boxes.len();
+    let flat: Vec<f32> = out.boxes.into_iter().flatten().collect();
+    let boxes = PyArray1::from_vec(py, flat).reshape([n, 6])?;
+    let rois = match out.rois {
         None => None,
-        Some(_) => {
+        Some(rois) => {
             let list = PyList::empty(py);
-            for r in kept_rois {
-                let m = PyArray1::from_slice(py, &r.data).reshape([r.h, r.w])?;
+            for r in rois {
+                let m = PyArray1::from_vec(py, r.data).reshape([r.h, r.w])?;
                 list.append((r.x0, r.y0, m))?;
             }
             Some(list)
         }
     };
     Ok((boxes, rois))
+}
+
+/// Ultralytics' `LetterBox` plan of an `orig_hw` image for a `new_shape` `(h, w)` input (`auto`:
+/// pad only to a multiple of `stride`): `((new_h, new_w), (top, bottom, left, right))`.
+#[pyfunction]
+#[pyo3(signature = (orig_hw, new_shape, auto, stride=32))]
+#[allow(clippy::type_complexity)]
+fn letterbox_plan(
+    orig_hw: (usize, usize),
+    new_shape: (usize, usize),
+    auto: bool,
+    stride: usize,
+) -> PyResult<((usize, usize), (usize, usize, usize, usize))> {
+    let lb = Letterbox::new(orig_hw, new_shape, auto, stride).map_err(value_error)?;
+    Ok(((lb.new_h, lb.new_w), (lb.top, lb.bottom, lb.left, lb.right)))
 }
 
 /// `masks.xy` (or `xyn` with `normalize`): for each `(x0, y0, mask)` region of a `mask_hw` mask,
@@ -261,6 +199,7 @@ fn to_blob<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(to_blob, m)?)?;
     m.add_function(wrap_pyfunction!(postprocess, m)?)?;
+    m.add_function(wrap_pyfunction!(letterbox_plan, m)?)?;
     m.add_function(wrap_pyfunction!(rois_to_polygons, m)?)?;
     Ok(())
 }

@@ -9,27 +9,37 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
+use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
+use crate::scale::clip_xyxy;
 
-fn parse_kind(kind: &str) -> PyResult<KalmanKind> {
+/// The trackers `TrackerCore` can run (the `tracker_type` of a tracker YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrackerKind {
+    ByteTrack,
+    BotSort,
+}
+
+fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
     match kind {
-        "xyah" | "bytetrack" => Ok(KalmanKind::Xyah),
-        "xywh" | "botsort" => Ok(KalmanKind::Xywh),
+        "bytetrack" => Ok(TrackerKind::ByteTrack),
+        "botsort" => Ok(TrackerKind::BotSort),
         _ => Err(PyValueError::new_err(format!(
-            "unknown tracker/filter kind {kind:?}; allowed: 'bytetrack' ('xyah'), 'botsort' ('xywh')"
+            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort'"
         ))),
     }
 }
 
-fn check_unit(name: &str, v: f64) -> PyResult<()> {
-    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a number in [0, 1], got {v}"
-        )));
+fn parse_filter_kind(kind: &str) -> PyResult<KalmanKind> {
+    match kind {
+        "xyah" => Ok(KalmanKind::Xyah),
+        "xywh" => Ok(KalmanKind::Xywh),
+        _ => Err(PyValueError::new_err(format!(
+            "unknown Kalman filter kind {kind:?}; allowed: 'xyah' (ByteTrack), 'xywh' (BoT-SORT)"
+        ))),
     }
-    Ok(())
 }
 
 fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
@@ -46,19 +56,75 @@ fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
         .collect())
 }
 
+/// Rows of a float32 `(n, 6)` detection array; with `finite`, NaN/inf values are refused.
+fn det_rows(dets: &PyReadonlyArray2<'_, f32>, finite: bool) -> PyResult<Vec<[f32; 6]>> {
+    let shape = dets.shape();
+    if shape[1] != 6 {
+        return Err(PyValueError::new_err(format!(
+            "dets must have shape (n, 6), got {shape:?}"
+        )));
+    }
+    let mut rows: Vec<[f32; 6]> = Vec::with_capacity(shape[0]);
+    for r in dets.as_array().rows() {
+        let row = [r[0], r[1], r[2], r[3], r[4], r[5]];
+        if finite && row.iter().any(|v| !v.is_finite()) {
+            return Err(PyValueError::new_err("dets contain NaN or infinite values"));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn warp_of(h: &PyReadonlyArray2<'_, f64>) -> PyResult<Warp> {
+    if h.shape() != [2, 3] {
+        return Err(PyValueError::new_err(format!(
+            "warp must have shape (2, 3), got {:?}",
+            h.shape()
+        )));
+    }
+    let h = h.as_array();
+    let m = [
+        [h[[0, 0]], h[[0, 1]], h[[0, 2]]],
+        [h[[1, 0]], h[[1, 1]], h[[1, 2]]],
+    ];
+    if m.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(PyValueError::new_err(
+            "warp contains NaN or infinite values",
+        ));
+    }
+    Ok(m)
+}
+
+/// One tracker of each kind `TrackerCore` can hold.
+#[derive(Debug, Clone)]
+enum Tracker {
+    ByteTrack(ByteTracker),
+    BotSort(BotSort),
+}
+
+impl Tracker {
+    /// The association engine and its state.
+    fn state(&self) -> &ByteTracker {
+        match self {
+            Tracker::ByteTrack(t) => t,
+            Tracker::BotSort(t) => &t.inner,
+        }
+    }
+}
+
 /// The Rust tracker: ByteTrack (`kind="bytetrack"`, XYAH filter) or BoT-SORT
 /// (`kind="botsort"`, XYWH filter, camera-motion warp accepted by `update`).
 #[pyclass(name = "TrackerCore", module = "numa_ultralytics._core")]
 struct PyTracker {
-    inner: ByteTracker,
-    accepts_warp: bool,
+    inner: Tracker,
 }
 
 #[pymethods]
 impl PyTracker {
+    /// Every setting is required: the defaults live in the shipped tracker YAML files.
     #[new]
-    #[pyo3(signature = (kind, track_high_thresh=0.25, track_low_thresh=0.1, new_track_thresh=0.25,
-        match_thresh=0.8, fuse_score=true, max_time_lost=30))]
+    #[pyo3(signature = (kind, track_high_thresh, track_low_thresh, new_track_thresh, match_thresh,
+        fuse_score, max_time_lost))]
     fn new(
         kind: &str,
         track_high_thresh: f64,
@@ -68,35 +134,35 @@ impl PyTracker {
         fuse_score: bool,
         max_time_lost: i64,
     ) -> PyResult<Self> {
-        let k = parse_kind(kind)?;
-        check_unit("track_high_thresh", track_high_thresh)?;
-        check_unit("track_low_thresh", track_low_thresh)?;
-        check_unit("new_track_thresh", new_track_thresh)?;
-        check_unit("match_thresh", match_thresh)?;
-        if max_time_lost < 0 {
-            return Err(PyValueError::new_err(format!(
-                "max_time_lost must be >= 0, got {max_time_lost}"
-            )));
-        }
-        let cfg = TrackerConfig {
+        let k = parse_tracker_kind(kind)?;
+        let mut cfg = TrackerConfig {
             // The YAML floats are compared with float32 scores as numpy does (float32).
             track_high_thresh: track_high_thresh as f32,
             track_low_thresh: track_low_thresh as f32,
             new_track_thresh: new_track_thresh as f32,
             match_thresh,
             fuse_score,
-            max_time_lost: max_time_lost as u64,
-            kind: k,
+            max_time_lost: 0,
+            kind: match k {
+                TrackerKind::ByteTrack => KalmanKind::Xyah,
+                TrackerKind::BotSort => KalmanKind::Xywh,
+            },
         };
-        Ok(PyTracker {
-            inner: ByteTracker::new(cfg),
-            accepts_warp: k == KalmanKind::Xywh,
-        })
+        cfg.validate()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        cfg.max_time_lost = u64::try_from(max_time_lost).map_err(|_| {
+            PyValueError::new_err(format!("max_time_lost must be >= 0, got {max_time_lost}"))
+        })?;
+        let inner = match k {
+            TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
+            TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
+        };
+        Ok(PyTracker { inner })
     }
 
     /// One frame. `dets`: float32 `(n, 6)` `[x1, y1, x2, y2, conf, cls]`, all finite. `warp`:
     /// float64 `(2, 3)` affine (BoT-SORT only) or None. Returns float32 `(m, 8)`
-    /// `[x1, y1, x2, y2, id, score, cls, idx]`.
+    /// `[x1, y1, x2, y2, id, score, cls, idx]` (the box is the Kalman state, not clipped).
     #[pyo3(signature = (dets, warp=None))]
     fn update<'py>(
         &mut self,
@@ -104,85 +170,73 @@ impl PyTracker {
         dets: PyReadonlyArray2<'py, f32>,
         warp: Option<PyReadonlyArray2<'py, f64>>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let shape = dets.shape();
-        if shape[1] != 6 {
-            return Err(PyValueError::new_err(format!(
-                "dets must have shape (n, 6), got {shape:?}"
-            )));
-        }
-        let a = dets.as_array();
-        let mut rows: Vec<[f32; 6]> = Vec::with_capacity(shape[0]);
-        for r in a.rows() {
-            let row = [r[0], r[1], r[2], r[3], r[4], r[5]];
-            if row.iter().any(|v| !v.is_finite()) {
-                return Err(PyValueError::new_err("dets contain NaN or infinite values"));
+        let rows = det_rows(&dets, true)?;
+        let out = match (&mut self.inner, warp) {
+            (Tracker::ByteTrack(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "a camera-motion warp is only used by BoT-SORT",
+                ))
             }
-            rows.push(row);
-        }
-        let w: Option<Warp> = match warp {
-            None => None,
-            Some(h) => {
-                if !self.accepts_warp {
-                    return Err(PyValueError::new_err(
-                        "a camera-motion warp is only used by BoT-SORT",
-                    ));
-                }
-                if h.shape() != [2, 3] {
-                    return Err(PyValueError::new_err(format!(
-                        "warp must have shape (2, 3), got {:?}",
-                        h.shape()
-                    )));
-                }
-                let h = h.as_array();
-                let m = [
-                    [h[[0, 0]], h[[0, 1]], h[[0, 2]]],
-                    [h[[1, 0]], h[[1, 1]], h[[1, 2]]],
-                ];
-                if m.iter().flatten().any(|v| !v.is_finite()) {
-                    return Err(PyValueError::new_err(
-                        "warp contains NaN or infinite values",
-                    ));
-                }
-                Some(m)
-            }
+            (Tracker::ByteTrack(t), None) => t.update(&rows, None),
+            (Tracker::BotSort(t), None) => t.update(&rows, None),
+            (Tracker::BotSort(t), Some(h)) => t.update(&rows, Some(&warp_of(&h)?)),
         };
-        let out = self.inner.update(&rows, w.as_ref());
         let n = out.len();
         let flat: Vec<f32> = out.into_iter().flatten().collect();
         PyArray1::from_vec(py, flat).reshape([n, 8])
     }
 
+    /// Rows of `dets` (float32 `(n, 6)`) that are high detections for this tracker (score
+    /// `>= track_high_thresh` in float32, positive width and height), as int64 indices in order:
+    /// the boxes BoT-SORT's camera-motion estimate leaves out. NaN rows are simply not high.
+    fn high_indices<'py>(
+        &self,
+        py: Python<'py>,
+        dets: PyReadonlyArray2<'py, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let rows = det_rows(&dets, false)?;
+        let idx = self.inner.state().cfg.high_indices(&rows);
+        Ok(PyArray1::from_vec(
+            py,
+            idx.into_iter().map(|i| i as i64).collect(),
+        ))
+    }
+
     /// Forget all tracks; frame 0; IDs restart at 1.
     fn reset(&mut self) {
-        self.inner.reset();
+        match &mut self.inner {
+            Tracker::ByteTrack(t) => t.reset(),
+            Tracker::BotSort(t) => t.reset(),
+        }
     }
 
     #[getter]
     fn frame_id(&self) -> u64 {
-        self.inner.frame_id
+        self.inner.state().frame_id
     }
 
     /// The ID the next new track gets.
     #[getter]
     fn next_id(&self) -> u64 {
-        self.inner.next_id()
+        self.inner.state().next_id()
     }
 
     /// True when some tracked track is not yet confirmed (Ultralytics hides the frame's
     /// detections then).
     #[getter]
     fn has_unconfirmed(&self) -> bool {
-        self.inner.has_unconfirmed()
+        self.inner.state().has_unconfirmed()
     }
 
     /// `(track_id, state, is_activated, frame_id, start_frame, score, cls, idx)` of the tracked
     /// then the lost tracks (state: 1 tracked, 2 lost).
     #[allow(clippy::type_complexity)]
     fn tracks(&self) -> Vec<(u64, u8, bool, u64, u64, f32, f32, usize)> {
-        self.inner
+        let state = self.inner.state();
+        state
             .tracked
             .iter()
-            .chain(self.inner.lost.iter())
+            .chain(state.lost.iter())
             .map(|t| {
                 (
                     t.track_id,
@@ -197,6 +251,29 @@ impl PyTracker {
             })
             .collect()
     }
+}
+
+/// `Results.update`'s `clip_boxes` on tracker output: a float32 copy of `boxes` (`(n, k)`,
+/// `k >= 4`, xyxy first) with x clipped to `[0, w]` and y to `[0, h]` of `orig_hw`.
+#[pyfunction]
+fn clip_boxes<'py>(
+    py: Python<'py>,
+    boxes: PyReadonlyArray2<'py, f32>,
+    orig_hw: (usize, usize),
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let (n, k) = (boxes.shape()[0], boxes.shape()[1]);
+    if k < 4 {
+        return Err(PyValueError::new_err(format!(
+            "boxes must have at least 4 columns (x1, y1, x2, y2), got {k}"
+        )));
+    }
+    let (h, w) = (orig_hw.0 as f32, orig_hw.1 as f32);
+    let mut flat: Vec<f32> = boxes.as_array().iter().copied().collect();
+    for row in flat.chunks_exact_mut(k) {
+        let b = clip_xyxy([row[0], row[1], row[2], row[3]], w, h);
+        row[..4].copy_from_slice(&b);
+    }
+    PyArray1::from_vec(py, flat).reshape([n, k])
 }
 
 /// `lap.lapjv(cost, extend_cost=True, cost_limit=cost_limit)`: returns `(x, y)` (int64, -1 for
@@ -327,7 +404,7 @@ impl PyKalman {
     #[new]
     fn new(kind: &str) -> PyResult<Self> {
         Ok(PyKalman {
-            kind: parse_kind(kind)?,
+            kind: parse_filter_kind(kind)?,
         })
     }
 
@@ -375,5 +452,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lapjv, m)?)?;
     m.add_function(wrap_pyfunction!(linear_assignment, m)?)?;
     m.add_function(wrap_pyfunction!(iou_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(clip_boxes, m)?)?;
     Ok(())
 }

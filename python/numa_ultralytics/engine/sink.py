@@ -1,0 +1,272 @@
+"""Where predictions go: run folders, annotated videos/images, label files, the window, and the speed summary.
+
+``model.predict`` / ``model.track`` with ``save`` / ``save_txt`` / ``show`` hand every frame to an :class:`OutputSink`;
+the command line gets its files through the same calls, so both write the same run folders:
+
+- ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics);
+- ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn the seed's way
+  (:func:`~numa_ultralytics.utils.plotting.draw_outlines`);
+- ``save_txt``: ``labels/<stem>.txt`` (MOT-style ``frame,id,x,y,w,h,conf,cls`` lines, frame 1-based, id -1 when not
+  tracked) and ``labels/<stem>_polygons.txt`` (``frame,id,cls,x1,y1,x2,y2,...`` segment outlines in pixels);
+- ``show``: a window per stream (``q`` stops the run).
+
+:class:`SpeedTotals` renders both speed summaries (the Python API's Ultralytics line, the command line's per-stage
+line); :func:`frame_log_line` is the per-frame log line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import numpy as np
+
+__all__ = ["OutputSink", "Outputs", "SpeedTotals", "frame_log_line", "increment_path", "stem_of"]
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# run folder and file names
+
+
+def increment_path(path: os.PathLike | str, exist_ok: bool = False) -> Path:
+    """``runs/segment/predict`` -> itself if free (or ``exist_ok``), else ``predict2``, ``predict3``, ..."""
+    path = Path(path)
+    if exist_ok or not path.exists():
+        return path
+    n = 2
+    while True:
+        p = path.with_name(f"{path.name}{n}")
+        if not p.exists():
+            return p
+        n += 1
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"[^\w.\-]+", "_", s).strip("_") or "stream"
+
+
+def stem_of(path: str) -> str:
+    """A file-name stem for a source: the file's stem, the URL's last path part (or host), ``webcam<i>``."""
+    if "://" in path:
+        parts = urlsplit(path)
+        stem = Path(parts.path).stem
+        return _clean(stem or parts.netloc)
+    if path.isnumeric():
+        return f"webcam{path}"
+    return Path(path).stem or _clean(path)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# writers
+
+
+class Outputs:
+    """Writers for one run: videos, images, label files."""
+
+    def __init__(self, save_dir: Path, save: bool, save_txt: bool, multi_stream: bool) -> None:
+        self.save_dir = save_dir
+        self.save = save
+        self.save_txt = save_txt
+        self.multi_stream = multi_stream
+        self.videos: dict[int, tuple[str, Any]] = {}  # stream -> (path, writer)
+        self.txt: dict[str, tuple[TextIO, TextIO]] = {}
+        self.written: list[Path] = []
+        self.names: dict[tuple[int, str], str] = {}
+        self._taken: set[str] = set()
+
+    def name(self, stream: int, path: str) -> str:
+        key = (stream, path)
+        if key not in self.names:
+            stem = stem_of(path)
+            if stem in self._taken:
+                stem = f"{stem}_{stream}" if self.multi_stream else stem
+                n = 2
+                base = stem
+                while stem in self._taken:
+                    stem = f"{base}_{n}"
+                    n += 1
+            self._taken.add(stem)
+            self.names[key] = stem
+        return self.names[key]
+
+    def write_frame(self, item: Any, im: np.ndarray) -> None:
+        import cv2
+
+        stem = self.name(item.stream, item.path)
+        is_video = item.frames != 1 or item.fps is not None
+        if not is_video:
+            suffix = Path(urlsplit(item.path).path).suffix if "://" in item.path else Path(item.path).suffix
+            suffix = suffix if suffix.lower() in IMAGE_SUFFIXES else ".jpg"
+            out = self.save_dir / f"{stem}{suffix}"
+            if not cv2.imwrite(str(out), im):
+                raise OSError(f"could not write {out}")
+            self.written.append(out)
+            return
+        cur = self.videos.get(item.stream)
+        if cur is None or cur[0] != item.path:
+            if cur is not None:
+                cur[1].release()
+            out = self.save_dir / f"{stem}.avi"
+            fps = item.fps or 30.0
+            h, w = im.shape[:2]
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+            if not writer.isOpened():
+                raise OSError(f"could not open a video writer for {out}")
+            self.videos[item.stream] = (item.path, writer)
+            self.written.append(out)
+            cur = self.videos[item.stream]
+        cur[1].write(im)
+
+    def write_labels(self, item: Any, r: Any) -> None:
+        stem = self.name(item.stream, item.path)
+        files = self.txt.get(stem)
+        if files is None:
+            d = self.save_dir / "labels"
+            d.mkdir(parents=True, exist_ok=True)
+            files = (open(d / f"{stem}.txt", "w"), open(d / f"{stem}_polygons.txt", "w"))  # noqa: SIM115
+            self.txt[stem] = files
+        frame = item.frame + 1
+        boxes = r.boxes
+        if boxes is None or len(boxes) == 0:
+            return
+        data = np.asarray(boxes.data, dtype=np.float64)
+        ids = np.asarray(boxes.id).astype(int) if boxes.is_track else np.full(len(data), -1)
+        polys = r.masks.xy if r.masks is not None else None
+        lines, plines = [], []
+        for i, row in enumerate(data):
+            x1, y1, x2, y2 = row[:4]
+            conf, cls = row[-2], int(row[-1])
+            lines.append(f"{frame},{ids[i]},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{conf:.4f},{cls}\n")
+            if polys is not None:
+                pts = ",".join(f"{v:.1f}" for v in np.asarray(polys[i], dtype=np.float64).reshape(-1))
+                plines.append(f"{frame},{ids[i]},{cls}" + (f",{pts}" if pts else "") + "\n")
+        files[0].writelines(lines)
+        files[1].writelines(plines)
+
+    def close(self) -> None:
+        for _, w in self.videos.values():
+            w.release()
+        self.videos = {}
+        for a, b in self.txt.values():
+            a.close()
+            b.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the sink
+
+
+class OutputSink:
+    """``save`` / ``save_txt`` / ``show`` of one ``predict``/``track`` call (``args`` as checked by engine/args.py).
+
+    Call it with every frame's ``(SourceItem, Results)``: it draws on a copy of the frame (the result's own
+    ``orig_img`` is left as it is), writes the frame and the labels, shows the window, sets ``r.save_dir`` and adds
+    ``r.speed["drawing"]`` / ``r.speed["writing"]`` (ms). ``stop`` turns true when ``q`` is pressed in the window.
+    """
+
+    def __init__(self, args: dict[str, Any], task: str, mode: str, num_streams: int = 1) -> None:
+        self.save = bool(args["save"])
+        self.save_txt = bool(args["save_txt"])
+        self.show = bool(args["show"])
+        self.draw_args = {
+            "color_mode": args["color_mode"] or ("instance" if mode == "track" else "class"),
+            "show_labels": args["show_labels"],
+            "show_conf": args["show_conf"],
+            "show_boxes": args["show_boxes"],
+            "line_width": args["line_width"],
+        }
+        self.stop = False
+        self.save_dir: Path | None = None
+        self.outputs: Outputs | None = None
+        if self.save or self.save_txt:
+            project = Path(args["project"]) if args["project"] else Path("runs") / task
+            self.save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            self.outputs = Outputs(self.save_dir, self.save, self.save_txt, multi_stream=num_streams > 1)
+
+    @staticmethod
+    def wanted(args: dict[str, Any]) -> bool:
+        return bool(args["save"] or args["save_txt"] or args["show"])
+
+    def __call__(self, item: Any, r: Any) -> None:
+        from numa_ultralytics.utils.plotting import draw_outlines
+
+        t0 = time.perf_counter()
+        im = None
+        if self.save or self.show:
+            im = draw_outlines(r, r.names, im=r.orig_img.copy(), **self.draw_args)
+        t1 = time.perf_counter()
+        if self.outputs is not None:
+            if self.save:
+                self.outputs.write_frame(item, im)
+            if self.save_txt:
+                self.outputs.write_labels(item, r)
+        t2 = time.perf_counter()
+        r.speed["drawing"] = (t1 - t0) * 1e3
+        r.speed["writing"] = (t2 - t1) * 1e3
+        r.save_dir = self.save_dir
+        if self.show:
+            import cv2
+
+            cv2.imshow(f"numa-yolo {item.stream}: {stem_of(item.path)}", im)
+            if cv2.waitKey(1) & 0xFF == ord("q"):
+                self.stop = True
+
+    def close(self) -> None:
+        if self.outputs is not None:
+            self.outputs.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# console lines
+
+
+class SpeedTotals:
+    """Per-stage milliseconds summed over frames (from ``Results.speed``), and the two summary lines."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self.n = 0
+
+    def add(self, speed: dict[str, Any], stages: tuple[str, ...] | None = None) -> None:
+        self.n += 1
+        for k in speed if stages is None else stages:
+            self.ms[k] = self.ms.get(k, 0.0) + float(speed.get(k) or 0.0)
+
+    def mean(self, stage: str) -> float:
+        return self.ms.get(stage, 0.0) / self.n
+
+    def per_image(self, shape: tuple[int, int]) -> str:
+        """Ultralytics' line: ``Speed: 1.0ms preprocess, 40.1ms inference, 2.0ms postprocess per image at shape
+        (1, 3, 384, 640)``."""
+        h, w = shape
+        return (
+            f"Speed: {self.mean('preprocess'):.1f}ms preprocess, {self.mean('inference'):.1f}ms inference, "
+            f"{self.mean('postprocess'):.1f}ms postprocess per image at shape (1, 3, {h}, {w})"
+        )
+
+    def per_frame(self, stages: tuple[str, ...], wall: float) -> str:
+        """The command line's line: ``Speed: 1.0ms preprocess, ... per frame; 340 frames in 43.2s (7.9 FPS)``."""
+        speed = ", ".join(f"{self.mean(s):.1f}ms {s}" for s in stages)
+        return f"Speed: {speed} per frame; {self.n} frames in {wall:.1f}s ({self.n / wall:.1f} FPS)"
+
+
+def frame_log_line(r: Any, item: Any, n: int) -> str:
+    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``; in-memory frames
+    log as ``0: 384x640 ...``."""
+    h, w = r.input_hw
+    ms = r.speed["inference"]
+    if item.from_memory:
+        prefix = f"{n - 1}: "
+    elif item.fps is not None:  # a video or stream
+        total = item.frames if item.frames else "?"
+        prefix = f"video {item.stream + 1} (frame {item.frame + 1}/{total}) {item.path}: "
+    else:
+        prefix = f"image {n} {item.path}: "
+    return f"{prefix}{h}x{w} {r.verbose()}{ms:.1f}ms"

@@ -1,0 +1,30 @@
+"""Apply a tracker to one frame's ``Results``, as Ultralytics' ``on_predict_postprocess_end`` callback does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numa_ultralytics import _core
+from numa_ultralytics.engine.results import Boxes, Results
+
+
+def apply_tracker(r: Results, tracker: Any) -> None:
+    """Feed the detections to the tracker and re-index the result to follow the tracks."""
+    det = np.asarray(r.boxes.data, dtype=np.float32)
+    tracks = tracker.update(det, r.orig_img)
+    if len(tracks) == 0:
+        if tracker.has_unconfirmed:  # the original hides new tracks until confirmed: result[:0]
+            r.boxes = Boxes(det[:0], r.orig_shape, tracked=True)
+            r.masks = r.masks[:0] if r.masks is not None else None
+        else:  # untracked frame: keep the detections (as the original does) with an empty id column
+            r.boxes = Boxes(det, r.orig_shape, tracked=True)
+        return
+    idx = tracks[:, -1].astype(int)
+    boxes = _core.clip_boxes(tracks[:, :-1], tuple(r.orig_shape[:2]))  # Results.update clips the Kalman boxes
+    r.masks = r.masks[idx] if r.masks is not None else None
+    r.boxes = Boxes(boxes, r.orig_shape)
+
+
+__all__ = ["apply_tracker"]

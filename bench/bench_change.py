@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import LOOP_SRC, STAGES  # noqa: E402
-from common import MODEL, VIDEO, fmt_mmm, fmt_ratio, header, machine_line, table  # noqa: E402
+from bench_pipeline import LOOP_SRC, STAGES
+from common import MODEL, VIDEO, fmt_mmm, fmt_ratio, header, machine_line, table
 
 # Runs the loops with whatever numa_ultralytics the interpreter imports; prints one JSON line.
 CHILD_SRC = r"""

@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_contours import ref_mask_to_polygon  # noqa: E402  (the Ultralytics port used by the tests)
+from test_contours import ref_mask_to_polygon
 
-from numa_ultralytics._core import find_contours, mask_to_polygon  # noqa: E402
+from numa_ultralytics._core import find_contours, mask_to_polygon
 
 # Typical box sizes (h, w) of YOLO detections on a 640-pixel input: people, cars, small objects.
 SIZES = [(60, 20), (100, 40), (100, 100), (160, 80), (200, 120), (300, 300)]

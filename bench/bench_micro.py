@@ -32,9 +32,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import MODEL, VIDEO, fmt_mmm, header, machine_line, mmm, table, time_call  # noqa: E402
+from common import MODEL, VIDEO, fmt_mmm, header, machine_line, mmm, table, time_call
 
-from numa_ultralytics import _core  # noqa: E402
+from numa_ultralytics import _core
 
 RNG = np.random.default_rng(0)
 

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import MODEL, ORIGINAL_PYTHON, VIDEO, fmt_mmm, fmt_ratio, header, machine_line, mmm, table  # noqa: E402
+from common import MODEL, ORIGINAL_PYTHON, VIDEO, fmt_mmm, fmt_ratio, header, machine_line, mmm, table
 
 STAGES = ["decode", "preprocess", "inference", "postprocess", "predict_other", "polygons", "tracking", "draw", "encode"]
 LIB_STAGES = ["preprocess", "postprocess", "predict_other", "polygons", "tracking"]  # the library's own work

@@ -11,8 +11,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NUMA_SHARED", REPO.parent / "shared"))

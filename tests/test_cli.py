@@ -91,10 +91,35 @@ def parse_mot(p: Path) -> dict[int, list[tuple]]:
 
 def test_parse_args_values():
     task, mode, a, given = parse_args(
-        "segment track source=v.mp4 conf=0.3 iou = 0.5 imgsz=384,640 classes=[0,2] max_det=10 "
-        "agnostic_nms=True retina_masks=true device=cpu half=False verbose=False tracker=bytetrack.yaml "
-        "persist=True save=True save_txt=1 show_labels=no line_width=3 color_mode=instance vid_stride=2 "
-        "stream_buffer=True project=out name=exp exist_ok=True".split()
+        [
+            "segment",
+            "track",
+            "source=v.mp4",
+            "conf=0.3",
+            "iou",
+            "=",
+            "0.5",
+            "imgsz=384,640",
+            "classes=[0,2]",
+            "max_det=10",
+            "agnostic_nms=True",
+            "retina_masks=true",
+            "device=cpu",
+            "half=False",
+            "verbose=False",
+            "tracker=bytetrack.yaml",
+            "persist=True",
+            "save=True",
+            "save_txt=1",
+            "show_labels=no",
+            "line_width=3",
+            "color_mode=instance",
+            "vid_stride=2",
+            "stream_buffer=True",
+            "project=out",
+            "name=exp",
+            "exist_ok=True",
+        ]
     )
     assert (task, mode) == ("segment", "track")
     assert a["conf"] == 0.3 and a["iou"] == 0.5 and a["imgsz"] == [384, 640] and a["classes"] == [0, 2]

@@ -8,10 +8,28 @@ import pytest
 
 from numa_ultralytics.utils.plotting import Annotator, Colors, colors
 
-PALETTE_HEX = (
-    "042AFF 0BDBEB F3F3F3 00DFB7 111F68 FF6FDD FF444F CCED00 00F344 BD00FF "
-    "00B4FF DD00BA 00FFFF 26C000 01FFB3 7D24FF 7B0068 FF1B6C FC6D2F A2FF0B"
-).split()
+PALETTE_HEX = [
+    "042AFF",
+    "0BDBEB",
+    "F3F3F3",
+    "00DFB7",
+    "111F68",
+    "FF6FDD",
+    "FF444F",
+    "CCED00",
+    "00F344",
+    "BD00FF",
+    "00B4FF",
+    "DD00BA",
+    "00FFFF",
+    "26C000",
+    "01FFB3",
+    "7D24FF",
+    "7B0068",
+    "FF1B6C",
+    "FC6D2F",
+    "A2FF0B",
+]
 
 
 @pytest.fixture()
@@ -89,10 +107,10 @@ def test_seg_bbox_old_keywords_and_label_precedence(bus):
     poly = np.array([[200, 200], [300, 200], [300, 300]], np.float32)
     ims = {}
     for name, kw in {
-        "track": dict(track_label="7", det_label="person"),
-        "det": dict(det_label="person"),
-        "label": dict(label="Track ID: 7"),
-        "none": dict(),
+        "track": {"track_label": "7", "det_label": "person"},
+        "det": {"det_label": "person"},
+        "label": {"label": "Track ID: 7"},
+        "none": {},
     }.items():
         im = bus.copy()
         Annotator(im, line_width=2).seg_bbox(poly, mask_color=(0, 0, 255), **kw)

@@ -12,7 +12,7 @@ import pickle
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -58,8 +58,8 @@ def session(model: onnx.ModelProto | Path) -> ort.InferenceSession:
 def rewrite_pt(
     src: Path,
     dst: Path,
-    pkl: Optional[Callable[[bytes], bytes]] = None,
-    drop: Optional[Callable[[str], bool]] = None,
+    pkl: Callable[[bytes], bytes] | None = None,
+    drop: Callable[[str], bool] | None = None,
 ) -> Path:
     """Copy a torch zip, optionally transforming data.pkl and dropping entries."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
@@ -73,7 +73,7 @@ def rewrite_pt(
     return dst
 
 
-def make_torch_zip(path: Path, pickle_bytes: bytes, extra: Optional[dict] = None) -> Path:
+def make_torch_zip(path: Path, pickle_bytes: bytes, extra: dict | None = None) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
         z.writestr("archive/data.pkl", pickle_bytes)
         z.writestr("archive/version", "3\n")

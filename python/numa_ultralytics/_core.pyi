@@ -1,6 +1,6 @@
 """Type stubs of the compiled Rust core (``numa_ultralytics._core``)."""
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -12,19 +12,19 @@ _Roi = tuple[int, int, npt.NDArray[np.uint8]]  # (x0, y0, mask (h, w))
 # ---------------------------------------------------------------- predict (rust/src/py/predict.rs)
 def postprocess(
     pred: npt.NDArray[np.float32],
-    protos: Optional[npt.NDArray[np.float32]],
+    protos: npt.NDArray[np.float32] | None,
     nc: int,
     input_hw: tuple[int, int],
     orig_hw: tuple[int, int],
     conf: float = 0.25,
     iou: float = 0.7,
-    classes: Optional[Sequence[int]] = None,
+    classes: Sequence[int] | None = None,
     agnostic: bool = False,
     max_det: int = 300,
     max_nms: int = 30000,
     end_to_end: bool = False,
     retina_masks: bool = False,
-) -> tuple[npt.NDArray[np.float32], Optional[list[_Roi]]]:
+) -> tuple[npt.NDArray[np.float32], list[_Roi] | None]:
     """NMS (or end-to-end filtering), mask decoding over each box, boxes scaled to the original image.
 
     Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes."""
@@ -70,7 +70,7 @@ class TrackerCore:
         max_time_lost: int,
     ) -> None: ...
     def update(
-        self, dets: npt.NDArray[np.float32], warp: Optional[npt.NDArray[np.float64]] = None
+        self, dets: npt.NDArray[np.float32], warp: npt.NDArray[np.float64] | None = None
     ) -> npt.NDArray[np.float32]:
         """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for activated tracks (Kalman
         boxes, not clipped). ``warp`` (2, 3): BoT-SORT only."""

@@ -19,6 +19,7 @@ Exit codes: 0 done, 1 failure while running, 2 bad arguments (one line on stderr
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -375,12 +376,10 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
         gen.close()  # the sink closes its writers
         src.close()
         if args["show"]:
-            try:
-                import cv2
+            import cv2
 
+            with contextlib.suppress(cv2.error):  # no display
                 cv2.destroyAllWindows()
-            except Exception:  # noqa: S110 - no display
-                pass
     wall = time.perf_counter() - t_start
     if verbose:
         if speed.n:

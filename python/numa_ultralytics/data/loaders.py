@@ -23,12 +23,14 @@ open -> ``ValueError("could not open video ...")``; an empty list, folder or glo
 
 from __future__ import annotations
 
+import contextlib
 import glob as globlib
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, NamedTuple
 from urllib.parse import urlsplit
 
 import cv2
@@ -471,10 +473,8 @@ class InferenceSource:
                 it.close()  # generators release their captures
         self._iters = []
         for c in self._closers:
-            try:
+            with contextlib.suppress(Exception):  # best effort cleanup: a release must not hide the real error
                 c()
-            except Exception:  # noqa: S110 - best effort cleanup
-                pass
         self._closers = []
 
     def __enter__(self) -> InferenceSource:
@@ -484,10 +484,8 @@ class InferenceSource:
         self.close()
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # interpreter shutdown: modules may be gone
             self.close()
-        except Exception:  # noqa: S110
-            pass
 
     def __repr__(self) -> str:
         return (

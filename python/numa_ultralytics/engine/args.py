@@ -93,7 +93,7 @@ def check_positive_int(key: str, v: Any) -> int:
     """An integer >= 1 (``max_det``, ``vid_stride``, ``line_width``); bools are refused."""
     if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
         raise ArgError(key, v, "an integer >= 1")
-    return v
+    return int(v)
 
 
 def check_color_mode(key: str, v: Any) -> str | None:

@@ -6,12 +6,13 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import load_inference_source
+from numa_ultralytics.data.loaders import InferenceSource, load_inference_source
 from numa_ultralytics.engine.args import check_args
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
@@ -26,7 +27,7 @@ if not LOGGER.handlers:
     LOGGER.setLevel(logging.INFO)
     LOGGER.propagate = False
 
-Source = Union[str, os.PathLike, np.ndarray, list, tuple, int]
+Source = Union[str, os.PathLike, np.ndarray, list, tuple, int, InferenceSource, None]
 
 
 class _ModelInfo(SimpleNamespace):
@@ -162,7 +163,7 @@ class YOLO:
                 yield r
                 if sink is not None and sink.stop:
                     break
-            if verbose and speed.n:
+            if verbose and speed.n and shape is not None:
                 LOGGER.info(speed.per_image(shape))
         finally:
             src.close()

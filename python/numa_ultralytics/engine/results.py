@@ -9,16 +9,25 @@ expanded to full ``(n, H, W)`` frames when ``Masks.data`` is read.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.utils.tensor import Tensor, as_tensor
 
+if TYPE_CHECKING:
+    from numa_ultralytics.data.loaders import SourceItem
+
 Roi = tuple  # (x0, y0, mask (h, w) uint8)
+
+
+def _hw(shape: Sequence[Any]) -> tuple[int, int]:
+    """The (height, width) of a shape, as ints."""
+    return int(shape[0]), int(shape[1])
 
 
 class BaseTensor:
@@ -26,7 +35,7 @@ class BaseTensor:
 
     def __init__(self, data: Any, orig_shape: tuple[int, int]) -> None:
         self.data = as_tensor(data)
-        self.orig_shape = tuple(int(v) for v in orig_shape[:2])
+        self.orig_shape = _hw(orig_shape)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -68,20 +77,20 @@ class Boxes(BaseTensor):
 
     @property
     def xyxy(self) -> Tensor:
-        return self.data[:, :4]
+        return cast(Tensor, self.data[:, :4])
 
     @property
     def conf(self) -> Tensor:
-        return self.data[:, -2]
+        return cast(Tensor, self.data[:, -2])
 
     @property
     def cls(self) -> Tensor:
-        return self.data[:, -1]
+        return cast(Tensor, self.data[:, -1])
 
     @property
     def id(self) -> Tensor | None:
         if self.is_track:
-            return self.data[:, -3]
+            return cast(Tensor, self.data[:, -3])
         if self._tracked:
             return as_tensor(np.zeros((0,), np.float32))
         return None
@@ -132,11 +141,11 @@ class Masks(BaseTensor):
         rois: Sequence[Roi] | None = None,
         mask_shape: tuple[int, int] | None = None,
     ) -> None:
-        self.orig_shape = tuple(int(v) for v in orig_shape[:2])
+        self.orig_shape = _hw(orig_shape)
         if rois is not None:
             if mask_shape is None:
                 raise ValueError("mask_shape is required with rois")
-            self._rois = list(rois)
+            self._rois: list[Roi] | None = list(rois)
             self._mask_shape = (int(mask_shape[0]), int(mask_shape[1]))
         else:
             data = np.asarray(masks)
@@ -145,14 +154,15 @@ class Masks(BaseTensor):
             if data.ndim != 3:
                 raise ValueError(f"masks must be (n, H, W), got shape {data.shape}")
             self.__dict__["data"] = as_tensor(data)
-            self._mask_shape = data.shape[1:]
+            self._mask_shape = _hw(data.shape[1:])
             self._rois = None
 
     @cached_property
     def data(self) -> Tensor:  # type: ignore[override]
         h, w = self._mask_shape
-        out = np.zeros((len(self._rois), h, w), np.uint8)
-        for i, (x0, y0, m) in enumerate(self._rois):
+        rois = self._rois if self._rois is not None else []  # (built from data, which is then already cached)
+        out = np.zeros((len(rois), h, w), np.uint8)
+        for i, (x0, y0, m) in enumerate(rois):
             out[i, y0 : y0 + m.shape[0], x0 : x0 + m.shape[1]] = m
         return as_tensor(out)
 
@@ -218,7 +228,7 @@ class Results:
         input_hw: tuple[int, int] | None = None,
     ) -> None:
         self.orig_img = orig_img
-        self.orig_shape = tuple(orig_img.shape[:2])
+        self.orig_shape = _hw(orig_img.shape)
         self.path = path
         self.names = names
         self.boxes = boxes if (boxes is None or isinstance(boxes, Boxes)) else Boxes(boxes, self.orig_shape)
@@ -226,9 +236,13 @@ class Results:
         self.probs = None
         self.keypoints = None
         self.obb = None
-        self.speed = speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
+        self.speed: dict[str, Any] = (
+            speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
+        )
         self.save_dir = None
-        self.source_item = None  # the loader's SourceItem (None for in-memory frames: arrays or lists of arrays)
+        self.source_item: SourceItem | None = (
+            None  # the loader's SourceItem (None for in-memory frames: arrays or lists of arrays)
+        )
         # (h, w) of the letterboxed network input this frame ran at (the "384x640" of the log line); None when built
         # by hand.
         self.input_hw = input_hw
@@ -315,7 +329,7 @@ class Results:
     def plot(
         self,
         conf: bool = True,
-        line_width: float | None = None,
+        line_width: int | None = None,
         labels: bool = True,
         boxes: bool = True,
         masks: bool = True,

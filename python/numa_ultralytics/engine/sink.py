@@ -115,7 +115,7 @@ class Outputs:
             out = self.save_dir / f"{stem}.avi"
             fps = item.fps or 30.0
             h, w = im.shape[:2]
-            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
             if not writer.isOpened():
                 raise OSError(f"could not open a video writer for {out}")
             self.videos[item.stream] = (item.path, writer)
@@ -203,7 +203,7 @@ class OutputSink:
             im = draw_outlines(r, r.names, im=r.orig_img.copy(), **self.draw_args)
         t1 = time.perf_counter()
         if self.outputs is not None:
-            if self.save:
+            if im is not None and self.save:
                 self.outputs.write_frame(item, im)
             if self.save_txt:
                 self.outputs.write_labels(item, r)

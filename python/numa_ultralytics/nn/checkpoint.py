@@ -27,7 +27,7 @@ import pickle
 import pickletools
 import zipfile
 from pathlib import Path, PurePath
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -132,7 +132,7 @@ class StandIn(metaclass=_StandInMeta):
         return f"<StandIn {self.qualname()}>"
 
 
-_STANDIN_CLASSES: Dict[Tuple[str, str], type] = {}
+_STANDIN_CLASSES: dict[tuple[str, str], type] = {}
 
 
 def _standin_class(module: str, name: str) -> type:
@@ -165,9 +165,9 @@ class _StorageType(_Frozen):
 
     __slots__ = ("name", "dtype")
     name: str
-    dtype: Optional[np.dtype]
+    dtype: np.dtype | None
 
-    def __init__(self, name: str, dtype: Optional[np.dtype]) -> None:
+    def __init__(self, name: str, dtype: np.dtype | None) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "dtype", dtype)
 
@@ -175,7 +175,7 @@ class _StorageType(_Frozen):
         return f"<torch.{self.name}>"
 
 
-_STORAGE_DTYPES: Dict[str, Optional[str]] = {
+_STORAGE_DTYPES: dict[str, str | None] = {
     "HalfStorage": "<f2",
     "FloatStorage": "<f4",
     "DoubleStorage": "<f8",
@@ -189,7 +189,7 @@ _STORAGE_DTYPES: Dict[str, Optional[str]] = {
     "UntypedStorage": "u1",
 }
 
-_TORCH_DTYPES: Dict[str, Optional[str]] = {
+_TORCH_DTYPES: dict[str, str | None] = {
     "float16": "<f2",
     "half": "<f2",
     "float32": "<f4",
@@ -226,7 +226,7 @@ class _Storage:
         self.bf16 = bf16
 
 
-def _check_int_tuple(value: Any, what: str) -> Tuple[int, ...]:
+def _check_int_tuple(value: Any, what: str) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise ValueError(f"corrupt checkpoint: tensor {what} is not a tuple of ints: {value!r}")
     return tuple(value)
@@ -288,7 +288,7 @@ def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> An
     return func(*args)
 
 
-def _torch_size(*args: Any) -> Tuple[int, ...]:
+def _torch_size(*args: Any) -> tuple[int, ...]:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     return _check_int_tuple(args, "Size")
@@ -312,9 +312,8 @@ def _safe_getattr(obj: Any, name: Any, *default: Any) -> Any:
         if name in obj.__dict__ and not callable(obj.__dict__[name]):
             return obj.__dict__[name]
         return BoundMethodRef(obj, name)
-    if isinstance(obj, _TorchModule):
-        if name in _TORCH_DTYPES:
-            return _TorchDtype(name)
+    if isinstance(obj, _TorchModule) and name in _TORCH_DTYPES:
+        return _TorchDtype(name)
     raise UnsafeCheckpointError(f"refusing getattr({type(obj).__name__}, {name!r}) in the checkpoint's pickle")
 
 
@@ -373,7 +372,7 @@ def _storage_dtype_global(name: str) -> _StorageType:
 
 
 # Allow-list: (module, name) -> object the pickle gets. Module classes are handled by prefix below.
-_ALLOWED: Dict[Tuple[str, str], Any] = {
+_ALLOWED: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
@@ -473,7 +472,7 @@ def _scan_opcodes(data: bytes, path: Path) -> None:
         raise ValueError(f"{path}: corrupt checkpoint pickle ({e})") from e
 
 
-def load_checkpoint(path: PathLike) -> Dict[str, Any]:
+def load_checkpoint(path: PathLike) -> dict[str, Any]:
     """Read a torch ``.pt`` checkpoint with the restricted unpickler.
 
     Returns the unpickled object (for Ultralytics checkpoints a dict with ``model``/``ema``, ``train_args`` ...):
@@ -508,7 +507,7 @@ def load_checkpoint(path: PathLike) -> Dict[str, Any]:
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise ValueError(f"{path} is truncated or corrupt: cannot read {prefix}data.pkl ({e})") from e
         _scan_opcodes(data, path)
-        cache: Dict[str, _Storage] = {}
+        cache: dict[str, _Storage] = {}
 
         def load_storage(stype: _StorageType, key: str, numel: int) -> _Storage:
             st = cache.get(key)

@@ -16,8 +16,9 @@ naming the module.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import numpy as np
 import onnx
@@ -37,13 +38,13 @@ _SUPPORTED_TASKS = {"DetectionModel": "detect", "SegmentationModel": "segment"}
 
 def fuse_conv_bn(
     weight: np.ndarray,
-    bias: Optional[np.ndarray],
-    gamma: Optional[np.ndarray],
-    beta: Optional[np.ndarray],
+    bias: np.ndarray | None,
+    gamma: np.ndarray | None,
+    beta: np.ndarray | None,
     mean: np.ndarray,
     var: np.ndarray,
     eps: float,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Fold ``BatchNorm2d(conv(x))`` into one convolution; returns float32 ``(weight, bias)``."""
     w = weight.astype(np.float64)
     c = w.shape[0]
@@ -64,7 +65,7 @@ def _qual(m: Any) -> str:
     return m.qualname() if isinstance(m, StandIn) else type(m).__name__
 
 
-def _pair(v: Any) -> List[int]:
+def _pair(v: Any) -> list[int]:
     if isinstance(v, int):
         return [v, v]
     v = list(v)
@@ -75,10 +76,10 @@ class _Graph:
     """Accumulates ONNX nodes and initializers, with unique value names."""
 
     def __init__(self) -> None:
-        self.nodes: List[onnx.NodeProto] = []
-        self.inits: List[onnx.TensorProto] = []
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[onnx.TensorProto] = []
         self._n = 0
-        self._consts: Dict[Tuple[str, bytes, Tuple[int, ...]], str] = {}
+        self._consts: dict[tuple[str, bytes, tuple[int, ...]], str] = {}
 
     def fresh(self, hint: str) -> str:
         self._n += 1
@@ -95,7 +96,7 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def const(self, arr: Union[np.ndarray, np.generic, Sequence, float, int], dtype: Any = None) -> str:
+    def const(self, arr: np.ndarray | np.generic | Sequence | float | int, dtype: Any = None) -> str:
         a = np.asarray(arr, dtype=dtype)
         key = (a.dtype.str, a.tobytes(), a.shape)
         if key not in self._consts:
@@ -109,7 +110,7 @@ class _Builder:
 
     # ------------------------------------------------------------------ primitives
     def conv2d(
-        self, m: StandIn, x: str, path: str, weight: Optional[np.ndarray] = None, bias: Optional[np.ndarray] = None
+        self, m: StandIn, x: str, path: str, weight: np.ndarray | None = None, bias: np.ndarray | None = None
     ) -> str:
         if m.get("padding_mode", "zeros") != "zeros":
             raise NotImplementedError(f"{path}: Conv2d padding_mode={m.get('padding_mode')!r} is not supported")
@@ -143,7 +144,7 @@ class _Builder:
         inputs = [x, self.g.init(f"{path}.weight", w.astype(np.float32))]
         if b is not None:
             inputs.append(self.g.init(f"{path}.bias", b.astype(np.float32)))
-        attrs: Dict[str, Any] = {}
+        attrs: dict[str, Any] = {}
         if oph or opw:
             attrs["output_padding"] = [oph, opw]
         return self.g.op(
@@ -199,7 +200,7 @@ class _Builder:
             y = self.conv2d(conv, x, f"{path}.conv")
         return self.act(m.get("act"), y, f"{path}.act")
 
-    def split(self, x: str, sizes: Sequence[int], axis: int, hint: str) -> List[str]:
+    def split(self, x: str, sizes: Sequence[int], axis: int, hint: str) -> list[str]:
         return self.g.op("Split", [x, self.g.const(list(sizes), np.int64)], hint=hint, n_out=len(sizes), axis=axis)
 
     def concat(self, xs: Sequence[str], axis: int, hint: str) -> str:
@@ -353,14 +354,14 @@ class _Builder:
         return self.module(m.child("cv3"), y, f"{path}.cv3")
 
     # ------------------------------------------------------------------ heads
-    def _level_outputs(self, heads: StandIn, feats: List[str], ch: int, path: str) -> str:
+    def _level_outputs(self, heads: StandIn, feats: list[str], ch: int, path: str) -> str:
         outs = []
         for i, f in enumerate(feats):
             y = self.module(heads.child(str(i)), f, f"{path}.{i}")
             outs.append(self.g.op("Reshape", [y, self.g.const([0, ch, -1], np.int64)], hint=path))
         return self.concat(outs, 2, path)
 
-    def _anchors(self, feats: List[str], strides: Sequence[float], path: str) -> Tuple[str, str]:
+    def _anchors(self, feats: list[str], strides: Sequence[float], path: str) -> tuple[str, str]:
         """make_anchors(feats, strides, 0.5) inside the graph: anchors [2, A] (x, y) and strides [1, A]."""
         g = self.g
         anchors, stride_t = [], []
@@ -386,7 +387,7 @@ class _Builder:
             stride_t.append(g.op("Expand", [g.const(np.full((1, 1), s, np.float32)), st_shape], hint=path))
         return self.concat(anchors, 1, f"{path}.anchors"), self.concat(stride_t, 1, f"{path}.strides")
 
-    def m_Detect(self, m: StandIn, feats: Any, path: str) -> Tuple[str, Optional[str]]:
+    def m_Detect(self, m: StandIn, feats: Any, path: str) -> tuple[str, str | None]:
         name = m.cls_name
         if name not in ("Detect", "Segment"):
             raise NotImplementedError(f"unsupported head '{m.qualname()}' at {path}")
@@ -437,16 +438,16 @@ class _Builder:
 
     m_Segment = m_Detect
 
-    model_stride: Optional[np.ndarray] = None
+    model_stride: np.ndarray | None = None
 
     # ------------------------------------------------------------------ model
-    def model(self, model: StandIn) -> Tuple[str, Optional[str], int, int]:
+    def model(self, model: StandIn) -> tuple[str, str | None, int, int]:
         seq = model.child("model")
         layers = seq.children()
         if not layers:
             raise ValueError("checkpoint model has no layers")
         x: Any = "images"
-        y: List[Any] = []
+        y: list[Any] = []
         for idx, layer in enumerate(layers):
             f = layer.get("f", -1)
             if f != -1:
@@ -466,16 +467,16 @@ class _Builder:
         return out0, out1, no, nm
 
 
-def _pretty_name(model: StandIn, source: Optional[Path]) -> str:
+def _pretty_name(model: StandIn, source: Path | None) -> str:
     yaml = model.get("yaml") or {}
     stem = Path(str(yaml.get("yaml_file") or (source.name if source else "model"))).stem
     return stem.replace("yolo", "YOLO")
 
 
-def _metadata(ckpt: Dict[str, Any], model: StandIn, task: str, head: StandIn, source: Optional[Path]) -> Dict[str, str]:
+def _metadata(ckpt: dict[str, Any], model: StandIn, task: str, head: StandIn, source: Path | None) -> dict[str, str]:
     args_raw, train_raw = model.get("args"), ckpt.get("train_args")
-    args: Dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
-    train_args: Dict[str, Any] = train_raw if isinstance(train_raw, dict) else {}
+    args: dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
+    train_args: dict[str, Any] = train_raw if isinstance(train_raw, dict) else {}
     imgsz = args.get("imgsz", train_args.get("imgsz", 640))
     imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
     if len(imgsz) == 1:
@@ -520,7 +521,7 @@ def _metadata(ckpt: Dict[str, Any], model: StandIn, task: str, head: StandIn, so
     return {k: str(v) for k, v in meta.items()}
 
 
-def build_onnx(ckpt: Dict[str, Any], source: Optional[Union[str, Path]] = None) -> onnx.ModelProto:
+def build_onnx(ckpt: dict[str, Any], source: str | Path | None = None) -> onnx.ModelProto:
     """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`."""
     source = Path(source) if source is not None else None
     where = f"{source}: " if source else ""

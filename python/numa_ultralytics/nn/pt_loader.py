@@ -6,6 +6,7 @@ Public API: :func:`pt_to_onnx` (path of the cached ONNX graph) and, re-exported,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -40,10 +41,8 @@ def _write_atomic(data: bytes, target: Path) -> None:
         os.chmod(tmp, 0o644)  # mkstemp makes it 0600; the cache is a plain shareable file
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -7,7 +7,7 @@ tracks = tracker.update(dets, frame)  # (m, 8) [x1, y1, x2, y2, id, score, cls, 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Union
+from typing import Any
 
 from .bot_sort import BOTSORT
 from .byte_tracker import BYTETracker
@@ -16,7 +16,7 @@ from .config import load_tracker_config
 TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT}
 
 
-def make_tracker(cfg: Dict[str, Any], frame_rate: int = 30) -> Union[BYTETracker, BOTSORT]:
+def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOTSORT:
     """Create the tracker a config names (``cfg["tracker_type"]``), after validating the config.
 
     Args:

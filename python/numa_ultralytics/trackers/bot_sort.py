@@ -7,7 +7,7 @@ Behaves like Ultralytics 8.4.190's ``BOTSORT`` with ``with_reid: False``.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class BOTSORT(BYTETracker):
         self.appearance_thresh = self.args.appearance_thresh
         self.encoder = None
 
-    def _warp(self, dets: np.ndarray, img: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    def _warp(self, dets: np.ndarray, img: np.ndarray | None) -> np.ndarray | None:
         if self.gmc.method is None or img is None:
             return None
         try:

@@ -7,7 +7,7 @@ Behaves like Ultralytics 8.4.190's ``BYTETracker``: same association stages, thr
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +94,7 @@ class BYTETracker:
             max_time_lost=self.max_time_lost,
         )
 
-    def update(self, results: Any, img: Optional[np.ndarray] = None, feats: Any = None, **kwargs: Any) -> np.ndarray:
+    def update(self, results: Any, img: np.ndarray | None = None, feats: Any = None, **kwargs: Any) -> np.ndarray:
         """Track one frame.
 
         Args:
@@ -113,7 +113,7 @@ class BYTETracker:
         dets = _as_dets(results)
         return self._core.update(dets, self._warp(dets, img))
 
-    def _warp(self, dets: np.ndarray, img: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    def _warp(self, dets: np.ndarray, img: np.ndarray | None) -> np.ndarray | None:
         return None
 
     @property
@@ -126,16 +126,16 @@ class BYTETracker:
         """True while a new track waits for confirmation (Ultralytics then shows no boxes for an empty output)."""
         return self._core.has_unconfirmed
 
-    def _views(self) -> List[TrackView]:
+    def _views(self) -> list[TrackView]:
         return [TrackView(*t) for t in self._core.tracks()]
 
     @property
-    def tracked_stracks(self) -> List[TrackView]:
+    def tracked_stracks(self) -> list[TrackView]:
         """Snapshots of the tracked tracks (confirmed and not), in tracker order."""
         return [t for t in self._views() if t.state == TrackState.Tracked]
 
     @property
-    def lost_stracks(self) -> List[TrackView]:
+    def lost_stracks(self) -> list[TrackView]:
         """Snapshots of the lost tracks, in tracker order."""
         return [t for t in self._views() if t.state == TrackState.Lost]
 
@@ -143,6 +143,6 @@ class BYTETracker:
         """Forget all tracks; the next frame is frame 1 and the next ID is 1."""
         self._core.reset()
 
-    def config(self) -> Dict[str, Any]:
+    def config(self) -> dict[str, Any]:
         """The tracker's settings."""
         return dict(vars(self.args))

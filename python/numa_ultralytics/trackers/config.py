@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Union
 
 import yaml
 
@@ -15,7 +15,7 @@ TRACKER_TYPES = ("bytetrack", "botsort")
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
 
 
-def _shipped_defaults(tracker_type: str) -> Dict[str, Any]:
+def _shipped_defaults(tracker_type: str) -> dict[str, Any]:
     """The keys of a tracker type with their defaults: the shipped ``<tracker_type>.yaml`` (the one place
     they are written)."""
     with open(CFG_DIR / f"{tracker_type}.yaml", encoding="utf-8") as f:
@@ -26,7 +26,7 @@ def _shipped_defaults(tracker_type: str) -> Dict[str, Any]:
 
 
 # Keys per tracker type, with their defaults (those of the shipped YAML files).
-DEFAULTS: Dict[str, Dict[str, Any]] = {t: _shipped_defaults(t) for t in TRACKER_TYPES}
+DEFAULTS: dict[str, dict[str, Any]] = {t: _shipped_defaults(t) for t in TRACKER_TYPES}
 
 _UNIT_FLOATS = (
     "track_high_thresh",
@@ -37,7 +37,7 @@ _UNIT_FLOATS = (
     "appearance_thresh",
 )
 
-TrackerSpec = Union[str, "os.PathLike[str]", Dict[str, Any]]
+TrackerSpec = Union[str, "os.PathLike[str]", dict[str, Any]]
 
 
 def _resolve(tracker: str | os.PathLike) -> Path:
@@ -52,7 +52,7 @@ def _resolve(tracker: str | os.PathLike) -> Path:
     raise FileNotFoundError(f"tracker config '{tracker}' not found (shipped configs: {shipped})")
 
 
-def _validate(raw: Dict[str, Any], source: str) -> Dict[str, Any]:
+def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValueError(f"tracker config {source} must be a mapping of keys to values, got {type(raw).__name__}")
     ttype = raw.get("tracker_type")
@@ -97,10 +97,10 @@ def _validate(raw: Dict[str, Any], source: str) -> Dict[str, Any]:
     return cfg
 
 
-_FILE_CACHE: Dict[tuple, Dict[str, Any]] = {}
+_FILE_CACHE: dict[tuple, dict[str, Any]] = {}
 
 
-def load_tracker_config(tracker: TrackerSpec) -> Dict[str, Any]:
+def load_tracker_config(tracker: TrackerSpec) -> dict[str, Any]:
     """Load and validate a tracker config.
 
     Args:

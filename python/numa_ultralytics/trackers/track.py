@@ -12,6 +12,8 @@ from numa_ultralytics.engine.results import Boxes, Results
 
 def apply_tracker(r: Results, tracker: Any) -> None:
     """Feed the detections to the tracker and re-index the result to follow the tracks."""
+    if r.boxes is None:
+        raise ValueError("apply_tracker needs a detection result (Results.boxes is None)")
     det = np.asarray(r.boxes.data, dtype=np.float32)
     tracks = tracker.update(det, r.orig_img)
     if len(tracks) == 0:
@@ -22,7 +24,7 @@ def apply_tracker(r: Results, tracker: Any) -> None:
             r.boxes = Boxes(det, r.orig_shape, tracked=True)
         return
     idx = tracks[:, -1].astype(int)
-    boxes = _core.clip_boxes(tracks[:, :-1], tuple(r.orig_shape[:2]))  # Results.update clips the Kalman boxes
+    boxes = _core.clip_boxes(tracks[:, :-1], r.orig_shape)  # Results.update clips the Kalman boxes
     r.masks = r.masks[idx] if r.masks is not None else None
     r.boxes = Boxes(boxes, r.orig_shape)
 

@@ -19,7 +19,6 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Optional, Union
 from urllib.parse import urlparse
 
 from numa_ultralytics.utils.progress import ProgressBar
@@ -63,7 +62,7 @@ def cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "numa_ultralytics"
 
 
-def find_weights(file: Union[str, os.PathLike]) -> Optional[Path]:
+def find_weights(file: str | os.PathLike) -> Path | None:
     """The local copy of ``file`` without downloading: the path itself, else its name in the weights dirs or cache."""
     p = Path(file).expanduser()
     if p.is_file():
@@ -76,7 +75,7 @@ def find_weights(file: Union[str, os.PathLike]) -> Optional[Path]:
 
 
 def _open(url: str, timeout: float):
-    req = urllib.request.Request(url, headers={"User-Agent": "numa_ultralytics"})
+    req = urllib.request.Request(url, headers={"User-Agent": "numa_ultralytics"})  # noqa: S310 (see below)
     return urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 (http(s) only, checked by callers)
 
 
@@ -109,7 +108,7 @@ def fetch_bytes(url: str, timeout: float = 30.0) -> bytes:
     return data
 
 
-def safe_download(url: str, dest: Union[str, os.PathLike], timeout: float = 30.0, progress: bool = True) -> Path:
+def safe_download(url: str, dest: str | os.PathLike, timeout: float = 30.0, progress: bool = True) -> Path:
     """Download ``url`` to ``dest`` atomically (temporary file, size check, rename).
 
     Raises:
@@ -156,9 +155,7 @@ def safe_download(url: str, dest: Union[str, os.PathLike], timeout: float = 30.0
     return dest
 
 
-def attempt_download_asset(
-    file: Union[str, os.PathLike], release: str = DEFAULT_RELEASE, timeout: float = 30.0
-) -> Path:
+def attempt_download_asset(file: str | os.PathLike, release: str = DEFAULT_RELEASE, timeout: float = 30.0) -> Path:
     """Resolve model weights to a local file, downloading them from the Ultralytics release assets if needed.
 
     Order: ``file`` as a path; its name in ``NUMA_ULTRALYTICS_WEIGHTS_DIR``; in the cache dir; a download of

@@ -14,7 +14,8 @@ signature and also accepts the older ``det_label`` / ``track_label`` keywords.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -417,7 +418,7 @@ def draw_filled(
     r: Any,
     img: np.ndarray | None = None,
     conf: bool = True,
-    line_width: float | None = None,
+    line_width: int | None = None,
     labels: bool = True,
     boxes: bool = True,
     masks: bool = True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional, TextIO
+from typing import TextIO
 
 
 def _fmt_time(s: float) -> str:
@@ -36,11 +36,11 @@ class ProgressBar:
 
     def __init__(
         self,
-        total: Optional[int] = None,
+        total: int | None = None,
         desc: str = "",
         unit: str = "frame",
-        file: Optional[TextIO] = None,
-        enabled: Optional[bool] = None,
+        file: TextIO | None = None,
+        enabled: bool | None = None,
         min_interval: float = 0.1,
     ) -> None:
         self.file = file if file is not None else sys.stderr
@@ -65,7 +65,7 @@ class ProgressBar:
             self._last = now
             self._draw(now)
 
-    def line(self, now: Optional[float] = None) -> str:
+    def line(self, now: float | None = None) -> str:
         """The bar as one line of text."""
         now = time.perf_counter() if now is None else now
         dt = max(now - self.t0, 1e-9)

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -29,7 +30,10 @@ class Tensor(np.ndarray):
         for a in args:
             if isinstance(a, (type, np.dtype)):
                 dtype = a
-        return self.astype(dtype) if dtype is not None else self
+        return self._as(dtype) if dtype is not None else self
+
+    def _as(self, dtype: Any) -> Tensor:
+        return cast(Tensor, self.astype(dtype))  # astype keeps the subclass
 
     def detach(self) -> Tensor:
         return self
@@ -41,35 +45,35 @@ class Tensor(np.ndarray):
         return self.view(np.ndarray)
 
     def int(self) -> Tensor:
-        return self.astype(np.int32)
+        return self._as(np.int32)
 
     def long(self) -> Tensor:
-        return self.astype(np.int64)
+        return self._as(np.int64)
 
     def float(self) -> Tensor:
-        return self.astype(np.float32)
+        return self._as(np.float32)
 
     def half(self) -> Tensor:
-        return self.astype(np.float16)
+        return self._as(np.float16)
 
     def double(self) -> Tensor:
-        return self.astype(np.float64)
+        return self._as(np.float64)
 
     def bool(self) -> Tensor:
-        return self.astype(np.bool_)
+        return self._as(np.bool_)
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self.ndim
 
-    def numel(self) -> int:
-        return int(np.prod(self.shape))
+    def numel(self) -> builtins.int:
+        return builtins.int(np.prod(self.shape))
 
     @property
-    def device(self) -> str:
+    def device(self) -> Literal["cpu"]:
         return "cpu"
 
     @property
-    def is_cuda(self) -> bool:
+    def is_cuda(self) -> builtins.bool:
         return False
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Optional
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,16 +28,18 @@ class GMC:
         downscale: frames are shrunk by this factor before processing (at least 1).
     """
 
-    def __init__(self, method: Optional[str] = "sparseOptFlow", downscale: int = 2) -> None:
+    def __init__(self, method: str | None = "sparseOptFlow", downscale: int = 2) -> None:
         self.method = method
         self.downscale = max(1, int(downscale))
+        self.detector: cv2.Feature2D
+        self.extractor: cv2.Feature2D
         if self.method == "orb":
-            self.detector = cv2.FastFeatureDetector_create(20)
-            self.extractor = cv2.ORB_create()
+            self.detector = cv2.FastFeatureDetector.create(20)
+            self.extractor = cv2.ORB.create()
             self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
         elif self.method == "sift":
-            self.detector = cv2.SIFT_create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
-            self.extractor = cv2.SIFT_create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
+            self.detector = cv2.SIFT.create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
+            self.extractor = cv2.SIFT.create(nOctaveLayers=3, contrastThreshold=0.02, edgeThreshold=20)
             self.matcher = cv2.BFMatcher(cv2.NORM_L2)
         elif self.method == "ecc":
             self.warp_mode = cv2.MOTION_EUCLIDEAN
@@ -59,12 +61,12 @@ class GMC:
 
     def reset_params(self) -> None:
         """Forget the previous frame (the next one is a first frame again)."""
-        self.prevFrame = None
-        self.prevKeyPoints = None
-        self.prevDescriptors = None
+        self.prevFrame: Any = None  # np.ndarray once a frame was seen
+        self.prevKeyPoints: Any = None  # cv2 keypoints (features) or an (n, 1, 2) float32 array (optical flow)
+        self.prevDescriptors: Any = None
         self.initializedFirstFrame = False
 
-    def apply(self, raw_frame: np.ndarray, detections: Optional[np.ndarray] = None) -> np.ndarray:
+    def apply(self, raw_frame: np.ndarray, detections: np.ndarray | None = None) -> np.ndarray:
         """The 2x3 warp from the previous frame to ``raw_frame`` (BGR or grey). ``detections`` (xyxy rows) are
         masked out of keypoint detection by ``orb``/``sift``."""
         if self.method in {"orb", "sift"}:
@@ -101,7 +103,7 @@ class GMC:
         self.prevFrame = frame.copy()
         return H
 
-    def apply_features(self, raw_frame: np.ndarray, detections: Optional[np.ndarray] = None) -> np.ndarray:
+    def apply_features(self, raw_frame: np.ndarray, detections: np.ndarray | None = None) -> np.ndarray:
         """ORB or SIFT keypoint matching against the previous frame, outside the detections."""
         frame, height, width = self._grey(raw_frame)
         H = np.eye(2, 3)
@@ -123,12 +125,14 @@ class GMC:
             self.prevDescriptors = copy.copy(descriptors)
             self.initializedFirstFrame = True
             return H
-        knn = (
+        knn: Any = (
             self.matcher.knnMatch(self.prevDescriptors, descriptors, 2)
             if self.prevDescriptors is not None and descriptors is not None
             else []
         )
-        spatial, prev_pts, curr_pts = [], [], []
+        shifts: list[tuple[float, float]] = []
+        prev_pts: list[Any] = []
+        curr_pts: list[Any] = []
         max_dist = 0.25 * np.array([width, height])
         for matches in knn:
             if len(matches) < 2:
@@ -139,15 +143,15 @@ class GMC:
                 q = keypoints[m.trainIdx].pt
                 d = (p[0] - q[0], p[1] - q[1])
                 if abs(d[0]) < max_dist[0] and abs(d[1]) < max_dist[1]:
-                    spatial.append(d)
+                    shifts.append(d)
                     prev_pts.append(p)
                     curr_pts.append(q)
-        if not spatial:
+        if not shifts:
             self.prevFrame = frame.copy()
             self.prevKeyPoints = copy.copy(keypoints)
             self.prevDescriptors = copy.copy(descriptors)
             return H
-        spatial = np.asarray(spatial).reshape(-1, 2)
+        spatial = np.asarray(shifts).reshape(-1, 2)
         inliers = np.abs(spatial - np.mean(spatial, 0)) <= 2.5 * np.std(spatial, 0)
         good = inliers.all(axis=1)
         prev_arr = np.asarray(prev_pts).reshape(-1, 2)[good]
@@ -164,7 +168,7 @@ class GMC:
         H = np.eye(2, 3)
         if self.downscale > 1.0:
             frame = cv2.resize(frame, (width // self.downscale, height // self.downscale))
-        keypoints = cv2.goodFeaturesToTrack(frame, mask=None, **self.feature_params)
+        keypoints = cv2.goodFeaturesToTrack(frame, mask=None, **self.feature_params)  # type: ignore[call-overload]
         resized = self.prevFrame is not None and self.prevFrame.shape != frame.shape
         if not self.initializedFirstFrame or self.prevKeyPoints is None or resized:
             # A new frame size starts over (Ultralytics would fail, and log, on every later frame).

@@ -33,8 +33,10 @@ fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
 /// `None` without protos, else a list of `(x0, y0, mask (h,w) uint8)`; detections whose mask is
 /// empty are dropped, as the original does.
 #[pyfunction]
-#[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, conf=0.25, iou=0.7, classes=None, agnostic=false,
-    max_det=300, max_nms=30000, end_to_end=false, retina_masks=false))]
+/// Options left at None take `Options::default()` (Ultralytics' predict defaults, written once in
+/// `nms.rs`).
+#[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, conf=None, iou=None, classes=None, agnostic=false,
+    max_det=None, max_nms=None, end_to_end=false, retina_masks=false))]
 #[allow(clippy::too_many_arguments)]
 fn postprocess<'py>(
     py: Python<'py>,
@@ -43,12 +45,12 @@ fn postprocess<'py>(
     nc: usize,
     input_hw: (usize, usize),
     orig_hw: (usize, usize),
-    conf: f32,
-    iou: f32,
+    conf: Option<f32>,
+    iou: Option<f32>,
     classes: Option<Vec<i64>>,
     agnostic: bool,
-    max_det: usize,
-    max_nms: usize,
+    max_det: Option<usize>,
+    max_nms: Option<usize>,
     end_to_end: bool,
     retina_masks: bool,
 ) -> PyResult<PostprocessOut<'py>> {
@@ -57,13 +59,14 @@ fn postprocess<'py>(
     let pred_c = pred_v.as_standard_layout();
     let protos_v = protos.as_ref().map(|p| p.as_array());
     let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
+    let d = Options::default();
     let opts = Options {
-        conf,
-        iou,
+        conf: conf.unwrap_or(d.conf),
+        iou: iou.unwrap_or(d.iou),
         classes,
         agnostic,
-        max_det,
-        max_nms,
+        max_det: max_det.unwrap_or(d.max_det),
+        max_nms: max_nms.unwrap_or(d.max_nms),
         end_to_end,
         retina_masks,
     };

@@ -102,6 +102,10 @@ def main() -> None:
         al = [sum(x[key][k] for k in lib_stages) for x in runs["after"]]
         rows.append([f"{key} total ms/frame", fmt_mmm(b), fmt_mmm(a), fmt_ratio(a, b)])
         rows.append([f"{key} library ms/frame", fmt_mmm(bl), fmt_mmm(al), fmt_ratio(al, bl)])
+        for k in lib_stages if key == "loop2" else lib_stages[:-1]:
+            bs = [x[key][k] for x in runs["before"]]
+            as_ = [x[key][k] for x in runs["after"]]
+            rows.append([f"{key}  {k} ms/frame", fmt_mmm(bs), fmt_mmm(as_), fmt_ratio(as_, bs)])
         rows.append([f"{key} FPS", fmt_mmm([1e3 / t for t in b], 2), fmt_mmm([1e3 / t for t in a], 2), fmt_ratio(b, a)])
     print(table(["measure", "before", "after", "after/before"], rows))
 

@@ -98,6 +98,7 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 _FILE_CACHE: dict[tuple, dict[str, Any]] = {}
+_RESOLVED: dict[tuple[str, str], str] = {}
 
 
 def load_tracker_config(tracker: TrackerSpec) -> dict[str, Any]:
@@ -119,11 +120,21 @@ def load_tracker_config(tracker: TrackerSpec) -> dict[str, Any]:
         return _validate(dict(tracker), "<dict>")
     if not isinstance(tracker, (str, os.PathLike)):
         raise ValueError(f"tracker must be a YAML name/path or a dict, got {type(tracker).__name__}")
-    path = _resolve(tracker)
-    st = os.stat(path)
-    key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size)
+    # track() calls this every frame: the name is resolved once per (name, working directory), the file parsed once
+    # per version (one stat per call checks it).
+    rkey = (os.fspath(tracker), os.getcwd())
+    path = _RESOLVED.get(rkey)
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:  # moved or deleted since: resolve again
+        st = None
+    if path is None or st is None:
+        path = str(_resolve(tracker).resolve())
+        st = os.stat(path)
+        _RESOLVED[rkey] = path
+    key = (path, st.st_mtime_ns, st.st_size)
     cfg = _FILE_CACHE.get(key)
-    if cfg is None:  # parse once per file version: track() calls this every frame
+    if cfg is None:
         with open(path, encoding="utf-8") as f:
             raw = yaml.safe_load(f)
         cfg = _validate(raw if raw is not None else {}, f"'{path}'")

@@ -90,7 +90,8 @@ def test_weights_dir_then_cache(env, tmp_path, monkeypatch):
     (env / "only_cached.onnx").write_bytes(b"c")
     monkeypatch.setenv("NUMA_ULTRALYTICS_WEIGHTS_DIR", f"{wd1}{__import__('os').pathsep}{wd2}")
     assert attempt_download_asset("m.onnx") == wd2 / "m.onnx"
-    assert attempt_download_asset("some/dir/m.onnx") == wd2 / "m.onnx"  # by name
+    with pytest.raises(FileNotFoundError, match="some/dir/m.onnx"):  # a path is a path, never looked up by name
+        attempt_download_asset("some/dir/m.onnx")
     assert attempt_download_asset("only_cached.onnx") == env / "only_cached.onnx"
     assert find_weights("absent.onnx") is None
     assert cache_dir() == env
@@ -171,3 +172,69 @@ def test_direct_url_and_is_url(env, server):
     assert not is_url("yolo11n-seg.pt") and not is_url("C:/x.pt") and not is_url(3)
     with pytest.raises(ValueError, match="scheme"):
         downloads.safe_download("ftp://127.0.0.1/x", env / "x")
+
+
+@pytest.mark.parametrize("kind", ["absolute", "relative", "dot", "home", "trailing_sep"])
+def test_missing_path_is_not_looked_up_or_downloaded(env, server, tmp_path, monkeypatch, kind):
+    """A missing path (folder part or separator) raises FileNotFoundError naming it: no weights-dir lookup, no
+    cache lookup, no download, even where a file of that name exists in all of them."""
+    httpd, base = server
+    monkeypatch.setenv("NUMA_ULTRALYTICS_ASSETS_URL", base)
+    monkeypatch.chdir(tmp_path)
+    wd = tmp_path / "w"
+    wd.mkdir()
+    (wd / "good.onnx").write_bytes(b"w")
+    monkeypatch.setenv("NUMA_ULTRALYTICS_WEIGHTS_DIR", str(wd))
+    env.mkdir()
+    (env / "good.onnx").write_bytes(b"c")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    arg = {
+        "absolute": str(tmp_path / "nowhere" / "good.onnx"),
+        "relative": "nowhere/good.onnx",
+        "dot": "./good.onnx",
+        "home": "~/good.onnx",
+        "trailing_sep": "good.onnx/",
+    }[kind]
+    with pytest.raises(FileNotFoundError) as ei:
+        attempt_download_asset(arg)
+    msg = str(ei.value)
+    assert arg in msg and "no such file" in msg
+    assert "pass the file's full path" not in msg
+    assert httpd.requests == []
+    assert find_weights(arg) is None
+
+
+def test_existing_folder_is_a_path(env, server, tmp_path, monkeypatch):
+    httpd, base = server
+    monkeypatch.setenv("NUMA_ULTRALYTICS_ASSETS_URL", base)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.onnx").mkdir()  # a folder with a model's name
+    for arg in ("good.onnx", str(tmp_path / "good.onnx")):
+        with pytest.raises(FileNotFoundError, match="is a folder"):
+            attempt_download_asset(arg)
+    assert httpd.requests == []
+
+
+def test_bare_name_and_existing_relative_path(env, server, tmp_path, monkeypatch):
+    httpd, base = server
+    monkeypatch.setenv("NUMA_ULTRALYTICS_ASSETS_URL", base)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "local.onnx").write_bytes(b"l")
+    assert attempt_download_asset("sub/local.onnx") == Path("sub/local.onnx")  # an existing file: itself
+    (tmp_path / "here.onnx").write_bytes(b"h")
+    assert attempt_download_asset("here.onnx") == Path("here.onnx")  # a bare name present in the cwd
+    assert attempt_download_asset("good.onnx") == env / "good.onnx"  # a bare name: downloaded
+    assert httpd.requests == [f"/assets/{downloads.DEFAULT_RELEASE}/good.onnx"]
+    assert downloads.is_bare_name("yolo11n-seg.pt") and not downloads.is_bare_name("a/yolo11n-seg.pt")
+    assert not downloads.is_bare_name("sub") and not downloads.is_bare_name("..")
+
+
+def test_yolo_with_missing_path_names_it(env, tmp_path):
+    from numa_ultralytics import YOLO
+
+    missing = tmp_path / "x.onnx"
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        YOLO(str(missing))

@@ -280,12 +280,17 @@ def test_predict_save_writes_run_folder(model, bus_jpg, tmp_path):
     orig = cv2.imread(str(bus_jpg))
     assert im.shape == orig.shape and (cv2.absdiff(im, orig).max(axis=2) > 60).sum() > 1000
     assert (rs[0].orig_img == orig).all()  # the result's own frame is not drawn on
-    lines = (out / "labels" / "bus.txt").read_text().splitlines()
-    assert len(lines) == len(rs[0]) and lines[0].startswith("1,-1,669.75,392.30,")
+    lines = (out / "labels" / "bus.txt").read_text().splitlines()  # YOLO format (tests/test_outputs.py)
+    assert len(lines) == len(rs[0]) and lines[0].startswith("0 ")
+    mot = model.predict(str(bus_jpg), save_txt=True, txt_format="mot", project=str(tmp_path), name="mot", verbose=False)
+    lines = (tmp_path / "mot" / "labels" / "bus.txt").read_text().splitlines()
+    assert len(lines) == len(mot[0]) and lines[0].startswith("1,-1,669.75,392.30,")
+    polys = (tmp_path / "mot" / "labels" / "bus_polygons.txt").read_text().splitlines()
+    assert len(polys) == len(mot[0]) and polys[0].startswith("1,-1,0,")
     again = model.predict(str(bus_jpg), save=True, project=str(tmp_path), name="exp", verbose=False)
     assert again[0].save_dir == tmp_path / "exp2"
-    with pytest.raises(NotImplementedError, match="save_crop"):
-        model.predict(str(bus_jpg), save_crop=True)
+    with pytest.raises(NotImplementedError, match="save_frames"):
+        model.predict(str(bus_jpg), save_frames=True)
 
 
 def test_in_memory_frames_are_not_copied(model, bus, bus_jpg):

@@ -54,6 +54,20 @@ def mask_to_polygon(
 ) -> npt.NDArray[np.float32]:
     """Ultralytics ``masks2segments(mask[None], "all")[0]``: contours merged into one (k, 2) polygon."""
 
+# ---------------------------------------------------------------- val metrics (rust/src/py/metrics.rs)
+def mask_iou(masks1: npt.NDArray[np.uint8], masks2: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """(n1, h, w) x (n2, h, w) binary masks (nonzero = set) -> (n1, n2) float32 IoU, as Ultralytics'
+    ``mask_iou`` on the flattened masks (exact pixel counts, ``inter / (union + 1e-7)``)."""
+
+def match_predictions(
+    pred_classes: npt.NDArray[np.float32],
+    true_classes: npt.NDArray[np.float32],
+    iou: npt.NDArray[np.float32],
+    thresholds: npt.NDArray[np.float32],
+) -> npt.NDArray[np.bool_]:
+    """Ultralytics' greedy ``match_predictions``: (n_true, n_pred) IoU, predictions in descending confidence order
+    -> (n_pred, n_thresholds) bool true positives."""
+
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
     """ByteTrack (``kind="bytetrack"``, XYAH filter) or BoT-SORT (``kind="botsort"``, XYWH filter) state and

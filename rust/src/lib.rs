@@ -10,6 +10,7 @@ pub mod contours;
 pub mod iou;
 pub mod kalman;
 pub mod masks;
+pub mod metrics;
 pub mod nms;
 pub mod postprocess;
 pub mod preprocess;

@@ -5,13 +5,13 @@
     numa-yolo segment predict model=yolo11n-seg.pt source=video.mp4 save=True
     numa-yolo segment track model=yolo11n-seg.pt source=video.mp4 tracker=bytetrack.yaml save=True save_txt=True
 
-TASK is ``segment`` or ``detect`` (default: the model's); MODE is ``predict`` or ``track``. This module parses the
-arguments (converting strings to values, checked by engine/args.py's validators), then runs
+TASK is ``segment`` or ``detect`` (default: the model's); MODE is ``predict``, ``track`` or ``export``
+(``numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True``: engine/exporter.py). This module
+parses the arguments (converting strings to values, checked by engine/args.py's validators), then runs
 ``model.predict(...)`` / ``model.track(..., stream=True)``, which write the run folder (engine/sink.py: annotated
-videos and images, ``labels/<stem>.txt`` MOT-style and ``labels/<stem>_polygons.txt``; drawn the seed's way by
-utils/plotting.py ``draw_outlines``), and shows a progress bar and the per-stage speed summary.
-``color_mode=instance`` (track's default) colours by track id with id labels, ``color_mode=class`` (predict's default)
-colours by class with class-name labels.
+videos and images drawn as ``Results.plot()`` (``plot_style=outlines``: the seed's look), YOLO-format label files
+(``txt_format=mot``: MOT-style ones)), and shows a progress bar (plain lines every few seconds when the output is not a
+terminal) and the per-stage speed summary. A TASK other than the model's warns and runs the model's task.
 
 Exit codes: 0 done, 1 failure while running, 2 bad arguments (one line on stderr naming the key and what it allows),
 130 interrupted.
@@ -32,9 +32,12 @@ from typing import Any, Callable, TextIO
 
 from numa_ultralytics.data.loaders import VID_FORMATS, load_inference_source
 from numa_ultralytics.engine.args import (
+    PLOT_STYLES,
     PREDICT_DEFAULTS,
     TRACK_DEFAULTS,
+    TXT_FORMATS,
     ArgError,
+    check_choice,
     check_color_mode,
     check_fraction,
     check_positive_int,
@@ -46,21 +49,23 @@ from numa_ultralytics.utils.progress import ProgressBar
 __all__ = ["CLIError", "entrypoint", "parse_args"]
 
 TASKS = ("detect", "segment")
-MODES = ("predict", "track")
+MODES = ("predict", "track", "export")
 DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
 OTHER_TASKS = ("classify", "pose", "obb")
-OTHER_MODES = ("train", "val", "export", "benchmark")
+OTHER_MODES = ("train", "tune", "benchmark")
 BUILTIN_TRACKERS = ("botsort.yaml", "bytetrack.yaml")
 
 USAGE = f"""usage: numa-yolo [TASK] MODE key=value ...
 
   TASK: {", ".join(TASKS)} (default: the model's task)
-  MODE: {", ".join(MODES)}
+  MODE: {", ".join(MODES)}, val (its own keys: data, split, conf, iou, ...; cfg/val.py)
 
 examples:
   numa-yolo segment predict model=yolo11n-seg.pt source=video.mp4 save=True
   numa-yolo segment track model=yolo11n-seg.pt source=video.mp4 tracker=bytetrack.yaml save=True save_txt=True
   numa-yolo track model=yolo11n-seg.onnx source=streams.txt show=True   (one tracker per listed stream)
+  numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True   (writes yolo11n-seg.onnx)
+  numa-yolo segment val model=yolo11n-seg.pt data=coco8-seg.yaml imgsz=640   (box and mask P, R, mAP50, mAP50-95)
 
 arguments (key=value):
 """
@@ -168,6 +173,10 @@ def _color_mode(key: str, v: str) -> str:
     return _engine_check(check_color_mode, key, v, v.strip().lower())
 
 
+def _choice(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    return lambda k, v: _engine_check(lambda key, x: check_choice(key, x, choices), k, v, v.strip().lower())
+
+
 def _opt(parse: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
     return lambda k, v: None if _is_none(v) else parse(k, v)
 
@@ -203,34 +212,70 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("vid_stride", Spec(_posint, "use every n-th video frame")),
         ("stream_buffer", Spec(_bool, "queue live-stream frames instead of dropping old ones")),
         ("save", Spec(_bool, "write annotated images/videos into the run folder")),
-        ("save_txt", Spec(_bool, "write labels/<stem>.txt (MOT style) and labels/<stem>_polygons.txt")),
+        (
+            "save_txt",
+            Spec(_bool, "write labels: YOLO format labels/<stem>.txt per image, labels/<stem>_<frame>.txt per frame"),
+        ),
+        ("save_conf", Spec(_bool, "save_txt: append the confidence to each label line")),
+        ("save_crop", Spec(_bool, "write each object's crop to crops/<class name>/<stem>.jpg")),
+        (
+            "txt_format",
+            Spec(
+                _choice(TXT_FORMATS),
+                "save_txt: yolo (Ultralytics' labels) or mot (labels/<stem>.txt frame,id,x,y,w,h,conf,cls lines "
+                "and labels/<stem>_polygons.txt, one pair per source)",
+            ),
+        ),
         ("project", Spec(_str, "run folder parent (default runs/<task>)")),
         ("name", Spec(_str, "run folder name (default the mode)")),
         ("exist_ok", Spec(_bool, "reuse an existing run folder instead of numbering a new one")),
         ("show", Spec(_bool, "show annotated frames in a window (q quits)")),
+        (
+            "plot_style",
+            Spec(
+                _choice(PLOT_STYLES),
+                "save/show drawing: filled (Results.plot: filled masks, boxes, name conf labels) or outlines "
+                "(the seed's look: mask outlines labelled by class or track id)",
+            ),
+        ),
         ("show_labels", Spec(_bool, "draw labels")),
-        ("show_conf", Spec(_bool, "add the confidence to labels")),
-        ("show_boxes", Spec(_opt(_bool), "draw boxes (default: only for detect models)")),
+        ("show_conf", Spec(_opt(_bool), "add the confidence to labels (default: True filled, False outlines)")),
+        ("show_boxes", Spec(_opt(_bool), "draw boxes (default: True filled; outlines: only for detect models)")),
         ("line_width", Spec(_opt(_posint), "line width (default: from the image size)")),
         (
             "color_mode",
             Spec(
                 _opt(_color_mode),
-                "class: colour per class, class-name labels (the seed's predict loop); instance: colour per track id, "
-                "id labels (its track loop). Default: instance for track, class for predict",
+                "class: colour per class; instance: colour per track id (outlines: id labels, the seed's track loop). "
+                "Default: class (outlines: instance for track, class for predict)",
             ),
         ),
     ]
 )
+# export only (engine/exporter.py checks the values and holds the defaults); export also takes model, imgsz, half,
+# device and verbose from SPECS.
+EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
+    [
+        ("format", Spec(_str, "export: onnx (the only format)")),
+        ("dynamic", Spec(_bool, "export: dynamic batch, height and width (default False: [batch, 3, imgsz])")),
+        ("batch", Spec(_posint, "export: batch size of a static export (default 1)")),
+        ("opset", Spec(_opt(_posint), "export: ONNX opset (default None: 18)")),
+        ("simplify", Spec(_bool, "export: accepted (the graph is already simple)")),
+    ]
+)
+EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", *EXPORT_SPECS)
 # Defaults: the engine's (engine/args.py), except where the command line's differ.
-CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "show_conf": False}
+CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None}
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
 MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose")  # passed to predict/track
 STAGES = ("preprocess", "inference", "postprocess", "tracking", "drawing", "writing")
 
 
 def _usage() -> str:
+    from numa_ultralytics.engine.exporter import EXPORT_DEFAULTS
+
     lines = [f"  {k + '=' + repr(DEFAULTS[k]):<28} {s.help}" for k, s in SPECS.items()]
+    lines += [f"  {k + '=' + repr(EXPORT_DEFAULTS[k]):<28} {s.help}" for k, s in EXPORT_SPECS.items()]
     return USAGE + "\n".join(lines) + "\n"
 
 
@@ -267,13 +312,15 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
         if "=" in a:
             k, v = a.split("=", 1)
             k = k.strip().replace("-", "_")
-            if k not in SPECS:
-                close = difflib.get_close_matches(k, SPECS.keys(), n=1)
+            spec = SPECS.get(k) or EXPORT_SPECS.get(k)
+            if spec is None:
+                known = [*SPECS, *EXPORT_SPECS]
+                close = difflib.get_close_matches(k, known, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise CLIError(f"unknown argument {k!r}{hint}; valid arguments: {', '.join(SPECS)}", k)
+                raise CLIError(f"unknown argument {k!r}{hint}; valid arguments: {', '.join(known)}", k)
             if k in given:
                 raise CLIError(f"argument {k} given twice", k)
-            args[k] = SPECS[k].parse(k, v)
+            args[k] = spec.parse(k, v)
             given.add(k)
         elif a in TASKS:
             if task is not None:
@@ -301,7 +348,16 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
         raise CLIError(
             f"no mode given (allowed: {', '.join(MODES)}); e.g. numa-yolo segment predict source=...", "mode"
         )
-    if args["source"] is None:
+    if mode == "export":
+        extra = sorted(given - set(EXPORT_KEYS))
+        if extra:
+            raise CLIError(f"{extra[0]} is not an export argument (export takes: {', '.join(EXPORT_KEYS)})", extra[0])
+    else:
+        extra = sorted(given & (set(EXPORT_SPECS) - set(SPECS)))
+        if extra:
+            k = extra[0]
+            raise CLIError(f"{k} is an export argument (numa-yolo export model=... {k}=...), not a {mode} one", k)
+    if mode in ("predict", "track") and args["source"] is None:
         raise CLIError("source is required: source=video.mp4 (a path, folder, glob, URL, webcam index)", "source")
     return task, mode, args, given
 
@@ -312,6 +368,8 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
 
 def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out: TextIO = sys.stdout) -> int:
     """Run ``mode`` with parsed ``args``; returns the exit code. Drawing and writing happen in the engine's sink."""
+    if mode == "export":
+        return _export(task, args, given)
     verbose = args["verbose"]
     model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
     # ---- setup: anything failing here is a bad argument (exit 2)
@@ -320,10 +378,16 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
     except (FileNotFoundError, ValueError, TypeError) as e:
         raise CLIError(f"source={args['source']}: {e}", "source") from e
     try:
-        model = YOLO(model_name, task=task)
+        model = YOLO(model_name)
     except (FileNotFoundError, ValueError, TypeError, OSError) as e:
         src.close()
         raise CLIError(f"model={model_name}: {e}", "model") from e
+    if task is not None and task != model.task:  # as Ultralytics: the model's task wins
+        print(
+            f"WARNING: conflicting 'task={task}' passed with 'task={model.task}' model. "
+            f"Ignoring 'task={task}' and updating to 'task={model.task}' to match model.",
+            file=sys.stderr,
+        )
 
     kw = {k: args[k] for k in MODEL_KEYS}
     try:
@@ -391,6 +455,26 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
     return code
 
 
+def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:
+    """``numa-yolo export``: ``YOLO(model).export(...)`` with the given keys (engine/exporter.py); exit 2 names the
+    key of a bad argument (a missing model or an ONNX model: ``model``)."""
+    from numa_ultralytics.engine.args import ArgError
+
+    model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    try:
+        model = YOLO(model_name, task=task)
+    except (FileNotFoundError, ValueError, TypeError, OSError) as e:
+        raise CLIError(f"model={model_name}: {e}", "model") from e
+    kw = {k: args[k] for k in sorted(given) if k in EXPORT_KEYS and k != "model"}
+    try:
+        model.export(**kw)
+    except ArgError as e:
+        raise _invalid(e.key, str(e.value), e.allowed) from e
+    except (TypeError, FileNotFoundError, NotImplementedError) as e:  # e.g. an ONNX model: nothing to export from
+        raise CLIError(f"model={model_name}: {e}", "model") from e
+    return 0
+
+
 def entrypoint(argv: list[str] | None = None) -> int:
     """The ``numa-yolo`` console script: parse, run, return the exit code (2 for bad arguments)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -403,6 +487,10 @@ def entrypoint(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     try:
+        if "val" in argv:  # the mode word: val has its own arguments (data, split, ...), parsed by cfg/val.py
+            from numa_ultralytics.cfg.val import run_val_cli
+
+            return run_val_cli(argv)
         task, mode, args, given = parse_args(argv)
         return run(task, mode, args, given)
     except CLIError as e:

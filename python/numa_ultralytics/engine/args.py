@@ -1,9 +1,9 @@
 """Predict / track arguments: their defaults and checks, in one place.
 
 ``model.predict`` / ``model.track`` call :func:`check_args`; the command line converts its strings to values and runs
-the same validators (:func:`check_fraction`, :func:`check_positive_int`, :func:`check_color_mode`), turning an
-:class:`ArgError` into a message naming the key and what it allows. A leaf module (numpy only), so the loaders can
-check ``vid_stride`` with it too.
+the same validators (:func:`check_fraction`, :func:`check_positive_int`, :func:`check_color_mode`,
+:func:`check_choice`), turning an :class:`ArgError` into a message naming the key and what it allows. A leaf module
+(numpy only), so the loaders can check ``vid_stride`` with it too.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "CONF_DEFAULTS",
+    "PLOT_STYLES",
+    "TXT_FORMATS",
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
@@ -21,6 +23,7 @@ __all__ = [
     "check_args",
     "check_color_mode",
     "check_fraction",
+    "check_choice",
     "check_positive_int",
 ]
 
@@ -41,16 +44,21 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # outputs, as Ultralytics: annotated images/videos and labels under runs/<task>/<mode> (engine/sink.py)
     "save": False,
     "save_txt": False,
+    "save_conf": False,  # save_txt: append each object's confidence (YOLO format)
+    "save_crop": False,  # crops/<class name>/<label file stem>.jpg (Results.save_crop)
+    "txt_format": "yolo",  # save_txt: "yolo" (Ultralytics' labels/<stem>[_<frame>].txt) or "mot" (TXT_FORMATS)
     "show": False,
     "project": None,
     "name": None,
     "exist_ok": False,
-    # how save/show draw frames: the seed's look (utils/plotting.py draw_outlines)
+    # how save/show draw frames (utils/plotting.py): "filled" is Results.plot()'s look (draw_filled), "outlines" the
+    # seed's look (draw_outlines); None below means the style's own default (engine/sink.py OutputSink)
+    "plot_style": "filled",
     "line_width": None,
     "show_labels": True,
-    "show_conf": True,
-    "show_boxes": None,  # None: boxes only where there is no mask outline (detect models)
-    "color_mode": None,  # None: "instance" for track, "class" for predict
+    "show_conf": None,  # None: True for "filled", False for "outlines"
+    "show_boxes": None,  # None: True for "filled"; for "outlines" boxes only where there is no mask outline
+    "color_mode": None,  # None: "class" for "filled"; for "outlines" "instance" for track, "class" for predict
 }
 CONF_DEFAULTS: dict[str, float] = {"predict": 0.25, "track": 0.1}
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
@@ -59,8 +67,6 @@ NEUTRAL_ARGS: dict[str, Any] = {
     "augment": False,
     "visualize": False,
     "embed": None,
-    "save_conf": False,
-    "save_crop": False,
     "save_frames": False,
     "rect": True,
     "mode": None,
@@ -68,8 +74,10 @@ NEUTRAL_ARGS: dict[str, Any] = {
     "model": None,
     "source": None,
 }
-UNSUPPORTED = ("save_conf", "save_crop", "save_frames", "augment", "visualize")  # refused when true
+UNSUPPORTED = ("save_frames", "augment", "visualize")  # refused when true
 COLOR_MODES = ("class", "instance")
+TXT_FORMATS = ("yolo", "mot")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt
+PLOT_STYLES = ("filled", "outlines")
 
 
 class ArgError(ValueError):
@@ -103,6 +111,13 @@ def check_color_mode(key: str, v: Any) -> str | None:
     return v
 
 
+def check_choice(key: str, v: Any, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (``txt_format``, ``plot_style``)."""
+    if v not in choices:
+        raise ArgError(key, v, ", ".join(choices))
+    return v
+
+
 def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
     """``kwargs`` of ``predict``/``track`` (``mode``) -> every argument with its value (defaults filled in).
 
@@ -120,7 +135,7 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
             if k in UNSUPPORTED and v:
                 raise NotImplementedError(
                     f"{k}={v!r} is not supported by numa_ultralytics; "
-                    "save=True, save_txt=True and show=True are, and Results.plot() draws a frame"
+                    "save=True, save_txt=True, save_crop=True and show=True are, and Results.plot() draws a frame"
                 )
             continue
         args[k] = v
@@ -131,4 +146,6 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
     for k in ("max_det", "vid_stride"):
         check_positive_int(k, args[k])
     check_color_mode("color_mode", args["color_mode"])
+    check_choice("txt_format", args["txt_format"], TXT_FORMATS)
+    check_choice("plot_style", args["plot_style"], PLOT_STYLES)
     return args

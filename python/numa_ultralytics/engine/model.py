@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Union
 
@@ -142,7 +143,7 @@ class YOLO:
 
         self._device_setup(args["device"])
         src = load_inference_source(source, vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"])
-        sink = OutputSink(args, self.task, mode, src.num_streams) if OutputSink.wanted(args) else None
+        sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
         verbose = bool(args["verbose"])
         speed = SpeedTotals()
         shape = None
@@ -172,6 +173,29 @@ class YOLO:
                 if verbose and sink.save_dir is not None:
                     LOGGER.info(f"Results saved to {sink.save_dir}")
 
+    # ------------------------------------------------------------------ val
+    def val(self, data: Any = None, **kwargs: Any) -> Any:
+        """Validate on a dataset split (``data=<dataset.yaml>``, ``split="val"``); returns ``DetMetrics`` /
+        ``SegmentMetrics`` (``.box.map``, ``.seg.map``, ``.results_dict``, ``.speed``). Arguments, defaults and the
+        pipeline: engine/validator.py."""
+        from numa_ultralytics.engine.validator import run_val
+
+        if kwargs.get("device") is not None:
+            self._device_setup(kwargs["device"])
+        return run_val(self.backend, self.task, data=data, **kwargs)
+
+    # ------------------------------------------------------------------ export
+    def export(self, **kwargs: Any) -> str:
+        """Export the loaded ``.pt`` checkpoint to ONNX; returns the written file's path (``<stem>.onnx``).
+
+        Arguments, defaults and what is refused: engine/exporter.py (``format="onnx"``, ``imgsz``, ``dynamic``,
+        ``batch``, ``opset``; ``half=True`` warns and exports fp32). A model loaded from an ONNX file has no source
+        weights: exporting it raises ``TypeError``.
+        """
+        from numa_ultralytics.engine.exporter import export
+
+        return str(export(self.ckpt_path, loaded_as=self.model_name, **kwargs))
+
     # ------------------------------------------------------------------ misc
     def to(self, device: Any) -> YOLO:
         """Move inference to ``device`` (``"cpu"``, ``0``, ``"cuda:0"``), as ``model.to(...)`` in Ultralytics."""
@@ -192,9 +216,17 @@ class YOLO:
         """No-op: inference only."""
         return self
 
-    def info(self) -> str:
-        b = self.backend
-        return f"{self.model_name}: task={self.task}, {len(b.names)} classes, device={b.device}, dynamic={b.dynamic}"
+    def info(self, detailed: bool = False, verbose: bool = True) -> tuple[int, int, int, float]:
+        """Ultralytics' model summary: logs ``YOLO11n-seg summary: 101 layers, 2,868,664 parameters, 0 gradients,
+        10.4 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
+        graph: parameters and GFLOPs (at 640) as the original's fused model, layers = convolution nodes (not the
+        original's torch module count); see utils/model_info.py. ``detailed`` is accepted and ignored."""
+        from numa_ultralytics.utils.model_info import model_info, summary_line
+
+        info = model_info(self.backend.path)
+        if verbose:
+            LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
+        return info
 
     def reset_tracker(self) -> None:
         self.trackers = None

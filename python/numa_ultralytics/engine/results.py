@@ -30,7 +30,28 @@ def _hw(shape: Sequence[Any]) -> tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
-class BaseTensor:
+class SimpleClass:
+    """Ultralytics' ``SimpleClass`` printing: ``str(x)`` / ``repr(x)`` list every public, non-callable attribute."""
+
+    def __str__(self) -> str:
+        attr = []
+        for a in dir(self):
+            if a.startswith("_"):
+                continue
+            v = getattr(self, a)
+            if callable(v):
+                continue
+            if isinstance(v, SimpleClass):  # only the module and class name for nested objects
+                attr.append(f"{a}: {type(v).__module__}.{type(v).__name__} object")
+            else:
+                attr.append(f"{a}: {v!r}")
+        return f"{type(self).__module__}.{type(self).__name__} object with attributes:\n\n" + "\n".join(attr)
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+
+class BaseTensor(SimpleClass):
     """Common container behaviour: ``data``, ``shape``, ``len``, indexing, device no-ops."""
 
     def __init__(self, data: Any, orig_shape: tuple[int, int]) -> None:
@@ -122,12 +143,6 @@ class Boxes(BaseTensor):
         for i in range(len(self)):
             yield self[i]
 
-    def __repr__(self) -> str:
-        return (
-            "numa_ultralytics.engine.results.Boxes object with attributes:\n\n"
-            f"data: {np.asarray(self.data)!r}\nshape: {self.shape}\norig_shape: {self.orig_shape}"
-        )
-
 
 class Masks(BaseTensor):
     """Instance masks. ``data`` is ``(n, H, W)`` uint8 at the network input size (the original size
@@ -202,9 +217,6 @@ class Masks(BaseTensor):
         for i in range(len(self)):
             yield self[i]
 
-    def __repr__(self) -> str:
-        return f"numa_ultralytics.engine.results.Masks object with shape {self.shape}, orig_shape {self.orig_shape}"
-
 
 def _as_index(idx: Any) -> Any:
     if isinstance(idx, (int, np.integer)):
@@ -214,7 +226,11 @@ def _as_index(idx: Any) -> Any:
     return idx
 
 
-class Results:
+def _csv_value(v: Any) -> str:
+    return repr(v) if isinstance(v, (dict, list, tuple, set)) else str(v)
+
+
+class Results(SimpleClass):
     """One image's predictions (drop-in for ``ultralytics.engine.results.Results``)."""
 
     def __init__(
@@ -371,8 +387,10 @@ class Results:
             raise OSError(f"could not write image {filename}")
         return str(filename)
 
-    def save_txt(self, txt_file: str, save_conf: bool = False) -> str:
-        """Append YOLO-format lines (``cls`` + normalised box, or polygon for masks, [conf], [track id])."""
+    def save_txt(self, txt_file: str | Path, save_conf: bool = False) -> str:
+        """Append YOLO-format lines (``cls`` + normalised box, or polygon for masks, [conf], [track id]), as
+        Ultralytics' ``Results.save_txt`` (``%g`` numbers; nothing written, no file made, without objects). The one
+        place of the YOLO label format: ``save_txt=True`` (engine/sink.py) calls it."""
         if self.boxes is None or len(self.boxes) == 0:
             return str(txt_file)
         data = np.asarray(self.boxes.data)
@@ -388,12 +406,52 @@ class Results:
             if ids is not None:
                 values.append(int(ids[j]))
             lines.append(" ".join(f"{v:g}" for v in values))
+        Path(txt_file).parent.mkdir(parents=True, exist_ok=True)
         with open(txt_file, "a", encoding="utf-8") as f:
             f.writelines(line + "\n" for line in lines)
         return str(txt_file)
 
-    def __repr__(self) -> str:
-        return (
-            f"numa_ultralytics.engine.results.Results object: path={self.path!r}, orig_shape={self.orig_shape}, "
-            f"{len(self)} detections, masks={'yes' if self.masks is not None else 'None'}, speed={self.speed}"
-        )
+    def save_crop(self, save_dir: str | Path, file_name: str | Path = Path("im.jpg")) -> None:
+        """Save each object's box crop as ``save_dir/<class name>/<file_name>.jpg`` (``<file_name>2.jpg``, ... when
+        taken), as Ultralytics (box grown by ``gain=1.02``, ``pad=10``; utils/plotting.py ``save_one_box``)."""
+        from numa_ultralytics.engine.sink import increment_path
+        from numa_ultralytics.utils.plotting import save_one_box
+
+        if self.boxes is None:
+            return
+        data = np.asarray(self.boxes.data)
+        for row in data:
+            file = Path(save_dir) / self.names[int(row[-1])] / Path(file_name).with_suffix(".jpg")
+            file.parent.mkdir(parents=True, exist_ok=True)
+            save_one_box(row[:4], self.orig_img, file=increment_path(file))
+
+    def to_df(self, normalize: bool = False, decimals: int = 5) -> Any:
+        """``summary()`` as a pandas ``DataFrame`` (one row per object). Needs pandas, an optional extra."""
+        import importlib
+
+        try:
+            pd = importlib.import_module("pandas")
+        except ImportError as e:
+            raise ImportError(
+                "Results.to_df() needs pandas, which numa_ultralytics does not install by default: "
+                'pip install "numa_ultralytics[pandas]" (or pip install pandas)'
+            ) from e
+        return pd.DataFrame(self.summary(normalize=normalize, decimals=decimals))
+
+    def to_csv(self, normalize: bool = False, decimals: int = 5) -> str:
+        """``summary()`` as CSV text (no pandas needed): a header of the summary's columns (``name, class,
+        confidence, box`` [, ``track_id``] [, ``segments``]), one row per object; ``box`` / ``segments`` hold the
+        dict's ``repr``, as the original writes nested values."""
+        import csv
+        import io
+
+        rows = self.summary(normalize=normalize, decimals=decimals)
+        cols: list[str] = []
+        for row in rows:
+            cols += [k for k in row if k not in cols]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(cols)
+        for row in rows:
+            w.writerow(["" if row.get(c) is None else _csv_value(row[c]) for c in cols])
+        return buf.getvalue()

@@ -4,10 +4,19 @@
 the command line gets its files through the same calls, so both write the same run folders:
 
 - ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics);
-- ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn the seed's way
-  (:func:`~numa_ultralytics.utils.plotting.draw_outlines`);
-- ``save_txt``: ``labels/<stem>.txt`` (MOT-style ``frame,id,x,y,w,h,conf,cls`` lines, frame 1-based, id -1 when not
-  tracked) and ``labels/<stem>_polygons.txt`` (``frame,id,cls,x1,y1,x2,y2,...`` segment outlines in pixels);
+- ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn by ``plot_style``: ``"filled"`` (default) is
+  ``Results.plot()``'s look (:func:`~numa_ultralytics.utils.plotting.draw_filled`, with ``show_boxes`` /
+  ``show_conf`` / ``show_labels`` / ``line_width`` as the original's predictor passes them), ``"outlines"`` the seed's
+  look (:func:`~numa_ultralytics.utils.plotting.draw_outlines`);
+- ``save_txt`` with ``txt_format="yolo"`` (default), as Ultralytics' ``predictor.write_results``: one file per image
+  or frame, ``labels/<stem>.txt`` for images, ``labels/<stem>_<frame>.txt`` for video frames (the 1-based frame
+  counter of the log line; live streams: the 0-based frame count), each line written by ``Results.save_txt``
+  (``cls`` + normalised box or polygon, ``conf`` with ``save_conf``, the track id when tracked); no file for a frame
+  without objects;
+- ``save_txt`` with ``txt_format="mot"``: ``labels/<stem>.txt`` (MOT-style ``frame,id,x,y,w,h,conf,cls`` lines, frame
+  1-based, id -1 when not tracked) and ``labels/<stem>_polygons.txt`` (``frame,id,cls,x1,y1,x2,y2,...`` segment
+  outlines in pixels), one pair per source;
+- ``save_crop``: ``crops/<class name>/<stem>[_<frame>].jpg`` per object (``Results.save_crop``);
 - ``show``: a window per stream (``q`` stops the run).
 
 :class:`SpeedTotals` renders both speed summaries (the Python API's Ultralytics line, the command line's per-stage
@@ -35,13 +44,15 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 def increment_path(path: os.PathLike | str, exist_ok: bool = False) -> Path:
-    """``runs/segment/predict`` -> itself if free (or ``exist_ok``), else ``predict2``, ``predict3``, ..."""
+    """``runs/segment/predict`` -> itself if free (or ``exist_ok``), else ``predict2``, ``predict3``, ...; an existing
+    file ``crops/person/im.jpg`` -> ``im2.jpg``, ``im3.jpg``, ... (as Ultralytics)."""
     path = Path(path)
     if exist_ok or not path.exists():
         return path
+    stem, suffix = (path.stem, path.suffix) if path.is_file() else (path.name, "")
     n = 2
     while True:
-        p = path.with_name(f"{path.name}{n}")
+        p = path.with_name(f"{stem}{n}{suffix}")
         if not p.exists():
             return p
         n += 1
@@ -69,11 +80,27 @@ def stem_of(path: str) -> str:
 class Outputs:
     """Writers for one run: videos, images, label files."""
 
-    def __init__(self, save_dir: Path, save: bool, save_txt: bool, multi_stream: bool) -> None:
+    def __init__(
+        self,
+        save_dir: Path,
+        save: bool,
+        save_txt: bool,
+        multi_stream: bool,
+        txt_format: str = "yolo",
+        save_conf: bool = False,
+        live: bool = False,
+        vid_stride: int = 1,
+    ) -> None:
         self.save_dir = save_dir
         self.save = save
         self.save_txt = save_txt
         self.multi_stream = multi_stream
+        self.txt_format = txt_format
+        self.save_conf = save_conf
+        self.live = live  # live streams / stream lists (Ultralytics' LoadStreams): frames named by the 0-based count
+        self.vid_stride = vid_stride
+        if save_txt:
+            (save_dir / "labels").mkdir(parents=True, exist_ok=True)
         self.videos: dict[int, tuple[str, Any]] = {}  # stream -> (path, writer)
         self.txt: dict[str, tuple[TextIO, TextIO]] = {}
         self.written: list[Path] = []
@@ -123,7 +150,19 @@ class Outputs:
             cur = self.videos[item.stream]
         cur[1].write(im)
 
+    def label_stem(self, item: Any) -> str:
+        """``<stem>`` for an image, ``<stem>_<frame>`` for a video frame (the log line's 1-based frame counter) or a
+        live-stream frame (the 0-based frame count), as Ultralytics' ``predictor.write_results`` names label files."""
+        stem = self.name(item.stream, item.path)
+        if item.fps is None and item.frames == 1:
+            return stem
+        n = item.frame // self.vid_stride
+        return f"{stem}_{n if self.live else n + 1}"
+
     def write_labels(self, item: Any, r: Any) -> None:
+        if self.txt_format == "yolo":
+            r.save_txt(self.save_dir / "labels" / f"{self.label_stem(item)}.txt", save_conf=self.save_conf)
+            return
         stem = self.name(item.stream, item.path)
         files = self.txt.get(stem)
         if files is None:
@@ -170,43 +209,68 @@ class OutputSink:
     ``r.speed["drawing"]`` / ``r.speed["writing"]`` (ms). ``stop`` turns true when ``q`` is pressed in the window.
     """
 
-    def __init__(self, args: dict[str, Any], task: str, mode: str, num_streams: int = 1) -> None:
+    def __init__(self, args: dict[str, Any], task: str, mode: str, num_streams: int = 1, source_kind: str = "") -> None:
         self.save = bool(args["save"])
         self.save_txt = bool(args["save_txt"])
+        self.save_crop = bool(args["save_crop"])
         self.show = bool(args["show"])
-        self.draw_args = {
-            "color_mode": args["color_mode"] or ("instance" if mode == "track" else "class"),
-            "show_labels": args["show_labels"],
-            "show_conf": args["show_conf"],
-            "show_boxes": args["show_boxes"],
-            "line_width": args["line_width"],
-        }
+        self.filled = args["plot_style"] == "filled"
+        if self.filled:  # Results.plot(line_width=, boxes=, conf=, labels=) as the original's predictor calls it
+            self.draw_args: dict[str, Any] = {
+                "color_mode": args["color_mode"] or "class",
+                "labels": args["show_labels"],
+                "conf": True if args["show_conf"] is None else args["show_conf"],
+                "boxes": True if args["show_boxes"] is None else args["show_boxes"],
+                "line_width": args["line_width"],
+            }
+        else:
+            self.draw_args = {
+                "color_mode": args["color_mode"] or ("instance" if mode == "track" else "class"),
+                "show_labels": args["show_labels"],
+                "show_conf": bool(args["show_conf"]),
+                "show_boxes": args["show_boxes"],
+                "line_width": args["line_width"],
+            }
         self.stop = False
         self.save_dir: Path | None = None
         self.outputs: Outputs | None = None
-        if self.save or self.save_txt:
+        if self.save or self.save_txt or self.save_crop:
             project = Path(args["project"]) if args["project"] else Path("runs") / task
             self.save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
             self.save_dir.mkdir(parents=True, exist_ok=True)
-            self.outputs = Outputs(self.save_dir, self.save, self.save_txt, multi_stream=num_streams > 1)
+            self.outputs = Outputs(
+                self.save_dir,
+                self.save,
+                self.save_txt,
+                multi_stream=num_streams > 1,
+                txt_format=args["txt_format"],
+                save_conf=bool(args["save_conf"]),
+                live=source_kind in ("stream", "streams"),
+                vid_stride=int(args["vid_stride"]),
+            )
 
     @staticmethod
     def wanted(args: dict[str, Any]) -> bool:
-        return bool(args["save"] or args["save_txt"] or args["show"])
+        return bool(args["save"] or args["save_txt"] or args["save_crop"] or args["show"])
 
     def __call__(self, item: Any, r: Any) -> None:
-        from numa_ultralytics.utils.plotting import draw_outlines
+        from numa_ultralytics.utils.plotting import draw_filled, draw_outlines
 
         t0 = time.perf_counter()
         im = None
         if self.save or self.show:
-            im = draw_outlines(r, r.names, im=r.orig_img.copy(), **self.draw_args)
+            if self.filled:
+                im = draw_filled(r, **self.draw_args)  # draws on a copy
+            else:
+                im = draw_outlines(r, r.names, im=r.orig_img.copy(), **self.draw_args)
         t1 = time.perf_counter()
         if self.outputs is not None:
             if im is not None and self.save:
                 self.outputs.write_frame(item, im)
             if self.save_txt:
                 self.outputs.write_labels(item, r)
+            if self.save_crop:  # as Ultralytics: crops/<class>/<the label file's stem>.jpg
+                r.save_crop(self.outputs.save_dir / "crops", file_name=self.outputs.label_stem(item))
         t2 = time.perf_counter()
         r.speed["drawing"] = (t1 - t0) * 1e3
         r.speed["writing"] = (t2 - t1) * 1e3

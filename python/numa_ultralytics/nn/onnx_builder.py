@@ -26,12 +26,31 @@ from onnx import TensorProto, helper, numpy_helper
 
 from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
 
-__all__ = ["BUILDER_VERSION", "OPSET", "build_onnx", "fuse_conv_bn"]
+__all__ = [
+    "BUILDER_VERSION",
+    "MIN_OPSET",
+    "OPSET",
+    "build_onnx",
+    "checkpoint_imgsz",
+    "checkpoint_stride",
+    "fuse_conv_bn",
+    "max_opset",
+]
 
 #: Bump when the generated graph changes: it is part of the cache file name.
-BUILDER_VERSION = 1
-OPSET = 17
+BUILDER_VERSION = 2  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+OPSET = 17  # the cached graphs' opset (pt_loader)
 IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
+#: The oldest opset the graph is valid in: ``Shape`` with ``start``/``end`` (the anchors) needs opset 15. No op it
+#: uses changed meaning after that (later versions only widened types), so any opset from 15 to
+#: :func:`max_opset` gives the same graph.
+MIN_OPSET = 15
+
+
+def max_opset() -> int:
+    """The newest opset the installed ``onnx`` knows (whether onnxruntime runs it is checked by running it)."""
+    return int(onnx.defs.onnx_opset_version())
+
 
 _SUPPORTED_TASKS = {"DetectionModel": "detect", "SegmentationModel": "segment"}
 
@@ -93,7 +112,9 @@ class _Graph:
 
     def init(self, name: str, arr: np.ndarray) -> str:
         name = self.fresh(name)
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        arr = np.asarray(arr)
+        # np.ascontiguousarray makes a 0-d array 1-d: keep scalars scalars (Range needs them)
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr).reshape(arr.shape), name))
         return name
 
     def const(self, arr: np.ndarray | np.generic | Sequence | float | int, dtype: Any = None) -> str:
@@ -473,14 +494,43 @@ def _pretty_name(model: StandIn, source: Path | None) -> str:
     return stem.replace("yolo", "YOLO")
 
 
-def _metadata(ckpt: dict[str, Any], model: StandIn, task: str, head: StandIn, source: Path | None) -> dict[str, str]:
-    args_raw, train_raw = model.get("args"), ckpt.get("train_args")
+def _checkpoint_model(ckpt: dict[str, Any]) -> Any:
+    """The model module of a checkpoint: its EMA when saved, else ``model``."""
+    return ckpt.get("ema") if ckpt.get("ema") is not None else ckpt.get("model")
+
+
+def checkpoint_stride(ckpt: dict[str, Any]) -> int:
+    """The model's largest stride (32 for YOLOv8/YOLO11), as the ``stride`` metadata of an export."""
+    model = _checkpoint_model(ckpt)
+    stride = model.get("stride") if isinstance(model, StandIn) else None
+    return int(max(np.asarray(stride, dtype=np.float32).ravel())) if stride is not None else 32
+
+
+def checkpoint_imgsz(ckpt: dict[str, Any]) -> list[int]:
+    """The image size a checkpoint was trained at (``model.args["imgsz"]``, else ``train_args``, else 640), [h, w]."""
+    model = _checkpoint_model(ckpt)
+    args_raw = model.get("args") if isinstance(model, StandIn) else None
+    train_raw = ckpt.get("train_args")
     args: dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
     train_args: dict[str, Any] = train_raw if isinstance(train_raw, dict) else {}
     imgsz = args.get("imgsz", train_args.get("imgsz", 640))
     imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
-    if len(imgsz) == 1:
-        imgsz = imgsz * 2
+    return imgsz * 2 if len(imgsz) == 1 else imgsz
+
+
+def _metadata(
+    ckpt: dict[str, Any],
+    model: StandIn,
+    task: str,
+    head: StandIn,
+    source: Path | None,
+    imgsz: Sequence[int] | None = None,
+    batch: int = 1,
+    export_args: dict[str, Any] | None = None,
+) -> dict[str, str]:
+    args_raw = model.get("args")
+    args: dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
+    imgsz = [int(v) for v in imgsz] if imgsz is not None else checkpoint_imgsz(ckpt)
     data = args.get("data")
     description = f"Ultralytics {_pretty_name(model, source)} model {f'trained on {data}' if data else ''}"
     names = model.get("names")
@@ -488,19 +538,19 @@ def _metadata(ckpt: dict[str, Any], model: StandIn, task: str, head: StandIn, so
         names = dict(enumerate(names))
     if not isinstance(names, dict):
         names = {i: f"class{i}" for i in range(int(head.child("nc")))}
-    stride = model.get("stride")
-    stride_v = int(max(np.asarray(stride, dtype=np.float32).ravel())) if stride is not None else 32
+    stride_v = checkpoint_stride(ckpt)
     yaml = model.get("yaml") or {}
-    export_args = {
-        "data": None,
-        "batch": 1,
-        "fraction": 1.0,
-        "quantize": None,
-        "nms": None,
-        "dynamic": True,
-        "simplify": True,
-        "opset": OPSET,
-    }
+    if export_args is None:  # the cached graph: what a dynamic Ultralytics export writes
+        export_args = {
+            "data": None,
+            "batch": 1,
+            "fraction": 1.0,
+            "quantize": None,
+            "nms": None,
+            "dynamic": True,
+            "simplify": True,
+            "opset": OPSET,
+        }
     meta = {
         "description": description,
         "author": "Ultralytics",
@@ -511,7 +561,7 @@ def _metadata(ckpt: dict[str, Any], model: StandIn, task: str, head: StandIn, so
         "stride": stride_v,
         "task": task,
         "head": head.cls_name,
-        "batch": 1,
+        "batch": int(batch),
         "imgsz": imgsz,
         "names": names,
         "args": export_args,
@@ -521,11 +571,26 @@ def _metadata(ckpt: dict[str, Any], model: StandIn, task: str, head: StandIn, so
     return {k: str(v) for k, v in meta.items()}
 
 
-def build_onnx(ckpt: dict[str, Any], source: str | Path | None = None) -> onnx.ModelProto:
-    """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`."""
+def build_onnx(
+    ckpt: dict[str, Any],
+    source: str | Path | None = None,
+    *,
+    opset: int = OPSET,
+    imgsz: Sequence[int] | None = None,
+    batch: int = 1,
+    export_args: dict[str, Any] | None = None,
+) -> onnx.ModelProto:
+    """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`.
+
+    ``opset`` (:data:`MIN_OPSET` .. :func:`max_opset`) is the opset the graph declares (the IR version follows it).
+    ``imgsz`` ([h, w]; default the checkpoint's training size), ``batch`` and ``export_args`` go into the metadata
+    (``imgsz``, ``batch``, ``args``) as an Ultralytics export writes them; the graph itself does not depend on them.
+    """
+    if not MIN_OPSET <= int(opset) <= max_opset():
+        raise ValueError(f"opset={opset} is not supported: the graph needs opset {MIN_OPSET} to {max_opset()}")
     source = Path(source) if source is not None else None
     where = f"{source}: " if source else ""
-    model = ckpt.get("ema") if ckpt.get("ema") is not None else ckpt.get("model")
+    model = _checkpoint_model(ckpt)
     if model is None:
         model = ckpt.get("model")
     if not isinstance(model, StandIn):
@@ -561,9 +626,10 @@ def build_onnx(ckpt: dict[str, Any], source: str | Path | None = None) -> onnx.M
         )
     inputs = [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", int(channels), "height", "width"])]
     graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs, initializer=g.inits)
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="numa_ultralytics")
-    m.ir_version = IR_VERSION
-    for k, v in _metadata(ckpt, model, task, head, source).items():
+    opset_id = helper.make_opsetid("", int(opset))
+    m = helper.make_model(graph, opset_imports=[opset_id], producer_name="numa_ultralytics")
+    m.ir_version = IR_VERSION if opset == OPSET else max(IR_VERSION, helper.find_min_ir_version_for([opset_id]))
+    for k, v in _metadata(ckpt, model, task, head, source, imgsz, batch, export_args).items():
         p = m.metadata_props.add()
         p.key, p.value = k, v
     onnx.checker.check_model(m)

@@ -16,7 +16,7 @@ from numa_ultralytics.nn.checkpoint import PathLike, UnsafeCheckpointError, load
 from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx
 from numa_ultralytics.utils.downloads import cache_dir
 
-__all__ = ["UnsafeCheckpointError", "load_checkpoint", "onnx_cache_name", "pt_to_onnx"]
+__all__ = ["UnsafeCheckpointError", "load_checkpoint", "onnx_cache_name", "pt_to_onnx", "write_atomic"]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -32,7 +32,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_atomic(data: bytes, target: Path) -> None:
+def write_atomic(data: bytes, target: Path) -> None:
+    """Write ``data`` to ``target`` through a temporary file in its folder renamed into place (never half a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -77,7 +78,7 @@ def pt_to_onnx(path: PathLike) -> Path:
     model = build_onnx(ckpt, source=path)
     data = model.SerializeToString()
     try:
-        _write_atomic(data, target)
+        write_atomic(data, target)
     except OSError as e:
         raise RuntimeError(f"cannot write the ONNX built from {path} to {target}: {e}") from e
     return target

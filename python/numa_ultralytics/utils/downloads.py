@@ -29,6 +29,7 @@ __all__ = [
     "cache_dir",
     "fetch_bytes",
     "find_weights",
+    "is_bare_name",
     "is_url",
     "safe_download",
     "weights_dirs",
@@ -62,11 +63,27 @@ def cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "numa_ultralytics"
 
 
+def is_bare_name(file: str | os.PathLike) -> bool:
+    """True for a bare file name (``"yolo11n-seg.pt"``): no folder part, no separator, not an existing folder.
+
+    Only a bare name is looked up in the weights folders, the cache and the release assets; anything else is a path.
+    """
+    s = os.fspath(file)
+    if not s or s in (".", "..") or s.startswith("~"):
+        return False
+    if any(sep in s for sep in (os.sep, os.altsep, "/") if sep):
+        return False
+    return Path(s).name == s and not Path(s).is_dir()
+
+
 def find_weights(file: str | os.PathLike) -> Path | None:
-    """The local copy of ``file`` without downloading: the path itself, else its name in the weights dirs or cache."""
+    """The local copy of ``file`` without downloading: the file itself if it exists, else (a bare name only,
+    :func:`is_bare_name`) that name in the weights dirs or cache."""
     p = Path(file).expanduser()
     if p.is_file():
         return p
+    if not is_bare_name(file):
+        return None
     for d in [*weights_dirs(), cache_dir()]:
         q = d / p.name
         if q.is_file():
@@ -158,12 +175,15 @@ def safe_download(url: str, dest: str | os.PathLike, timeout: float = 30.0, prog
 def attempt_download_asset(file: str | os.PathLike, release: str = DEFAULT_RELEASE, timeout: float = 30.0) -> Path:
     """Resolve model weights to a local file, downloading them from the Ultralytics release assets if needed.
 
-    Order: ``file`` as a path; its name in ``NUMA_ULTRALYTICS_WEIGHTS_DIR``; in the cache dir; a download of
-    ``<assets url>/<release>/<name>`` into the cache dir.
+    An existing file is returned as it is. A path (anything with a folder part or a separator, such as
+    ``/tmp/x.onnx`` or ``weights/x.pt``, or naming a folder) is only ever that path: if it is missing, the error names
+    it. Only a bare name (``"yolo11n-seg.pt"``, :func:`is_bare_name`) is looked up: in
+    ``NUMA_ULTRALYTICS_WEIGHTS_DIR``, then the cache dir, then downloaded from ``<assets url>/<release>/<name>`` into
+    the cache dir. A URL is downloaded into the cache dir under its file name (unless already there).
 
     Raises:
-        FileNotFoundError: not found and not downloadable; the message lists where it looked and the env variable to
-            point at local weights.
+        FileNotFoundError: a missing path (the message names it), or a bare name not found and not downloadable (the
+            message lists where it looked and the env variable to point at local weights).
     """
     file = str(file).strip()
     if is_url(file):  # a direct URL: download into the cache under its name
@@ -175,6 +195,10 @@ def attempt_download_asset(file: str | os.PathLike, release: str = DEFAULT_RELEA
     found = find_weights(file)
     if found is not None:
         return found
+    if not is_bare_name(file):
+        p = Path(file).expanduser()
+        what = "is a folder, not a model file" if p.is_dir() else "no such file"
+        raise FileNotFoundError(f"model weights {file!r}: {what} ({p.absolute()})")
     name = Path(file).name
     looked = [Path(file).expanduser(), *(d / name for d in weights_dirs()), cache_dir() / name]
     base = os.environ.get("NUMA_ULTRALYTICS_ASSETS_URL", ASSETS_URL).rstrip("/")

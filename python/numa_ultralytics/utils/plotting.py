@@ -4,7 +4,11 @@ Two looks, one policy (:func:`object_styles` picks every object's colour and lab
 
 - :func:`draw_filled`: Ultralytics' ``Results.plot()`` look (filled masks, boxes with ``name conf`` labels).
 - :func:`draw_outlines`: the seed's look (``seg_bbox`` outlines labelled by class or track id; boxes for detect
-  models). ``save=True`` / ``show=True`` of ``model.predict`` / ``model.track`` and the command line draw this way.
+  models).
+
+``save=True`` / ``show=True`` of ``model.predict`` / ``model.track`` and the command line draw with
+:func:`draw_filled` by default and with :func:`draw_outlines` when ``plot_style="outlines"`` (engine/sink.py).
+:func:`save_one_box` is ``Results.save_crop``'s crop.
 
 ``Annotator`` draws **in place** on the array it is given (like the original's cv2 path), so code that
 writes ``im0`` after annotating (the seed's loop) sees the drawings. ``seg_bbox`` keeps the Ultralytics 8.3
@@ -22,7 +26,7 @@ import numpy as np
 
 Color = tuple[int, int, int]
 
-__all__ = ["Annotator", "Colors", "colors", "draw_filled", "draw_outlines", "object_styles"]
+__all__ = ["Annotator", "Colors", "colors", "draw_filled", "draw_outlines", "object_styles", "save_one_box"]
 
 
 class Colors:
@@ -443,3 +447,37 @@ def draw_filled(
         for i in range(len(data) - 1, -1, -1):
             ann.box_label(data[i, :4], styles[i][1], color=styles[i][0])
     return ann.result()
+
+
+def save_one_box(
+    xyxy: Sequence[float] | np.ndarray,
+    im: np.ndarray,
+    file: Any = "im.jpg",
+    gain: float = 1.02,
+    pad: int = 10,
+    square: bool = False,
+    save: bool = True,
+) -> np.ndarray:
+    """Ultralytics' ``save_one_box`` (BGR): the box grown to ``wh * gain + pad`` (``square``: the longer side), cut to
+    integer pixels toward zero, clipped to the image; written as JPEG (quality 95) to ``file`` if ``save`` (the caller,
+    ``Results.save_crop``, picks a free name with engine/sink.py ``increment_path``). Returns the crop."""
+    from pathlib import Path
+
+    b = np.asarray(xyxy, np.float32).reshape(4)
+    xy = (b[:2] + b[2:]) / 2
+    wh = b[2:] - b[:2]
+    if square:
+        wh[:] = wh.max()
+    wh = wh * np.float32(gain) + np.float32(pad)
+    box = np.concatenate([xy - wh / 2, xy + wh / 2]).astype(np.int64)  # .long(): toward zero
+    h, w = im.shape[:2]
+    box[[0, 2]] = box[[0, 2]].clip(0, w)
+    box[[1, 3]] = box[[1, 3]].clip(0, h)
+    crop = im[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])]
+    if save:
+        path = Path(file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = path.with_suffix(".jpg")
+        if not cv2.imwrite(str(out), np.ascontiguousarray(crop), [cv2.IMWRITE_JPEG_QUALITY, 95]):
+            raise OSError(f"could not write {out}")
+    return crop

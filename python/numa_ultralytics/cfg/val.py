@@ -1,0 +1,70 @@
+"""``numa-yolo [TASK] val model=... data=... key=value ...``: ``YOLO(model).val(...)`` from the command line.
+
+Arguments are engine/validator.py's ``VAL_DEFAULTS`` keys plus ``model``; values are Python literals
+(``imgsz=640``, ``rect=False``, ``device=cpu``). Bad keys or values exit 2 naming the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from numa_ultralytics.engine.model import YOLO
+from numa_ultralytics.engine.validator import VAL_DEFAULTS, check_val_args
+from numa_ultralytics.utils import literal
+
+VAL_TASKS = ("detect", "segment")
+_DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
+
+
+def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
+    """``argv`` (containing the word ``val``) -> (task or None, keyword arguments including ``model``)."""
+    from numa_ultralytics.cfg import CLIError
+
+    task: str | None = None
+    kw: dict[str, Any] = {}
+    for a in argv:
+        if a == "val":
+            continue
+        if a in VAL_TASKS:
+            if task is not None:
+                raise CLIError(f"two tasks given: {task} and {a}", "task")
+            task = a
+            continue
+        if "=" not in a:
+            raise CLIError(f"unknown word {a!r}: val takes [detect|segment] val key=value ...", "mode")
+        k, v = a.split("=", 1)
+        k = k.strip().replace("-", "_")
+        if k != "model" and k not in VAL_DEFAULTS:
+            known = ["model", *VAL_DEFAULTS]
+            close = difflib.get_close_matches(k, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise CLIError(f"unknown argument {k!r}{hint}; val arguments: {', '.join(known)}", k)
+        if k in kw:
+            raise CLIError(f"argument {k} given twice", k)
+        kw[k] = v if k in ("model", "data", "split", "project", "name") else literal(v)
+    if "data" not in kw:
+        raise CLIError("data is required: data=path/to/dataset.yaml", "data")
+    return task, kw
+
+
+def run_val_cli(argv: list[str]) -> int:
+    """Parse and run ``val``; prints the original's per-class table and speed line. Returns the exit code."""
+    from numa_ultralytics.cfg import CLIError
+
+    task, kw = parse_val_args(argv)
+    model_name = kw.pop("model", None) or _DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    try:
+        check_val_args(dict(kw))
+    except ValueError as e:
+        key = str(e).split("=", 1)[0].strip("'") if "=" in str(e) else None
+        raise CLIError(str(e), key if key in VAL_DEFAULTS else None) from e
+    try:
+        model = YOLO(model_name, task=task)
+    except (FileNotFoundError, ValueError, OSError) as e:
+        raise CLIError(f"model={model_name}: {e}", "model") from e
+    try:
+        model.val(**kw)
+    except FileNotFoundError as e:
+        raise CLIError(str(e), "data") from e
+    return 0

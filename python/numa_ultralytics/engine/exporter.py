@@ -1,0 +1,244 @@
+"""``model.export``: an Ultralytics ``.pt`` checkpoint -> an ONNX file, without torch.
+
+    YOLO("yolo11n-seg.pt").export(format="onnx")                  # -> "yolo11n-seg.onnx" beside the .pt
+    YOLO("w/yolo11n-seg.pt").export(imgsz=[384, 640], dynamic=True, batch=4)
+
+The graph is built by :mod:`numa_ultralytics.nn.onnx_builder` from the checkpoint read by
+:mod:`numa_ultralytics.nn.checkpoint` (the same path as loading a ``.pt``, :mod:`numa_ultralytics.nn.pt_loader`);
+this module owns the export arguments (their defaults, :data:`EXPORT_DEFAULTS`, and checks, :func:`check_export_args`),
+where the file goes (:func:`export_path`), the static input shape, and the metadata an Ultralytics 8.4.190 ONNX export
+carries (``imgsz`` = the export size, ``batch``, ``args`` = its format arguments).
+
+Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
+
+- ``format``: ``"onnx"`` only; anything else is an :class:`~numa_ultralytics.engine.args.ArgError` (``ValueError``)
+  naming the supported one.
+- ``imgsz``: int or ``[h, w]``; default the checkpoint's training size (640 for the COCO models), rounded up to a
+  multiple of the model stride (with a warning) as Ultralytics' ``check_imgsz``.
+- ``dynamic``: False (default) fixes the input to ``[batch, 3, h, w]`` and the outputs to their sizes; True makes
+  batch, height and width dynamic (``imgsz`` then only goes into the metadata and the dry run).
+- ``batch``: the static batch size (default 1).
+- ``opset``: None (default) writes opset :data:`DEFAULT_OPSET` (18, what Ultralytics 8.4.190 writes);
+  :data:`~numa_ultralytics.nn.onnx_builder.MIN_OPSET` (15) up to the newest the installed ``onnx`` knows, and the
+  exported graph must load in the installed onnxruntime (checked by a dry run).
+- ``half``: fp16 ONNX export is not supported. As Ultralytics does for an export on the CPU, ``half=True`` logs a
+  warning and the export is fp32 (Ultralytics exports fp16 only with a CUDA ``device``; this exporter never does).
+- ``simplify``, ``device``, ``verbose``, ``data``, ``fraction``: accepted (the graph is already simple; the export
+  runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
+- ``nms=True``, ``int8=True``, ``quantize`` (NMS or quantization inside the graph): ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from numa_ultralytics.engine.args import ArgError, check_positive_int
+
+__all__ = [
+    "DEFAULT_OPSET",
+    "EXPORT_DEFAULTS",
+    "EXPORT_FORMATS",
+    "check_export_args",
+    "export",
+    "export_path",
+]
+
+LOGGER = logging.getLogger("numa_ultralytics")
+
+#: Formats this package writes (Ultralytics' ``format=`` names and file suffixes).
+EXPORT_FORMATS: dict[str, str] = {"onnx": ".onnx"}
+#: ``opset=None``: the opset Ultralytics 8.4.190 writes (the shared reference exports are opset 18).
+DEFAULT_OPSET = 18
+EXPORT_DEFAULTS: dict[str, Any] = {
+    "format": "onnx",
+    "imgsz": None,  # None: the checkpoint's training size (Ultralytics: model.args["imgsz"])
+    "batch": 1,
+    "dynamic": False,
+    "half": False,
+    "opset": None,
+    "simplify": True,
+    "nms": False,
+    "int8": False,
+    "quantize": None,
+    "device": None,
+    "verbose": False,
+    "data": None,
+    "fraction": 1.0,
+}
+#: The ``args`` metadata of an Ultralytics 8.4.190 ONNX export: these keys, in this order.
+_META_ARG_KEYS = ("data", "batch", "fraction", "quantize", "nms", "dynamic", "simplify", "opset")
+
+
+def _check_bool(key: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ArgError(key, v, "True or False")
+    return v
+
+
+def _check_imgsz(v: Any) -> list[int] | None:
+    if v is None:
+        return None
+    vals = [v] if isinstance(v, int) else list(v) if isinstance(v, (list, tuple)) else None
+    if not vals or len(vals) > 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals):
+        raise ArgError("imgsz", v, "an integer like 640 or [height, width] like [384, 640]")
+    return [int(vals[0]), int(vals[-1])]
+
+
+def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``model.export(**kwargs)`` -> every export argument with its value (defaults filled in, values checked).
+
+    Raises:
+        TypeError: an unknown key.
+        ArgError: a bad value (a ``ValueError`` naming the key and what it allows), ``format`` included.
+        NotImplementedError: ``nms=True``, ``int8=True`` or ``quantize`` (not supported).
+    """
+    args = dict(EXPORT_DEFAULTS)
+    for k, v in kwargs.items():
+        if k not in EXPORT_DEFAULTS:
+            raise TypeError(
+                f"'{k}' is not a valid export argument; valid arguments are: {', '.join(sorted(EXPORT_DEFAULTS))}"
+            )
+        args[k] = v
+    fmt = args["format"]
+    fmt = fmt.strip().lower().lstrip(".") if isinstance(fmt, str) else fmt
+    if fmt not in EXPORT_FORMATS:
+        raise ArgError("format", args["format"], "'onnx' (the only format numa_ultralytics exports)")
+    args["format"] = fmt
+    args["imgsz"] = _check_imgsz(args["imgsz"])
+    args["batch"] = check_positive_int("batch", args["batch"])
+    for k in ("dynamic", "half", "simplify"):
+        _check_bool(k, args[k])
+    opset = args["opset"]
+    if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)):
+        raise ArgError("opset", opset, "None (the default) or an integer like 18")
+    for k in ("nms", "int8"):
+        if args[k]:
+            raise NotImplementedError(f"{k}={args[k]!r} is not supported: the export is the plain fp32 ONNX graph")
+    if args["quantize"]:
+        raise NotImplementedError(f"quantize={args['quantize']!r} is not supported: the export is fp32")
+    return args
+
+
+def export_path(model: str | os.PathLike, ckpt: str | os.PathLike, fmt: str = "onnx") -> Path:
+    """Where the export of checkpoint ``ckpt`` (loaded as ``model``) goes: ``<stem><suffix>`` beside the checkpoint.
+
+    A bare name (``YOLO("yolo11n-seg.pt")``) found in ``$NUMA_ULTRALYTICS_WEIGHTS_DIR`` or the cache, or a URL, is
+    exported into the current folder instead, where Ultralytics downloads (and so exports) them: the weights folder
+    and the cache, often shared, never get a file written into them.
+    """
+    from numa_ultralytics.utils.downloads import is_bare_name, is_url
+
+    ckpt = Path(ckpt)
+    name = ckpt.with_suffix(EXPORT_FORMATS[fmt]).name
+    if (is_bare_name(model) or is_url(model)) and ckpt.parent.resolve() != Path.cwd().resolve():
+        return Path(name)
+    return ckpt.with_name(name)
+
+
+def _fit_imgsz(imgsz: list[int], stride: int) -> list[int]:
+    """Ultralytics' ``check_imgsz``: each side rounded up to a multiple of the stride (warns when it changes)."""
+    out = [max(math.ceil(x / stride) * stride, stride) for x in imgsz]
+    if out != imgsz:
+        LOGGER.warning(f"WARNING imgsz={imgsz} must be a multiple of max stride {stride}, updating to {out}")
+    return out
+
+
+def _dry_run(data: bytes, shape: list[int], opset: int) -> list[list[int]]:
+    """Run the serialized graph once on zeros of ``shape`` (CPU); returns the output shapes."""
+    import numpy as np
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    try:
+        sess = ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArgError("opset", opset, f"an opset onnxruntime {ort.__version__} runs (loading failed: {first})") from e
+    outs = sess.run(None, {sess.get_inputs()[0].name: np.zeros(shape, np.float32)})
+    return [list(o.shape) for o in outs]
+
+
+def export(
+    ckpt: str | os.PathLike,
+    file: str | os.PathLike | None = None,
+    *,
+    loaded_as: str | os.PathLike | None = None,
+    **kwargs: Any,
+) -> Path:
+    """Export the Ultralytics checkpoint ``ckpt`` (``.pt``) to ``file``; returns the written path.
+
+    ``file`` defaults to :func:`export_path` (``<stem>.onnx`` beside the checkpoint; in the current folder for a bare
+    name, ``loaded_as``, resolved from the weights folders or the cache). ``kwargs``: the export arguments (module
+    docstring, :data:`EXPORT_DEFAULTS`).
+
+    Raises:
+        TypeError: ``ckpt`` is not a ``.pt`` checkpoint (an ONNX model has no source weights to export from), or an
+            unknown argument.
+        ValueError: a bad argument value (:class:`~numa_ultralytics.engine.args.ArgError`), an unreadable
+            checkpoint, an opset the installed onnx/onnxruntime cannot write/run.
+        NotImplementedError: an unsupported architecture or feature (``nms``, ``int8``, ``quantize``).
+        FileNotFoundError: no such checkpoint.
+    """
+    import onnx
+
+    from numa_ultralytics.nn.onnx_builder import MIN_OPSET, build_onnx, checkpoint_imgsz, checkpoint_stride, max_opset
+    from numa_ultralytics.nn.pt_loader import load_checkpoint, write_atomic
+
+    ckpt = Path(ckpt)
+    if ckpt.suffix.lower() != ".pt":
+        raise TypeError(
+            f"model='{ckpt}' is not a *.pt checkpoint: export needs the checkpoint's weights, and an exported model "
+            f"({ckpt.suffix or 'no suffix'}) has none to export from; load the .pt, or use this file as it is"
+        )
+    args = check_export_args(kwargs)
+    if not ckpt.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {ckpt}")
+    t0 = time.perf_counter()
+    if args["half"]:
+        LOGGER.warning(
+            "WARNING half=True is not supported (fp16 ONNX export needs a GPU in Ultralytics), exporting fp32"
+        )
+    opset = DEFAULT_OPSET if args["opset"] is None else args["opset"]
+    if not MIN_OPSET <= opset <= max_opset():
+        raise ArgError("opset", opset, f"None or an integer from {MIN_OPSET} to {max_opset()}")
+    data_ckpt = load_checkpoint(ckpt)
+    stride = checkpoint_stride(data_ckpt)
+    imgsz = _fit_imgsz(args["imgsz"] or checkpoint_imgsz(data_ckpt), stride)
+    batch, dynamic = args["batch"], args["dynamic"]
+    meta_args = {k: args[k] for k in _META_ARG_KEYS}
+    meta_args["nms"] = meta_args["nms"] or None  # Ultralytics writes nms=None for a plain export
+    model = build_onnx(data_ckpt, source=ckpt, opset=opset, imgsz=imgsz, batch=batch, export_args=meta_args)
+
+    channels = model.graph.input[0].type.tensor_type.shape.dim[1].dim_value or 3
+    shape = [batch, channels, *imgsz]
+    out_shapes = _dry_run(model.SerializeToString(), shape, opset)
+    if not dynamic:  # fix every input/output dimension to the export size
+        for dim, n in zip(model.graph.input[0].type.tensor_type.shape.dim, shape):
+            dim.Clear()
+            dim.dim_value = int(n)
+        for out, oshape in zip(model.graph.output, out_shapes):
+            for dim, n in zip(out.type.tensor_type.shape.dim, oshape):
+                dim.Clear()
+                dim.dim_value = int(n)
+        onnx.checker.check_model(model)
+
+    if file is not None:
+        target = Path(file)
+    else:
+        target = export_path(loaded_as if loaded_as is not None else ckpt, ckpt, args["format"])
+    try:
+        write_atomic(model.SerializeToString(), target)
+    except OSError as e:
+        raise OSError(f"cannot write the export of {ckpt} to {target}: {e}") from e
+    size_mb = target.stat().st_size / 1e6
+    LOGGER.info(
+        f"ONNX: export success {time.perf_counter() - t0:.1f}s, saved as '{target}' ({size_mb:.1f} MB), "
+        f"input {'dynamic ' if dynamic else ''}{tuple(shape)} BCHW, opset {opset}"
+    )
+    return target

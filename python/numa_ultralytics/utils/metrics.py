@@ -1,0 +1,364 @@
+"""Validation metrics: IoU matrices, prediction matching, AP, and the ``Metric`` / ``DetMetrics`` /
+``SegmentMetrics`` bookkeeping ``model.val()`` returns.
+
+Follows Ultralytics 8.4.190 ``utils/metrics.py`` and ``BaseValidator.match_predictions`` (greedy matching in
+confidence order): float32 IoUs, float32 thresholds ``torch.linspace(0.5, 0.95, 10)``, 101-point interpolated AP,
+precision / recall at the max mean-F1 confidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numa_ultralytics import _core
+
+IOUV = np.linspace(0.5, 0.95, 10).astype(np.float32)  # equal to torch.linspace(0.5, 0.95, 10) (float32)
+_AP_X = np.linspace(0, 1, 101)
+_TRAPZ = getattr(np, "trapezoid", None) or np.trapz  # type: ignore[attr-defined]
+
+
+def box_iou(box1: np.ndarray, box2: np.ndarray, eps: float = 1e-7) -> np.ndarray:
+    """(N, 4) x (M, 4) xyxy -> (N, M) IoU in float32, ``inter / (a1 + a2 - inter + eps)``."""
+    a = np.asarray(box1, dtype=np.float32)[:, None, :]
+    b = np.asarray(box2, dtype=np.float32)[None, :, :]
+    wh = (np.minimum(a[..., 2:], b[..., 2:]) - np.maximum(a[..., :2], b[..., :2])).clip(0)
+    inter = wh[..., 0] * wh[..., 1]
+    wh1, wh2 = a[..., 2:] - a[..., :2], b[..., 2:] - b[..., :2]
+    return inter / (wh1[..., 0] * wh1[..., 1] + wh2[..., 0] * wh2[..., 1] - inter + np.float32(eps))
+
+
+def mask_iou(mask1: np.ndarray, mask2: np.ndarray) -> np.ndarray:
+    """(N, H, W) x (M, H, W) binary masks (nonzero = set) -> (N, M) float32 IoU, Ultralytics' ``mask_iou`` of the
+    flattened masks (exact pixel counts, ``inter / (union + 1e-7)``; rust/src/metrics.rs)."""
+    m1 = np.ascontiguousarray(mask1, dtype=np.uint8)
+    m2 = np.ascontiguousarray(mask2, dtype=np.uint8)
+    return _core.mask_iou(m1, m2)
+
+
+def match_predictions(
+    pred_classes: np.ndarray, true_classes: np.ndarray, iou: np.ndarray, iouv: np.ndarray = IOUV
+) -> np.ndarray:
+    """(D, T) bool: whether each prediction (in descending confidence order) is a true positive at each IoU
+    threshold; every target is claimed at most once per threshold (``BaseValidator.match_predictions``, greedy;
+    rust/src/metrics.rs)."""
+    return _core.match_predictions(
+        np.ascontiguousarray(pred_classes, dtype=np.float32),
+        np.ascontiguousarray(true_classes, dtype=np.float32),
+        np.ascontiguousarray(iou, dtype=np.float32),
+        np.ascontiguousarray(iouv, dtype=np.float32),
+    )
+
+
+def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
+    """Box filter of width ``f`` of the length (odd), edges padded with the end values."""
+    nf = round(len(y) * f * 2) // 2 + 1
+    p = np.ones(nf // 2)
+    yp = np.concatenate((p * y[0], y, p * y[-1]), 0)
+    return np.convolve(yp, np.ones(nf) / nf, mode="valid")
+
+
+def compute_ap(recall: np.ndarray, precision: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """AP of one PR curve: precision envelope, 101-point (COCO) interpolation, trapezoid rule."""
+    mrec = np.concatenate(([0.0], recall, [recall[-1] if len(recall) else 1.0], [1.0]))
+    mpre = np.concatenate(([1.0], precision, [0.0], [0.0]))
+    mpre = np.flip(np.maximum.accumulate(np.flip(mpre)))
+    ap = float(_TRAPZ(np.interp(_AP_X, mrec, mpre), _AP_X))
+    return ap, mpre, mrec
+
+
+def ap_per_class(
+    tp: np.ndarray, conf: np.ndarray, pred_cls: np.ndarray, target_cls: np.ndarray, eps: float = 1e-16
+) -> tuple[Any, ...]:
+    """Per-class AP at every IoU threshold, and P / R / F1 at the confidence maximising the smoothed mean F1.
+
+    Returns ``(tp, fp, p, r, f1, ap (nc, T), classes, p_curve, r_curve, f1_curve, x, prec_values)`` as Ultralytics'
+    ``ap_per_class``."""
+    i = np.argsort(-conf)
+    tp, conf, pred_cls = tp[i], conf[i], pred_cls[i]
+    unique_classes, nt = np.unique(target_cls, return_counts=True)
+    nc = unique_classes.shape[0]
+    x, prec_values = np.linspace(0, 1, 1000), []
+    ap, p_curve, r_curve = np.zeros((nc, tp.shape[1])), np.zeros((nc, 1000)), np.zeros((nc, 1000))
+    for ci, c in enumerate(unique_classes):
+        i = pred_cls == c
+        n_l = nt[ci]
+        n_p = i.sum()
+        if n_p == 0 or n_l == 0:
+            prec_values.append(np.zeros_like(x))
+            continue
+        fpc = (1 - tp[i]).cumsum(0)
+        tpc = tp[i].cumsum(0)
+        recall = tpc / (n_l + eps)
+        r_curve[ci] = np.interp(-x, -conf[i], recall[:, 0], left=0)
+        precision = tpc / (tpc + fpc)
+        p_curve[ci] = np.interp(-x, -conf[i], precision[:, 0], left=1)
+        for j in range(tp.shape[1]):
+            ap[ci, j], mpre, mrec = compute_ap(recall[:, j], precision[:, j])
+            if j == 0:
+                prec_values.append(np.interp(x, mrec, mpre))
+    prec = np.array(prec_values) if prec_values else np.zeros((1, 1000))
+    f1_curve = 2 * p_curve * r_curve / (p_curve + r_curve + eps)
+    k = smooth(f1_curve.mean(0), 0.1).argmax() if nc else 0
+    p, r, f1 = p_curve[:, k], r_curve[:, k], f1_curve[:, k]
+    tp_n = (r * nt).round()
+    fp_n = (tp_n / (p + eps) - tp_n).round()
+    return tp_n, fp_n, p, r, f1, ap, unique_classes.astype(int), p_curve, r_curve, f1_curve, x, prec
+
+
+class Metric:
+    """One kind of result (boxes or masks): per-class P, R, F1 and AP at the 10 IoU thresholds."""
+
+    def __init__(self) -> None:
+        self.p: Any = []
+        self.r: Any = []
+        self.f1: Any = []
+        self.all_ap: Any = []
+        self.ap_class_index: Any = []
+        self.nc = 0
+        self.image_metrics: dict[str, dict[str, Any]] = {}
+        self.p_curve: Any = []
+        self.r_curve: Any = []
+        self.f1_curve: Any = []
+        self.px: Any = []
+        self.prec_values: Any = []
+
+    @property
+    def ap50(self) -> Any:
+        """AP at IoU 0.5 per class."""
+        return self.all_ap[:, 0] if len(self.all_ap) else []
+
+    @property
+    def ap(self) -> Any:
+        """AP at IoU 0.5:0.95 per class."""
+        return self.all_ap.mean(1) if len(self.all_ap) else []
+
+    @property
+    def mp(self) -> float:
+        return float(self.p.mean()) if len(self.p) else 0.0
+
+    @property
+    def mr(self) -> float:
+        return float(self.r.mean()) if len(self.r) else 0.0
+
+    @property
+    def map50(self) -> float:
+        return float(self.all_ap[:, 0].mean()) if len(self.all_ap) else 0.0
+
+    @property
+    def map75(self) -> float:
+        return float(self.all_ap[:, 5].mean()) if len(self.all_ap) else 0.0
+
+    @property
+    def map(self) -> float:
+        return float(self.all_ap.mean()) if len(self.all_ap) else 0.0
+
+    def mean_results(self) -> list[float]:
+        return [self.mp, self.mr, self.map50, self.map]
+
+    def class_result(self, i: int) -> tuple[float, float, float, float]:
+        return self.p[i], self.r[i], self.ap50[i], self.ap[i]
+
+    @property
+    def maps(self) -> np.ndarray:
+        maps = np.zeros(self.nc) + self.map
+        for i, c in enumerate(self.ap_class_index):
+            maps[c] = self.ap[i]
+        return maps
+
+    def fitness(self) -> float:
+        w = [0.0, 0.0, 0.0, 1.0]
+        return float((np.nan_to_num(np.array(self.mean_results())) * w).sum())
+
+    def update(self, results: tuple[Any, ...]) -> None:
+        (
+            self.p,
+            self.r,
+            self.f1,
+            self.all_ap,
+            self.ap_class_index,
+            self.p_curve,
+            self.r_curve,
+            self.f1_curve,
+            self.px,
+            self.prec_values,
+        ) = results
+
+    def clear_image_metrics(self) -> None:
+        self.image_metrics.clear()
+
+    def update_image_metrics(self, tp: np.ndarray, target_cls: np.ndarray, pred_cls: np.ndarray, im_name: str) -> None:
+        """Per-image precision / recall / F1 / TP / FP / FN at IoU 0.5."""
+        ntp = int(tp[:, 0].sum()) if tp.size else 0
+        num_preds, num_targets = pred_cls.shape[0], target_cls.shape[0]
+        if num_preds == 0 and num_targets == 0:
+            precision = recall = f1 = 1.0
+        else:
+            precision = ntp / num_preds if num_preds else 0.0
+            recall = ntp / num_targets if num_targets else 0.0
+            denom = precision + recall
+            f1 = 2 * precision * recall / denom if denom else 0.0
+        self.image_metrics[im_name] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "tp": ntp,
+            "fp": num_preds - ntp,
+            "fn": num_targets - ntp,
+        }
+
+
+class DetMetrics:
+    """Box metrics of a validation run (``metrics.box``, ``results_dict``, ``speed``, ``summary()``)."""
+
+    task = "detect"
+
+    def __init__(self, names: dict[int, str] | None = None) -> None:
+        self.names: dict[int, str] = names if names is not None else {}
+        self.box = Metric()
+        self.speed: dict[str, float] = {"preprocess": 0.0, "inference": 0.0, "loss": 0.0, "postprocess": 0.0}
+        self.stats: dict[str, list[Any]] = {"tp": [], "conf": [], "pred_cls": [], "target_cls": [], "target_img": []}
+        self.nt_per_class: Any = None
+        self.nt_per_image: Any = None
+        self.save_dir: Any = None
+
+    def update_stats(self, stat: dict[str, Any]) -> None:
+        for k in self.stats:
+            self.stats[k].append(stat[k])
+        self.box.update_image_metrics(stat["tp"], stat["target_cls"], stat["pred_cls"], stat["im_name"])
+
+    def process(self) -> dict[str, np.ndarray]:
+        stats = {k: np.concatenate(v, 0) for k, v in self.stats.items()}
+        if not stats:
+            return stats
+        results = ap_per_class(stats["tp"], stats["conf"], stats["pred_cls"], stats["target_cls"])[2:]
+        self.box.nc = len(self.names)
+        self.box.update(results)
+        self.nt_per_class = np.bincount(stats["target_cls"].astype(int), minlength=len(self.names))
+        self.nt_per_image = np.bincount(stats["target_img"].astype(int), minlength=len(self.names))
+        return stats
+
+    def clear_stats(self) -> None:
+        for v in self.stats.values():
+            v.clear()
+
+    def clear_image_metrics(self) -> None:
+        self.box.clear_image_metrics()
+
+    @property
+    def keys(self) -> list[str]:
+        return ["metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)", "metrics/mAP50-95(B)"]
+
+    def mean_results(self) -> list[float]:
+        return self.box.mean_results()
+
+    def class_result(self, i: int) -> Any:
+        return self.box.class_result(i)
+
+    @property
+    def maps(self) -> np.ndarray:
+        return self.box.maps
+
+    @property
+    def fitness(self) -> float:
+        return self.box.fitness()
+
+    @property
+    def ap_class_index(self) -> Any:
+        return self.box.ap_class_index
+
+    @property
+    def results_dict(self) -> dict[str, float]:
+        keys = [*self.keys, "fitness"]
+        return dict(zip(keys, (float(x) for x in [*self.mean_results(), self.fitness])))
+
+    @property
+    def curves(self) -> list[str]:
+        return ["Precision-Recall(B)", "F1-Confidence(B)", "Precision-Confidence(B)", "Recall-Confidence(B)"]
+
+    def summary(self, normalize: bool = True, decimals: int = 5) -> list[dict[str, Any]]:
+        """One dict per class with labels: Class, Images, Instances, Box-P/R/F1, mAP50, mAP75, mAP50-95."""
+        per_class = {"Box-P": self.box.p, "Box-R": self.box.r, "Box-F1": self.box.f1}
+        return [
+            {
+                "Class": self.names[self.ap_class_index[i]],
+                "Images": int(self.nt_per_image[self.ap_class_index[i]]),
+                "Instances": int(self.nt_per_class[self.ap_class_index[i]]),
+                **{k: round(float(v[i]), decimals) for k, v in per_class.items()},
+                "mAP50": round(float(self.class_result(i)[2]), decimals),
+                "mAP75": round(float(self.box.all_ap[i, 5]), decimals),
+                "mAP50-95": round(float(self.class_result(i)[3]), decimals),
+            }
+            for i in range(len(per_class["Box-P"]))
+        ]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(results_dict={self.results_dict})"
+
+
+class SegmentMetrics(DetMetrics):
+    """Box and mask metrics of a segmentation validation run (``metrics.box``, ``metrics.seg``)."""
+
+    task = "segment"
+
+    def __init__(self, names: dict[int, str] | None = None) -> None:
+        super().__init__(names)
+        self.seg = Metric()
+        self.stats["tp_m"] = []
+
+    def update_stats(self, stat: dict[str, Any]) -> None:
+        super().update_stats(stat)
+        self.seg.update_image_metrics(stat["tp_m"], stat["target_cls"], stat["pred_cls"], stat["im_name"])
+
+    def clear_image_metrics(self) -> None:
+        super().clear_image_metrics()
+        self.seg.clear_image_metrics()
+
+    def process(self) -> dict[str, np.ndarray]:
+        stats = super().process()
+        results = ap_per_class(stats["tp_m"], stats["conf"], stats["pred_cls"], stats["target_cls"])[2:]
+        self.seg.nc = len(self.names)
+        self.seg.update(results)
+        return stats
+
+    @property
+    def keys(self) -> list[str]:
+        return [
+            *super().keys,
+            "metrics/precision(M)",
+            "metrics/recall(M)",
+            "metrics/mAP50(M)",
+            "metrics/mAP50-95(M)",
+        ]
+
+    def mean_results(self) -> list[float]:
+        return self.box.mean_results() + self.seg.mean_results()
+
+    def class_result(self, i: int) -> Any:
+        return (*self.box.class_result(i), *self.seg.class_result(i))
+
+    @property
+    def maps(self) -> np.ndarray:
+        return self.box.maps + self.seg.maps
+
+    @property
+    def fitness(self) -> float:
+        return self.seg.fitness() + self.box.fitness()
+
+    @property
+    def curves(self) -> list[str]:
+        return [
+            *super().curves,
+            "Precision-Recall(M)",
+            "F1-Confidence(M)",
+            "Precision-Confidence(M)",
+            "Recall-Confidence(M)",
+        ]
+
+    def summary(self, normalize: bool = True, decimals: int = 5) -> list[dict[str, Any]]:
+        rows = super().summary(normalize, decimals)
+        per_class = {"Mask-P": self.seg.p, "Mask-R": self.seg.r, "Mask-F1": self.seg.f1}
+        for i, s in enumerate(rows):
+            s.update({k: round(float(v[i]), decimals) for k, v in per_class.items()})
+        return rows

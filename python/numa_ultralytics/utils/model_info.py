@@ -1,0 +1,100 @@
+"""``model.info()``: Ultralytics' one-line model summary, computed from the ONNX graph.
+
+The original (``utils.torch_utils.model_info``) counts torch modules, parameters and gradients and profiles FLOPs with
+thop. An ONNX graph keeps no modules, so here:
+
+- ``layers``: the graph's convolution nodes (``Conv``, ``ConvTranspose``, ``ConvInteger``, ``QLinearConv``). This is
+  **not** the original's module count (113 for the fused YOLO11n-seg, 101 convolutions here);
+- ``parameters``: exact for float graphs: the sizes of the convolution weights and biases (the fused model's
+  ``numel`` sum; 2,868,664 for YOLO11n-seg, as the original). For int8 graphs biases that a separate ``Add`` applies
+  are not counted;
+- ``gradients``: 0 (inference only, as the original's fused model);
+- ``GFLOPs``: 2 x the multiply-adds of every convolution at ``imgsz`` x ``imgsz`` (default 640; ONNX shape
+  inference), which is what thop counts for these models (10.4 for YOLO11n-seg, as the original); 0.0 (left out of
+  the line) when the shapes cannot be inferred.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["model_info", "summary_line"]
+
+CONV_OPS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "ConvInteger": (1, None), "QLinearConv": (3, 8)}
+
+
+def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int, float]:
+    """``(layers, parameters, gradients, GFLOPs)`` of the ONNX graph at ``path`` (see the module docstring)."""
+    import onnx
+    from onnx import shape_inference
+
+    model = onnx.load(str(path))
+    g = model.graph
+    init = {i.name: tuple(int(d) for d in i.dims) for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+
+    def dims(name: str) -> tuple[int, ...] | None:
+        if name in init:
+            return init[name]
+        p = producer.get(name)
+        if p is not None and p.op_type == "DequantizeLinear" and p.input[0] in init:  # QDQ graphs
+            return init[p.input[0]]
+        if p is not None and p.op_type == "Constant" and p.attribute:
+            return tuple(int(d) for d in p.attribute[0].t.dims)
+        return None
+
+    shapes: dict[str, list[int | None]] = {}
+    try:
+        for d in g.input[0].type.tensor_type.shape.dim[2:]:
+            d.ClearField("dim_param")
+            d.dim_value = imgsz
+        if not g.input[0].type.tensor_type.shape.dim[0].dim_value:
+            g.input[0].type.tensor_type.shape.dim[0].dim_value = 1
+        inferred = shape_inference.infer_shapes(model, data_prop=True).graph
+        for vi in [*inferred.value_info, *inferred.output]:
+            shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in vi.type.tensor_type.shape.dim]
+    except Exception:  # noqa: BLE001 (any failure of onnx shape inference: no shapes, no GFLOPs)
+        shapes = {}
+
+    layers = params = 0
+    macs = 0.0
+    flops_ok = True
+    for n in g.node:
+        if n.op_type not in CONV_OPS:
+            continue
+        layers += 1
+        wi, bi = CONV_OPS[n.op_type]
+        w = dims(n.input[wi]) if len(n.input) > wi else None
+        b = dims(n.input[bi]) if bi is not None and len(n.input) > bi and n.input[bi] else None
+        params += int(np.prod(w)) if w else 0
+        params += int(np.prod(b)) if b else 0
+        shape = shapes.get(n.output[0])
+        if not w or not shape or any(v is None for v in shape):
+            flops_ok = False
+            continue
+        out = [int(v or 0) for v in shape]
+        if n.op_type == "ConvTranspose":  # weight (cin, cout / g, kh, kw); thop: out x cin / g x kernel area
+            macs += float(np.prod(out)) * (w[0] / _groups(n)) * float(np.prod(w[2:]))
+        else:
+            macs += float(np.prod(out)) * float(np.prod(w[1:]))
+    gflops = round(2 * macs / 1e9, 6) if flops_ok and layers else 0.0
+    return layers, params, 0, gflops
+
+
+def _groups(node: Any) -> int:
+    for a in node.attribute:
+        if a.name == "group":
+            return int(a.i)
+    return 1
+
+
+def summary_line(name: str, info: tuple[int, int, int, float]) -> str:
+    """``YOLO11n-seg summary: 100 layers, 2,868,664 parameters, 0 gradients, 10.4 GFLOPs`` (Ultralytics' words)."""
+    layers, params, grads, flops = info
+    stem = Path(name).stem.replace("yolo", "YOLO") or "Model"
+    fs = f", {flops:,.1f} GFLOPs" if flops else ""
+    return f"{stem} summary: {layers:,} layers, {params:,} parameters, {grads:,} gradients{fs}"

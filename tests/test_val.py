@@ -20,6 +20,7 @@ from numa_ultralytics.engine.validator import check_val_args, nms_multi_label
 from numa_ultralytics.utils.metrics import ap_per_class, compute_ap, match_predictions
 
 from .conftest import MEDIA, MODELS, need
+from .fixtures.mot17_dataset import build as build_mot17
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "val_reference.json").read_text())
 TOL = 1e-3  # the bar: mAP within 0.001 of the original
@@ -94,6 +95,18 @@ def test_detect_val_matches_original(name: str, tmp_path: Path) -> None:
     assert abs(m.box.map - ref["map"]) < TOL and abs(m.box.map50 - ref["map50"]) < TOL
     assert abs(m.box.mp - ref["mp"]) < TOL and abs(m.box.mr - ref["mr"]) < TOL
     assert not hasattr(m, "seg") and list(m.results_dict)[-1] == "fitness"
+
+
+@pytest.mark.parametrize("name", ["yolo11n-detect-int8-320.onnx", "yolo26n-detect-end2end-int8.onnx"])
+def test_val_on_a_dataset_assembled_from_mot17(name: str, tmp_path: Path) -> None:
+    """A second dataset, built from the shared MOT17 frames and ground truth (tests/fixtures/mot17_dataset.py, the
+    same code the fixture's run of the original used): 39 street frames, 814 pedestrians."""
+    model = YOLO(need(MODELS / name))
+    data = build_mot17(need(MEDIA / "mot17-mini"), tmp_path / "mot17", model.names)
+    m, _ = run_val(model, data)
+    ref = FIXTURE["mot17_detect"]["models"][name]["box"]
+    for key in ("map", "map50", "mp", "mr"):
+        assert abs(getattr(m.box, key) - ref[key]) < TOL, (key, getattr(m.box, key), ref[key])
 
 
 def test_bare_dataset_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

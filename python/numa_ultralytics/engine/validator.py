@@ -21,6 +21,7 @@ from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils.metrics import IOUV, DetMetrics, SegmentMetrics, box_iou, mask_iou, match_predictions
+from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
 
@@ -213,6 +214,11 @@ class Validator:
         dt = [0.0, 0.0, 0.0, 0.0]
         self.metrics.clear_stats()
         self.metrics.clear_image_metrics()
+        # The original shows a tqdm bar with the table header as its description; a bar on a terminal, plain lines
+        # every few seconds otherwise (utils/progress.py), nothing with verbose=False.
+        bar = ProgressBar(
+            len(dataset), desc=f"{self.get_desc().strip()}  ", unit="image", enabled=None if a["verbose"] else False
+        )
         for sample in dataset:
             t0 = time.perf_counter()
             blob = _core.to_blob(sample.img)
@@ -227,6 +233,8 @@ class Validator:
             dt[1] += t2 - t1
             dt[3] += t3 - t2
             self.update_metrics(pred, sample)
+            bar.update(1)
+        bar.close()
         self.metrics.process()
         n = max(len(dataset), 1)
         self.metrics.speed = dict(zip(("preprocess", "inference", "loss", "postprocess"), (x / n * 1e3 for x in dt)))

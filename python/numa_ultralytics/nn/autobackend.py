@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from numa_ultralytics.nn.safety import check_onnx_external_data
 from numa_ultralytics.utils import literal
 
 _CUDA_OK: bool | None = None
@@ -83,6 +84,7 @@ class AutoBackend:
             providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
         except Exception as e:  # onnxruntime raises its own exception types

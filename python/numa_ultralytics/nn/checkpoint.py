@@ -14,6 +14,14 @@ Anything else (``os.system``, ``builtins.eval``, ``subprocess.Popen`` ...) raise
 naming the global, before it is called. Legacy (pre-zip) torch files and pickle extension-registry opcodes are
 refused outright.
 
+Untrusted files are bounded as well as inert: the archive is checked before any entry is read (zip-slip names,
+duplicate/encrypted entries, compression bombs: :data:`MAX_DEFLATE_RATIO`, declared sizes against the file's size),
+the pickle is scanned before it is unpickled (:data:`MAX_PICKLE_BYTES`, :data:`MAX_OPCODES`, :data:`MAX_MEMO_INDEX`,
+:data:`MAX_OBJECT_WEIGHT` against memo bombs, :data:`MAX_NESTING`, :data:`MAX_HUGE_INTS`), a storage's declared size
+is checked against its zip entry before it is read, and tensors may not materialise more than their storages hold
+(:data:`MAX_TENSOR_EXPANSION_BYTES`, :data:`TENSOR_ELEMENT_SLACK`). Every refusal is an :class:`UnsafeCheckpointError`,
+every malformed file a ``ValueError``; pickled values in messages are formatted bounded (:func:`.safety.short_repr`).
+
 Public API: :func:`load_checkpoint` (the unpickled checkpoint dict). The graph builder
 (:mod:`numa_ultralytics.nn.onnx_builder`) turns it into ONNX and :mod:`numa_ultralytics.nn.pt_loader` caches that.
 """
@@ -22,14 +30,19 @@ from __future__ import annotations
 
 import collections
 import io
+import math
 import os
 import pickle
 import pickletools
+import re
+import sys
 import zipfile
 from pathlib import Path, PurePath
 from typing import Any, Callable, Union
 
 import numpy as np
+
+from numa_ultralytics.nn.safety import short_repr
 
 __all__ = [
     "BoundMethodRef",
@@ -57,7 +70,9 @@ class _Frozen:
     __slots__ = ()
 
     def __setattr__(self, key: str, value: Any) -> None:
-        raise UnsafeCheckpointError(f"checkpoint refused: its pickle tries to modify {self!r} (attribute {key!r})")
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: its pickle tries to modify {self!r} (attribute {short_repr(key)})"
+        )
 
 
 class _StandInMeta(type):
@@ -109,7 +124,7 @@ class StandIn(metaclass=_StandInMeta):
                 return d[name]
         if name in self.__dict__:
             return self.__dict__[name]
-        raise AttributeError(f"{self.qualname()} has no attribute {name!r}")
+        raise AttributeError(f"{self.qualname()} has no attribute {short_repr(name)}")
 
     def has(self, name: str) -> bool:
         try:
@@ -218,17 +233,38 @@ class _TorchDtype(_Frozen):
         return f"torch.{self.name}"
 
 
+#: A tensor may view more elements than its storage holds (stride 0) only up to this many bytes.
+MAX_TENSOR_EXPANSION_BYTES = 16 << 20
+#: All tensors of one checkpoint together may hold this many elements more than the storages read for them.
+TENSOR_ELEMENT_SLACK = 1 << 24
+
+
+class _Budget:
+    """Elements the tensors of one load may still materialise: the storages read so far plus a small slack."""
+
+    def __init__(self) -> None:
+        self.left = TENSOR_ELEMENT_SLACK
+
+    def charge(self, n: int, what: str) -> None:
+        if n > self.left:
+            raise UnsafeCheckpointError(
+                f"checkpoint refused: its tensors would materialise more elements than its storages hold ({what})"
+            )
+        self.left -= n
+
+
 class _Storage:
     """A storage read from the archive: a flat numpy array of ``numel`` elements."""
 
-    def __init__(self, array: np.ndarray, bf16: bool = False) -> None:
+    def __init__(self, array: np.ndarray, bf16: bool = False, budget: _Budget | None = None) -> None:
         self.array = array
         self.bf16 = bf16
+        self.budget = budget
 
 
 def _check_int_tuple(value: Any, what: str) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise ValueError(f"corrupt checkpoint: tensor {what} is not a tuple of ints: {value!r}")
+        raise ValueError(f"corrupt checkpoint: tensor {what} is not a tuple of ints: {short_repr(value)}")
     return tuple(value)
 
 
@@ -238,19 +274,28 @@ def _rebuild_tensor(storage: Any, storage_offset: Any, size: Any, stride: Any, *
     size = _check_int_tuple(size, "size")
     stride = _check_int_tuple(stride, "stride")
     if not isinstance(storage_offset, int) or storage_offset < 0:
-        raise ValueError(f"corrupt checkpoint: bad tensor storage offset {storage_offset!r}")
+        raise ValueError(f"corrupt checkpoint: bad tensor storage offset {short_repr(storage_offset)}")
     if len(size) != len(stride) or any(s < 0 for s in size) or any(s < 0 for s in stride):
-        raise ValueError(f"corrupt checkpoint: bad tensor size/stride {size}/{stride}")
+        raise ValueError(f"corrupt checkpoint: bad tensor size/stride {short_repr(size)}/{short_repr(stride)}")
     flat = storage.array
-    n = int(np.prod(size)) if size else 1
+    n = math.prod(size)
+    if n > flat.size and n * flat.itemsize > MAX_TENSOR_EXPANSION_BYTES:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: a tensor of size {short_repr(size)} stride {short_repr(stride)} views "
+            f"{n} elements of a storage of {flat.size} (an expansion over {MAX_TENSOR_EXPANSION_BYTES} bytes)"
+        )
+    if storage.budget is not None:
+        storage.budget.charge(n, f"size {short_repr(size)}")
+    if len(size) > 32:
+        raise ValueError(f"corrupt checkpoint: tensor of {len(size)} dimensions")
     if n == 0:
         out = np.zeros(size, dtype=flat.dtype)
     else:
         last = storage_offset + sum((s - 1) * st for s, st in zip(size, stride))
         if last >= flat.size:
             raise ValueError(
-                f"corrupt checkpoint: tensor of size {size} stride {stride} offset {storage_offset} "
-                f"exceeds its storage of {flat.size} elements"
+                f"corrupt checkpoint: tensor of size {short_repr(size)} stride {short_repr(stride)} offset "
+                f"{storage_offset} exceeds its storage of {flat.size} elements"
             )
         item = flat.itemsize
         view = np.lib.stride_tricks.as_strided(
@@ -282,7 +327,7 @@ def _rebuild_from_type_v2(func: Any, new_type: Any, args: Any, state: Any) -> An
     if isinstance(func, _SafeCallable):
         func = func.fn
     if func not in (_rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter, _rebuild_tensor):
-        raise UnsafeCheckpointError(f"refusing to call {func!r} from torch._tensor._rebuild_from_type_v2")
+        raise UnsafeCheckpointError(f"refusing to call {short_repr(func)} from torch._tensor._rebuild_from_type_v2")
     if not isinstance(args, tuple):
         raise ValueError("corrupt checkpoint: _rebuild_from_type_v2 args is not a tuple")
     return func(*args)
@@ -295,7 +340,9 @@ def _torch_size(*args: Any) -> tuple[int, ...]:
 
 
 def _torch_device(*args: Any) -> str:
-    return ":".join(str(a) for a in args)
+    if not all(isinstance(a, (str, int)) for a in args):
+        raise ValueError(f"corrupt checkpoint: bad torch.device{short_repr(args)}")
+    return ":".join(short_repr(a, 40) if isinstance(a, int) else a[:40] for a in args)
 
 
 def _make_path(*parts: Any) -> str:
@@ -314,7 +361,9 @@ def _safe_getattr(obj: Any, name: Any, *default: Any) -> Any:
         return BoundMethodRef(obj, name)
     if isinstance(obj, _TorchModule) and name in _TORCH_DTYPES:
         return _TorchDtype(name)
-    raise UnsafeCheckpointError(f"refusing getattr({type(obj).__name__}, {name!r}) in the checkpoint's pickle")
+    raise UnsafeCheckpointError(
+        f"refusing getattr({type(obj).__name__}, {short_repr(name)}) in the checkpoint's pickle"
+    )
 
 
 class _TorchModule(_Frozen):
@@ -349,6 +398,13 @@ def _numpy_scalar(dtype: Any, data: Any = None) -> Any:
     return np.frombuffer(bytes(data), dtype=dtype)[0]
 
 
+def _codecs_encode(text: Any, encoding: Any = "utf-8") -> bytes:
+    """``_codecs.encode(str, "latin1")``: how protocol 2 pickles ``bytes`` (numpy arrays and scalars use it)."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UnsafeCheckpointError("refusing _codecs.encode other than str -> latin1 bytes")
+    return text.encode("latin-1")
+
+
 def _numpy_dtype(name: Any, *args: Any) -> np.dtype:
     if not isinstance(name, str):
         raise ValueError("corrupt checkpoint: bad numpy dtype")
@@ -358,12 +414,24 @@ def _numpy_dtype(name: Any, *args: Any) -> np.dtype:
     return dt
 
 
+class _NdarrayType(_Frozen):
+    """What the pickle gets for ``numpy.ndarray``: a marker for ``_reconstruct``, not callable (no allocation)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<numpy.ndarray>"
+
+
 def _numpy_reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
-    if isinstance(subtype, _SafeCallable):
-        subtype = subtype.fn
-    if subtype is not np.ndarray:
-        raise UnsafeCheckpointError(f"refusing numpy array subtype {subtype!r}")
-    return np.ndarray.__new__(np.ndarray, shape, dtype)
+    if not isinstance(subtype, _NdarrayType):
+        raise UnsafeCheckpointError(f"refusing numpy array subtype {short_repr(subtype)}")
+    # numpy pickles call _reconstruct(ndarray, (0,), b'b') and give the data with BUILD (bounded by the pickle)
+    shape_t = _check_int_tuple(shape if isinstance(shape, (tuple, list)) else (shape,), "shape")
+    if not isinstance(dtype, (bytes, str, np.dtype)) or math.prod(shape_t) > 0 or any(s < 0 for s in shape_t):
+        raise ValueError(f"corrupt checkpoint: numpy _reconstruct{short_repr((shape, dtype))} is not a pickled array")
+    dt = np.dtype(dtype.decode("latin-1") if isinstance(dtype, bytes) else dtype)
+    return np.ndarray.__new__(np.ndarray, shape_t, dt)
 
 
 def _storage_dtype_global(name: str) -> _StorageType:
@@ -397,11 +465,12 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy.core.multiarray", "scalar"): _numpy_scalar,
     ("numpy._core.multiarray", "scalar"): _numpy_scalar,
     ("numpy", "dtype"): _numpy_dtype,
+    ("_codecs", "encode"): _codecs_encode,
     ("numpy.core.multiarray", "_reconstruct"): _numpy_reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _numpy_reconstruct,
-    ("numpy", "ndarray"): np.ndarray,
 }
 _ALLOWED = {k: _SafeCallable(v, f"{k[0]}.{k[1]}") for k, v in _ALLOWED.items()}
+_ALLOWED[("numpy", "ndarray")] = _NdarrayType()
 for _n in _STORAGE_DTYPES:
     _ALLOWED[("torch", _n)] = _storage_dtype_global(_n)
     _ALLOWED[("torch.storage", _n)] = _ALLOWED[("torch", _n)]
@@ -439,15 +508,15 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         if not isinstance(pid, tuple) or len(pid) < 5 or pid[0] != "storage":
-            raise ValueError(f"corrupt checkpoint: unsupported persistent id {pid!r:.80}")
+            raise ValueError(f"corrupt checkpoint: unsupported persistent id {short_repr(pid)}")
         _, storage_type, key, _location, numel = pid[:5]
         if not isinstance(key, str) or not isinstance(numel, int) or numel < 0:
-            raise ValueError(f"corrupt checkpoint: bad storage record {pid!r:.120}")
+            raise ValueError(f"corrupt checkpoint: bad storage record {short_repr(pid)}")
         if isinstance(storage_type, _TorchDtype):
             dt = _TORCH_DTYPES.get(storage_type.name)
             storage_type = _StorageType(storage_type.name, np.dtype(dt) if dt is not None else None)
         if not isinstance(storage_type, _StorageType):
-            raise ValueError(f"corrupt checkpoint: bad storage type {storage_type!r}")
+            raise ValueError(f"corrupt checkpoint: bad storage type {short_repr(storage_type)}")
         return self._load_storage(storage_type, key, numel)
 
 
@@ -461,15 +530,256 @@ def _archive_prefix(zf: zipfile.ZipFile, path: Path) -> str:
     return pkls[0][: -len("data.pkl")]
 
 
-def _scan_opcodes(data: bytes, path: Path) -> None:
+# Limits on what an untrusted pickle may make the unpickler build. Real Ultralytics checkpoints sit far below them
+# (yolo11n-seg.pt: 38,960 opcodes, 8,417 memo entries, objects expanded 33,838, depth 34, 96 KB; yolov8n-seg.pt:
+# 29,346 / 6,357 / 25,556 / 28 / 73 KB; tests/test_untrusted.py keeps a margin of 25x or more): a pickle above any of
+# them is refused before it is unpickled, so no pickle can make the loader hang or allocate without bound.
+MAX_PICKLE_BYTES = 64 << 20  #: data.pkl size
+MAX_OPCODES = 1_500_000  #: pickle opcodes
+MAX_MEMO_INDEX = 1 << 20  #: highest memo slot (the C unpickler sizes its memo array by it)
+MAX_OBJECT_WEIGHT = 4_000_000  #: objects any value expands to when shared references are counted each time
+MAX_NESTING = 200  #: nesting depth of containers / constructor calls
+#: Integers at least as large as the hash modulus (2**61 - 1): distinct ones can share a hash, so many of them as
+#: dict keys make dict insertion quadratic (a hash-collision flood). Real checkpoints hold none.
+MAX_HUGE_INTS = 1000
+_INT_OPCODES = {"INT", "LONG", "BININT", "BININT1", "BININT2", "LONG1", "LONG4"}
+
+_MUTATING_OPCODES = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
+_NEW_CONTAINER_OPCODES = {"EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET"}
+_PUT_OPCODES = {"PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"}
+_GET_OPCODES = {"GET", "BINGET", "LONG_BINGET"}
+_LEAF = -1  # a constant (int, str, global ...) on the simulated stack
+_MARK = -2
+
+
+def _scan_pickle(data: bytes, path: Path) -> dict[str, int]:
+    """Check a checkpoint's pickle before it is unpickled, without building anything from it.
+
+    Walks the opcodes (:func:`pickletools.genops`) on a simulated stack that records only which object holds which,
+    and refuses: extension-registry opcodes, more than :data:`MAX_OPCODES` opcodes, memo indices above
+    :data:`MAX_MEMO_INDEX`, a value that expands to more than :data:`MAX_OBJECT_WEIGHT` objects when every shared
+    reference is counted (memo bombs: ``[x] * 10`` nested 30 deep is 10**30 objects for ``repr``/``hash``/``==``),
+    nesting deeper than :data:`MAX_NESTING`. A malformed pickle (stack underflow, unknown opcode, truncation) is a
+    ``ValueError``. Returns the stats (``opcodes``, ``memo``, ``weight``, ``depth``) for the limits' calibration.
+    """
+    if len(data) > MAX_PICKLE_BYTES:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: {path}: its pickle is {len(data)} bytes (limit {MAX_PICKLE_BYTES})"
+        )
+    stack: list[int] = []
+    marks: list[int] = []
+    memo: dict[int, int] = {}
+    kids: list[list[int]] = []  # node -> child nodes (with repetition)
+    leaves: list[int] = []  # node -> number of constant children
+    n_ops = 0
+    huge_ints = 0
+
+    def new_node(children: list[int]) -> int:
+        kids.append([c for c in children if c >= 0])
+        leaves.append(sum(1 for c in children if c < 0))
+        return len(kids) - 1
+
+    def corrupt(msg: str) -> ValueError:
+        return ValueError(f"{path}: corrupt checkpoint pickle ({msg})")
+
     try:
-        for op, _arg, _pos in pickletools.genops(data):
-            if op.name in _FORBIDDEN_OPCODES:
-                raise UnsafeCheckpointError(f"checkpoint refused: {path} uses the pickle opcode {op.name}")
-    except UnsafeCheckpointError:
-        raise
+        for op, arg, pos in pickletools.genops(data):
+            n_ops += 1
+            name = op.name
+            if n_ops > MAX_OPCODES:
+                raise UnsafeCheckpointError(
+                    f"checkpoint refused: {path}: its pickle has more than {MAX_OPCODES} opcodes"
+                )
+            if name in _FORBIDDEN_OPCODES:
+                raise UnsafeCheckpointError(f"checkpoint refused: {path} uses the pickle opcode {name}")
+            if name in _INT_OPCODES and isinstance(arg, int) and abs(arg) >= sys.hash_info.modulus:
+                huge_ints += 1
+                if huge_ints > MAX_HUGE_INTS:
+                    raise UnsafeCheckpointError(
+                        f"checkpoint refused: {path}: its pickle holds over {MAX_HUGE_INTS} integers >= 2**61 - 1 "
+                        "(a hash-collision flood)"
+                    )
+            if name in _PUT_OPCODES:
+                idx = len(memo) if name == "MEMOIZE" else arg
+                if not isinstance(idx, int) or idx < 0 or idx > MAX_MEMO_INDEX:
+                    raise UnsafeCheckpointError(
+                        f"checkpoint refused: {path}: pickle memo index {short_repr(idx)} at byte {pos} "
+                        f"(limit {MAX_MEMO_INDEX})"
+                    )
+                if not stack or (marks and marks[-1] == len(stack)):
+                    raise corrupt(f"{name} on an empty stack at byte {pos}")
+                memo[idx] = stack[-1]
+            elif name in _GET_OPCODES:
+                if arg not in memo:
+                    raise corrupt(f"memo key {short_repr(arg)} not found at byte {pos}")
+                stack.append(memo[arg])
+            elif name == "MARK":
+                marks.append(len(stack))
+            elif name in ("PROTO", "FRAME"):
+                pass
+            elif name == "STOP":
+                if len(stack) != 1 or marks:
+                    raise corrupt(f"STOP with {len(stack)} objects and {len(marks)} open MARKs on the stack")
+            elif name in _NEW_CONTAINER_OPCODES:
+                stack.append(new_node([]))
+            else:
+                before, after = op.stack_before, op.stack_after
+                if pickletools.markobject in before:
+                    if not marks:
+                        raise corrupt(f"{name} without a MARK at byte {pos}")
+                    m = marks.pop()
+                    popped = stack[m:]
+                    del stack[m:]
+                    below = before.index(pickletools.markobject)
+                else:
+                    below = len(before)
+                    if marks and len(stack) - below < marks[-1]:
+                        raise corrupt(f"{name} reaches below a MARK at byte {pos}")
+                    popped = []
+                if below:
+                    if len(stack) < below or (marks and len(stack) - below < marks[-1]):
+                        raise corrupt(f"stack underflow at {name}, byte {pos}")
+                    popped = stack[len(stack) - below :] + popped
+                    del stack[len(stack) - below :]
+                if name == "DUP":
+                    stack.extend(popped * 2)
+                elif name in _MUTATING_OPCODES:
+                    target = popped[0]
+                    if target < 0:
+                        raise corrupt(f"{name} on a constant at byte {pos}")
+                    for c in popped[1:]:
+                        if c >= 0:
+                            kids[target].append(c)
+                        else:
+                            leaves[target] += 1
+                    stack.append(target)
+                elif after:
+                    stack.append(new_node(popped) if popped else _LEAF)
+    except (UnsafeCheckpointError, ValueError) as e:
+        if isinstance(e, UnsafeCheckpointError) or str(e).startswith(str(path)):
+            raise
+        raise corrupt(str(e)) from e
     except Exception as e:  # malformed pickle
-        raise ValueError(f"{path}: corrupt checkpoint pickle ({e})") from e
+        raise corrupt(f"{type(e).__name__}: {short_repr(str(e), 200)}") from e
+    weight, depth = _graph_extent(kids, leaves)
+    if weight > MAX_OBJECT_WEIGHT:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: {path}: its pickle shares references so often that one value expands to more "
+            f"than {MAX_OBJECT_WEIGHT} objects (a memo bomb)"
+        )
+    if depth > MAX_NESTING:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: {path}: its pickle nests objects {depth} deep (limit {MAX_NESTING})"
+        )
+    return {"opcodes": n_ops, "memo": len(memo), "weight": weight, "depth": depth, "bytes": len(data)}
+
+
+def _graph_extent(kids: list[list[int]], leaves: list[int]) -> tuple[int, int]:
+    """Largest expanded size (capped just above the limit) and nesting depth over all nodes of the object graph.
+
+    A reference back to a node still being expanded (a cycle, which ``repr`` prints as ``[...]``) counts as 1.
+    """
+    n = len(kids)
+    cap = MAX_OBJECT_WEIGHT + 1
+    weight = [0] * n  # 0: not done
+    depth = [0] * n
+    on_path = bytearray(n)
+    best_w = best_d = 0
+    for root in range(n):
+        if weight[root]:
+            continue
+        todo: list[tuple[int, int]] = [(root, 0)]
+        on_path[root] = 1
+        while todo:
+            node, i = todo[-1]
+            ch = kids[node]
+            if i < len(ch):
+                todo[-1] = (node, i + 1)
+                c = ch[i]
+                if not weight[c] and not on_path[c]:
+                    on_path[c] = 1
+                    todo.append((c, 0))
+                continue
+            w, d = 1 + leaves[node], 0
+            for c in ch:
+                if weight[c]:
+                    w += weight[c]
+                    d = max(d, depth[c])
+                else:  # on the current path: a cycle
+                    w += 1
+                if w >= cap:
+                    w = cap
+                    break
+            weight[node], depth[node] = w, d + 1
+            on_path[node] = 0
+            todo.pop()
+            best_w, best_d = max(best_w, w), max(best_d, d + 1)
+            if best_w >= cap or best_d > MAX_NESTING:
+                return best_w, best_d
+    return best_w, best_d
+
+
+MAX_ZIP_ENTRIES = 100_000  #: entries in a checkpoint archive
+MAX_DEFLATE_RATIO = 100  #: a compressed entry over 1 MiB may expand at most this much
+#: All entries together may declare at most 4x the file's size + 64 MiB of content (stored entries: at most 1x).
+_ZIP_SLACK_BYTES = 64 << 20
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2}
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse zip-slip names, duplicate or encrypted entries, unsupported methods and zip bombs, before any read."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: {path} has {len(infos)} zip entries (limit {MAX_ZIP_ENTRIES})"
+        )
+    disk = path.stat().st_size
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        parts = re.split(r"[/\\]", name)
+        if not name or "\x00" in name or "\\" in name or name.startswith("/") or _DRIVE.match(name) or ".." in parts:
+            raise UnsafeCheckpointError(
+                f"checkpoint refused: {path} holds the zip entry {short_repr(name)}, a path outside the archive"
+            )
+        if name in seen:
+            raise UnsafeCheckpointError(f"checkpoint refused: {path} holds the zip entry {short_repr(name)} twice")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{path}: zip entry {short_repr(name)} is encrypted; not a torch checkpoint")
+        if info.compress_type not in _ZIP_METHODS:
+            raise ValueError(
+                f"{path}: zip entry {short_repr(name)} uses compression method {info.compress_type}, which a torch "
+                "checkpoint never does"
+            )
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.file_size != info.compress_size:
+                raise ValueError(f"{path} is truncated or corrupt: stored zip entry {short_repr(name)} sizes differ")
+        elif info.file_size > max(1 << 20, MAX_DEFLATE_RATIO * info.compress_size):
+            raise UnsafeCheckpointError(
+                f"checkpoint refused: {path}: zip entry {short_repr(name)} declares {info.file_size} bytes from "
+                f"{info.compress_size} compressed (a zip bomb; limit ratio {MAX_DEFLATE_RATIO})"
+            )
+        total += info.file_size
+    if total > 4 * disk + _ZIP_SLACK_BYTES:
+        raise UnsafeCheckpointError(
+            f"checkpoint refused: {path}: its zip entries declare {total} bytes for a {disk}-byte file (a zip bomb)"
+        )
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str, path: Path, what: str) -> bytes:
+    try:
+        return zf.read(name)
+    except KeyError:
+        raise ValueError(f"{path} is truncated or corrupt: {what} {name} is missing") from None
+    except MemoryError:
+        raise
+    except Exception as e:  # BadZipFile, OSError, zlib.error, EOFError ... on a damaged entry
+        raise ValueError(
+            f"{path} is truncated or corrupt: cannot read {name} ({type(e).__name__}: {short_repr(str(e), 200)})"
+        ) from e
 
 
 def load_checkpoint(path: PathLike) -> dict[str, Any]:
@@ -478,15 +788,30 @@ def load_checkpoint(path: PathLike) -> dict[str, Any]:
     Returns the unpickled object (for Ultralytics checkpoints a dict with ``model``/``ema``, ``train_args`` ...):
     tensors are ``numpy.ndarray`` (their stored dtype), modules are :class:`StandIn` objects.
 
+    Untrusted files are safe to pass: nothing in them is executed, and the archive and pickle are checked against
+    the module's limits (``MAX_*``) before anything is built from them, so a crafted file ends in one of the errors
+    below within a bounded time and memory (no hang, no ``MemoryError``).
+
     Raises:
         FileNotFoundError: no such file.
         ValueError: not a zip (e.g. a legacy torch file or not a checkpoint at all), a truncated/corrupt archive, a
             zip without a pickle, a malformed pickle or tensor record.
-        UnsafeCheckpointError (a ValueError): the pickle references a global outside the allow-list.
+        UnsafeCheckpointError (a ValueError): the pickle references a global outside the allow-list, or the file
+            goes over a limit (zip-slip entry name, zip bomb, memo/recursion bomb, oversized pickle, a tensor that
+            expands beyond its storage).
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        return _load_checkpoint(path)
+    except MemoryError as e:
+        raise ValueError(f"{path}: checkpoint refused: reading it ran out of memory") from e
+    except RecursionError as e:
+        raise ValueError(f"{path}: checkpoint refused: its objects nest too deeply") from e
+
+
+def _load_checkpoint(path: Path) -> dict[str, Any]:
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head[:2] != b"PK":
@@ -498,51 +823,64 @@ def load_checkpoint(path: PathLike) -> dict[str, Any]:
         raise ValueError(f"{path} is not a torch checkpoint: not a zip archive (starts with {head!r})")
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as e:
-        raise ValueError(f"{path} is truncated or corrupt: not a readable zip archive ({e})") from e
+    except Exception as e:  # BadZipFile, OSError, struct.error ... on a damaged central directory
+        raise ValueError(
+            f"{path} is truncated or corrupt: not a readable zip archive "
+            f"({type(e).__name__}: {short_repr(str(e), 200)})"
+        ) from e
     with zf:
+        _check_archive(zf, path)
         prefix = _archive_prefix(zf, path)
-        try:
-            data = zf.read(prefix + "data.pkl")
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise ValueError(f"{path} is truncated or corrupt: cannot read {prefix}data.pkl ({e})") from e
-        _scan_opcodes(data, path)
+        if zf.getinfo(prefix + "data.pkl").file_size > MAX_PICKLE_BYTES:
+            raise UnsafeCheckpointError(
+                f"checkpoint refused: {path}: {prefix}data.pkl is over {MAX_PICKLE_BYTES} bytes"
+            )
+        data = _read_entry(zf, prefix + "data.pkl", path, "pickle")
+        _scan_pickle(data, path)
         cache: dict[str, _Storage] = {}
+        budget = _Budget()
 
         def load_storage(stype: _StorageType, key: str, numel: int) -> _Storage:
             st = cache.get(key)
             if st is not None:
                 return st
             name = f"{prefix}data/{key}"
-            try:
-                raw = zf.read(name)
-            except KeyError:
-                raise ValueError(f"{path} is truncated or corrupt: tensor storage {name} is missing") from None
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-                raise ValueError(f"{path} is truncated or corrupt: cannot read {name} ({e})") from e
             dtype = stype.dtype if stype.dtype is not None else np.dtype("<u2")
             if stype.name == "UntypedStorage":
                 dtype = np.dtype("u1")
+            try:
+                size = zf.getinfo(name).file_size
+            except KeyError:
+                raise ValueError(f"{path} is truncated or corrupt: tensor storage {name} is missing") from None
+            if numel * dtype.itemsize > size:  # checked before reading: the pickle's numel is untrusted
+                raise ValueError(
+                    f"{path} is truncated or corrupt: storage {name} holds {size} bytes, "
+                    f"{numel} x {dtype.itemsize} needed"
+                )
+            raw = _read_entry(zf, name, path, "tensor storage")
             if numel * dtype.itemsize > len(raw):
                 raise ValueError(
                     f"{path} is truncated or corrupt: storage {name} holds {len(raw)} bytes, "
                     f"{numel} x {dtype.itemsize} needed"
                 )
             arr = np.frombuffer(raw, dtype=dtype, count=numel)
-            st = _Storage(arr, bf16=stype.dtype is None)
+            budget.left += 2 * numel  # each storage may be viewed in full twice (shared weights) before refusal
+            st = _Storage(arr, bf16=stype.dtype is None, budget=budget)
             cache[key] = st
             return st
 
         try:
             obj = RestrictedUnpickler(io.BytesIO(data), load_storage).load()
-        except (UnsafeCheckpointError, NotImplementedError):
+        except (UnsafeCheckpointError, MemoryError, RecursionError):
             raise
         except ValueError as e:
             if str(e).startswith(str(path)) or str(e).startswith("corrupt"):
                 raise
-            raise ValueError(f"{path}: corrupt checkpoint pickle ({e})") from e
-        except (pickle.UnpicklingError, EOFError, TypeError, AttributeError, KeyError, IndexError) as e:
-            raise ValueError(f"{path}: corrupt checkpoint pickle ({type(e).__name__}: {e})") from e
+            raise ValueError(f"{path}: corrupt checkpoint pickle ({short_repr(str(e), 200)})") from e
+        except Exception as e:  # pickle.UnpicklingError, EOFError, TypeError, AttributeError, KeyError ...
+            raise ValueError(
+                f"{path}: corrupt checkpoint pickle ({type(e).__name__}: {short_repr(str(e), 200)})"
+            ) from e
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: not an Ultralytics checkpoint (the pickle holds a {type(obj).__name__}, not a dict)")
     return obj

@@ -25,6 +25,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
+from numa_ultralytics.nn.safety import short_repr
 
 __all__ = [
     "BUILDER_VERSION",
@@ -134,10 +135,12 @@ class _Builder:
         self, m: StandIn, x: str, path: str, weight: np.ndarray | None = None, bias: np.ndarray | None = None
     ) -> str:
         if m.get("padding_mode", "zeros") != "zeros":
-            raise NotImplementedError(f"{path}: Conv2d padding_mode={m.get('padding_mode')!r} is not supported")
+            raise NotImplementedError(
+                f"{path}: Conv2d padding_mode={short_repr(m.get('padding_mode'))} is not supported"
+            )
         pad = m.get("padding", 0)
         if isinstance(pad, str):
-            raise NotImplementedError(f"{path}: Conv2d padding={pad!r} is not supported")
+            raise NotImplementedError(f"{path}: Conv2d padding={short_repr(pad)} is not supported")
         w = m.child("weight") if weight is None else weight
         b = m.get("bias") if weight is None else bias
         if not isinstance(w, np.ndarray) or w.ndim != 4:
@@ -351,7 +354,9 @@ class _Builder:
         mode = m.get("mode", "nearest")
         sf = m.get("scale_factor")
         if mode != "nearest" or sf is None or m.get("size") is not None:
-            raise NotImplementedError(f"{path}: Upsample(mode={mode!r}, size={m.get('size')!r}) is not supported")
+            raise NotImplementedError(
+                f"{path}: Upsample(mode={short_repr(mode)}, size={short_repr(m.get('size'))}) is not supported"
+            )
         sh, sw = (float(sf), float(sf)) if not isinstance(sf, (tuple, list)) else (float(sf[0]), float(sf[-1]))
         scales = self.g.const(np.array([1.0, 1.0, sh, sw], np.float32))
         return self.g.op(
@@ -428,7 +433,7 @@ class _Builder:
         st = self.model_stride if self.model_stride is not None else m.child("stride")
         strides = [float(s) for s in np.asarray(st, dtype=np.float32).ravel()]
         if len(strides) != nl or not all(s > 0 for s in strides):
-            raise ValueError(f"{path}: bad strides {strides} in the checkpoint")
+            raise ValueError(f"{path}: bad strides {short_repr(strides)} in the checkpoint")
 
         boxes = self._level_outputs(m.child("cv2"), feats, 4 * reg_max, f"{path}.cv2")
         scores = self._level_outputs(m.child("cv3"), feats, nc, f"{path}.cv3")
@@ -585,7 +590,31 @@ def build_onnx(
     ``opset`` (:data:`MIN_OPSET` .. :func:`max_opset`) is the opset the graph declares (the IR version follows it).
     ``imgsz`` ([h, w]; default the checkpoint's training size), ``batch`` and ``export_args`` go into the metadata
     (``imgsz``, ``batch``, ``args``) as an Ultralytics export writes them; the graph itself does not depend on them.
+
+    A checkpoint read from an untrusted file ends in a clear error: ``ValueError`` (content that is not a valid
+    model; pickled values in messages are shown bounded) or ``NotImplementedError`` (an unsupported architecture).
     """
+    where = f"{source}: " if source is not None else ""
+    try:
+        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args)
+    except (NotImplementedError, ValueError):
+        raise
+    except (RecursionError, MemoryError) as e:
+        raise ValueError(f"{where}checkpoint refused: {type(e).__name__} while building its graph") from e
+    except (AttributeError, KeyError, TypeError, IndexError, OverflowError, ZeroDivisionError) as e:
+        raise ValueError(f"{where}unexpected checkpoint content: {type(e).__name__}: {short_repr(str(e), 200)}") from e
+    except onnx.checker.ValidationError as e:
+        raise ValueError(f"{where}the graph built from the checkpoint is invalid: {short_repr(str(e), 200)}") from e
+
+
+def _build_onnx(
+    ckpt: dict[str, Any],
+    source: str | Path | None,
+    opset: int,
+    imgsz: Sequence[int] | None,
+    batch: int,
+    export_args: dict[str, Any] | None,
+) -> onnx.ModelProto:
     if not MIN_OPSET <= int(opset) <= max_opset():
         raise ValueError(f"opset={opset} is not supported: the graph needs opset {MIN_OPSET} to {max_opset()}")
     source = Path(source) if source is not None else None
@@ -594,16 +623,18 @@ def build_onnx(
     if model is None:
         model = ckpt.get("model")
     if not isinstance(model, StandIn):
-        raise ValueError(f"{where}not an Ultralytics checkpoint: no 'model' module in it (keys: {sorted(ckpt)[:8]})")
+        raise ValueError(
+            f"{where}not an Ultralytics checkpoint: no 'model' module in it (keys: {short_repr(list(ckpt)[:8])})"
+        )
     cls = model.cls_name
     task = _SUPPORTED_TASKS.get(cls)
     if task is None:
         raise NotImplementedError(
-            f"{where}unsupported model '{model.qualname()}' (task {model.get('task')!r}): only detect and segment "
-            "models (DetectionModel, SegmentationModel) can be converted from .pt"
+            f"{where}unsupported model '{model.qualname()}' (task {short_repr(model.get('task'))}): only detect "
+            "and segment models (DetectionModel, SegmentationModel) can be converted from .pt"
         )
     if model.get("task") not in (None, task):
-        raise NotImplementedError(f"{where}unsupported task {model.get('task')!r}")
+        raise NotImplementedError(f"{where}unsupported task {short_repr(model.get('task'))}")
     b = _Builder()
     stride = model.get("stride")
     b.model_stride = np.asarray(stride, dtype=np.float32).ravel() if stride is not None else None
@@ -613,7 +644,7 @@ def build_onnx(
     except NotImplementedError as e:
         raise NotImplementedError(f"{where}{e}") from None
     except (AttributeError, KeyError, TypeError, IndexError) as e:
-        raise ValueError(f"{where}unexpected checkpoint content: {e}") from e
+        raise ValueError(f"{where}unexpected checkpoint content: {short_repr(str(e), 200)}") from e
     head = model.child("model").children()[-1]
 
     g = b.g

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx
 from numa_ultralytics.utils.downloads import cache_dir
 
 __all__ = ["UnsafeCheckpointError", "load_checkpoint", "onnx_cache_name", "pt_to_onnx", "write_atomic"]
+
+LOGGER = logging.getLogger("numa_ultralytics")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -52,6 +55,25 @@ def onnx_cache_name(pt_path: PathLike, sha256: str) -> str:
     return f"{Path(pt_path).stem}.{sha256[:16]}.b{BUILDER_VERSION}.onnx"
 
 
+def _checksum_path(target: Path) -> Path:
+    """The file beside a cached ONNX that records the ONNX's own sha256 (written after it, checked on every use)."""
+    return target.with_name(target.name + ".sha256")
+
+
+def _cache_entry_ok(target: Path) -> bool:
+    """True when the cached ONNX exists and its sha256 is the one recorded beside it when it was built."""
+    try:
+        if not target.is_file() or target.stat().st_size == 0:
+            return False
+        recorded = _checksum_path(target).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        return len(recorded) == 64 and _sha256(target) == recorded
+    except OSError:
+        return False
+
+
 def pt_to_onnx(path: PathLike) -> Path:
     """Return the path of the ONNX graph built from an Ultralytics ``.pt`` checkpoint, building it on first use.
 
@@ -59,12 +81,16 @@ def pt_to_onnx(path: PathLike) -> Path:
     name keyed by the checkpoint's sha256 in the user cache (``$NUMA_ULTRALYTICS_CACHE_DIR``, else
     ``~/.cache/numa_ultralytics``); the checkpoint's own folder is never written to (it is often shared or
     read-only, and root would write there anyway). A later call with the same checkpoint returns the cached
-    file without rebuilding it.
+    file without rebuilding it, after checking it against the sha256 recorded beside it (``<name>.onnx.sha256``):
+    a corrupted, truncated or swapped cache entry is rebuilt (with a warning naming it), never used.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: truncated/corrupt/non-zip/wrong-content file, or a disallowed global in its pickle.
+        ValueError: truncated/corrupt/non-zip/wrong-content file; ``UnsafeCheckpointError`` (a ValueError) for a
+            disallowed global in its pickle or a file over the reader's safety limits (zip-slip names, zip bombs,
+            memo/recursion bombs, tensors expanding beyond their storage). Untrusted files are safe to pass.
         NotImplementedError: the architecture (task or a module) is not supported; the message names it.
+        RuntimeError: the cache entry cannot be written (the message names the cache path).
     """
     path = Path(path)
     if not path.is_file():
@@ -72,13 +98,22 @@ def pt_to_onnx(path: PathLike) -> Path:
     sha = _sha256(path)
     name = onnx_cache_name(path, sha)
     target = cache_dir() / name
-    if target.is_file() and target.stat().st_size > 0:
+    if _cache_entry_ok(target):
         return target
+    if target.exists() or _checksum_path(target).exists():
+        LOGGER.warning(
+            f"cached ONNX {target} does not match the checksum recorded when it was built (corrupted, truncated "
+            f"or replaced); rebuilding it from {path}"
+        )
     ckpt = load_checkpoint(path)
     model = build_onnx(ckpt, source=path)
     data = model.SerializeToString()
     try:
         write_atomic(data, target)
+        write_atomic(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n", _checksum_path(target))
     except OSError as e:
-        raise RuntimeError(f"cannot write the ONNX built from {path} to {target}: {e}") from e
+        raise RuntimeError(
+            f"cannot write the ONNX built from {path} to the cache {target}: {e} (delete the cache entry "
+            f"{target} and {_checksum_path(target).name}, or set NUMA_ULTRALYTICS_CACHE_DIR to a writable folder)"
+        ) from e
     return target

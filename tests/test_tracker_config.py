@@ -54,7 +54,10 @@ def test_user_yaml_and_dict(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cfg", "words"),
     [
-        ({"tracker_type": "ocsort"}, ["tracker_type", "bytetrack", "botsort"]),
+        ({"tracker_type": "sort"}, ["tracker_type", "bytetrack", "botsort", "tracktrack"]),
+        ({"tracker_type": "ocsort", "delta_t": -1}, ["delta_t"]),
+        ({"tracker_type": "fasttrack", "enlarge_bbox_occ": 0}, ["enlarge_bbox_occ"]),
+        ({"tracker_type": "bytetrack", "track_buffer": 10**20}, ["track_buffer", "1000000"]),
         ({"tracker_type": "bytetrack", "gmc_method": "orb"}, ["gmc_method", "allowed keys"]),
         ({"tracker_type": "bytetrack", "track_bufer": 3}, ["track_bufer"]),
         ({"tracker_type": "bytetrack", "match_thresh": 1.5}, ["match_thresh", "[0, 1]"]),
@@ -82,6 +85,10 @@ def test_bad_sources(tmp_path: Path) -> None:
         load_tracker_config(p)
     with pytest.raises(ValueError):
         load_tracker_config(42)  # type: ignore[arg-type]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tracker_type: bytetrack\ntrack_buffer: [30\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        load_tracker_config(bad)
     with pytest.raises(ValueError):
         make_tracker(BYTE, frame_rate=0)
 

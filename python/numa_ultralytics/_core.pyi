@@ -82,12 +82,18 @@ class TrackerCore:
         match_thresh: float,
         fuse_score: bool,
         max_time_lost: int,
+        **extra: float | int | bool,
     ) -> None: ...
     def update(
-        self, dets: npt.NDArray[np.float32], warp: npt.NDArray[np.float64] | None = None
+        self,
+        dets: npt.NDArray[np.float32],
+        warp: npt.NDArray[np.float64] | None = None,
+        feats: npt.NDArray[np.float32] | None = None,
+        dets_del: npt.NDArray[np.float32] | None = None,
     ) -> npt.NDArray[np.float32]:
-        """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for activated tracks (Kalman
-        boxes, not clipped). ``warp`` (2, 3): BoT-SORT only."""
+        """(n, 6) detections -> (m, 8) ``[x1, y1, x2, y2, id, score, cls, idx]`` for returned tracks (Kalman
+        boxes, not clipped). ``warp`` (2, 3): trackers with camera-motion compensation; ``feats`` (n, d): ReID
+        embeddings; ``dets_del`` (k, 6): detections the frame's NMS removed (TrackTrack)."""
     def high_indices(self, dets: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
         """Rows of (n, 6) ``dets`` that are high detections (float32 ``score >= track_high_thresh``, w > 0, h > 0)."""
     def reset(self) -> None: ...

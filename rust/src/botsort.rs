@@ -5,6 +5,7 @@
 
 use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
 use crate::kalman::KalmanKind;
+use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// BoT-SORT settings: ByteTrack's, with the XYWH filter. `proximity_thresh` gates appearance
 /// matching only, which needs ReID, so it does not enter here.
@@ -35,6 +36,33 @@ impl BotSort {
 
     pub fn reset(&mut self) {
         self.inner.reset();
+    }
+}
+
+impl MultiTracker for BotSort {
+    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+        self.inner.update(dets, extras.warp)
+    }
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+    fn frame_id(&self) -> u64 {
+        self.inner.frame_id
+    }
+    fn next_id(&self) -> u64 {
+        self.inner.next_id()
+    }
+    fn has_unconfirmed(&self) -> bool {
+        self.inner.has_unconfirmed()
+    }
+    fn summaries(&self) -> Vec<TrackSummary> {
+        self.inner.track_summaries()
+    }
+    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+        self.inner.cfg.high_indices(dets)
+    }
+    fn uses_warp(&self) -> bool {
+        true
     }
 }
 

@@ -18,6 +18,7 @@ use crate::assignment::linear_assignment;
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::track::{Det, Track, TrackState};
+use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// Tracker settings (the keys of `bytetrack.yaml`; `max_time_lost` is derived from
 /// `track_buffer` and the frame rate). There are no defaults here: the shipped YAML files hold them
@@ -457,6 +458,53 @@ impl ByteTracker {
         });
         self.tracked = tracked;
         self.lost = lost;
+    }
+}
+
+impl ByteTracker {
+    /// Summaries of the tracked then the lost tracks.
+    pub fn track_summaries(&self) -> Vec<TrackSummary> {
+        self.tracked
+            .iter()
+            .chain(self.lost.iter())
+            .map(|t| TrackSummary {
+                track_id: t.track_id,
+                state: t.state as u8,
+                is_activated: t.is_activated,
+                frame_id: t.frame_id,
+                start_frame: t.start_frame,
+                score: t.score,
+                cls: t.cls,
+                idx: t.idx,
+            })
+            .collect()
+    }
+}
+
+impl MultiTracker for ByteTracker {
+    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+        ByteTracker::update(self, dets, extras.warp)
+    }
+    fn reset(&mut self) {
+        ByteTracker::reset(self);
+    }
+    fn frame_id(&self) -> u64 {
+        self.frame_id
+    }
+    fn next_id(&self) -> u64 {
+        ByteTracker::next_id(self)
+    }
+    fn has_unconfirmed(&self) -> bool {
+        ByteTracker::has_unconfirmed(self)
+    }
+    fn summaries(&self) -> Vec<TrackSummary> {
+        self.track_summaries()
+    }
+    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+        self.cfg.high_indices(dets)
+    }
+    fn uses_warp(&self) -> bool {
+        false
     }
 }
 

@@ -16,6 +16,7 @@ pub mod postprocess;
 pub mod preprocess;
 pub mod scale;
 pub mod track;
+pub mod tracker;
 
 #[cfg(feature = "python")]
 mod py;

@@ -26,7 +26,10 @@ def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOT
     cfg = load_tracker_config(cfg)
     if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not frame_rate > 0:
         raise ValueError(f"frame_rate must be a positive number, got {frame_rate!r}")
-    return TRACKER_MAP[cfg["tracker_type"]](cfg, frame_rate=frame_rate)
+    cls = TRACKER_MAP.get(cfg["tracker_type"])
+    if cls is None:
+        raise NotImplementedError(f"tracker_type '{cfg['tracker_type']}' is not implemented yet")
+    return cls(cfg, frame_rate=frame_rate)
 
 
 __all__ = ["BOTSORT", "BYTETracker", "TRACKER_MAP", "load_tracker_config", "make_tracker"]

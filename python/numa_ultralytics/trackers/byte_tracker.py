@@ -76,6 +76,8 @@ class BYTETracker:
     """
 
     _kind = "bytetrack"
+    # Settings of this tracker kind beyond ByteTrack's, passed to the Rust core by their YAML names.
+    _extra_keys: tuple[str, ...] = ()
 
     def __init__(self, args: Any, frame_rate: int = 30) -> None:
         cfg = dict(vars(args)) if not isinstance(args, dict) else dict(args)
@@ -92,6 +94,7 @@ class BYTETracker:
             match_thresh=float(cfg["match_thresh"]),
             fuse_score=bool(cfg["fuse_score"]),
             max_time_lost=self.max_time_lost,
+            **{k: cfg[k] for k in self._extra_keys},
         )
 
     def update(self, results: Any, img: np.ndarray | None = None, feats: Any = None, **kwargs: Any) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Tracker configuration: the shipped ``bytetrack.yaml`` / ``botsort.yaml`` or a user YAML, validated."""
+"""Tracker configuration: a shipped YAML (``bytetrack``, ``botsort``, ``ocsort``, ``deepocsort``, ``fasttrack``,
+``tracktrack``; Ultralytics 8.4.190's keys and defaults) or a user YAML, validated."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ import yaml
 
 CFG_DIR = Path(__file__).resolve().parent / "cfg"
 
-TRACKER_TYPES = ("bytetrack", "botsort")
+TRACKER_TYPES = ("bytetrack", "botsort", "ocsort", "deepocsort", "fasttrack", "tracktrack")
+# Trackers that can use appearance embeddings (``with_reid: True``).
+REID_TRACKERS = ("botsort", "deepocsort", "tracktrack")
+# Those whose ReID path is implemented here.
+REID_SUPPORTED: tuple[str, ...] = ()
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
 
 
@@ -35,7 +40,35 @@ _UNIT_FLOATS = (
     "match_thresh",
     "proximity_thresh",
     "appearance_thresh",
+    "inertia",
+    "alpha_fixed_emb",
+    "occ_cover_thresh",
+    "init_iou_suppress",
+    "dampen_motion_occ",
+    "lost_match_thr",
+    "iou_weight",
+    "reid_weight",
+    "conf_weight",
+    "angle_weight",
+    "penalty_p",
+    "penalty_q",
+    "reduce_step",
+    "tai_thr",
 )
+# Integer settings >= 0 (with an upper bound that keeps every frame count representable).
+_COUNTS = (
+    "track_buffer",
+    "delta_t",
+    "reset_velocity_offset_occ",
+    "reset_pos_offset_occ",
+    "active_occ_to_lost_thresh",
+    "occ_reappear_window",
+    "min_track_len",
+)
+MAX_COUNT = 1_000_000
+# Positive float settings that are not fractions.
+_POSITIVE_FLOATS = ("enlarge_bbox_occ",)
+_BOOLS = ("fuse_score", "with_reid", "use_byte")
 
 TrackerSpec = Union[str, "os.PathLike[str]", dict[str, Any]]
 
@@ -75,25 +108,32 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0.0 <= v <= 1.0:
             raise ValueError(f"tracker config {source}: {key}={v!r} must be a number in [0, 1]")
         cfg[key] = float(v)
-    tb = cfg["track_buffer"]
-    if isinstance(tb, bool) or not isinstance(tb, int) or tb < 0:
-        raise ValueError(f"tracker config {source}: track_buffer={tb!r} must be an integer >= 0")
-    for key in ("fuse_score", "with_reid"):
+    for key in _COUNTS:
+        if key in cfg:
+            v = cfg[key]
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT:
+                raise ValueError(f"tracker config {source}: {key}={v!r} must be an integer in [0, {MAX_COUNT}]")
+    for key in _POSITIVE_FLOATS:
+        if key in cfg:
+            v = cfg[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not v > 0:
+                raise ValueError(f"tracker config {source}: {key}={v!r} must be a positive number")
+            cfg[key] = float(v)
+    for key in _BOOLS:
         if key in cfg and not isinstance(cfg[key], bool):
             raise ValueError(f"tracker config {source}: {key}={cfg[key]!r} must be true or false")
-    if ttype == "botsort":
-        if cfg["gmc_method"] not in GMC_METHODS:
-            raise ValueError(
-                f"tracker config {source}: gmc_method={cfg['gmc_method']!r} is not supported; "
-                f"allowed values: {list(GMC_METHODS)}"
-            )
-        if cfg["with_reid"]:
-            raise ValueError(
-                f"tracker config {source}: with_reid=True is not supported (numa_ultralytics has no ReID model); "
-                "allowed values: [False]"
-            )
-        if not isinstance(cfg["model"], str):
-            raise ValueError(f"tracker config {source}: model={cfg['model']!r} must be a string")
+    if "gmc_method" in cfg and cfg["gmc_method"] not in GMC_METHODS:
+        raise ValueError(
+            f"tracker config {source}: gmc_method={cfg['gmc_method']!r} is not supported; "
+            f"allowed values: {list(GMC_METHODS)}"
+        )
+    if "model" in cfg and not isinstance(cfg["model"], str):
+        raise ValueError(f"tracker config {source}: model={cfg['model']!r} must be a string")
+    if cfg.get("with_reid") and ttype not in REID_SUPPORTED:
+        raise ValueError(
+            f"tracker config {source}: with_reid=True (ReID) is not supported for tracker_type '{ttype}' yet; "
+            "allowed values: [False]"
+        )
     return cfg
 
 
@@ -136,7 +176,10 @@ def load_tracker_config(tracker: TrackerSpec) -> dict[str, Any]:
     cfg = _FILE_CACHE.get(key)
     if cfg is None:
         with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f)
+            try:
+                raw = yaml.safe_load(f)
+            except yaml.YAMLError as e:
+                raise ValueError(f"tracker config '{path}' is not valid YAML: {e}") from None
         cfg = _validate(raw if raw is not None else {}, f"'{path}'")
         _FILE_CACHE[key] = cfg
     return dict(cfg)

@@ -1,4 +1,4 @@
-//! Binding of the trackers (ByteTrack, BoT-SORT) and of the small pieces the tests check
+//! Binding of the trackers (every `MultiTracker`) and of the small pieces the tests check
 //! (lapjv, IoU matrix, Kalman filters).
 
 use numpy::ndarray::Array2;
@@ -7,6 +7,7 @@ use numpy::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
@@ -14,6 +15,7 @@ use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::scale::clip_xyxy;
+use crate::tracker::{Feats, FrameExtras, MultiTracker};
 
 /// The trackers `TrackerCore` can run (the `tracker_type` of a tracker YAML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,17 +105,56 @@ enum Tracker {
 }
 
 impl Tracker {
-    /// The association engine and its state.
-    fn state(&self) -> &ByteTracker {
+    fn core(&self) -> &dyn MultiTracker {
         match self {
             Tracker::ByteTrack(t) => t,
-            Tracker::BotSort(t) => &t.inner,
+            Tracker::BotSort(t) => t,
+        }
+    }
+
+    fn core_mut(&mut self) -> &mut dyn MultiTracker {
+        match self {
+            Tracker::ByteTrack(t) => t,
+            Tracker::BotSort(t) => t,
         }
     }
 }
 
-/// The Rust tracker: ByteTrack (`kind="bytetrack"`, XYAH filter) or BoT-SORT
-/// (`kind="botsort"`, XYWH filter, camera-motion warp accepted by `update`).
+/// A tracker-specific setting from `**extra` (the YAML key); every one is required, the defaults
+/// live in the shipped YAML files.
+#[allow(dead_code)]
+fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
+    let v = extra
+        .and_then(|d| d.get_item(key).ok().flatten())
+        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
+    v.extract::<f64>()
+        .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
+}
+
+/// Float32 `(n, d)` embeddings, one row per detection.
+fn feats_of<'a>(f: &'a PyReadonlyArray2<'_, f32>, n: usize) -> PyResult<Feats<'a>> {
+    let shape = f.shape();
+    if shape[0] != n {
+        return Err(PyValueError::new_err(format!(
+            "feats must have one row per detection ({n}), got shape {shape:?}"
+        )));
+    }
+    let data = f
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("feats must be a C-contiguous float32 array"))?;
+    if data.iter().any(|v| !v.is_finite()) {
+        return Err(PyValueError::new_err(
+            "feats contain NaN or infinite values",
+        ));
+    }
+    Ok(Feats {
+        data,
+        dim: shape[1],
+    })
+}
+
+/// The Rust trackers: ByteTrack (`kind="bytetrack"`, XYAH filter), BoT-SORT (`kind="botsort"`,
+/// XYWH filter, camera-motion warp accepted by `update`) and the ones listed in `kind`'s error.
 #[pyclass(name = "TrackerCore", module = "numa_ultralytics._core")]
 struct PyTracker {
     inner: Tracker,
@@ -121,10 +162,12 @@ struct PyTracker {
 
 #[pymethods]
 impl PyTracker {
-    /// Every setting is required: the defaults live in the shipped tracker YAML files.
+    /// Every setting is required: the defaults live in the shipped tracker YAML files. Settings
+    /// of one tracker kind only come as keywords in `**extra` (named as in the YAML).
     #[new]
     #[pyo3(signature = (kind, track_high_thresh, track_low_thresh, new_track_thresh, match_thresh,
-        fuse_score, max_time_lost))]
+        fuse_score, max_time_lost, **extra))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         kind: &str,
         track_high_thresh: f64,
@@ -133,6 +176,7 @@ impl PyTracker {
         match_thresh: f64,
         fuse_score: bool,
         max_time_lost: i64,
+        extra: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let k = parse_tracker_kind(kind)?;
         let mut cfg = TrackerConfig {
@@ -153,6 +197,7 @@ impl PyTracker {
         cfg.max_time_lost = u64::try_from(max_time_lost).map_err(|_| {
             PyValueError::new_err(format!("max_time_lost must be >= 0, got {max_time_lost}"))
         })?;
+        let _ = extra;
         let inner = match k {
             TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
             TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
@@ -161,26 +206,40 @@ impl PyTracker {
     }
 
     /// One frame. `dets`: float32 `(n, 6)` `[x1, y1, x2, y2, conf, cls]`, all finite. `warp`:
-    /// float64 `(2, 3)` affine (BoT-SORT only) or None. Returns float32 `(m, 8)`
+    /// float64 `(2, 3)` affine (trackers with camera-motion compensation) or None. `feats`:
+    /// float32 `(n, d)` embeddings (ReID) or None. `dets_del`: float32 `(k, 6)` detections the
+    /// frame's NMS removed (TrackTrack) or None. Returns float32 `(m, 8)`
     /// `[x1, y1, x2, y2, id, score, cls, idx]` (the box is the Kalman state, not clipped).
-    #[pyo3(signature = (dets, warp=None))]
+    #[pyo3(signature = (dets, warp=None, feats=None, dets_del=None))]
     fn update<'py>(
         &mut self,
         py: Python<'py>,
         dets: PyReadonlyArray2<'py, f32>,
         warp: Option<PyReadonlyArray2<'py, f64>>,
+        feats: Option<PyReadonlyArray2<'py, f32>>,
+        dets_del: Option<PyReadonlyArray2<'py, f32>>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let rows = det_rows(&dets, true)?;
-        let out = match (&mut self.inner, warp) {
-            (Tracker::ByteTrack(_), Some(_)) => {
-                return Err(PyValueError::new_err(
-                    "a camera-motion warp is only used by BoT-SORT",
-                ))
-            }
-            (Tracker::ByteTrack(t), None) => t.update(&rows, None),
-            (Tracker::BotSort(t), None) => t.update(&rows, None),
-            (Tracker::BotSort(t), Some(h)) => t.update(&rows, Some(&warp_of(&h)?)),
+        let core = self.inner.core_mut();
+        let warp =
+            match warp {
+                Some(_) if !core.uses_warp() => return Err(PyValueError::new_err(
+                    "a camera-motion warp is only used by trackers with camera-motion compensation",
+                )),
+                Some(h) => Some(warp_of(&h)?),
+                None => None,
+            };
+        let feats = feats
+            .as_ref()
+            .map(|f| feats_of(f, rows.len()))
+            .transpose()?;
+        let del = dets_del.as_ref().map(|d| det_rows(d, true)).transpose()?;
+        let extras = FrameExtras {
+            warp: warp.as_ref(),
+            feats,
+            dets_del: del.as_deref(),
         };
+        let out = core.update(&rows, &extras);
         let n = out.len();
         let flat: Vec<f32> = out.into_iter().flatten().collect();
         PyArray1::from_vec(py, flat).reshape([n, 8])
@@ -188,14 +247,14 @@ impl PyTracker {
 
     /// Rows of `dets` (float32 `(n, 6)`) that are high detections for this tracker (score
     /// `>= track_high_thresh` in float32, positive width and height), as int64 indices in order:
-    /// the boxes BoT-SORT's camera-motion estimate leaves out. NaN rows are simply not high.
+    /// the boxes the camera-motion estimate leaves out. NaN rows are simply not high.
     fn high_indices<'py>(
         &self,
         py: Python<'py>,
         dets: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let rows = det_rows(&dets, false)?;
-        let idx = self.inner.state().cfg.high_indices(&rows);
+        let idx = self.inner.core().high_indices(&rows);
         Ok(PyArray1::from_vec(
             py,
             idx.into_iter().map(|i| i as i64).collect(),
@@ -204,43 +263,39 @@ impl PyTracker {
 
     /// Forget all tracks; frame 0; IDs restart at 1.
     fn reset(&mut self) {
-        match &mut self.inner {
-            Tracker::ByteTrack(t) => t.reset(),
-            Tracker::BotSort(t) => t.reset(),
-        }
+        self.inner.core_mut().reset();
     }
 
     #[getter]
     fn frame_id(&self) -> u64 {
-        self.inner.state().frame_id
+        self.inner.core().frame_id()
     }
 
     /// The ID the next new track gets.
     #[getter]
     fn next_id(&self) -> u64 {
-        self.inner.state().next_id()
+        self.inner.core().next_id()
     }
 
     /// True when some tracked track is not yet confirmed (Ultralytics hides the frame's
     /// detections then).
     #[getter]
     fn has_unconfirmed(&self) -> bool {
-        self.inner.state().has_unconfirmed()
+        self.inner.core().has_unconfirmed()
     }
 
     /// `(track_id, state, is_activated, frame_id, start_frame, score, cls, idx)` of the tracked
     /// then the lost tracks (state: 1 tracked, 2 lost).
     #[allow(clippy::type_complexity)]
     fn tracks(&self) -> Vec<(u64, u8, bool, u64, u64, f32, f32, usize)> {
-        let state = self.inner.state();
-        state
-            .tracked
-            .iter()
-            .chain(state.lost.iter())
+        self.inner
+            .core()
+            .summaries()
+            .into_iter()
             .map(|t| {
                 (
                     t.track_id,
-                    t.state as u8,
+                    t.state,
                     t.is_activated,
                     t.frame_id,
                     t.start_frame,

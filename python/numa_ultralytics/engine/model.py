@@ -139,7 +139,7 @@ class YOLO:
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results."""
-        from numa_ultralytics.trackers.track import apply_tracker
+        from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
         self._device_setup(args["device"])
         src = load_inference_source(source, vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"])
@@ -149,11 +149,12 @@ class YOLO:
         shape = None
         try:
             for item in src:
-                r = self.predictor(item.im0, item.path, args)
+                tracker = self._tracker_for(item.stream) if mode == "track" else None
+                r = self.predictor(item.im0, item.path, args, tracker_needs(tracker))
                 r.source_item = None if item.from_memory else item
-                if mode == "track":
+                if tracker is not None:
                     t0 = time.perf_counter()
-                    apply_tracker(r, self._tracker_for(item.stream))
+                    apply_tracker(r, tracker)
                     r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
                 speed.add(r.speed, ("preprocess", "inference", "postprocess"))
                 shape = r.input_hw

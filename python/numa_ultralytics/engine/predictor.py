@@ -72,7 +72,11 @@ class Predictor:
             return b.static_hw, False
         return check_imgsz(imgsz, b.stride), True
 
-    def __call__(self, im0: np.ndarray, path: str, args: dict[str, Any]) -> Results:
+    def __call__(
+        self, im0: np.ndarray, path: str, args: dict[str, Any], needs: frozenset[str] = frozenset()
+    ) -> Results:
+        """One frame -> Results. ``needs``: extra tracker inputs to attach (``"feats"``, ``"dets_del"``); plain
+        predict asks for none and pays nothing for them."""
         b = self.backend
         t0 = time.perf_counter()
         shape, auto = self.input_shape(args["imgsz"])
@@ -112,4 +116,15 @@ class Predictor:
             "inference": (t2 - t1) * 1e3,
             "postprocess": (t3 - t2) * 1e3,
         }
-        return Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)
+        r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)
+        if needs:
+            self._tracker_extras(r, needs, outs, input_hw, args)
+        return r
+
+    def _tracker_extras(
+        self, r: Results, needs: frozenset[str], outs: list[np.ndarray], input_hw: tuple[int, int], args: dict[str, Any]
+    ) -> None:
+        """Attach what the frame's tracker asked for to ``r`` (``r.feats``, ``r.dets_del``)."""
+        unknown = needs - {"feats", "dets_del"}
+        if unknown:
+            raise ValueError(f"unknown tracker inputs {sorted(unknown)}")

@@ -262,6 +262,11 @@ class Results(SimpleClass):
         # (h, w) of the letterboxed network input this frame ran at (the "384x640" of the log line); None when built
         # by hand.
         self.input_hw = input_hw
+        # Tracker inputs the predictor adds only when the frame's tracker asks (``Predictor.__call__`` ``needs``):
+        # ReID embeddings of the boxes, float32 (n, d), and the detections a looser NMS kept that this frame's NMS
+        # removed, float32 (k, 6) (TrackTrack).
+        self.feats: np.ndarray | None = None
+        self.dets_del: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.boxes) if self.boxes is not None else 0

@@ -78,6 +78,8 @@ class BYTETracker:
     _kind = "bytetrack"
     # Settings of this tracker kind beyond ByteTrack's, passed to the Rust core by their YAML names.
     _extra_keys: tuple[str, ...] = ()
+    # Per-frame inputs beyond boxes and image that this tracker takes (``trackers/track.py`` ``tracker_needs``).
+    needs: frozenset[str] = frozenset()
 
     def __init__(self, args: Any, frame_rate: int = 30) -> None:
         cfg = dict(vars(args)) if not isinstance(args, dict) else dict(args)

@@ -10,12 +10,19 @@ from numa_ultralytics import _core
 from numa_ultralytics.engine.results import Boxes, Results
 
 
+def tracker_needs(tracker: Any) -> frozenset[str]:
+    """The per-frame inputs ``tracker`` takes beyond boxes and the image (``"feats"``: ReID embeddings of the boxes,
+    ``"dets_del"``: detections the frame's NMS removed); the predictor computes only these."""
+    return frozenset(getattr(tracker, "needs", ())) if tracker is not None else frozenset()
+
+
 def apply_tracker(r: Results, tracker: Any) -> None:
     """Feed the detections to the tracker and re-index the result to follow the tracks."""
     if r.boxes is None:
         raise ValueError("apply_tracker needs a detection result (Results.boxes is None)")
     det = np.asarray(r.boxes.data, dtype=np.float32)
-    tracks = tracker.update(det, r.orig_img)
+    extras = {k: getattr(r, k) for k in tracker_needs(tracker)}
+    tracks = tracker.update(det, r.orig_img, **extras)
     if len(tracks) == 0:
         if tracker.has_unconfirmed:  # the original hides new tracks until confirmed: result[:0]
             r.boxes = Boxes(det[:0], r.orig_shape, tracked=True)
@@ -29,4 +36,4 @@ def apply_tracker(r: Results, tracker: Any) -> None:
     r.boxes = Boxes(boxes, r.orig_shape)
 
 
-__all__ = ["apply_tracker"]
+__all__ = ["apply_tracker", "tracker_needs"]

@@ -29,6 +29,9 @@ pub struct Options {
     pub max_nms: usize,
     pub end_to_end: bool,
     pub retina_masks: bool,
+    /// Keep detections whose mask is empty (the original skips that filter when a tracker reads
+    /// the detector's own ReID features).
+    pub keep_empty_masks: bool,
 }
 
 impl Default for Options {
@@ -43,6 +46,7 @@ impl Default for Options {
             max_nms: nms.max_nms,
             end_to_end: false,
             retina_masks: false,
+            keep_empty_masks: false,
         }
     }
 }
@@ -55,6 +59,9 @@ pub struct Output {
     /// `None` without prototypes, else one non-empty mask region per box (in input pixels, or
     /// original pixels with `retina_masks`).
     pub rois: Option<Vec<MaskRoi>>,
+    /// The prediction column (anchor) of each kept box (its row for end-to-end models), as NMS'
+    /// `return_idxs` gives it.
+    pub anchors: Vec<usize>,
 }
 
 /// Why the arguments of [`postprocess`] were refused.
@@ -212,6 +219,7 @@ pub fn postprocess(
         return Ok(Output {
             boxes: dets.iter().map(row).collect(),
             rois: None,
+            anchors: dets.iter().map(|d| d.anchor).collect(),
         });
     };
     let (yt, xt) = if opts.retina_masks {
@@ -221,6 +229,7 @@ pub fn postprocess(
     };
     let mut boxes = Vec::with_capacity(dets.len());
     let mut rois = Vec::with_capacity(dets.len());
+    let mut anchors = Vec::with_capacity(dets.len());
     for d in &dets {
         let k = coefficients(pred, d, nc, protos.nm, opts.end_to_end);
         let crop = if opts.retina_masks {
@@ -229,15 +238,17 @@ pub fn postprocess(
             d.xyxy
         };
         let roi = decode_roi(&k, protos, &yt, &xt, crop);
-        if roi.is_empty() {
+        if roi.is_empty() && !opts.keep_empty_masks {
             continue; // the original drops detections whose mask is empty
         }
         boxes.push(row(d));
         rois.push(roi);
+        anchors.push(d.anchor);
     }
     Ok(Output {
         boxes,
         rois: Some(rois),
+        anchors,
     })
 }
 

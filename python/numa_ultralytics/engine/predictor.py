@@ -83,7 +83,14 @@ class Predictor:
         img = letterbox(im0, shape, auto, b.stride)
         blob = to_blob(img, b.input_dtype)
         t1 = time.perf_counter()
-        outs = b(blob)
+        want_feats = "feats" in needs
+        if want_feats and not b.has_features:
+            raise ValueError(
+                f"{b.path}: ReID with 'model: auto' needs the detector's own features, which this ONNX file does not "
+                "output; load the .pt checkpoint instead (its graph has them), or give the tracker's 'model:' an "
+                "embedding model (.onnx)"
+            )
+        outs = b(blob, feats=want_feats)
         t2 = time.perf_counter()
         input_hw = img.shape[:2]
         orig_hw = im0.shape[:2]
@@ -92,7 +99,7 @@ class Predictor:
         classes = args["classes"]
         if classes is not None:
             classes = [int(c) for c in (classes if isinstance(classes, (list, tuple, np.ndarray)) else [classes])]
-        boxes, rois = _core.postprocess(
+        post = _core.postprocess(
             pred,
             protos,
             int(b.nc),
@@ -105,7 +112,10 @@ class Predictor:
             max_det=int(args["max_det"]),
             end_to_end=bool(b.end2end),
             retina_masks=bool(args["retina_masks"]),
+            keep_empty_masks=want_feats,  # as the original: no empty-mask filter when ReID reads the features
+            return_anchors=want_feats,
         )
+        boxes, rois = post[0], post[1]
         masks = None
         if rois is not None and len(rois):
             mask_hw = orig_hw if args["retina_masks"] else input_hw
@@ -117,6 +127,9 @@ class Predictor:
             "postprocess": (t3 - t2) * 1e3,
         }
         r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)
+        if want_feats:
+            maps = [o[0] for o in outs[len(b.output_names) :]]
+            r.feats = _core.pool_features(maps, post[2])
         if needs:
             self._tracker_extras(r, needs, outs, input_hw, args)
         return r

@@ -17,6 +17,10 @@ import numpy as np
 from numa_ultralytics.nn.safety import check_onnx_external_data
 from numa_ultralytics.utils import literal
 
+# Names of the extra outputs ``feats0``, ``feats1``, ... that carry the detection head's input feature maps (graphs
+# built from ``.pt`` files have them: the detector's own ReID features, read only when a tracker asks).
+FEATURE_OUTPUT_PREFIX = "feats"
+
 _CUDA_OK: bool | None = None
 
 
@@ -109,8 +113,12 @@ class AutoBackend:
             raise ValueError(f"{path}: expected a 4-D image input (B, 3, H, W), got shape {shape}")
         self.dynamic = not (isinstance(shape[2], int) and isinstance(shape[3], int))
         self.static_hw = None if self.dynamic else (int(shape[2]), int(shape[3]))
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        out_shapes = [o.shape for o in self.session.get_outputs()]
+        # The detection head's input feature maps (graphs built from .pt files carry them as extra outputs): run
+        # only when asked (``__call__(feats=True)``), for ReID from the detector's own features.
+        outputs = self.session.get_outputs()
+        self.feature_names = [o.name for o in outputs if o.name.startswith(FEATURE_OUTPUT_PREFIX)]
+        self.output_names = [o.name for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
+        out_shapes = [o.shape for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
 
         meta_names = self.metadata.get("names")
         names: dict[int, str] | None = None
@@ -141,8 +149,15 @@ class AutoBackend:
         self.names: dict[int, str] = names
         self.nc: int = len(names) if nc is None else nc
 
-    def __call__(self, im: np.ndarray) -> list[np.ndarray]:
+    @property
+    def has_features(self) -> bool:
+        """True when the graph outputs the detection head's input feature maps (``.pt`` checkpoints)."""
+        return bool(self.feature_names)
+
+    def __call__(self, im: np.ndarray, feats: bool = False) -> list[np.ndarray]:
+        """Run the model: the head outputs (``output0``, ``output1``), then with ``feats`` the feature maps."""
         if im.dtype != self.input_dtype:
             im = im.astype(self.input_dtype)
-        outs = self.session.run(self.output_names, {self.input_name: im})
+        names = self.output_names + self.feature_names if feats else self.output_names
+        outs = self.session.run(names, {self.input_name: im})
         return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]

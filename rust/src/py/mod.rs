@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod contours;
 mod metrics;
 mod predict;
+mod reid;
 mod tracker;
 
 #[pymodule]
@@ -13,6 +14,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     contours::register(m)?;
     metrics::register(m)?;
     predict::register(m)?;
+    reid::register(m)?;
     tracker::register(m)?;
     Ok(())
 }

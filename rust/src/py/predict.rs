@@ -8,7 +8,7 @@ use numpy::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::contours::mask_to_polygon_in;
 use crate::masks::Protos;
@@ -16,8 +16,8 @@ use crate::postprocess::{postprocess as postprocess_rs, Options, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
 use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
-/// `(boxes, rois)` returned by [`postprocess`].
-type PostprocessOut<'py> = (Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>);
+/// `(boxes, rois)` (or `(boxes, rois, anchors)`) returned by [`postprocess`].
+type PostprocessOut<'py> = Bound<'py, PyTuple>;
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -31,12 +31,14 @@ fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
 /// or `(rows, 6+nm)` for end-to-end models. `protos` `(nm, mh, mw)` for segment models.
 /// Returns `(boxes (n,6) float32 [x1,y1,x2,y2,conf,cls] in original pixels, rois)`, `rois` being
 /// `None` without protos, else a list of `(x0, y0, mask (h,w) uint8)`; detections whose mask is
-/// empty are dropped, as the original does.
+/// empty are dropped, as the original does, unless `keep_empty_masks`. With `return_anchors` a
+/// third item, int64 `(n,)`: the prediction column (anchor) of each kept box.
 #[pyfunction]
 /// Options left at None take `Options::default()` (Ultralytics' predict defaults, written once in
 /// `nms.rs`).
 #[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, conf=None, iou=None, classes=None, agnostic=false,
-    max_det=None, max_nms=None, end_to_end=false, retina_masks=false))]
+    max_det=None, max_nms=None, end_to_end=false, retina_masks=false, keep_empty_masks=false,
+    return_anchors=false))]
 #[allow(clippy::too_many_arguments)]
 fn postprocess<'py>(
     py: Python<'py>,
@@ -53,6 +55,8 @@ fn postprocess<'py>(
     max_nms: Option<usize>,
     end_to_end: bool,
     retina_masks: bool,
+    keep_empty_masks: bool,
+    return_anchors: bool,
 ) -> PyResult<PostprocessOut<'py>> {
     // Borrow the arrays when C-contiguous (ONNX Runtime outputs are), copy otherwise.
     let pred_v = pred.as_array();
@@ -69,6 +73,7 @@ fn postprocess<'py>(
         max_nms: max_nms.unwrap_or(d.max_nms),
         end_to_end,
         retina_masks,
+        keep_empty_masks,
     };
     let out = py
         .detach(|| {
@@ -100,7 +105,12 @@ fn postprocess<'py>(
             Some(list)
         }
     };
-    Ok((boxes, rois))
+    if return_anchors {
+        let anchors: Vec<i64> = out.anchors.iter().map(|&a| a as i64).collect();
+        (boxes, rois, PyArray1::from_vec(py, anchors)).into_pyobject(py)
+    } else {
+        (boxes, rois).into_pyobject(py)
+    }
 }
 
 /// Ultralytics' `LetterBox` plan of an `orig_hw` image for a `new_shape` `(h, w)` input (`auto`:

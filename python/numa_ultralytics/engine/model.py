@@ -63,7 +63,15 @@ class YOLO:
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
             )
         self._device_arg: Any = None
-        self.backend = AutoBackend(onnx_path)
+        try:
+            self.backend = AutoBackend(onnx_path)
+        except ValueError as e:
+            if onnx_path == path:
+                raise
+            raise ValueError(
+                f"{e} (this is the ONNX cached from {path}: delete {onnx_path} and {onnx_path.name}.sha256 to rebuild "
+                "it on the next load)"
+            ) from e
         b = self.backend
         if task == "segment" and not b.has_protos:
             raise ValueError(

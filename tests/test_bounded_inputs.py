@@ -169,6 +169,11 @@ def test_bad_arguments_name_the_argument(model, kwargs, key):
         assert isinstance(e.value, ValueError) and e.value.key == key
 
 
+def test_track_persist_is_a_bool(model):
+    with pytest.raises(ArgError, match="^persist='no'"):
+        model.track(np.zeros((64, 64, 3), np.uint8), persist="no", verbose=False)
+
+
 def test_good_arguments_are_normalised():
     a = check_args(
         {"classes": np.array([0, 5]), "batch": np.int32(2), "agnostic_nms": np.bool_(True), "imgsz": [MAX_IMGSZ]},

@@ -14,7 +14,7 @@ from typing import Any, Union
 import numpy as np
 
 from numa_ultralytics.data.loaders import InferenceSource, load_inference_source
-from numa_ultralytics.engine.args import check_args
+from numa_ultralytics.engine.args import check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
@@ -117,6 +117,7 @@ class YOLO:
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
         args = check_args(kwargs, "track")
+        persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
 
         cfg = load_tracker_config(tracker)

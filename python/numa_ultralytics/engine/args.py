@@ -9,7 +9,7 @@ what it allows. A leaf module (numpy only), so the loaders can check ``vid_strid
 Limits: ``imgsz`` sides are at most :data:`MAX_IMGSZ` (4096: YOLO11n-seg peaks at ~2.6 GB there; its attention block
 grows with the square of the input area, so 8192 needs over 30 GB and fails deep inside ONNX Runtime), integers at
 most :data:`MAX_INT` (what the Rust core and OpenCV take), ``line_width`` at most :data:`MAX_LINE_WIDTH`. Frames
-themselves have no size limit (they are letterboxed down to ``imgsz``).
+themselves are letterboxed down to ``imgsz`` (rust/src/postprocess.rs takes sides up to 2^20 pixels).
 """
 
 from __future__ import annotations

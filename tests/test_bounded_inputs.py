@@ -322,8 +322,8 @@ class _Corrupting:
     def __getattr__(self, k: str) -> Any:
         return getattr(self._b, k)
 
-    def __call__(self, im: np.ndarray) -> list[np.ndarray]:
-        outs = self._b(im)
+    def __call__(self, im: np.ndarray, **kw: Any) -> list[np.ndarray]:
+        outs = self._b(im, **kw)
         pred = outs[0]
         best = int(pred[0, 4 : 4 + self._b.nc].max(0).argmax())
         pred[0, 0, best] = self._value

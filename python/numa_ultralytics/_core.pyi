@@ -32,7 +32,9 @@ def postprocess(
 
     Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes. With
     ``return_anchors``, a third item: int64 ``(n,)`` prediction columns of the kept boxes. Boxes with an empty mask are
-    dropped unless ``keep_empty_masks``."""
+    dropped unless ``keep_empty_masks``. Non-finite boxes and scores are dropped before NMS, end-to-end rows (exactly
+    ``6 + nm`` columns) with a class >= ``nc`` too. Raises ``ValueError`` for bad shapes or options (sides above 2^20
+    included), ``MemoryError`` when a mask region can't be allocated."""
 
 def pool_features(maps: Sequence[npt.NDArray[np.float32]], anchors: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
     """The detector's own ReID features (``get_obj_feats``): each ``(c, h, w)`` map's channels averaged in groups

@@ -14,25 +14,17 @@ import cv2
 import numpy as np
 
 from numa_ultralytics import _core
+from numa_ultralytics.engine.args import check_imgsz as check_imgsz_arg
 from numa_ultralytics.engine.results import Boxes, Masks, Results
 from numa_ultralytics.nn.autobackend import AutoBackend
 
 
 def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
-    """``imgsz`` (int or [h, w]) rounded up to multiples of ``stride``, as (h, w)."""
-    if isinstance(imgsz, (int, np.integer)) and not isinstance(imgsz, bool):
-        hw = [int(imgsz), int(imgsz)]
-    elif (
-        isinstance(imgsz, (list, tuple))
-        and len(imgsz) in (1, 2)
-        and all(isinstance(v, (int, np.integer)) for v in imgsz)
-    ):
-        hw = [int(v) for v in imgsz] * (2 if len(imgsz) == 1 else 1)
-    else:
-        raise ValueError(f"imgsz={imgsz!r} is invalid; use an int like 640 or [height, width]")
-    if min(hw) <= 0:
-        raise ValueError(f"imgsz={imgsz!r} must be positive")
-    return tuple(max(math.ceil(v / stride) * stride, stride) for v in hw)  # type: ignore[return-value]
+    """``imgsz`` (int or [h, w], checked by engine/args.py ``check_imgsz``) rounded up to multiples of ``stride``, as
+    (h, w)."""
+    v = check_imgsz_arg("imgsz", imgsz)
+    hw = [v, v] if isinstance(v, int) else v * (2 if len(v) == 1 else 1)
+    return tuple(max(math.ceil(x / stride) * stride, stride) for x in hw)  # type: ignore[return-value]
 
 
 def letterbox(im: np.ndarray, new_shape: tuple[int, int], auto: bool, stride: int = 32) -> np.ndarray:

@@ -6,13 +6,13 @@ use numpy::{
     PyArray1, PyArray2, PyArray4, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::contours::mask_to_polygon_in;
 use crate::masks::Protos;
-use crate::postprocess::{postprocess as postprocess_rs, Options, Prediction};
+use crate::postprocess::{postprocess as postprocess_rs, Options, PostprocessError, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
 use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
@@ -21,6 +21,14 @@ type PostprocessOut<'py> = Bound<'py, PyTuple>;
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A refused argument is a `ValueError`; a mask region memory can't hold is a `MemoryError`.
+fn postprocess_error(e: PostprocessError) -> PyErr {
+    match e {
+        PostprocessError::OutOfMemory(_) => PyMemoryError::new_err(e.to_string()),
+        _ => value_error(e),
+    }
 }
 
 fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
@@ -90,7 +98,7 @@ fn postprocess<'py>(
             });
             postprocess_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts)
         })
-        .map_err(value_error)?;
+        .map_err(postprocess_error)?;
     let n = out.boxes.len();
     let flat: Vec<f32> = out.boxes.into_iter().flatten().collect();
     let boxes = PyArray1::from_vec(py, flat).reshape([n, 6])?;

@@ -14,7 +14,8 @@ videos and images drawn as ``Results.plot()`` (``plot_style=outlines``: the seed
 terminal) and the per-stage speed summary. A TASK other than the model's warns and runs the model's task.
 
 Exit codes: 0 done, 1 failure while running, 2 bad arguments (one line on stderr naming the key and what it allows),
-130 interrupted.
+130 interrupted by SIGINT (Ctrl-C), 143 stopped by SIGTERM: the frame in hand is finished and the video and label files
+are closed first (utils/signals.py); a second signal exits at once.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ from numa_ultralytics.engine.args import (
     check_color_mode,
     check_fraction,
     check_positive_int,
+    check_seconds,
 )
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.sink import SpeedTotals, stem_of
 from numa_ultralytics.utils.progress import ProgressBar
+from numa_ultralytics.utils.signals import StopScope, stop_on_signals
 
 __all__ = ["CLIError", "entrypoint", "parse_args"]
 
@@ -122,6 +125,14 @@ def _posint(key: str, v: str) -> int:
     except ValueError:
         i = 0
     return _engine_check(check_positive_int, key, v, i)
+
+
+def _seconds(key: str, v: str) -> float:
+    try:
+        f = float(v)
+    except ValueError:
+        f = float("nan")
+    return _engine_check(check_seconds, key, v, f)
 
 
 def _int_list(key: str, v: str, allowed: str) -> list[int]:
@@ -211,6 +222,8 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("persist", Spec(_bool, "track: keep tracks between calls (one run is one call)")),
         ("vid_stride", Spec(_posint, "use every n-th video frame")),
         ("stream_buffer", Spec(_bool, "queue live-stream frames instead of dropping old ones")),
+        ("reconnect_timeout", Spec(_seconds, "live streams: seconds to keep reconnecting after a drop (0: stop)")),
+        ("reset_after_drop", Spec(_seconds, "track: a live-stream drop longer than this (s) resets its tracker")),
         ("save", Spec(_bool, "write annotated images/videos into the run folder")),
         (
             "save_txt",
@@ -367,14 +380,27 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
 
 
 def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out: TextIO = sys.stdout) -> int:
-    """Run ``mode`` with parsed ``args``; returns the exit code. Drawing and writing happen in the engine's sink."""
+    """Run ``mode`` with parsed ``args``; returns the exit code. Drawing and writing happen in the engine's sink.
+
+    predict/track run under utils/signals.py's stop policy: SIGINT/SIGTERM finish the frame in hand, close the
+    outputs, print where they are and return 130/143."""
     if mode == "export":
         return _export(task, args, given)
+    with stop_on_signals() as stop:
+        return _run_frames(task, mode, args, out, stop)
+
+
+def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, stop: StopScope) -> int:
     verbose = args["verbose"]
     model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
     # ---- setup: anything failing here is a bad argument (exit 2)
     try:
-        src = load_inference_source(args["source"], vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"])
+        src = load_inference_source(
+            args["source"],
+            vid_stride=args["vid_stride"],
+            stream_buffer=args["stream_buffer"],
+            reconnect_timeout=args["reconnect_timeout"],
+        )
     except (FileNotFoundError, ValueError, TypeError) as e:
         raise CLIError(f"source={args['source']}: {e}", "source") from e
     try:
@@ -432,7 +458,7 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
             if verbose and not bar.enabled and item.frames == 1 and item.fps is None:
                 print(f"image {speed.n} {item.path}: {r.verbose()}{r.speed.get('inference', 0.0):.1f}ms", file=out)
             bar.update(1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a Ctrl-C before the handlers were in place
         code = 130
     finally:
         if bar is not None:
@@ -450,8 +476,12 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
             print(speed.per_frame(tuple(s for s in STAGES if s != "tracking" or mode == "track"), wall), file=out)
         else:
             print("no frames were read from the source", file=out)
-        if save_dir is not None:
+        if save_dir is not None and not stop.requested:
             print(f"Results saved to {save_dir}", file=out)
+    if stop.requested:
+        where = f"; results saved to {save_dir}" if save_dir is not None else ""
+        print(f"{stop.name}: stopped after {speed.n} frames{where}", file=sys.stderr)
+        return stop.exit_code
     return code
 
 

@@ -16,6 +16,13 @@
 (default) always hands out the newest frame of a live stream, dropping the ones inference could not keep up with;
 ``True`` queues up to 30 frames and makes the camera reader wait instead.
 
+Live streams recover: when a live stream drops (the connection closes, the camera stops, no frame for
+``STREAM_TIMEOUT_S`` seconds), its reader logs a warning and reconnects with backoff (``RECONNECT_BACKOFF``: 0.5, 1,
+2, 4, 4, ... s between tries) for up to ``reconnect_timeout`` seconds (engine/args.py: default 30; 0 ends the stream
+at the first drop, as before), then ends the stream with a second warning. Frames keep their order; frame numbers go
+on counting after a drop, and the first frame after it carries the drop's length (``SourceItem.gap``), which
+``track()`` uses to keep or reset the stream's tracker (``reset_after_drop``, engine/model.py).
+
 Errors are raised when the source is opened: a missing file -> ``FileNotFoundError`` naming it; a video OpenCV can't
 open -> ``ValueError("could not open video ...")``; an empty list, folder or glob -> ``ValueError`` /
 ``FileNotFoundError``. An image that can't be decoded raises ``ValueError("could not read image ...")`` when reached.
@@ -25,8 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import glob as globlib
+import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +45,10 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from numa_ultralytics.engine.args import check_positive_int
+from numa_ultralytics.engine.args import PREDICT_DEFAULTS, check_positive_int, check_seconds
+from numa_ultralytics.utils.signals import stop_requested
+
+LOGGER = logging.getLogger("numa_ultralytics")
 
 __all__ = [
     "IMG_FORMATS",
@@ -51,6 +63,8 @@ IMG_FORMATS = {"avif", "bmp", "dng", "heic", "heif", "jp2", "jpeg", "jpg", "mpo"
 VID_FORMATS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
 STREAM_PREFIXES = ("rtsp://", "rtmp://", "tcp://")
 STREAM_BUFFER = 30  # frames queued per live stream with stream_buffer=True
+RECONNECT_BACKOFF = (0.5, 1.0, 2.0, 4.0)  # seconds before each reconnect try of a dropped stream (then every 4 s)
+STREAM_TIMEOUT_S = 10.0  # network streams: opening or reading a frame longer than this is a drop
 
 
 class SourceItem(NamedTuple):
@@ -67,6 +81,7 @@ class SourceItem(NamedTuple):
         fps: frames per second of a video or stream when known; None for images.
         from_memory: the source was in-memory frames only (a numpy array or a list/tuple of them): Ultralytics logs
             these as ``0: 384x640 ...`` and ``Results.source_item`` stays None for them.
+        gap: seconds a live stream was down before this frame (0.0 unless it is the first frame after a drop).
     """
 
     path: str
@@ -76,6 +91,7 @@ class SourceItem(NamedTuple):
     stream: int
     fps: float | None
     from_memory: bool = False
+    gap: float = 0.0
 
 
 def to_bgr(im: Any, name: str = "image") -> np.ndarray:
@@ -179,16 +195,35 @@ def _iter_image_url(url: str, stream: int) -> Iterator[SourceItem]:
     yield SourceItem(url, to_bgr(im, url), 0, 1, stream, None)
 
 
-class _LiveStream:
-    """A camera or network stream read by a daemon thread (the newest frame, or a queue of up to 30)."""
+def _open_capture(source: str, fallback: bool = True) -> cv2.VideoCapture:
+    """A live source's capture: a webcam index, or a URL through FFmpeg with open/read timeouts (STREAM_TIMEOUT_S);
+    ``fallback``: try OpenCV's other backends when FFmpeg can't open it."""
+    if source.isnumeric():
+        return cv2.VideoCapture(int(source))
+    ms = int(STREAM_TIMEOUT_S * 1000)
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+    cap = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
+    if fallback and not cap.isOpened():  # not an FFmpeg source (or no FFmpeg): any backend
+        cap.release()
+        cap = cv2.VideoCapture(source)
+    return cap
 
-    def __init__(self, source: str, stream: int, vid_stride: int, buffer: bool) -> None:
+
+class _LiveStream:
+    """A camera or network stream read by a daemon thread (the newest frame, or a queue of up to 30); reconnects
+    after a drop (see the module doc)."""
+
+    def __init__(
+        self, source: str, stream: int, vid_stride: int, buffer: bool, reconnect_timeout: float | None = None
+    ) -> None:
         self.source = source
         self.stream = stream
         self.vid_stride = vid_stride
         self.buffer = buffer
-        src: int | str = int(source) if source.isnumeric() else source
-        self.cap = cv2.VideoCapture(src)
+        timeout = PREDICT_DEFAULTS["reconnect_timeout"] if reconnect_timeout is None else reconnect_timeout
+        self.reconnect_timeout = check_seconds("reconnect_timeout", timeout)
+        self.drops = 0  # how many drops were recovered
+        self.cap = _open_capture(source)
         if not self.cap.isOpened():
             self.cap.release()
             raise ValueError(f"could not open stream {source}")
@@ -199,12 +234,25 @@ class _LiveStream:
         if not ok or im is None:
             self.cap.release()
             raise ValueError(f"could not read a frame from stream {source}")
-        self._q: deque[tuple[int, np.ndarray]] = deque([(0, to_bgr(im, source))])
+        self._q: deque[tuple[int, np.ndarray, float]] = deque([(0, to_bgr(im, source), 0.0)])
+        self._gap = 0.0  # a drop's length, for the next frame queued
         self._cv = threading.Condition()
         self._running = True
         self._done = False
         self._thread = threading.Thread(target=self._update, name=f"numa-stream-{stream}", daemon=True)
         self._thread.start()
+
+    def _push(self, n: int, im: np.ndarray) -> None:
+        im = to_bgr(im, self.source)
+        with self._cv:
+            gap = self._gap
+            if not self.buffer:
+                for _, _, g in self._q:  # dropped frames hand their gap on
+                    gap += g
+                self._q.clear()
+            self._gap = 0.0
+            self._q.append((n, im, gap))
+            self._cv.notify_all()
 
     def _update(self) -> None:
         n = 0
@@ -216,23 +264,66 @@ class _LiveStream:
                 if not self._running:
                     break
                 if not self.cap.grab():
-                    break
+                    if not self._reconnect(n):
+                        break
+                    n += 1
+                    continue
                 n += 1
                 if n % self.vid_stride:
                     continue
                 ok, im = self.cap.retrieve()
                 if not ok or im is None:
-                    break
-                im = to_bgr(im, self.source)
-                with self._cv:
-                    if not self.buffer:
-                        self._q.clear()
-                    self._q.append((n, im))
-                    self._cv.notify_all()
+                    if not self._reconnect(n):
+                        break
+                    n += 1
+                    continue
+                self._push(n, im)
         finally:
             with self._cv:
                 self._done = True
                 self._cv.notify_all()
+
+    def _reconnect(self, n: int) -> bool:
+        """After a drop at frame ``n``: reopen with backoff until ``reconnect_timeout``; the first frame read is queued
+        as frame ``n + 1`` with the drop's length. False when the stream is given up (or stopping)."""
+        if self.reconnect_timeout <= 0 or not self._running or stop_requested():
+            return False
+        LOGGER.warning(
+            f"WARNING stream {self.source} dropped after frame {n}; reconnecting for up to "
+            f"{self.reconnect_timeout:g}s (reconnect_timeout)"
+        )
+        t0 = time.monotonic()
+        self.cap.release()
+        tries = 0
+        while self._running and not stop_requested():
+            left = self.reconnect_timeout - (time.monotonic() - t0)
+            if left <= 0:
+                break
+            wake = time.monotonic() + min(RECONNECT_BACKOFF[min(tries, len(RECONNECT_BACKOFF) - 1)], left)
+            with self._cv:  # close() wakes this wait
+                while self._running and (rest := wake - time.monotonic()) > 0:
+                    self._cv.wait(rest)
+            if not self._running:
+                return False
+            tries += 1
+            cap = _open_capture(self.source, fallback=False)
+            ok, im = cap.read() if cap.isOpened() else (False, None)
+            if ok and im is not None:
+                self.cap = cap
+                gap = time.monotonic() - t0
+                self.drops += 1
+                LOGGER.info(f"stream {self.source} reconnected after {gap:.1f}s ({tries} tries)")
+                with self._cv:
+                    self._gap += gap
+                self._push(n + 1, im)
+                return True
+            cap.release()
+        if self._running and not stop_requested():
+            LOGGER.warning(
+                f"WARNING stream {self.source} did not come back within reconnect_timeout={self.reconnect_timeout:g}s;"
+                " ending it"
+            )
+        return False
 
     def __iter__(self) -> _LiveStream:
         return self
@@ -240,20 +331,20 @@ class _LiveStream:
     def __next__(self) -> SourceItem:
         with self._cv:
             while not self._q:
-                if self._done:
+                if self._done or stop_requested():  # a stop signal ends the wait for the next frame
                     self.close()
                     raise StopIteration
                 self._cv.wait(0.1)
-            n, im = self._q.popleft()
+            n, im, gap = self._q.popleft()
             self._cv.notify_all()
-        return SourceItem(self.source, im, n, self.frames, self.stream, self.fps)
+        return SourceItem(self.source, im, n, self.frames, self.stream, self.fps, False, gap)
 
     def close(self) -> None:
         self._running = False
         with self._cv:
             self._cv.notify_all()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=STREAM_TIMEOUT_S + 1)
         self.cap.release()
 
 
@@ -268,8 +359,12 @@ class InferenceSource:
         is_live: whether any source is a live stream (frames may be dropped unless ``stream_buffer``).
     """
 
-    def __init__(self, source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> None:
+    def __init__(
+        self, source: Any, vid_stride: int = 1, stream_buffer: bool = False, reconnect_timeout: float | None = None
+    ) -> None:
         self.vid_stride = int(check_positive_int("vid_stride", vid_stride))
+        timeout = PREDICT_DEFAULTS["reconnect_timeout"] if reconnect_timeout is None else reconnect_timeout
+        self.reconnect_timeout = check_seconds("reconnect_timeout", timeout)
         self.kind = "files"
         self.stream_buffer = bool(stream_buffer)
         self.is_live = False
@@ -365,7 +460,7 @@ class InferenceSource:
                 self._iters.append(self._iter_files(self._expand(e), i))
 
     def _live(self, s: str, stream: int) -> _LiveStream:
-        ls = _LiveStream(s, stream, self.vid_stride, self.stream_buffer)
+        ls = _LiveStream(s, stream, self.vid_stride, self.stream_buffer, self.reconnect_timeout)
         self._closers.append(ls.close)
         return ls
 
@@ -497,11 +592,16 @@ def _is_pil(x: Any) -> bool:
     return type(x).__module__.startswith("PIL.") and hasattr(x, "convert")
 
 
-def load_inference_source(source: Any, vid_stride: int = 1, stream_buffer: bool = False) -> InferenceSource:
+def load_inference_source(
+    source: Any, vid_stride: int = 1, stream_buffer: bool = False, reconnect_timeout: float | None = None
+) -> InferenceSource:
     """Open ``source`` for inference: an iterator of :class:`SourceItem`, one per frame (see the module doc).
 
-    An :class:`InferenceSource` is returned as it is (its own ``vid_stride``/``stream_buffer`` apply).
+    An :class:`InferenceSource` is returned as it is (its own ``vid_stride``/``stream_buffer``/``reconnect_timeout``
+    apply). ``reconnect_timeout`` None: engine/args.py's default.
     """
     if isinstance(source, InferenceSource):
         return source
-    return InferenceSource(source, vid_stride=vid_stride, stream_buffer=stream_buffer)
+    return InferenceSource(
+        source, vid_stride=vid_stride, stream_buffer=stream_buffer, reconnect_timeout=reconnect_timeout
+    )

@@ -37,6 +37,7 @@ __all__ = [
     "check_fraction",
     "check_choice",
     "check_positive_int",
+    "check_seconds",
 ]
 
 PREDICT_DEFAULTS: dict[str, Any] = {
@@ -52,6 +53,12 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "device": None,
     "vid_stride": 1,
     "stream_buffer": False,
+    # live streams (data/loaders.py): after a drop, reconnect with backoff for up to this many seconds (0: end the
+    # stream at the first drop, as before); a warning is logged per drop
+    "reconnect_timeout": 30.0,
+    # track: a drop longer than this many seconds is "long" and resets the stream's tracker (ids start again at 1); a
+    # shorter one keeps its tracks and ids
+    "reset_after_drop": 5.0,
     "batch": 1,
     # outputs, as Ultralytics: annotated images/videos and labels under runs/<task>/<mode> (engine/sink.py)
     "save": False,
@@ -171,6 +178,13 @@ def check_imgsz(key: str, v: Any) -> int | list[int]:
     return int(v) if not isinstance(v, (list, tuple)) else [int(x) for x in items]
 
 
+def check_seconds(key: str, v: Any) -> float:
+    """A finite number of seconds >= 0 (``reconnect_timeout``, ``reset_after_drop``); bools are refused."""
+    if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool) or not 0 <= float(v) < 1e9:
+        raise ArgError(key, v, "a number of seconds >= 0")
+    return float(v)
+
+
 def check_color_mode(key: str, v: Any) -> str | None:
     """``"class"``, ``"instance"`` or None (the mode's default)."""
     if v is not None and v not in COLOR_MODES:
@@ -220,6 +234,8 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "show_conf": check_optional_bool,
     "show_boxes": check_optional_bool,
     "color_mode": check_color_mode,
+    "reconnect_timeout": check_seconds,
+    "reset_after_drop": check_seconds,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -19,6 +20,7 @@ from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
+from numa_ultralytics.utils.signals import StopScope, stop_on_signals
 
 LOGGER = logging.getLogger("numa_ultralytics")
 if not LOGGER.handlers:
@@ -151,37 +153,56 @@ class YOLO:
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
         self._device_setup(args["device"])
-        src = load_inference_source(source, vid_stride=args["vid_stride"], stream_buffer=args["stream_buffer"])
+        src = load_inference_source(
+            source,
+            vid_stride=args["vid_stride"],
+            stream_buffer=args["stream_buffer"],
+            reconnect_timeout=args["reconnect_timeout"],
+        )
         sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
         verbose = bool(args["verbose"])
         speed = SpeedTotals()
         shape = None
-        try:
-            for item in src:
-                tracker = self._tracker_for(item.stream) if mode == "track" else None
-                r = self.predictor(item.im0, item.path, args, tracker_needs(tracker))
-                r.source_item = None if item.from_memory else item
-                if tracker is not None:
-                    t0 = time.perf_counter()
-                    apply_tracker(r, tracker)
-                    r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
-                speed.add(r.speed, ("preprocess", "inference", "postprocess"))
-                shape = r.input_hw
-                if verbose:
-                    LOGGER.info(frame_log_line(r, item, speed.n))
+        # SIGINT/SIGTERM (utils/signals.py): with outputs to protect, stop reading, finish the frame, close the files
+        with stop_on_signals() if sink is not None else contextlib.nullcontext(StopScope(False, False)) as stop:
+            try:
+                while not stop.requested:
+                    item = next(src, None)
+                    if item is None:
+                        break
+                    tracker = self._tracker_for(item.stream) if mode == "track" else None
+                    if tracker is not None and item.gap > args["reset_after_drop"]:  # a long drop: start afresh
+                        LOGGER.warning(
+                            f"WARNING stream {item.path} was down {item.gap:.1f}s > reset_after_drop="
+                            f"{args['reset_after_drop']:g}s: its tracker starts again"
+                        )
+                        tracker.reset()
+                    r = self.predictor(item.im0, item.path, args, tracker_needs(tracker))
+                    r.source_item = None if item.from_memory else item
+                    if tracker is not None:
+                        t0 = time.perf_counter()
+                        apply_tracker(r, tracker)
+                        r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
+                    speed.add(r.speed, ("preprocess", "inference", "postprocess"))
+                    shape = r.input_hw
+                    if verbose:
+                        LOGGER.info(frame_log_line(r, item, speed.n))
+                    if sink is not None:
+                        sink(item, r)
+                    yield r
+                    if sink is not None and sink.stop:
+                        break
+                if verbose and speed.n and shape is not None:
+                    LOGGER.info(speed.per_image(shape))
+            finally:
+                src.close()
                 if sink is not None:
-                    sink(item, r)
-                yield r
-                if sink is not None and sink.stop:
-                    break
-            if verbose and speed.n and shape is not None:
-                LOGGER.info(speed.per_image(shape))
-        finally:
-            src.close()
-            if sink is not None:
-                sink.close()
-                if verbose and sink.save_dir is not None:
-                    LOGGER.info(f"Results saved to {sink.save_dir}")
+                    sink.close()
+                    if (verbose or (stop.requested and stop.owner)) and sink.save_dir is not None:
+                        LOGGER.info(f"Results saved to {sink.save_dir}")
+            if stop.requested and stop.owner:
+                LOGGER.warning(f"{stop.name}: stopped after {speed.n} frames")
+                stop.raise_stop()
 
     # ------------------------------------------------------------------ val
     def val(self, data: Any = None, **kwargs: Any) -> Any:

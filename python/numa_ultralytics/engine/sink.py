@@ -19,6 +19,14 @@ the command line gets its files through the same calls, so both write the same r
 - ``save_crop``: ``crops/<class name>/<stem>[_<frame>].jpg`` per object (``Results.save_crop``);
 - ``show``: a window per stream (``q`` stops the run).
 
+Every file appears under its final name only when it is complete ("temporary names, renamed when complete"): a video
+is written as ``<stem>.partial.avi`` and renamed to ``<stem>.avi`` when its writer is closed (the AVI index is written
+then), MOT label files as ``<name>.partial.txt`` (flushed after every frame), images and YOLO label files are written
+to ``.partial`` names and renamed at once. The writers are closed at the end of the source, on an error and on
+SIGINT/SIGTERM (utils/signals.py: the run finishes the frame in hand first), so an interrupted run keeps a playable
+video with an index counting every frame written and one label file per frame. Only a hard kill (SIGKILL, a second
+signal, power loss) leaves ``.partial`` files behind.
+
 :class:`SpeedTotals` renders both speed summaries (the Python API's Ultralytics line, the command line's per-stage
 line); :func:`frame_log_line` is the per-frame log line.
 """
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -101,8 +110,8 @@ class Outputs:
         self.vid_stride = vid_stride
         if save_txt:
             (save_dir / "labels").mkdir(parents=True, exist_ok=True)
-        self.videos: dict[int, tuple[str, Any]] = {}  # stream -> (path, writer)
-        self.txt: dict[str, tuple[TextIO, TextIO]] = {}
+        self.videos: dict[int, _VideoFile] = {}  # stream -> its current video
+        self.txt: dict[str, tuple[_TextFile, _TextFile]] = {}
         self.written: list[Path] = []
         self.names: dict[tuple[int, str], str] = {}
         self._taken: set[str] = set()
@@ -131,24 +140,22 @@ class Outputs:
             suffix = Path(urlsplit(item.path).path).suffix if "://" in item.path else Path(item.path).suffix
             suffix = suffix if suffix.lower() in IMAGE_SUFFIXES else ".jpg"
             out = self.save_dir / f"{stem}{suffix}"
-            if not cv2.imwrite(str(out), im):
-                raise OSError(f"could not write {out}")
+            ok, buf = cv2.imencode(suffix, im)
+            if not ok:
+                raise OSError(f"could not encode {out}")
+            _write_complete(out, buf.tobytes())
             self.written.append(out)
             return
         cur = self.videos.get(item.stream)
-        if cur is None or cur[0] != item.path:
+        if cur is None or cur.source != item.path:
             if cur is not None:
-                cur[1].release()
-            out = self.save_dir / f"{stem}.avi"
+                cur.close()
             fps = item.fps or 30.0
             h, w = im.shape[:2]
-            writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
-            if not writer.isOpened():
-                raise OSError(f"could not open a video writer for {out}")
-            self.videos[item.stream] = (item.path, writer)
-            self.written.append(out)
-            cur = self.videos[item.stream]
-        cur[1].write(im)
+            cur = _VideoFile(self.save_dir / f"{stem}.avi", fps, (w, h), item.path)
+            self.videos[item.stream] = cur
+            self.written.append(cur.path)
+        cur.write(im)
 
     def label_stem(self, item: Any) -> str:
         """``<stem>`` for an image, ``<stem>_<frame>`` for a video frame (the log line's 1-based frame counter) or a
@@ -161,14 +168,21 @@ class Outputs:
 
     def write_labels(self, item: Any, r: Any) -> None:
         if self.txt_format == "yolo":
-            r.save_txt(self.save_dir / "labels" / f"{self.label_stem(item)}.txt", save_conf=self.save_conf)
+            out = self.save_dir / "labels" / f"{self.label_stem(item)}.txt"
+            if r.boxes is None or len(r.boxes) == 0:
+                return  # no file for a frame without objects
+            tmp = _partial(out)
+            if out.exists():  # Results.save_txt appends (an image stem seen twice, exist_ok=True)
+                shutil.copyfile(out, tmp)
+            r.save_txt(tmp, save_conf=self.save_conf)
+            os.replace(tmp, out)
             return
         stem = self.name(item.stream, item.path)
         files = self.txt.get(stem)
         if files is None:
             d = self.save_dir / "labels"
             d.mkdir(parents=True, exist_ok=True)
-            files = (open(d / f"{stem}.txt", "w"), open(d / f"{stem}_polygons.txt", "w"))  # noqa: SIM115
+            files = (_TextFile(d / f"{stem}.txt"), _TextFile(d / f"{stem}_polygons.txt"))
             self.txt[stem] = files
         frame = item.frame + 1
         boxes = r.boxes
@@ -185,16 +199,84 @@ class Outputs:
             if polys is not None:
                 pts = ",".join(f"{v:.1f}" for v in np.asarray(polys[i], dtype=np.float64).reshape(-1))
                 plines.append(f"{frame},{ids[i]},{cls}" + (f",{pts}" if pts else "") + "\n")
-        files[0].writelines(lines)
-        files[1].writelines(plines)
+        files[0].write(lines)
+        files[1].write(plines)
 
     def close(self) -> None:
-        for _, w in self.videos.values():
-            w.release()
+        """Close every writer; each file gets its final name (see :func:`_partial`). Safe to call twice."""
+        errors: list[BaseException] = []
+        files: list[_VideoFile | _TextFile] = [*self.videos.values(), *(f for pair in self.txt.values() for f in pair)]
+        for f in files:
+            try:
+                f.close()
+            except OSError as e:  # close the others anyway
+                errors.append(e)
         self.videos = {}
-        for a, b in self.txt.values():
-            a.close()
-            b.close()
+        self.txt = {}
+        if errors:
+            raise errors[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# complete files only: temporary names renamed when complete
+
+
+def _partial(final: Path) -> Path:
+    """The temporary name a file is written under until it is complete: ``<stem>.partial<suffix>`` (the suffix is
+    kept: OpenCV picks the container from it). Closing renames it to ``final``; only a hard kill (SIGKILL, a second
+    signal, power loss) leaves a ``.partial`` file, which is then valid up to its last flush."""
+    return final.with_name(f"{final.stem}.partial{final.suffix}")
+
+
+def _write_complete(final: Path, data: bytes) -> None:
+    tmp = _partial(final)
+    tmp.write_bytes(data)
+    os.replace(tmp, final)
+
+
+class _VideoFile:
+    """An MJPG ``.avi`` written under its ``.partial.avi`` name; ``close`` writes the index and renames it."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], source: str) -> None:
+        import cv2
+
+        self.path = path
+        self.source = source
+        self.tmp = _partial(path)
+        self.writer: Any = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+        if not self.writer.isOpened():
+            raise OSError(f"could not open a video writer for {path}")
+
+    def write(self, im: np.ndarray) -> None:
+        self.writer.write(im)
+
+    def close(self) -> None:
+        if self.writer is None:
+            return
+        self.writer.release()
+        self.writer = None
+        os.replace(self.tmp, self.path)
+
+
+class _TextFile:
+    """A label file appended frame by frame: flushed after each frame, renamed from ``.partial.txt`` when closed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = _partial(path)
+        self.f: TextIO | None = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+
+    def write(self, lines: list[str]) -> None:
+        assert self.f is not None
+        self.f.writelines(lines)
+        self.f.flush()
+
+    def close(self) -> None:
+        if self.f is None:
+            return
+        self.f.close()
+        self.f = None
+        os.replace(self.tmp, self.path)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""SIGTERM / SIGINT during a CLI run with save=True: the run finishes the frame in hand, closes the video and the label
+files and exits 143 / 130 (utils/signals.py, engine/sink.py). The checks read what was written back from disk."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from numa_ultralytics.utils.signals import StopScope, stop_on_signals, stop_requested
+
+from .conftest import MEDIA, MODELS, need
+
+SIGNAL_AT = 50  # frames written before the signal is sent
+
+
+def _default_signals() -> None:  # the child starts with default SIGINT even when pytest runs in the background
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _interrupted_run(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedProcess, Path, int, int]:
+    """Start ``numa-yolo segment track ... save=True save_txt=True`` on the people video, send ``sig`` once
+    SIGNAL_AT label files exist; returns (process, run folder, label files at the signal, video frames)."""
+    video = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
+    cap = cv2.VideoCapture(str(video))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
+    argv = [
+        sys.executable,
+        "-m",
+        "numa_ultralytics",
+        "segment",
+        "track",
+        f"model={model}",
+        f"source={video}",
+        "imgsz=320",
+        "save=True",
+        "save_txt=True",
+        f"project={tmp_path}",
+        "name=run",
+        "device=cpu",
+    ]
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
+    labels = tmp_path / "run" / "labels"
+    deadline = time.monotonic() + 240
+    at_signal = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        at_signal = len(list(labels.glob("*.txt"))) if labels.is_dir() else 0
+        if at_signal >= SIGNAL_AT:
+            proc.send_signal(sig)
+            break
+        time.sleep(0.02)
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err), tmp_path / "run", at_signal, total
+
+
+def _check_outputs(run: Path, at_signal: int, total: int) -> None:
+    # no file left under a temporary name
+    assert sorted(p.name for p in run.rglob("*.partial*")) == []
+    video = run / "seeed_people-walking.avi"
+    cap = cv2.VideoCapture(str(video))
+    assert cap.isOpened()
+    indexed = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    decoded = 0
+    while True:
+        ok, im = cap.read()
+        if not ok:
+            break
+        assert im is not None and im.ndim == 3
+        decoded += 1
+    cap.release()
+    # label files: labels/<stem>_<frame>.txt, frame 1-based; a person is in every frame of this video
+    frames = sorted(int(p.stem.rsplit("_", 1)[1]) for p in (run / "labels").glob("*.txt"))
+    assert frames == list(range(1, len(frames) + 1))
+    for p in (run / "labels").glob("*.txt"):
+        lines = p.read_text().splitlines()
+        assert lines, p
+        for line in lines:
+            v = line.split()
+            assert int(v[0]) >= 0
+            coords = [float(x) for x in v[1:-1]]  # polygon (x y pairs), then the track id
+            assert len(coords) % 2 == 0 and len(coords) >= 6
+            assert all(0.0 <= c <= 1.0 for c in coords)
+            assert int(v[-1]) >= 1
+    # the signal came at >= SIGNAL_AT frames; the run finished the frame in hand and stopped well before the end
+    assert SIGNAL_AT <= at_signal <= len(frames) < total
+    assert indexed == decoded == len(frames)
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_cli_signal_keeps_outputs(tmp_path, sig, code):
+    proc, run, at_signal, total = _interrupted_run(tmp_path, sig)
+    assert proc.returncode == code, proc.stderr[-2000:]
+    name = signal.Signals(sig).name
+    assert f"{name}: stopped after" in proc.stderr
+    assert f"results saved to {run}" in proc.stderr
+    _check_outputs(run, at_signal, total)
+
+
+def test_scope_restores_handlers_and_threads_install_nothing():
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    with stop_on_signals() as outer:
+        assert outer.owner and outer.installed
+        assert signal.getsignal(signal.SIGTERM) != before[signal.SIGTERM]
+        with stop_on_signals() as inner:  # nested: shares the outer scope
+            assert not inner.owner
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(100):  # the handler runs in the main thread between bytecodes
+                if inner.requested:
+                    break
+                time.sleep(0.01)
+            assert inner.requested and outer.requested and stop_requested()
+        assert outer.exit_code == 143 and outer.name == "SIGTERM"
+        with pytest.raises(SystemExit) as e:
+            outer.raise_stop()
+        assert e.value.code == 143
+    assert {s: signal.getsignal(s) for s in before} == before
+    assert not stop_requested()
+
+    seen: list[StopScope] = []
+
+    def worker() -> None:
+        with stop_on_signals() as scope:
+            seen.append(scope)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert not seen[0].installed and not seen[0].owner and not seen[0].requested
+    assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_predict_in_a_thread_with_save(tmp_path, seg_onnx):
+    """A library user calling predict(save=True) from a worker thread: no handler, the run completes as before."""
+    from numa_ultralytics import YOLO
+
+    im = cv2.imread(str(need(MEDIA / "images" / "bus.jpg")))
+    out: list = []
+    t = threading.Thread(
+        target=lambda: out.extend(
+            YOLO(str(seg_onnx)).predict(im, save=True, project=str(tmp_path), name="t", imgsz=320, verbose=False)
+        )
+    )
+    t.start()
+    t.join()
+    assert len(out) == 1 and (tmp_path / "t" / "image0.jpg").is_file()
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["image0.jpg"]
+
+
+def test_second_signal_exits_at_once(tmp_path):
+    """Two SIGTERMs in a row: the second does not wait for the frame in hand (exit 143 at once, the video keeps its
+    temporary name because it was never closed)."""
+    video = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
+    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
+    argv = [sys.executable, "-m", "numa_ultralytics", "segment", "predict", f"model={model}", f"source={video}"]
+    argv += ["imgsz=320", "save=True", "save_txt=True", f"project={tmp_path}", "name=run", "device=cpu"]
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    labels = tmp_path / "run" / "labels"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if labels.is_dir() and len(list(labels.glob("*.txt"))) >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.05)  # the first handler has run; the frame in hand takes far longer
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    assert "SIGTERM again: exiting at once" in err
+    assert "stopped after" not in err
+    assert (tmp_path / "run" / "seeed_people-walking.partial.avi").is_file()
+    assert not (tmp_path / "run" / "seeed_people-walking.avi").exists()

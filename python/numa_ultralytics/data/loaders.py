@@ -21,7 +21,9 @@ Live streams recover: when a live stream drops (the connection closes, the camer
 2, 4, 4, ... s between tries) for up to ``reconnect_timeout`` seconds (engine/args.py: default 30; 0 ends the stream
 at the first drop, as before), then ends the stream with a second warning. Frames keep their order; frame numbers go
 on counting after a drop, and the first frame after it carries the drop's length (``SourceItem.gap``), which
-``track()`` uses to keep or reset the stream's tracker (``reset_after_drop``, engine/model.py).
+``track()`` uses to keep or reset the stream's tracker (``reset_after_drop``, engine/model.py). A source that comes
+back with its very first frame again is a finite resource played anew, not a live stream: it ends there. A local file
+never reconnects.
 
 Errors are raised when the source is opened: a missing file -> ``FileNotFoundError`` naming it; a video OpenCV can't
 open -> ``ValueError("could not open video ...")``; an empty list, folder or glob -> ``ValueError`` /
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import glob as globlib
+import hashlib
 import logging
 import os
 import threading
@@ -195,6 +198,10 @@ def _iter_image_url(url: str, stream: int) -> Iterator[SourceItem]:
     yield SourceItem(url, to_bgr(im, url), 0, 1, stream, None)
 
 
+def _digest(im: np.ndarray) -> bytes:
+    return hashlib.blake2b(im.tobytes(), digest_size=16).digest()
+
+
 def _open_capture(source: str, fallback: bool = True) -> cv2.VideoCapture:
     """A live source's capture: a webcam index, or a URL through FFmpeg with open/read timeouts (STREAM_TIMEOUT_S);
     ``fallback``: try OpenCV's other backends when FFmpeg can't open it."""
@@ -234,7 +241,9 @@ class _LiveStream:
         if not ok or im is None:
             self.cap.release()
             raise ValueError(f"could not read a frame from stream {source}")
-        self._q: deque[tuple[int, np.ndarray, float]] = deque([(0, to_bgr(im, source), 0.0)])
+        im = to_bgr(im, source)
+        self._first = _digest(im)  # a reconnect that starts again from this frame is a replay, not a live stream
+        self._q: deque[tuple[int, np.ndarray, float]] = deque([(0, im, 0.0)])
         self._gap = 0.0  # a drop's length, for the next frame queued
         self._cv = threading.Condition()
         self._running = True
@@ -286,8 +295,8 @@ class _LiveStream:
     def _reconnect(self, n: int) -> bool:
         """After a drop at frame ``n``: reopen with backoff until ``reconnect_timeout``; the first frame read is queued
         as frame ``n + 1`` with the drop's length. False when the stream is given up (or stopping)."""
-        if self.reconnect_timeout <= 0 or not self._running or stop_requested():
-            return False
+        if self.reconnect_timeout <= 0 or not self._running or stop_requested() or os.path.isfile(self.source):
+            return False  # a local file's end is its end
         LOGGER.warning(
             f"WARNING stream {self.source} dropped after frame {n}; reconnecting for up to "
             f"{self.reconnect_timeout:g}s (reconnect_timeout)"
@@ -308,6 +317,10 @@ class _LiveStream:
             tries += 1
             cap = _open_capture(self.source, fallback=False)
             ok, im = cap.read() if cap.isOpened() else (False, None)
+            if ok and im is not None and _digest(to_bgr(im, self.source)) == self._first:
+                cap.release()
+                LOGGER.info(f"stream {self.source} started again from its first frame: a finite resource, ended")
+                return False
             if ok and im is not None:
                 self.cap = cap
                 gap = time.monotonic() - t0

@@ -189,3 +189,43 @@ def test_second_signal_exits_at_once(tmp_path):
     assert "stopped after" not in err
     assert (tmp_path / "run" / "seeed_people-walking.partial.avi").is_file()
     assert not (tmp_path / "run" / "seeed_people-walking.avi").exists()
+
+
+API_CHILD = r"""
+import sys
+from numa_ultralytics import YOLO
+model = YOLO(sys.argv[1])
+model.track(sys.argv[2], save=True, save_txt=True, project=sys.argv[3], name="run", imgsz=320, verbose=False)
+print("not reached")
+"""
+
+
+def test_api_track_save_sigterm(tmp_path):
+    """The Python API: ``model.track(source, save=True, save_txt=True)`` in a script sent SIGTERM exits 143 (an
+    uncaught ``SystemExit(143)``) with the same complete outputs as the command line."""
+    video = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
+    cap = cv2.VideoCapture(str(video))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", API_CHILD, str(model), str(video), str(tmp_path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    labels = tmp_path / "run" / "labels"
+    deadline = time.monotonic() + 240
+    at_signal = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        at_signal = len(list(labels.glob("*.txt"))) if labels.is_dir() else 0
+        if at_signal >= SIGNAL_AT:
+            proc.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.02)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    assert "not reached" not in out
+    assert f"Results saved to {tmp_path / 'run'}" in out
+    _check_outputs(tmp_path / "run", at_signal, total)

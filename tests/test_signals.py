@@ -165,30 +165,28 @@ def test_predict_in_a_thread_with_save(tmp_path, seg_onnx):
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["image0.jpg"]
 
 
-def test_second_signal_exits_at_once(tmp_path):
-    """Two SIGTERMs in a row: the second does not wait for the frame in hand (exit 143 at once, the video keeps its
-    temporary name because it was never closed)."""
-    video = need(MEDIA / "videos" / "seeed_people-walking.mp4")
-    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
-    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
-    argv = [sys.executable, "-m", "numa_ultralytics", "segment", "predict", f"model={model}", f"source={video}"]
-    argv += ["imgsz=320", "save=True", "save_txt=True", f"project={tmp_path}", "name=run", "device=cpu"]
-    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    labels = tmp_path / "run" / "labels"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        if labels.is_dir() and len(list(labels.glob("*.txt"))) >= 3:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)
-    time.sleep(0.05)  # the first handler has run; the frame in hand takes far longer
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err[-2000:]
-    assert "SIGTERM again: exiting at once" in err
-    assert "stopped after" not in err
-    assert (tmp_path / "run" / "seeed_people-walking.partial.avi").is_file()
-    assert not (tmp_path / "run" / "seeed_people-walking.avi").exists()
+SECOND_CHILD = r"""
+import os, signal, sys, time
+from numa_ultralytics.utils.signals import stop_on_signals
+with stop_on_signals() as stop:
+    os.kill(os.getpid(), signal.SIGTERM)
+    while not stop.requested:  # the first signal: a stop request, the work goes on
+        time.sleep(0.01)
+    print("first handled", flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)  # the frame in hand: the second signal does not wait for it
+    print("not reached", flush=True)
+"""
+
+
+def test_second_signal_exits_at_once():
+    """The second SIGTERM during the stop exits 143 at once (os._exit: nothing after it runs)."""
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-c", SECOND_CHILD], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 143, p.stderr[-2000:]
+    assert p.stdout.splitlines() == ["first handled"]
+    assert "SIGTERM again: exiting at once" in p.stderr
+    assert time.monotonic() - t0 < 30
 
 
 API_CHILD = r"""
@@ -229,3 +227,24 @@ def test_api_track_save_sigterm(tmp_path):
     assert "not reached" not in out
     assert f"Results saved to {tmp_path / 'run'}" in out
     _check_outputs(tmp_path / "run", at_signal, total)
+
+
+def test_cli_sigterm_without_outputs(tmp_path):
+    """No save: the command line still stops on SIGTERM before the end of the video and exits 143."""
+    video = need(MEDIA / "videos" / "seeed_people-walking.mp4")
+    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
+    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
+    argv = [sys.executable, "-m", "numa_ultralytics", "segment", "predict", f"model={model}", f"source={video}"]
+    proc = subprocess.Popen(
+        [*argv, "imgsz=320", "device=cpu"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline().decode()  # the first plain progress line (after 5 s of frames)
+    assert "frames" in first, first
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    stopped = [ln for ln in err.decode().splitlines() if ln.startswith("SIGTERM: stopped after")]
+    assert len(stopped) == 1 and "results saved" not in stopped[0]
+    assert 0 < int(stopped[0].split()[3]) < 340
+    assert list(tmp_path.iterdir()) == []

@@ -458,6 +458,8 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
             if verbose and not bar.enabled and item.frames == 1 and item.fps is None:
                 print(f"image {speed.n} {item.path}: {r.verbose()}{r.speed.get('inference', 0.0):.1f}ms", file=out)
             bar.update(1)
+            if stop.requested:  # the engine stops too; don't wait for it to notice
+                break
     except KeyboardInterrupt:  # a Ctrl-C before the handlers were in place
         code = 130
     finally:

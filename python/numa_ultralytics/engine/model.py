@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
@@ -20,7 +19,7 @@ from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
-from numa_ultralytics.utils.signals import StopScope, stop_on_signals
+from numa_ultralytics.utils.signals import stop_on_signals
 
 LOGGER = logging.getLogger("numa_ultralytics")
 if not LOGGER.handlers:
@@ -163,8 +162,9 @@ class YOLO:
         verbose = bool(args["verbose"])
         speed = SpeedTotals()
         shape = None
-        # SIGINT/SIGTERM (utils/signals.py): with outputs to protect, stop reading, finish the frame, close the files
-        with stop_on_signals() if sink is not None else contextlib.nullcontext(StopScope(False, False)) as stop:
+        # SIGINT/SIGTERM (utils/signals.py): with outputs to protect (or inside the command line's scope), stop reading,
+        # finish the frame, close the files
+        with stop_on_signals(install=sink is not None) as stop:
             try:
                 while not stop.requested:
                     item = next(src, None)

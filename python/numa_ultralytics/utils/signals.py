@@ -92,11 +92,12 @@ def stop_requested() -> bool:
 
 
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[StopScope]:
+def stop_on_signals(install: bool = True) -> Iterator[StopScope]:
     """Catch SIGINT/SIGTERM for the duration of a run (see the module doc); yields its :class:`StopScope`.
 
     Outside the main thread nothing is installed and the scope never reports a stop. Inside an active scope the
-    outer scope is shared (``owner=False``).
+    outer scope is shared (``owner=False``). ``install=False``: only share an active scope, never install one (a
+    run without outputs keeps Python's own Ctrl-C, but still stops when the command line around it is told to).
     """
     global _active
     if threading.current_thread() is not threading.main_thread():
@@ -104,6 +105,9 @@ def stop_on_signals() -> Iterator[StopScope]:
         return
     if _active is not None:
         yield StopScope(owner=False, installed=False, outer=_active)
+        return
+    if not install:
+        yield StopScope(owner=False, installed=False)
         return
     scope = StopScope(owner=True, installed=True)
     previous: dict[int, Any] = {}

@@ -137,3 +137,21 @@ def test_flooding_image_url_memory_stays_bounded(base):
     assert out["grew_kb"] * 1024 < 2.5 * out["cap"], out
     assert out["s"] < 20, out
     print(out)
+
+
+def test_silent_video_url_stops_at_the_stream_timeout(monkeypatch):
+    """A video URL goes through FFmpeg (not this module): a server that accepts and never answers is given up after
+    data/loaders.py's STREAM_TIMEOUT_S (2 s here), with an error naming the URL."""
+    import socket
+
+    from numa_ultralytics.data import loaders
+
+    monkeypatch.setattr(loaders, "STREAM_TIMEOUT_S", 2.0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(4)
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/v.mp4"
+        t0 = time.monotonic()
+        with pytest.raises(ValueError, match=r"could not open video http://127\.0\.0\.1:\d+/v\.mp4"):
+            load_inference_source(url)
+        assert time.monotonic() - t0 < 6.0

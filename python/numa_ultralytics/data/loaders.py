@@ -149,7 +149,9 @@ def _imread(path: str) -> np.ndarray:
 
 
 def _open_video(path: str) -> cv2.VideoCapture:
-    cap = cv2.VideoCapture(path)
+    """A video file, or a video URL (through FFmpeg with the STREAM_TIMEOUT_S open/read timeouts: a silent server
+    can't hold a read longer)."""
+    cap = _open_capture(path, fallback=True) if "://" in path else cv2.VideoCapture(path)
     if not cap.isOpened():
         cap.release()
         raise ValueError(f"could not open video {path}")
@@ -204,13 +206,13 @@ def _digest(im: np.ndarray) -> bytes:
 
 def _open_capture(source: str, fallback: bool = True) -> cv2.VideoCapture:
     """A live source's capture: a webcam index, or a URL through FFmpeg with open/read timeouts (STREAM_TIMEOUT_S);
-    ``fallback``: try OpenCV's other backends when FFmpeg can't open it."""
+    ``fallback``: OpenCV's other backends when this OpenCV has no FFmpeg."""
     if source.isnumeric():
         return cv2.VideoCapture(int(source))
     ms = int(STREAM_TIMEOUT_S * 1000)
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
     cap = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
-    if fallback and not cap.isOpened():  # not an FFmpeg source (or no FFmpeg): any backend
+    if fallback and not cap.isOpened() and not cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG):  # no FFmpeg here
         cap.release()
         cap = cv2.VideoCapture(source)
     return cap

@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::assignment::linear_assignment;
+use crate::assignment::{linear_assignment, Assignment};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::track::{Det, Track, TrackState};
@@ -126,9 +126,17 @@ pub struct ByteTracker {
     buf_s: Vec<f32>,
 }
 
+/// The detections and the track pools of a frame, after the prediction.
+pub(crate) struct FrameStart {
+    pub high: Vec<Det>,
+    pub low: Vec<Det>,
+    pub unconfirmed: Vec<Slot>,
+    pub pool: Vec<Slot>,
+}
+
 /// Where a track of the pool lives while a frame is processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     Tracked(usize),
     Lost(usize),
 }
@@ -166,14 +174,14 @@ impl ByteTracker {
         self.tracked.iter().any(|t| !t.is_activated)
     }
 
-    fn track(&self, s: Slot) -> &Track {
+    pub(crate) fn track(&self, s: Slot) -> &Track {
         match s {
             Slot::Tracked(i) => &self.tracked[i],
             Slot::Lost(i) => &self.lost[i],
         }
     }
 
-    fn track_mut(&mut self, s: Slot) -> &mut Track {
+    pub(crate) fn track_mut(&mut self, s: Slot) -> &mut Track {
         match s {
             Slot::Tracked(i) => &mut self.tracked[i],
             Slot::Lost(i) => &mut self.lost[i],
@@ -229,53 +237,15 @@ impl ByteTracker {
     /// camera-motion affine (BoT-SORT) or `None`. Returns `[x1, y1, x2, y2, id, score, cls, idx]`
     /// for every activated tracked track.
     pub fn update(&mut self, dets: &[[f32; 6]], warp: Option<&Warp>) -> Vec<[f32; 8]> {
-        self.frame_id += 1;
+        let FrameStart {
+            high,
+            low,
+            unconfirmed,
+            pool,
+        } = self.begin_frame(dets);
         let frame_id = self.frame_id;
         let cfg = self.cfg;
         let kind = cfg.kind;
-
-        // Split detections (indices refer to the full list).
-        let mut high: Vec<Det> = Vec::new();
-        let mut low: Vec<Det> = Vec::new();
-        for (i, row) in dets.iter().enumerate() {
-            match cfg.tier(row) {
-                Tier::High => high.push(Det::from_row(row, i)),
-                Tier::Low => low.push(Det::from_row(row, i)),
-                Tier::Dropped => {}
-            }
-        }
-
-        // Unconfirmed / confirmed split of the tracked list, and the pool = confirmed + lost.
-        let mut unconfirmed: Vec<Slot> = Vec::new();
-        let mut pool: Vec<Slot> = Vec::new();
-        for (i, t) in self.tracked.iter().enumerate() {
-            if t.is_activated {
-                pool.push(Slot::Tracked(i));
-            } else {
-                unconfirmed.push(Slot::Tracked(i));
-            }
-        }
-        for (i, t) in self.lost.iter().enumerate() {
-            let dup = pool.iter().any(|&s| self.track(s).track_id == t.track_id);
-            if !dup {
-                pool.push(Slot::Lost(i));
-            }
-        }
-
-        // Predict the pool.
-        for &s in &pool {
-            let t = self.track_mut(s);
-            if t.state != TrackState::Tracked {
-                match kind {
-                    KalmanKind::Xyah => t.mean[7] = 0.0,
-                    KalmanKind::Xywh => {
-                        t.mean[6] = 0.0;
-                        t.mean[7] = 0.0;
-                    }
-                }
-            }
-            kind.predict(&mut t.mean, &mut t.cov);
-        }
 
         // Camera-motion compensation.
         if let Some(h) = warp {
@@ -293,61 +263,25 @@ impl ByteTracker {
         // the order created (after all updates), so they are kept separately.
         let mut new_tracks: Vec<Track> = Vec::new();
 
-        // First association: pool vs high.
-        let high_refs: Vec<&Det> = high.iter().collect();
-        self.dists(&pool, &high_refs, cfg.fuse_score);
-        let a1 = linear_assignment(&self.buf_cost, pool.len(), high.len(), cfg.match_thresh);
-        self.apply_matches(&a1.matches, &pool, &high, &mut activated, &mut refind);
-
-        // Second association: remaining tracked vs low.
-        let r_tracked: Vec<Slot> = a1
-            .unmatched_rows
-            .iter()
-            .map(|&i| pool[i])
-            .filter(|&s| self.track(s).state == TrackState::Tracked)
-            .collect();
-        let u_track2: Vec<usize> = if !r_tracked.is_empty() && !low.is_empty() {
-            let low_refs: Vec<&Det> = low.iter().collect();
-            self.dists(&r_tracked, &low_refs, false);
-            let a2 = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
-            self.apply_matches(&a2.matches, &r_tracked, &low, &mut activated, &mut refind);
-            a2.unmatched_rows
-        } else {
-            (0..r_tracked.len()).collect()
-        };
-        for it in u_track2 {
+        let a1 = self.first_association(&pool, &high, &mut activated, &mut refind);
+        let (r_tracked, a2) =
+            self.second_association(&pool, &a1.unmatched_rows, &low, &mut activated, &mut refind);
+        for it in a2.unmatched_rows {
             let s = r_tracked[it];
             self.track_mut(s).state = TrackState::Lost;
             lost_now.push(s);
         }
 
-        // Unconfirmed vs remaining high.
         let rest: Vec<&Det> = a1.unmatched_cols.iter().map(|&i| &high[i]).collect();
-        let u_det: Vec<usize> = if unconfirmed.is_empty() {
-            (0..rest.len()).collect()
-        } else {
-            self.dists(&unconfirmed, &rest, cfg.fuse_score);
-            let a3 = linear_assignment(&self.buf_cost, unconfirmed.len(), rest.len(), 0.7);
-            for &(it, id) in &a3.matches {
-                let s = unconfirmed[it];
-                let det = *rest[id];
-                self.track_mut(s).update(&det, kind, frame_id);
-                activated.push(s);
-            }
-            for &it in &a3.unmatched_rows {
-                self.track_mut(unconfirmed[it]).state = TrackState::Removed;
-            }
-            a3.unmatched_cols
-        };
+        let a3 = self.unconfirmed_association(&unconfirmed, &rest, &mut activated);
 
         // New tracks.
-        for i in u_det {
+        for i in a3.unmatched_cols {
             let det = rest[i];
             if det.score < cfg.new_track_thresh {
                 continue;
             }
-            let id = self.next_id;
-            self.next_id += 1;
+            let id = self.new_id();
             new_tracks.push(Track::activate(det, kind, id, frame_id));
         }
 
@@ -367,8 +301,153 @@ impl ByteTracker {
             .collect()
     }
 
+    /// A fresh track ID (IDs count per tracker from 1).
+    pub(crate) fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The opening of `update`: next frame, split the detections (indices refer to the full
+    /// list), split the tracked list into unconfirmed and confirmed, pool = confirmed + lost
+    /// (`joint_stracks`), predict the pool (velocity of the height zeroed for non-tracked ones).
+    pub(crate) fn begin_frame(&mut self, dets: &[[f32; 6]]) -> FrameStart {
+        self.frame_id += 1;
+        let cfg = self.cfg;
+        let kind = cfg.kind;
+
+        let mut high: Vec<Det> = Vec::new();
+        let mut low: Vec<Det> = Vec::new();
+        for (i, row) in dets.iter().enumerate() {
+            match cfg.tier(row) {
+                Tier::High => high.push(Det::from_row(row, i)),
+                Tier::Low => low.push(Det::from_row(row, i)),
+                Tier::Dropped => {}
+            }
+        }
+
+        let mut unconfirmed: Vec<Slot> = Vec::new();
+        let mut pool: Vec<Slot> = Vec::new();
+        for (i, t) in self.tracked.iter().enumerate() {
+            if t.is_activated {
+                pool.push(Slot::Tracked(i));
+            } else {
+                unconfirmed.push(Slot::Tracked(i));
+            }
+        }
+        for (i, t) in self.lost.iter().enumerate() {
+            let dup = pool.iter().any(|&s| self.track(s).track_id == t.track_id);
+            if !dup {
+                pool.push(Slot::Lost(i));
+            }
+        }
+
+        for &s in &pool {
+            let t = self.track_mut(s);
+            if t.state != TrackState::Tracked {
+                match kind {
+                    KalmanKind::Xyah => t.mean[7] = 0.0,
+                    KalmanKind::Xywh => {
+                        t.mean[6] = 0.0;
+                        t.mean[7] = 0.0;
+                    }
+                }
+            }
+            kind.predict(&mut t.mean, &mut t.cov);
+        }
+        FrameStart {
+            high,
+            low,
+            unconfirmed,
+            pool,
+        }
+    }
+
+    /// First association: the pool vs the high detections (fused cost if `fuse_score`, limit
+    /// `match_thresh`); matched tracks are updated (`activated`) or re-activated (`refind`).
+    pub(crate) fn first_association(
+        &mut self,
+        pool: &[Slot],
+        high: &[Det],
+        activated: &mut Vec<Slot>,
+        refind: &mut Vec<Slot>,
+    ) -> Assignment {
+        let high_refs: Vec<&Det> = high.iter().collect();
+        self.dists(pool, &high_refs, self.cfg.fuse_score);
+        let a = linear_assignment(
+            &self.buf_cost,
+            pool.len(),
+            high.len(),
+            self.cfg.match_thresh,
+        );
+        self.apply_matches(&a.matches, pool, high, activated, refind);
+        a
+    }
+
+    /// Second association: the still tracked ones among the pool's unmatched rows `u_track` vs
+    /// the low detections (`1 - IoU`, limit 0.5). Returns those tracks and the assignment over
+    /// them (all unmatched when either side is empty); marking the rest lost is the caller's.
+    pub(crate) fn second_association(
+        &mut self,
+        pool: &[Slot],
+        u_track: &[usize],
+        low: &[Det],
+        activated: &mut Vec<Slot>,
+        refind: &mut Vec<Slot>,
+    ) -> (Vec<Slot>, Assignment) {
+        let r_tracked: Vec<Slot> = u_track
+            .iter()
+            .map(|&i| pool[i])
+            .filter(|&s| self.track(s).state == TrackState::Tracked)
+            .collect();
+        let a = if !r_tracked.is_empty() && !low.is_empty() {
+            let low_refs: Vec<&Det> = low.iter().collect();
+            self.dists(&r_tracked, &low_refs, false);
+            let a = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
+            self.apply_matches(&a.matches, &r_tracked, low, activated, refind);
+            a
+        } else {
+            Assignment {
+                matches: Vec::new(),
+                unmatched_rows: (0..r_tracked.len()).collect(),
+                unmatched_cols: (0..low.len()).collect(),
+            }
+        };
+        (r_tracked, a)
+    }
+
+    /// Unconfirmed tracks vs the high detections left by the first association (`rest`; fused
+    /// cost if `fuse_score`, limit 0.7): matched ones are updated (`activated`), the others
+    /// removed. The assignment's unmatched columns index `rest`.
+    pub(crate) fn unconfirmed_association(
+        &mut self,
+        unconfirmed: &[Slot],
+        rest: &[&Det],
+        activated: &mut Vec<Slot>,
+    ) -> Assignment {
+        if unconfirmed.is_empty() {
+            return Assignment {
+                matches: Vec::new(),
+                unmatched_rows: Vec::new(),
+                unmatched_cols: (0..rest.len()).collect(),
+            };
+        }
+        let (kind, frame_id) = (self.cfg.kind, self.frame_id);
+        self.dists(unconfirmed, rest, self.cfg.fuse_score);
+        let a = linear_assignment(&self.buf_cost, unconfirmed.len(), rest.len(), 0.7);
+        for &(it, id) in &a.matches {
+            let s = unconfirmed[it];
+            let det = *rest[id];
+            self.track_mut(s).update(&det, kind, frame_id);
+            activated.push(s);
+        }
+        for &it in &a.unmatched_rows {
+            self.track_mut(unconfirmed[it]).state = TrackState::Removed;
+        }
+        a
+    }
     /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order.
-    fn merge(
+    pub(crate) fn merge(
         &mut self,
         activated: Vec<Slot>,
         refind: Vec<Slot>,

@@ -12,6 +12,7 @@
 //! distance < 0.15) in favour of the longer track. Track lists keep Ultralytics' order, which
 //! decides row order in the cost matrices (and so lapjv's tie-breaking) and the output order.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 use crate::assignment::{linear_assignment, Assignment};
@@ -108,6 +109,9 @@ impl TrackerConfig {
     }
 }
 
+/// How many removals `merge_track_pools` remembers (`removed_buffer`).
+pub const REMOVED_BUFFER: usize = 1000;
+
 /// A 2x3 affine camera-motion warp.
 pub type Warp = [[f64; 3]; 2];
 
@@ -119,6 +123,10 @@ pub struct ByteTracker {
     pub tracked: Vec<Track>,
     pub lost: Vec<Track>,
     next_id: u64,
+    /// `removed_stracks` as IDs (the last `REMOVED_BUFFER` removals, repeats included) and how
+    /// often each ID is in it.
+    removed_ids: VecDeque<u64>,
+    removed_count: HashMap<u64, u32>,
     // Scratch buffers reused across frames.
     buf_cost: Vec<f32>,
     buf_a: Vec<Xyxy>,
@@ -149,6 +157,8 @@ impl ByteTracker {
             tracked: Vec::new(),
             lost: Vec::new(),
             next_id: 1,
+            removed_ids: VecDeque::new(),
+            removed_count: HashMap::new(),
             buf_cost: Vec::new(),
             buf_a: Vec::new(),
             buf_b: Vec::new(),
@@ -162,6 +172,8 @@ impl ByteTracker {
         self.tracked.clear();
         self.lost.clear();
         self.next_id = 1;
+        self.removed_ids.clear();
+        self.removed_count.clear();
     }
 
     /// The ID the next new track will get.
@@ -258,6 +270,7 @@ impl ByteTracker {
         let mut activated: Vec<Slot> = Vec::new(); // existing tracks updated (Tracked before)
         let mut refind: Vec<Slot> = Vec::new();
         let mut lost_now: Vec<Slot> = Vec::new();
+        let mut removed: Vec<u64> = Vec::new();
         // Order of "activated" matters: existing ones and new ones interleave only through
         // joint_stracks, which keeps existing tracked ones in place; new tracks are appended in
         // the order created (after all updates), so they are kept separately.
@@ -273,7 +286,7 @@ impl ByteTracker {
         }
 
         let rest: Vec<&Det> = a1.unmatched_cols.iter().map(|&i| &high[i]).collect();
-        let a3 = self.unconfirmed_association(&unconfirmed, &rest, &mut activated);
+        let a3 = self.unconfirmed_association(&unconfirmed, &rest, &mut activated, &mut removed);
 
         // New tracks.
         for i in a3.unmatched_cols {
@@ -289,10 +302,11 @@ impl ByteTracker {
         for t in &mut self.lost {
             if frame_id.saturating_sub(t.frame_id) > cfg.max_time_lost {
                 t.state = TrackState::Removed;
+                removed.push(t.track_id);
             }
         }
 
-        self.merge(activated, refind, lost_now, new_tracks);
+        self.merge(activated, refind, lost_now, removed, new_tracks);
 
         self.tracked
             .iter()
@@ -418,12 +432,13 @@ impl ByteTracker {
 
     /// Unconfirmed tracks vs the high detections left by the first association (`rest`; fused
     /// cost if `fuse_score`, limit 0.7): matched ones are updated (`activated`), the others
-    /// removed. The assignment's unmatched columns index `rest`.
+    /// removed (their IDs appended to `removed`). The assignment's unmatched columns index `rest`.
     pub(crate) fn unconfirmed_association(
         &mut self,
         unconfirmed: &[Slot],
         rest: &[&Det],
         activated: &mut Vec<Slot>,
+        removed: &mut Vec<u64>,
     ) -> Assignment {
         if unconfirmed.is_empty() {
             return Assignment {
@@ -442,16 +457,20 @@ impl ByteTracker {
             activated.push(s);
         }
         for &it in &a.unmatched_rows {
-            self.track_mut(unconfirmed[it]).state = TrackState::Removed;
+            let t = self.track_mut(unconfirmed[it]);
+            t.state = TrackState::Removed;
+            removed.push(t.track_id);
         }
         a
     }
-    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order.
+    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order; `removed` are the
+    /// IDs removed this frame, in order.
     pub(crate) fn merge(
         &mut self,
         activated: Vec<Slot>,
         refind: Vec<Slot>,
         lost_now: Vec<Slot>,
+        removed: Vec<u64>,
         new_tracks: Vec<Track>,
     ) {
         let old_tracked = std::mem::take(&mut self.tracked);
@@ -498,7 +517,9 @@ impl ByteTracker {
             .filter(|t| !tracked.iter().any(|x| x.track_id == t.track_id))
             .collect();
         lost.extend(lost_now);
-        lost.retain(|t| t.state != TrackState::Removed);
+        // `removed_stracks` before this frame's removals: a track removed now stays in `lost` (as
+        // removed) for one more frame, where the first association can still find it again.
+        lost.retain(|t| !self.removed_count.contains_key(&t.track_id));
 
         // remove_duplicate_stracks(tracked, lost).
         let kind = self.cfg.kind;
@@ -537,6 +558,22 @@ impl ByteTracker {
         });
         self.tracked = tracked;
         self.lost = lost;
+
+        // removed_stracks.extend(removed), keeping the last REMOVED_BUFFER.
+        for id in removed {
+            self.removed_ids.push_back(id);
+            *self.removed_count.entry(id).or_insert(0) += 1;
+        }
+        while self.removed_ids.len() > REMOVED_BUFFER {
+            if let Some(id) = self.removed_ids.pop_front() {
+                if let Some(c) = self.removed_count.get_mut(&id) {
+                    *c -= 1;
+                    if *c == 0 {
+                        self.removed_count.remove(&id);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -667,6 +704,31 @@ mod tests {
             assert_eq!(t.lost.len(), 1);
         }
         t.update(&[], None);
+        t.update(&[], None);
+        assert!(t.lost.is_empty() && t.tracked.is_empty());
+    }
+
+    #[test]
+    fn removed_track_lingers_one_frame_and_is_forgotten_when_lost_again() {
+        // As `merge_track_pools` (checked against the original): a track removed on frame 5
+        // stays in the lost list for frame 6, where it is found again with its ID; lost again on
+        // frame 7, its ID is in the removed buffer and it leaves the lost list at once.
+        let cfg = TrackerConfig {
+            max_time_lost: 3,
+            ..config(KalmanKind::Xyah)
+        };
+        let mut t = ByteTracker::new(cfg);
+        let r = row(10.0, 10.0, 50.0, 100.0, 0.9);
+        t.update(&[r], None);
+        for _ in 0..4 {
+            assert!(t.update(&[], None).is_empty());
+        }
+        assert_eq!(t.lost.len(), 1);
+        assert_eq!(t.lost[0].state, TrackState::Removed);
+        let out = t.update(&[r], None);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0][4], 1.0);
+        assert!(t.lost.is_empty());
         t.update(&[], None);
         assert!(t.lost.is_empty() && t.tracked.is_empty());
     }

@@ -241,14 +241,12 @@ impl ActiveStack {
     /// in the stack's precision; never with an empty stack or a NaN IoU).
     pub fn suppresses(&self, det: &Xyxy, thresh: f64) -> bool {
         match self {
-            ActiveStack::F32(v) => nan_max(v.iter().map(|b| iou(det, b)))
-                .map(|m| m >= thresh as f32)
-                .unwrap_or(false),
+            ActiveStack::F32(v) => {
+                nan_max(v.iter().map(|b| iou(det, b))).is_some_and(|m| m >= thresh as f32)
+            }
             ActiveStack::F64(v) => {
                 let d = det.map(f64::from);
-                nan_max(v.iter().map(|b| iou64(&d, b)))
-                    .map(|m| m >= thresh)
-                    .unwrap_or(false)
+                nan_max(v.iter().map(|b| iou64(&d, b))).is_some_and(|m| m >= thresh)
             }
         }
     }
@@ -329,6 +327,7 @@ impl FastTracker {
         let mut activated: Vec<Slot> = Vec::new();
         let mut refind: Vec<Slot> = Vec::new();
         let mut lost_now: Vec<Slot> = Vec::new();
+        let mut removed: Vec<u64> = Vec::new();
         let mut new_tracks: Vec<Track> = Vec::new();
 
         let a1 = self
@@ -352,9 +351,9 @@ impl FastTracker {
         self.handle_occlusions(&r_tracked, &a2.unmatched_rows, &activated, &mut lost_now);
 
         let rest: Vec<&Det> = a1.unmatched_cols.iter().map(|&i| &high[i]).collect();
-        let a3 = self
-            .inner
-            .unconfirmed_association(&unconfirmed, &rest, &mut activated);
+        let a3 =
+            self.inner
+                .unconfirmed_association(&unconfirmed, &rest, &mut activated, &mut removed);
         for &(it, _) in &a3.matches {
             let t = self.inner.track(unconfirmed[it]).clone();
             self.occ_mut(t.track_id).push(&t, cap);
@@ -402,10 +401,12 @@ impl FastTracker {
             });
             if !recently && frame_id.saturating_sub(t.frame_id) > cfg.max_time_lost {
                 t.state = TrackState::Removed;
+                removed.push(t.track_id);
             }
         }
 
-        self.inner.merge(activated, refind, lost_now, new_tracks);
+        self.inner
+            .merge(activated, refind, lost_now, removed, new_tracks);
         let live: HashSet<u64> = self
             .inner
             .tracked
@@ -511,5 +512,210 @@ impl MultiTracker for FastTracker {
     }
     fn uses_warp(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kalman::KalmanKind;
+
+    /// The shipped `fasttrack.yaml` values.
+    fn configs() -> (TrackerConfig, FastConfig) {
+        (
+            TrackerConfig {
+                track_high_thresh: 0.25,
+                track_low_thresh: 0.1,
+                new_track_thresh: 0.25,
+                match_thresh: 0.8,
+                fuse_score: true,
+                max_time_lost: 30,
+                kind: KalmanKind::Xyah,
+            },
+            FastConfig {
+                reset_velocity_offset_occ: 5,
+                reset_pos_offset_occ: 3,
+                enlarge_bbox_occ: 1.1,
+                dampen_motion_occ: 0.5,
+                active_occ_to_lost_thresh: 10,
+                init_iou_suppress: 0.7,
+                occ_cover_thresh: 0.7,
+                occ_reappear_window: 40,
+            },
+        )
+    }
+
+    fn tracker() -> FastTracker {
+        let (c, f) = configs();
+        FastTracker::new(c, f)
+    }
+
+    fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
+        [x, y, x + w, y + h, s, 0.0]
+    }
+
+    fn hist(n: usize) -> VecDeque<(Mean, Cov)> {
+        (0..n)
+            .map(|k| {
+                let v = k as f64;
+                let mut c = [[0.0; 8]; 8];
+                c[0][0] = 100.0 + v;
+                ([v, v + 0.5, 0.4, 50.0 + v, v, -v, 0.01, 2.0 * v], c)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn roll_back_takes_velocity_and_position_from_history() {
+        let (_, f) = configs();
+        let h = hist(7);
+        let mut mean: Mean = [9.0, 9.0, 0.5, 80.0, 3.0, 3.0, 0.1, 1.0];
+        let mut cov: Cov = [[1.0; 8]; 8];
+        roll_back(&mut mean, &mut cov, &h, &f);
+        // Velocity of hist[-5] (entry 2), position and covariance of hist[-3] (entry 4).
+        assert_eq!(&mean[..3], &[4.0, 4.5, 0.4]);
+        assert_eq!(mean[3], 54.0 * 1.1);
+        assert_eq!(&mean[4..], &[1.0, -1.0, 0.005, 2.0]);
+        assert_eq!(cov, h[4].1);
+    }
+
+    #[test]
+    fn roll_back_with_a_short_or_empty_history() {
+        let (_, f) = configs();
+        let start: Mean = [9.0, 9.0, 0.5, 80.0, 3.0, 3.0, 0.1, 1.0];
+        // Four entries: no velocity reset, position from hist[-3].
+        let (mut mean, mut cov) = (start, [[1.0; 8]; 8]);
+        roll_back(&mut mean, &mut cov, &hist(4), &f);
+        assert_eq!(&mean[..4], &[1.0, 1.5, 0.4, 51.0 * 1.1]);
+        assert_eq!(&mean[4..], &[1.5, 1.5, 0.05, 0.5]);
+        // Two entries: only the enlargement and the dampening.
+        let (mut mean, mut cov) = (start, [[1.0; 8]; 8]);
+        roll_back(&mut mean, &mut cov, &hist(2), &f);
+        assert_eq!(mean[3], 80.0 * 1.1);
+        assert_eq!(cov, [[1.0; 8]; 8]);
+        // Empty: nothing at all.
+        let (mut mean, mut cov) = (start, [[1.0; 8]; 8]);
+        roll_back(&mut mean, &mut cov, &VecDeque::new(), &f);
+        assert_eq!(mean, start);
+        // Offset 0 is `hist[-0]`, the oldest entry.
+        let f0 = FastConfig {
+            reset_velocity_offset_occ: 0,
+            reset_pos_offset_occ: 0,
+            ..f
+        };
+        let (mut mean, mut cov) = (start, [[1.0; 8]; 8]);
+        roll_back(&mut mean, &mut cov, &hist(6), &f0);
+        assert_eq!(&mean[..4], &[0.0, 0.5, 0.4, 50.0 * 1.1]);
+    }
+
+    #[test]
+    fn cover_is_intersection_over_the_unmatched_area() {
+        let active = [([0.0, 0.0, 10.0, 10.0], 1), ([0.0, 0.0, 100.0, 100.0], 2)];
+        let unmatched = [([5.0, 0.0, 15.0, 10.0], 3), ([50.0, 50.0, 60.0, 60.0], 2)];
+        let c = max_cover(&active, &unmatched);
+        // Track 3: fully inside track 2's box; track 2 is not covered by itself, half by none.
+        assert!((c[0] - 1.0).abs() < 1e-6, "{c:?}");
+        assert_eq!(c[1], 0.0);
+        assert_eq!(max_cover(&[], &unmatched), vec![0.0, 0.0]);
+        assert!((ioa(&[0.0, 0.0, 10.0, 10.0], &[5.0, 0.0, 15.0, 10.0]) - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn active_stack_turns_float64_with_the_first_new_track() {
+        let mut s = ActiveStack::F32(vec![]);
+        assert!(!s.suppresses(&[0.0, 0.0, 10.0, 10.0], 0.7));
+        s.push([0.0, 0.0, 10.0, 10.0]);
+        assert!(matches!(s, ActiveStack::F64(_)));
+        assert!(s.suppresses(&[0.0, 0.0, 10.0, 11.0], 0.7));
+        assert!(!s.suppresses(&[0.0, 0.0, 10.0, 20.0], 0.7));
+        let s = ActiveStack::F32(vec![[0.0, 0.0, 10.0, 10.0]]);
+        assert!(s.suppresses(&[0.0, 0.0, 10.0, 10.0], 1.0 - 1e-9));
+    }
+
+    #[test]
+    fn overlapping_new_detections_start_one_track() {
+        let mut t = tracker();
+        let out = t.update(&[
+            row(10.0, 10.0, 50.0, 100.0, 0.9),
+            row(12.0, 10.0, 50.0, 100.0, 0.8),
+            row(300.0, 10.0, 50.0, 100.0, 0.8),
+        ]);
+        let ids: Vec<f32> = out.iter().map(|r| r[4]).collect();
+        assert_eq!(ids, vec![1.0, 2.0]);
+        assert_eq!(out[1][7], 2.0);
+        assert_eq!(t.next_id(), 3);
+    }
+
+    #[test]
+    fn covered_track_is_kept_through_the_occlusion_and_refound() {
+        let mut t = tracker();
+        let small = |x: f32| row(x, 100.0, 40.0, 80.0, 0.9);
+        let big = |x: f32| row(x, 80.0, 150.0, 150.0, 0.9);
+        // Frames 1-8: both visible; the big box comes closer at 40 px a frame.
+        for f in 0..8 {
+            let out = t.update(&[small(400.0 + f as f32), big(10.0 + 40.0 * f as f32)]);
+            assert_eq!(out.len(), 2);
+        }
+        // The big box now covers the small one, which is not detected for 6 frames.
+        let mut last = Vec::new();
+        for f in 8..14 {
+            last = t.update(&[big(10.0 + 40.0 * f as f32)]);
+            assert_eq!(last.len(), 1, "frame {f}");
+        }
+        let o = t.occlusion(1).expect("track 1 exists");
+        assert!(o.was_recently_occluded && o.is_occluded, "{o:?}");
+        assert!(o.not_matched > 2 && o.occluded_len > 2);
+        // Still tracked (not lost) inside the grace period, and not returned.
+        assert!(t.inner.tracked.iter().any(|x| x.track_id == 1));
+        assert!(last.iter().all(|r| r[4] != 1.0));
+        // It reappears: same ID.
+        let out = t.update(&[small(414.0), big(570.0)]);
+        assert!(out.iter().any(|r| r[4] == 1.0 && r[7] == 0.0), "{out:?}");
+        assert!(!t.occlusion(1).unwrap().is_occluded);
+    }
+
+    #[test]
+    fn unmatched_track_goes_lost_after_three_frames_and_recent_occlusion_extends_its_life() {
+        let (c, f) = configs();
+        let mut t = FastTracker::new(
+            TrackerConfig {
+                max_time_lost: 2,
+                ..c
+            },
+            f,
+        );
+        t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)]);
+        for _ in 0..2 {
+            assert!(t.update(&[]).is_empty());
+            assert_eq!(t.inner.tracked.len(), 1);
+        }
+        t.update(&[]);
+        assert_eq!(t.inner.lost.len(), 1);
+        for _ in 0..3 {
+            t.update(&[]);
+        }
+        assert!(t.inner.lost.is_empty() && t.occ.is_empty());
+        t.reset();
+        assert_eq!(t.update(&[row(0.0, 0.0, 10.0, 10.0, 0.9)])[0][4], 1.0);
+    }
+
+    #[test]
+    fn config_validation_names_the_setting() {
+        let (_, f) = configs();
+        assert!(f.validate().is_ok());
+        assert_eq!(f.history_len(), 9);
+        let bad = FastConfig {
+            occ_cover_thresh: 1.5,
+            ..f
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "occ_cover_thresh must be a number in [0, 1], got 1.5"
+        );
+        let bad = FastConfig {
+            enlarge_bbox_occ: 0.0,
+            ..f
+        };
+        assert_eq!(bad.validate().unwrap_err().name, "enlarge_bbox_occ");
     }
 }

@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod contours;
+mod fasttrack;
 mod metrics;
 mod predict;
 mod tracker;
@@ -11,6 +12,7 @@ mod tracker;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     contours::register(m)?;
+    fasttrack::register(m)?;
     metrics::register(m)?;
     predict::register(m)?;
     tracker::register(m)?;

@@ -321,7 +321,7 @@ impl PyTracker {
     }
 
     /// `(track_id, state, is_activated, frame_id, start_frame, score, cls, idx)` of the tracked
-    /// then the lost tracks (state: 1 tracked, 2 lost).
+    /// then the lost tracks (state: 1 tracked, 2 lost, 3 removed this frame).
     #[allow(clippy::type_complexity)]
     fn tracks(&self) -> Vec<(u64, u8, bool, u64, u64, f32, f32, usize)> {
         self.inner

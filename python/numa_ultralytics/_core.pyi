@@ -71,7 +71,8 @@ def match_predictions(
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
     """ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT (``kind="botsort"``, XYWH filter) or FastTrack
-    (``kind="fasttrack"``, XYAH filter) state and per-frame update. Every setting is required (the defaults live in the shipped tracker YAML files)."""
+    (``kind="fasttrack"``, XYAH filter) state and per-frame update. Every setting is required (the defaults live
+    in the shipped tracker YAML files)."""
 
     def __init__(
         self,

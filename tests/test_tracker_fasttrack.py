@@ -250,3 +250,26 @@ def test_mot17_public_detections_match_the_original() -> None:
         np.float32,
     )
     assert np.array_equal(outs[149][:2], want)
+
+
+def test_survives_degenerate_input() -> None:
+    tr = fasttrack()
+    rng = np.random.default_rng(0)
+    frames = [
+        np.zeros((0, 6), np.float32),
+        np.tile(np.array([[5, 5, 50, 50, 0.9, 1]], np.float32), (40, 1)),  # identical boxes
+        np.array([[3, 3, 3, 3, 0.9, 0], [1, 1, 1, 9, 0.9, 0], [9, 9, 1, 1, 0.9, 0]], np.float32),  # degenerate
+        np.column_stack([rng.uniform(0, 2000, (600, 2)), rng.uniform(0, 2000, (600, 2)), rng.random((600, 2))]),
+        np.array([[-1e6, -1e6, 1e6, 1e6, 1.0, 0]], np.float32),
+        np.array([[1e30, 1e30, 3e30, 3e30, 1.0, 0]], np.float32),  # float32 areas overflow: NaN IoUs
+        np.array([[1e30, 1e30, 3e30, 3e30, 1.0, 0], [1e30, 1e30, 3e30, 3.1e30, 1.0, 0]], np.float32),
+        np.zeros((0, 6), np.float32),
+    ]
+    for d in frames * 3:
+        out = tr.update(np.asarray(d, np.float32))
+        assert out.shape[1] == 8 and np.isfinite(out[:, 4:]).all()
+        ids = out[:, 4].tolist()
+        assert len(set(ids)) == len(ids)
+    with pytest.raises(ValueError, match="NaN"):
+        tr.update(np.array([[0, 0, np.nan, 1, 0.5, 0]], np.float32))
+    tr.update(np.zeros((0, 6), np.float32))  # still usable

@@ -290,21 +290,17 @@ impl FastTracker {
         self.occ.get(&track_id)
     }
 
-    fn occ_mut(&mut self, id: u64) -> &mut Occlusion {
-        self.occ.entry(id).or_default()
-    }
-
     /// FastTrack's `_apply_match` after ByteTrack's: history push (and, for a re-activated track,
     /// `re_activate`'s reset of the occlusion state), occlusion state cleared.
     fn after_match(&mut self, s: Slot, reactivated: bool) {
         let cap = self.fast.history_len();
-        let t = self.inner.track(s).clone();
-        let o = self.occ_mut(t.track_id);
+        let t = self.inner.track(s);
+        let o = self.occ.entry(t.track_id).or_default();
         if reactivated {
             o.was_recently_occluded = false;
             o.last_occluded_frame = -1;
         }
-        o.push(&t, cap);
+        o.push(t, cap);
         o.is_occluded = false;
         o.not_matched = 0;
         o.occluded_len = 0;
@@ -355,8 +351,8 @@ impl FastTracker {
             self.inner
                 .unconfirmed_association(&unconfirmed, &rest, &mut activated, &mut removed);
         for &(it, _) in &a3.matches {
-            let t = self.inner.track(unconfirmed[it]).clone();
-            self.occ_mut(t.track_id).push(&t, cap);
+            let t = self.inner.track(unconfirmed[it]);
+            self.occ.entry(t.track_id).or_default().push(t, cap);
         }
 
         // New tracks, suppressed over active boxes.
@@ -457,7 +453,7 @@ impl FastTracker {
         let thresh = fast.occ_cover_thresh as f32;
 
         for (&s, &c) in unmatched.iter().zip(&cover) {
-            let mut t = self.inner.track(s).clone();
+            let t = self.inner.track_mut(s);
             let o = self.occ.entry(t.track_id).or_default();
             o.not_matched += 1;
             if c > thresh && !o.is_occluded && t.state == TrackState::Tracked {
@@ -480,10 +476,6 @@ impl FastTracker {
                 t.state = TrackState::Lost;
                 lost_now.push(s);
             }
-            let dst = self.inner.track_mut(s);
-            dst.mean = t.mean;
-            dst.cov = t.cov;
-            dst.state = t.state;
         }
     }
 }

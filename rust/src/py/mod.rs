@@ -6,6 +6,7 @@ mod contours;
 mod fasttrack;
 mod metrics;
 mod predict;
+mod reid;
 mod tracker;
 
 #[pymodule]
@@ -15,6 +16,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fasttrack::register(m)?;
     metrics::register(m)?;
     predict::register(m)?;
+    reid::register(m)?;
     tracker::register(m)?;
     Ok(())
 }

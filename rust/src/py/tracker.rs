@@ -11,7 +11,7 @@ use pyo3::types::PyDict;
 
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
-use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
+use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
 use crate::fasttrack::{FastConfig, FastTracker};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
@@ -164,6 +164,38 @@ fn fast_config(extra: Option<&Bound<'_, PyDict>>) -> PyResult<FastConfig> {
     Ok(f)
 }
 
+/// A boolean tracker setting from `**extra` (required, like [`extra_f64`]).
+fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
+    let v = extra
+        .and_then(|d| d.get_item(key).ok().flatten())
+        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
+    v.extract::<bool>().map_err(|_| {
+        PyValueError::new_err(format!("tracker setting {key:?} must be true or false"))
+    })
+}
+
+/// BoT-SORT's appearance gate, when `with_reid` is set.
+fn reid_gate(extra: Option<&Bound<'_, PyDict>>) -> PyResult<Option<ReidGate>> {
+    if !extra_bool(extra, "with_reid")? {
+        return Ok(None);
+    }
+    let gate = ReidGate {
+        proximity_thresh: extra_f64(extra, "proximity_thresh")?,
+        appearance_thresh: extra_f64(extra, "appearance_thresh")?,
+    };
+    for (k, v) in [
+        ("proximity_thresh", gate.proximity_thresh),
+        ("appearance_thresh", gate.appearance_thresh),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(PyValueError::new_err(format!(
+                "{k} must be a number in [0, 1], got {v}"
+            )));
+        }
+    }
+    Ok(Some(gate))
+}
+
 /// Float32 `(n, d)` embeddings, one row per detection.
 fn feats_of<'a>(f: &'a PyReadonlyArray2<'_, f32>, n: usize) -> PyResult<Feats<'a>> {
     let shape = f.shape();
@@ -233,7 +265,10 @@ impl PyTracker {
         })?;
         let inner = match k {
             TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
-            TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
+            TrackerKind::BotSort => match reid_gate(extra)? {
+                Some(gate) => Tracker::BotSort(BotSort::with_reid(cfg, gate)),
+                None => Tracker::BotSort(BotSort::new(cfg)),
+            },
             TrackerKind::FastTrack => {
                 Tracker::FastTrack(Box::new(FastTracker::new(cfg, fast_config(extra)?)))
             }

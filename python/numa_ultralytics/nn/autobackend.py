@@ -158,41 +158,49 @@ def check_outputs(
     return nm, nc, names
 
 
+def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path, str]:
+    """An ONNX Runtime session for ``path`` on ``device`` (CUDA when asked and usable, else the CPU; a GPU asked
+    for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
+    unloadable files and external data outside the model's folder are clear errors."""
+    import onnxruntime as ort
+
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"model path is a directory, not a model file: {path}")
+    if not path.exists():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"model file is empty: {path}")
+    kind, idx = parse_device(device)
+    providers: list[Any] = ["CPUExecutionProvider"]
+    if kind == "cuda":
+        providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
+    try:
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as e:  # onnxruntime raises its own exception types
+        raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
+    dev = f"cuda:{idx}" if "CUDAExecutionProvider" in session.get_providers() else "cpu"
+    if kind == "cuda" and dev == "cpu":
+        if device is not None and device != "":  # asked for a GPU: never run on the CPU silently
+            raise ValueError(
+                f"device={device!r} requested but onnxruntime could not start CUDA (missing CUDA/cuDNN "
+                "libraries?); install onnxruntime-gpu's CUDA dependencies or use device='cpu'"
+            )
+        logging.getLogger("numa_ultralytics").warning(
+            "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
+        )
+    return session, path, dev
+
+
 class AutoBackend:
     """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end)."""
 
     def __init__(self, path: str | os.PathLike, device: Any = None) -> None:
-        import onnxruntime as ort
-
-        path = Path(path)
-        if path.is_dir():
-            raise IsADirectoryError(f"model path is a directory, not a model file: {path}")
-        if not path.exists():
-            raise FileNotFoundError(f"model file not found: {path}")
-        if path.stat().st_size == 0:
-            raise ValueError(f"model file is empty: {path}")
+        self.session, path, self.device = open_session(path, device)
         self.path = path
-        kind, idx = parse_device(device)
-        providers: list[Any] = ["CPUExecutionProvider"]
-        if kind == "cuda":
-            providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
-        try:
-            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
-        self.device = f"cuda:{idx}" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
-        if kind == "cuda" and self.device == "cpu":
-            if device is not None and device != "":  # asked for a GPU: never run on the CPU silently
-                raise ValueError(
-                    f"device={device!r} requested but onnxruntime could not start CUDA (missing CUDA/cuDNN "
-                    "libraries?); install onnxruntime-gpu's CUDA dependencies or use device='cpu'"
-                )
-            logging.getLogger("numa_ultralytics").warning(
-                "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
-            )
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]

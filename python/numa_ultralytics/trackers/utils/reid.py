@@ -46,7 +46,7 @@ class ReID:
     """
 
     def __init__(self, model: str, device: Any = None) -> None:
-        from numa_ultralytics.nn.autobackend import AutoBackend
+        from numa_ultralytics.nn.autobackend import open_session
 
         p = Path(model)
         if p.suffix.lower() != ".onnx":
@@ -56,8 +56,12 @@ class ReID:
             )
         if not p.is_file():
             raise FileNotFoundError(f"ReID model {model!r} not found")
-        self.backend = AutoBackend(p, device=device)
-        shape = self.backend.session.get_inputs()[0].shape
+        self.session, _, self.device = open_session(p, device=device)
+        inp = self.session.get_inputs()[0]
+        shape = inp.shape
+        if len(shape) != 4:
+            raise ValueError(f"ReID model {model!r}: expected an image batch input (B, 3, H, W), got shape {shape}")
+        self.input_name = inp.name
         self.batch_size = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
         hh = shape[2] if isinstance(shape[2], int) and shape[2] > 0 else DEFAULT_IMGSZ
         ww = shape[3] if isinstance(shape[3], int) and shape[3] > 0 else hh
@@ -76,8 +80,8 @@ class ReID:
             rgb = np.ascontiguousarray(crops[i][..., ::-1]).astype(np.float32) / 255.0
             batch[k] = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR).transpose(2, 0, 1)
         bs = self.batch_size
-        name = self.backend.input_name
-        run = self.backend.session.run
+        name = self.input_name
+        run = self.session.run
         if bs is None:
             feats = np.asarray(run(None, {name: batch})[0], np.float32)
         else:  # fixed batch: chunks of bs, the last padded with its last crop

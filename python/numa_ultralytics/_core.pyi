@@ -81,8 +81,9 @@ def match_predictions(
 
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
-    """ByteTrack (``kind="bytetrack"``, XYAH filter) or BoT-SORT (``kind="botsort"``, XYWH filter) state and
-    per-frame update. Every setting is required (the defaults live in the shipped tracker YAML files)."""
+    """ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT (``kind="botsort"``, XYWH filter) or FastTrack
+    (``kind="fasttrack"``, XYAH filter) state and per-frame update. Every setting is required (the defaults live
+    in the shipped tracker YAML files)."""
 
     def __init__(
         self,
@@ -145,3 +146,24 @@ def iou_matrix(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.ND
 
 def clip_boxes(boxes: npt.NDArray[np.float32], orig_hw: tuple[int, int]) -> npt.NDArray[np.float32]:
     """Float32 copy of (n, k >= 4) ``boxes`` with x1, x2 clipped to [0, w] and y1, y2 to [0, h] (``clip_boxes``)."""
+
+def fasttrack_max_cover(
+    active_boxes: npt.NDArray[np.float32],
+    active_ids: npt.NDArray[np.int64],
+    unmatched_boxes: npt.NDArray[np.float32],
+    unmatched_ids: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float32]:
+    """FastTrack: per unmatched box, the largest float32 ``bbox_ioa(active, unmatched)`` over active boxes of
+    another id (0 without active boxes)."""
+
+def fasttrack_roll_back(
+    mean: npt.NDArray[np.float64],
+    covariance: npt.NDArray[np.float64],
+    hist_means: npt.NDArray[np.float64],
+    hist_covs: npt.NDArray[np.float64],
+    reset_velocity_offset_occ: int,
+    reset_pos_offset_occ: int,
+    enlarge_bbox_occ: float,
+    dampen_motion_occ: float,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """FastTrack's Kalman state at occlusion onset, over a (k, 8) / (k, 8, 8) history (oldest first)."""

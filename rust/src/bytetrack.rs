@@ -12,10 +12,10 @@
 //! distance < 0.15) in favour of the longer track. Track lists keep Ultralytics' order, which
 //! decides row order in the cost matrices (and so lapjv's tie-breaking) and the output order.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
-use crate::assignment::linear_assignment;
+use crate::assignment::{linear_assignment, Assignment};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::reid::{absorb, embedding_distance, normalized, Appearance};
@@ -110,6 +110,9 @@ impl TrackerConfig {
     }
 }
 
+/// How many removals `merge_track_pools` remembers (`removed_buffer`).
+pub const REMOVED_BUFFER: usize = 1000;
+
 /// A 2x3 affine camera-motion warp.
 pub type Warp = [[f64; 3]; 2];
 
@@ -133,6 +136,10 @@ pub struct ByteTracker {
     pub tracked: Vec<Track>,
     pub lost: Vec<Track>,
     next_id: u64,
+    /// `removed_stracks` as IDs (the last `REMOVED_BUFFER` removals, repeats included) and how
+    /// often each ID is in it.
+    removed_ids: VecDeque<u64>,
+    removed_count: HashMap<u64, u32>,
     /// The appearance gate when ReID is on.
     pub reid: Option<ReidGate>,
     /// Appearance of each track (by ID) when ReID is on.
@@ -146,9 +153,17 @@ pub struct ByteTracker {
     buf_s: Vec<f32>,
 }
 
+/// The detections and the track pools of a frame, after the prediction.
+pub(crate) struct FrameStart {
+    pub high: Vec<Det>,
+    pub low: Vec<Det>,
+    pub unconfirmed: Vec<Slot>,
+    pub pool: Vec<Slot>,
+}
+
 /// Where a track of the pool lives while a frame is processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     Tracked(usize),
     Lost(usize),
 }
@@ -161,6 +176,8 @@ impl ByteTracker {
             tracked: Vec::new(),
             lost: Vec::new(),
             next_id: 1,
+            removed_ids: VecDeque::new(),
+            removed_count: HashMap::new(),
             reid: None,
             appearance: HashMap::new(),
             det_feats: Vec::new(),
@@ -177,6 +194,8 @@ impl ByteTracker {
         self.tracked.clear();
         self.lost.clear();
         self.next_id = 1;
+        self.removed_ids.clear();
+        self.removed_count.clear();
         self.appearance.clear();
         self.det_feats.clear();
     }
@@ -191,14 +210,14 @@ impl ByteTracker {
         self.tracked.iter().any(|t| !t.is_activated)
     }
 
-    fn track(&self, s: Slot) -> &Track {
+    pub(crate) fn track(&self, s: Slot) -> &Track {
         match s {
             Slot::Tracked(i) => &self.tracked[i],
             Slot::Lost(i) => &self.lost[i],
         }
     }
 
-    fn track_mut(&mut self, s: Slot) -> &mut Track {
+    pub(crate) fn track_mut(&mut self, s: Slot) -> &mut Track {
         match s {
             Slot::Tracked(i) => &mut self.tracked[i],
             Slot::Lost(i) => &mut self.lost[i],
@@ -317,53 +336,15 @@ impl ByteTracker {
                 .extend((0..dets.len().min(f.len())).map(|i| normalized(f.row(i))));
         }
         let raw_feats = raw_feats.filter(|f| f.len() >= dets.len());
-        self.frame_id += 1;
+        let FrameStart {
+            high,
+            low,
+            unconfirmed,
+            pool,
+        } = self.begin_frame(dets);
         let frame_id = self.frame_id;
         let cfg = self.cfg;
         let kind = cfg.kind;
-
-        // Split detections (indices refer to the full list).
-        let mut high: Vec<Det> = Vec::new();
-        let mut low: Vec<Det> = Vec::new();
-        for (i, row) in dets.iter().enumerate() {
-            match cfg.tier(row) {
-                Tier::High => high.push(Det::from_row(row, i)),
-                Tier::Low => low.push(Det::from_row(row, i)),
-                Tier::Dropped => {}
-            }
-        }
-
-        // Unconfirmed / confirmed split of the tracked list, and the pool = confirmed + lost.
-        let mut unconfirmed: Vec<Slot> = Vec::new();
-        let mut pool: Vec<Slot> = Vec::new();
-        for (i, t) in self.tracked.iter().enumerate() {
-            if t.is_activated {
-                pool.push(Slot::Tracked(i));
-            } else {
-                unconfirmed.push(Slot::Tracked(i));
-            }
-        }
-        for (i, t) in self.lost.iter().enumerate() {
-            let dup = pool.iter().any(|&s| self.track(s).track_id == t.track_id);
-            if !dup {
-                pool.push(Slot::Lost(i));
-            }
-        }
-
-        // Predict the pool.
-        for &s in &pool {
-            let t = self.track_mut(s);
-            if t.state != TrackState::Tracked {
-                match kind {
-                    KalmanKind::Xyah => t.mean[7] = 0.0,
-                    KalmanKind::Xywh => {
-                        t.mean[6] = 0.0;
-                        t.mean[7] = 0.0;
-                    }
-                }
-            }
-            kind.predict(&mut t.mean, &mut t.cov);
-        }
 
         // Camera-motion compensation.
         if let Some(h) = warp {
@@ -376,69 +357,31 @@ impl ByteTracker {
         let mut activated: Vec<Slot> = Vec::new(); // existing tracks updated (Tracked before)
         let mut refind: Vec<Slot> = Vec::new();
         let mut lost_now: Vec<Slot> = Vec::new();
+        let mut removed: Vec<u64> = Vec::new();
         // Order of "activated" matters: existing ones and new ones interleave only through
         // joint_stracks, which keeps existing tracked ones in place; new tracks are appended in
         // the order created (after all updates), so they are kept separately.
         let mut new_tracks: Vec<Track> = Vec::new();
 
-        // First association: pool vs high.
-        let high_refs: Vec<&Det> = high.iter().collect();
-        self.dists(&pool, &high_refs, cfg.fuse_score, true);
-        let a1 = linear_assignment(&self.buf_cost, pool.len(), high.len(), cfg.match_thresh);
-        self.apply_matches(&a1.matches, &pool, &high, &mut activated, &mut refind);
-
-        // Second association: remaining tracked vs low.
-        let r_tracked: Vec<Slot> = a1
-            .unmatched_rows
-            .iter()
-            .map(|&i| pool[i])
-            .filter(|&s| self.track(s).state == TrackState::Tracked)
-            .collect();
-        let u_track2: Vec<usize> = if !r_tracked.is_empty() && !low.is_empty() {
-            let low_refs: Vec<&Det> = low.iter().collect();
-            self.dists(&r_tracked, &low_refs, false, false);
-            let a2 = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
-            self.apply_matches(&a2.matches, &r_tracked, &low, &mut activated, &mut refind);
-            a2.unmatched_rows
-        } else {
-            (0..r_tracked.len()).collect()
-        };
-        for it in u_track2 {
+        let a1 = self.first_association(&pool, &high, &mut activated, &mut refind);
+        let (r_tracked, a2) =
+            self.second_association(&pool, &a1.unmatched_rows, &low, &mut activated, &mut refind);
+        for it in a2.unmatched_rows {
             let s = r_tracked[it];
             self.track_mut(s).state = TrackState::Lost;
             lost_now.push(s);
         }
 
-        // Unconfirmed vs remaining high.
         let rest: Vec<&Det> = a1.unmatched_cols.iter().map(|&i| &high[i]).collect();
-        let u_det: Vec<usize> = if unconfirmed.is_empty() {
-            (0..rest.len()).collect()
-        } else {
-            self.dists(&unconfirmed, &rest, cfg.fuse_score, true);
-            let a3 = linear_assignment(&self.buf_cost, unconfirmed.len(), rest.len(), 0.7);
-            for &(it, id) in &a3.matches {
-                let s = unconfirmed[it];
-                let det = *rest[id];
-                let t = self.track_mut(s);
-                let tid = t.track_id;
-                t.update(&det, kind, frame_id);
-                activated.push(s);
-                self.absorb_det_feat(tid, &det);
-            }
-            for &it in &a3.unmatched_rows {
-                self.track_mut(unconfirmed[it]).state = TrackState::Removed;
-            }
-            a3.unmatched_cols
-        };
+        let a3 = self.unconfirmed_association(&unconfirmed, &rest, &mut activated, &mut removed);
 
         // New tracks.
-        for i in u_det {
+        for i in a3.unmatched_cols {
             let det = rest[i];
             if det.score < cfg.new_track_thresh {
                 continue;
             }
-            let id = self.next_id;
-            self.next_id += 1;
+            let id = self.new_id();
             new_tracks.push(Track::activate(det, kind, id, frame_id));
             if self.reid.is_some() {
                 // The detection's own `BOTrack(feat)`: its raw feature, normalised once.
@@ -456,10 +399,11 @@ impl ByteTracker {
         for t in &mut self.lost {
             if frame_id.saturating_sub(t.frame_id) > cfg.max_time_lost {
                 t.state = TrackState::Removed;
+                removed.push(t.track_id);
             }
         }
 
-        self.merge(activated, refind, lost_now, new_tracks);
+        self.merge(activated, refind, lost_now, removed, new_tracks);
         if !self.appearance.is_empty() {
             let live: std::collections::HashSet<u64> = self
                 .tracked
@@ -477,12 +421,166 @@ impl ByteTracker {
             .collect()
     }
 
-    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order.
-    fn merge(
+    /// A fresh track ID (IDs count per tracker from 1).
+    pub(crate) fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// The opening of `update`: next frame, split the detections (indices refer to the full
+    /// list), split the tracked list into unconfirmed and confirmed, pool = confirmed + lost
+    /// (`joint_stracks`), predict the pool (velocity of the height zeroed for non-tracked ones).
+    pub(crate) fn begin_frame(&mut self, dets: &[[f32; 6]]) -> FrameStart {
+        self.frame_id += 1;
+        let cfg = self.cfg;
+        let kind = cfg.kind;
+
+        let mut high: Vec<Det> = Vec::new();
+        let mut low: Vec<Det> = Vec::new();
+        for (i, row) in dets.iter().enumerate() {
+            match cfg.tier(row) {
+                Tier::High => high.push(Det::from_row(row, i)),
+                Tier::Low => low.push(Det::from_row(row, i)),
+                Tier::Dropped => {}
+            }
+        }
+
+        let mut unconfirmed: Vec<Slot> = Vec::new();
+        let mut pool: Vec<Slot> = Vec::new();
+        for (i, t) in self.tracked.iter().enumerate() {
+            if t.is_activated {
+                pool.push(Slot::Tracked(i));
+            } else {
+                unconfirmed.push(Slot::Tracked(i));
+            }
+        }
+        for (i, t) in self.lost.iter().enumerate() {
+            let dup = pool.iter().any(|&s| self.track(s).track_id == t.track_id);
+            if !dup {
+                pool.push(Slot::Lost(i));
+            }
+        }
+
+        for &s in &pool {
+            let t = self.track_mut(s);
+            if t.state != TrackState::Tracked {
+                match kind {
+                    KalmanKind::Xyah => t.mean[7] = 0.0,
+                    KalmanKind::Xywh => {
+                        t.mean[6] = 0.0;
+                        t.mean[7] = 0.0;
+                    }
+                }
+            }
+            kind.predict(&mut t.mean, &mut t.cov);
+        }
+        FrameStart {
+            high,
+            low,
+            unconfirmed,
+            pool,
+        }
+    }
+
+    /// First association: the pool vs the high detections (`get_dists`: fused cost if
+    /// `fuse_score`, the ReID gate when on; limit `match_thresh`); matched tracks are updated
+    /// (`activated`) or re-activated (`refind`).
+    pub(crate) fn first_association(
+        &mut self,
+        pool: &[Slot],
+        high: &[Det],
+        activated: &mut Vec<Slot>,
+        refind: &mut Vec<Slot>,
+    ) -> Assignment {
+        let high_refs: Vec<&Det> = high.iter().collect();
+        self.dists(pool, &high_refs, self.cfg.fuse_score, true);
+        let a = linear_assignment(
+            &self.buf_cost,
+            pool.len(),
+            high.len(),
+            self.cfg.match_thresh,
+        );
+        self.apply_matches(&a.matches, pool, high, activated, refind);
+        a
+    }
+
+    /// Second association: the still tracked ones among the pool's unmatched rows `u_track` vs
+    /// the low detections (`1 - IoU`, limit 0.5). Returns those tracks and the assignment over
+    /// them (all unmatched when either side is empty); marking the rest lost is the caller's.
+    pub(crate) fn second_association(
+        &mut self,
+        pool: &[Slot],
+        u_track: &[usize],
+        low: &[Det],
+        activated: &mut Vec<Slot>,
+        refind: &mut Vec<Slot>,
+    ) -> (Vec<Slot>, Assignment) {
+        let r_tracked: Vec<Slot> = u_track
+            .iter()
+            .map(|&i| pool[i])
+            .filter(|&s| self.track(s).state == TrackState::Tracked)
+            .collect();
+        let a = if !r_tracked.is_empty() && !low.is_empty() {
+            let low_refs: Vec<&Det> = low.iter().collect();
+            self.dists(&r_tracked, &low_refs, false, false);
+            let a = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
+            self.apply_matches(&a.matches, &r_tracked, low, activated, refind);
+            a
+        } else {
+            Assignment {
+                matches: Vec::new(),
+                unmatched_rows: (0..r_tracked.len()).collect(),
+                unmatched_cols: (0..low.len()).collect(),
+            }
+        };
+        (r_tracked, a)
+    }
+
+    /// Unconfirmed tracks vs the high detections left by the first association (`rest`;
+    /// `get_dists`, limit 0.7): matched ones are updated (`activated`), the others removed (their
+    /// IDs appended to `removed`). The assignment's unmatched columns index `rest`.
+    pub(crate) fn unconfirmed_association(
+        &mut self,
+        unconfirmed: &[Slot],
+        rest: &[&Det],
+        activated: &mut Vec<Slot>,
+        removed: &mut Vec<u64>,
+    ) -> Assignment {
+        if unconfirmed.is_empty() {
+            return Assignment {
+                matches: Vec::new(),
+                unmatched_rows: Vec::new(),
+                unmatched_cols: (0..rest.len()).collect(),
+            };
+        }
+        let (kind, frame_id) = (self.cfg.kind, self.frame_id);
+        self.dists(unconfirmed, rest, self.cfg.fuse_score, true);
+        let a = linear_assignment(&self.buf_cost, unconfirmed.len(), rest.len(), 0.7);
+        for &(it, id) in &a.matches {
+            let s = unconfirmed[it];
+            let det = *rest[id];
+            let t = self.track_mut(s);
+            let tid = t.track_id;
+            t.update(&det, kind, frame_id);
+            activated.push(s);
+            self.absorb_det_feat(tid, &det);
+        }
+        for &it in &a.unmatched_rows {
+            let t = self.track_mut(unconfirmed[it]);
+            t.state = TrackState::Removed;
+            removed.push(t.track_id);
+        }
+        a
+    }
+    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order; `removed` are the
+    /// IDs removed this frame, in order.
+    pub(crate) fn merge(
         &mut self,
         activated: Vec<Slot>,
         refind: Vec<Slot>,
         lost_now: Vec<Slot>,
+        removed: Vec<u64>,
         new_tracks: Vec<Track>,
     ) {
         let old_tracked = std::mem::take(&mut self.tracked);
@@ -529,7 +627,9 @@ impl ByteTracker {
             .filter(|t| !tracked.iter().any(|x| x.track_id == t.track_id))
             .collect();
         lost.extend(lost_now);
-        lost.retain(|t| t.state != TrackState::Removed);
+        // `removed_stracks` before this frame's removals: a track removed now stays in `lost` (as
+        // removed) for one more frame, where the first association can still find it again.
+        lost.retain(|t| !self.removed_count.contains_key(&t.track_id));
 
         // remove_duplicate_stracks(tracked, lost).
         let kind = self.cfg.kind;
@@ -568,6 +668,22 @@ impl ByteTracker {
         });
         self.tracked = tracked;
         self.lost = lost;
+
+        // removed_stracks.extend(removed), keeping the last REMOVED_BUFFER.
+        for id in removed {
+            self.removed_ids.push_back(id);
+            *self.removed_count.entry(id).or_insert(0) += 1;
+        }
+        while self.removed_ids.len() > REMOVED_BUFFER {
+            if let Some(id) = self.removed_ids.pop_front() {
+                if let Some(c) = self.removed_count.get_mut(&id) {
+                    *c -= 1;
+                    if *c == 0 {
+                        self.removed_count.remove(&id);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -698,6 +814,31 @@ mod tests {
             assert_eq!(t.lost.len(), 1);
         }
         t.update(&[], None);
+        t.update(&[], None);
+        assert!(t.lost.is_empty() && t.tracked.is_empty());
+    }
+
+    #[test]
+    fn removed_track_lingers_one_frame_and_is_forgotten_when_lost_again() {
+        // As `merge_track_pools` (checked against the original): a track removed on frame 5
+        // stays in the lost list for frame 6, where it is found again with its ID; lost again on
+        // frame 7, its ID is in the removed buffer and it leaves the lost list at once.
+        let cfg = TrackerConfig {
+            max_time_lost: 3,
+            ..config(KalmanKind::Xyah)
+        };
+        let mut t = ByteTracker::new(cfg);
+        let r = row(10.0, 10.0, 50.0, 100.0, 0.9);
+        t.update(&[r], None);
+        for _ in 0..4 {
+            assert!(t.update(&[], None).is_empty());
+        }
+        assert_eq!(t.lost.len(), 1);
+        assert_eq!(t.lost[0].state, TrackState::Removed);
+        let out = t.update(&[r], None);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0][4], 1.0);
+        assert!(t.lost.is_empty());
         t.update(&[], None);
         assert!(t.lost.is_empty() && t.tracked.is_empty());
     }

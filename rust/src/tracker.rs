@@ -46,7 +46,7 @@ pub struct FrameExtras<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrackSummary {
     pub track_id: u64,
-    /// 1 tracked, 2 lost.
+    /// 1 tracked, 2 lost, 3 removed this frame (still in the lost list for one frame).
     pub state: u8,
     pub is_activated: bool,
     pub frame_id: u64,

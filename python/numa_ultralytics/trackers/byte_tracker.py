@@ -141,8 +141,8 @@ class BYTETracker:
 
     @property
     def lost_stracks(self) -> list[TrackView]:
-        """Snapshots of the lost tracks, in tracker order."""
-        return [t for t in self._views() if t.state == TrackState.Lost]
+        """Snapshots of the lost tracks, in tracker order (with, for one frame, the tracks just removed: state 3)."""
+        return [t for t in self._views() if t.state != TrackState.Tracked]
 
     def reset(self) -> None:
         """Forget all tracks; the next frame is frame 1 and the next ID is 1."""

@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 mod contours;
+mod fasttrack;
 mod metrics;
 mod predict;
 mod reid;
@@ -12,6 +13,7 @@ mod tracker;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     contours::register(m)?;
+    fasttrack::register(m)?;
     metrics::register(m)?;
     predict::register(m)?;
     reid::register(m)?;

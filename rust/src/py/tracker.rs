@@ -12,6 +12,7 @@ use pyo3::types::PyDict;
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
+use crate::fasttrack::{FastConfig, FastTracker};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::scale::clip_xyxy;
@@ -22,14 +23,16 @@ use crate::tracker::{Feats, FrameExtras, MultiTracker};
 enum TrackerKind {
     ByteTrack,
     BotSort,
+    FastTrack,
 }
 
 fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
     match kind {
         "bytetrack" => Ok(TrackerKind::ByteTrack),
         "botsort" => Ok(TrackerKind::BotSort),
+        "fasttrack" => Ok(TrackerKind::FastTrack),
         _ => Err(PyValueError::new_err(format!(
-            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort'"
+            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'fasttrack'"
         ))),
     }
 }
@@ -102,6 +105,7 @@ fn warp_of(h: &PyReadonlyArray2<'_, f64>) -> PyResult<Warp> {
 enum Tracker {
     ByteTrack(ByteTracker),
     BotSort(BotSort),
+    FastTrack(Box<FastTracker>),
 }
 
 impl Tracker {
@@ -109,6 +113,7 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::FastTrack(t) => t.as_ref(),
         }
     }
 
@@ -116,6 +121,7 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::FastTrack(t) => t.as_mut(),
         }
     }
 }
@@ -128,6 +134,34 @@ fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
         .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
     v.extract::<f64>()
         .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
+}
+
+/// A count setting from `**extra` (an integer in `[0, 1_000_000]`, as the YAML validation allows).
+fn extra_count(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<u64> {
+    let v = extra_f64(extra, key)?;
+    if v.fract() != 0.0 || !(0.0..=1_000_000.0).contains(&v) {
+        return Err(PyValueError::new_err(format!(
+            "tracker setting {key:?} must be an integer in [0, 1000000], got {v}"
+        )));
+    }
+    Ok(v as u64)
+}
+
+/// FastTrack's settings from `**extra`.
+fn fast_config(extra: Option<&Bound<'_, PyDict>>) -> PyResult<FastConfig> {
+    let f = FastConfig {
+        reset_velocity_offset_occ: extra_count(extra, "reset_velocity_offset_occ")? as usize,
+        reset_pos_offset_occ: extra_count(extra, "reset_pos_offset_occ")? as usize,
+        enlarge_bbox_occ: extra_f64(extra, "enlarge_bbox_occ")?,
+        dampen_motion_occ: extra_f64(extra, "dampen_motion_occ")?,
+        active_occ_to_lost_thresh: extra_count(extra, "active_occ_to_lost_thresh")?,
+        init_iou_suppress: extra_f64(extra, "init_iou_suppress")?,
+        occ_cover_thresh: extra_f64(extra, "occ_cover_thresh")?,
+        occ_reappear_window: extra_count(extra, "occ_reappear_window")?,
+    };
+    f.validate()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(f)
 }
 
 /// A boolean tracker setting from `**extra` (required, like [`extra_f64`]).
@@ -221,6 +255,7 @@ impl PyTracker {
             kind: match k {
                 TrackerKind::ByteTrack => KalmanKind::Xyah,
                 TrackerKind::BotSort => KalmanKind::Xywh,
+                TrackerKind::FastTrack => KalmanKind::Xyah,
             },
         };
         cfg.validate()
@@ -234,6 +269,9 @@ impl PyTracker {
                 Some(gate) => Tracker::BotSort(BotSort::with_reid(cfg, gate)),
                 None => Tracker::BotSort(BotSort::new(cfg)),
             },
+            TrackerKind::FastTrack => {
+                Tracker::FastTrack(Box::new(FastTracker::new(cfg, fast_config(extra)?)))
+            }
         };
         Ok(PyTracker { inner })
     }
@@ -318,7 +356,7 @@ impl PyTracker {
     }
 
     /// `(track_id, state, is_activated, frame_id, start_frame, score, cls, idx)` of the tracked
-    /// then the lost tracks (state: 1 tracked, 2 lost).
+    /// then the lost tracks (state: 1 tracked, 2 lost, 3 removed this frame).
     #[allow(clippy::type_complexity)]
     fn tracks(&self) -> Vec<(u64, u8, bool, u64, u64, f32, f32, usize)> {
         self.inner

@@ -70,7 +70,9 @@ def match_predictions(
 
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
-    """ByteTrack (``kind="bytetrack"``, XYAH filter) or BoT-SORT (``kind="botsort"``, XYWH filter) state and
+    """ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT (``kind="botsort"``, XYWH filter), OC-SORT
+    (``kind="ocsort"``: ``delta_t``, ``inertia``, ``use_byte``) or Deep OC-SORT (``kind="deepocsort"``: OC-SORT's
+    plus ``gmc_method``, ``with_reid``, ``proximity_thresh``, ``appearance_thresh``, ``alpha_fixed_emb``) state and
     per-frame update. Every setting is required (the defaults live in the shipped tracker YAML files)."""
 
     def __init__(
@@ -82,7 +84,7 @@ class TrackerCore:
         match_thresh: float,
         fuse_score: bool,
         max_time_lost: int,
-        **extra: float | int | bool,
+        **extra: float | int | bool | str | None,
     ) -> None: ...
     def update(
         self,

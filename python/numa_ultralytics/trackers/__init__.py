@@ -1,4 +1,4 @@
-"""Multi-object trackers: ByteTrack and BoT-SORT (Rust core), configured like Ultralytics.
+"""Multi-object trackers: ByteTrack, BoT-SORT, OC-SORT and Deep OC-SORT (Rust core), configured like Ultralytics.
 
 from numa_ultralytics.trackers import load_tracker_config, make_tracker
 tracker = make_tracker(load_tracker_config("botsort.yaml"))
@@ -12,8 +12,10 @@ from typing import Any
 from .bot_sort import BOTSORT
 from .byte_tracker import BYTETracker
 from .config import load_tracker_config
+from .deep_oc_sort import DeepOCSORT
+from .oc_sort import OCSORT
 
-TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT}
+TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT, "ocsort": OCSORT, "deepocsort": DeepOCSORT}
 
 
 def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOTSORT:
@@ -32,4 +34,4 @@ def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOT
     return cls(cfg, frame_rate=frame_rate)
 
 
-__all__ = ["BOTSORT", "BYTETracker", "TRACKER_MAP", "load_tracker_config", "make_tracker"]
+__all__ = ["BOTSORT", "BYTETracker", "OCSORT", "DeepOCSORT", "TRACKER_MAP", "load_tracker_config", "make_tracker"]

@@ -12,8 +12,10 @@ use pyo3::types::PyDict;
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
+use crate::deepocsort::{Appearance, DeepOcSort, DeepOcSortConfig};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
+use crate::ocsort::{OcSort, OcSortConfig};
 use crate::scale::clip_xyxy;
 use crate::tracker::{Feats, FrameExtras, MultiTracker};
 
@@ -22,14 +24,18 @@ use crate::tracker::{Feats, FrameExtras, MultiTracker};
 enum TrackerKind {
     ByteTrack,
     BotSort,
+    OcSort,
+    DeepOcSort,
 }
 
 fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
     match kind {
         "bytetrack" => Ok(TrackerKind::ByteTrack),
         "botsort" => Ok(TrackerKind::BotSort),
+        "ocsort" => Ok(TrackerKind::OcSort),
+        "deepocsort" => Ok(TrackerKind::DeepOcSort),
         _ => Err(PyValueError::new_err(format!(
-            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort'"
+            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'ocsort', 'deepocsort'"
         ))),
     }
 }
@@ -102,6 +108,8 @@ fn warp_of(h: &PyReadonlyArray2<'_, f64>) -> PyResult<Warp> {
 enum Tracker {
     ByteTrack(ByteTracker),
     BotSort(BotSort),
+    OcSort(OcSort),
+    DeepOcSort(DeepOcSort),
 }
 
 impl Tracker {
@@ -109,6 +117,8 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::OcSort(t) => t,
+            Tracker::DeepOcSort(t) => t,
         }
     }
 
@@ -116,19 +126,99 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::OcSort(t) => t,
+            Tracker::DeepOcSort(t) => t,
         }
     }
 }
 
+fn extra_item<'py>(extra: Option<&Bound<'py, PyDict>>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    extra
+        .and_then(|d| d.get_item(key).ok().flatten())
+        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))
+}
+
 /// A tracker-specific setting from `**extra` (the YAML key); every one is required, the defaults
 /// live in the shipped YAML files.
-#[allow(dead_code)]
 fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
-    let v = extra
-        .and_then(|d| d.get_item(key).ok().flatten())
-        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
-    v.extract::<f64>()
+    extra_item(extra, key)?
+        .extract::<f64>()
         .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
+}
+
+/// A fraction setting (`[0, 1]`) from `**extra`.
+fn extra_unit(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
+    let v = extra_f64(extra, key)?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(PyValueError::new_err(format!(
+            "{key} must be a number in [0, 1], got {v}"
+        )));
+    }
+    Ok(v)
+}
+
+/// A count setting (integer `>= 0`) from `**extra`.
+fn extra_count(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<u64> {
+    let v = extra_item(extra, key)?;
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(PyValueError::new_err(format!(
+            "tracker setting {key:?} must be an integer >= 0"
+        )));
+    }
+    v.extract::<u64>().map_err(|_| {
+        PyValueError::new_err(format!("tracker setting {key:?} must be an integer >= 0"))
+    })
+}
+
+/// A true/false setting from `**extra`.
+fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
+    extra_item(extra, key)?.extract::<bool>().map_err(|_| {
+        PyValueError::new_err(format!("tracker setting {key:?} must be true or false"))
+    })
+}
+
+/// A text setting from `**extra` (`None` reads as "None").
+fn extra_str(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<String> {
+    let v = extra_item(extra, key)?;
+    if v.is_none() {
+        return Ok("None".to_string());
+    }
+    v.extract::<String>()
+        .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a string")))
+}
+
+/// OC-SORT's settings (`ocsort.yaml`) over ByteTrack's.
+fn ocsort_config(base: TrackerConfig, extra: Option<&Bound<'_, PyDict>>) -> PyResult<OcSortConfig> {
+    Ok(OcSortConfig {
+        base,
+        delta_t: extra_count(extra, "delta_t")?,
+        inertia: extra_unit(extra, "inertia")?,
+        use_byte: extra_bool(extra, "use_byte")?,
+    })
+}
+
+/// Deep OC-SORT's settings (`deepocsort.yaml`).
+fn deepocsort_config(
+    base: TrackerConfig,
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<DeepOcSortConfig> {
+    let oc = ocsort_config(base, extra)?;
+    let gmc = !matches!(extra_str(extra, "gmc_method")?.as_str(), "none" | "None");
+    let appearance = if extra_bool(extra, "with_reid")? {
+        Some(Appearance {
+            proximity_thresh: extra_unit(extra, "proximity_thresh")?,
+            appearance_thresh: extra_unit(extra, "appearance_thresh")?,
+            alpha_fixed_emb: extra_unit(extra, "alpha_fixed_emb")?,
+            det_thresh: f64::from(base.track_high_thresh),
+        })
+    } else {
+        None
+    };
+    Ok(DeepOcSortConfig {
+        oc,
+        gmc,
+        appearance,
+    })
 }
 
 /// Float32 `(n, d)` embeddings, one row per detection.
@@ -188,8 +278,8 @@ impl PyTracker {
             fuse_score,
             max_time_lost: 0,
             kind: match k {
-                TrackerKind::ByteTrack => KalmanKind::Xyah,
                 TrackerKind::BotSort => KalmanKind::Xywh,
+                _ => KalmanKind::Xyah,
             },
         };
         cfg.validate()
@@ -197,10 +287,18 @@ impl PyTracker {
         cfg.max_time_lost = u64::try_from(max_time_lost).map_err(|_| {
             PyValueError::new_err(format!("max_time_lost must be >= 0, got {max_time_lost}"))
         })?;
-        let _ = extra;
         let inner = match k {
             TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
             TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
+            TrackerKind::OcSort => Tracker::OcSort(OcSort::new(ocsort_config(cfg, extra)?)),
+            TrackerKind::DeepOcSort => {
+                let mut c = deepocsort_config(cfg, extra)?;
+                // The ReID gate compares float32 scores with the YAML's track_high_thresh.
+                if let Some(a) = c.appearance.as_mut() {
+                    a.det_thresh = track_high_thresh;
+                }
+                Tracker::DeepOcSort(DeepOcSort::new(c))
+            }
         };
         Ok(PyTracker { inner })
     }

@@ -1,0 +1,266 @@
+//! Deep OC-SORT (`DeepOCSORT` of Ultralytics 8.4.190): OC-SORT (`ocsort.rs`) with
+//! - camera-motion compensation for the XYAH state (`multi_gmc_xyah`: only the centre and its
+//!   velocity rotate, the aspect ratio and height stay; the last observation's centre moves too);
+//! - with ReID, appearance: each detection's embedding is L2-normalised, tracks keep an
+//!   exponential moving average (`smooth_feature`, factor `alpha_fixed_emb` raised towards 1 for
+//!   low-confidence detections, 1 at or below `track_high_thresh`), and every association cost
+//!   (first, OCR, unconfirmed) becomes `min(cost, appearance)` where the appearance cost is the
+//!   halved cosine distance, set to 1 beyond `1 - appearance_thresh` or where the IoU distance is
+//!   beyond `1 - proximity_thresh` (`fuse_appearance`).
+//!
+//! Float32 arithmetic as numpy does it on the original's arrays: row norms of a matrix by numpy's
+//! pairwise summation, the feature products as a float32 fused multiply-add chain (OpenBLAS
+//! `sgemm`), the norm of one vector accumulated in float64 (`sdot`).
+
+use crate::bytetrack::Warp;
+use crate::ocsort::{xyxy_center, OcSort, OcSortConfig, OcTrack};
+use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+
+/// Deep OC-SORT's appearance settings (`with_reid: True`). The thresholds stay Python floats
+/// (float64) here; the cost code rounds them where numpy does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Appearance {
+    pub proximity_thresh: f64,
+    pub appearance_thresh: f64,
+    pub alpha_fixed_emb: f64,
+    /// `track_high_thresh`: at or below it a detection's embedding leaves the track's unchanged.
+    pub det_thresh: f64,
+}
+
+/// Deep OC-SORT settings.
+#[derive(Debug, Clone, Copy)]
+pub struct DeepOcSortConfig {
+    pub oc: OcSortConfig,
+    /// `gmc_method` is not `none`: the caller passes the frame's warp.
+    pub gmc: bool,
+    /// `with_reid`: the caller passes one embedding per detection.
+    pub appearance: Option<Appearance>,
+}
+
+/// `np.linalg.norm` of one float32 vector: `x.dot(x)` (OpenBLAS `sdot` accumulates the float32
+/// products in float64 below 32 elements), rounded to float32, float32 square root.
+pub fn vector_norm(x: &[f32]) -> f32 {
+    let mut acc = 0.0f64;
+    for &v in x {
+        acc += f64::from(v * v);
+    }
+    (acc as f32).sqrt()
+}
+
+/// numpy's pairwise float32 summation (`add.reduce` over a contiguous axis).
+fn pairwise_sum(a: &[f32]) -> f32 {
+    let n = a.len();
+    if n < 8 {
+        let mut r = -0.0f32;
+        for &v in a {
+            r += v;
+        }
+        r
+    } else if n <= 128 {
+        let mut r = [0.0f32; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+/// `np.linalg.norm(x, axis=1)` of one float32 row.
+pub fn row_norm(x: &[f32]) -> f32 {
+    let sq: Vec<f32> = x.iter().map(|v| v * v).collect();
+    pairwise_sum(&sq).sqrt()
+}
+
+/// `smooth_feature(feat, smooth, alpha)`: `(curr, smooth)`; `curr` is None (and `smooth` kept)
+/// when `feat` has (almost) no length.
+pub fn smooth_feature(
+    feat: &[f32],
+    smooth: Option<&[f32]>,
+    alpha: f32,
+) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+    let norm = vector_norm(feat);
+    if norm < 1e-12f32 {
+        return (None, smooth.map(<[f32]>::to_vec));
+    }
+    let f: Vec<f32> = feat.iter().map(|v| v / norm).collect();
+    let Some(s) = smooth else {
+        let c = f.clone();
+        return (Some(f), Some(c));
+    };
+    let b = 1.0 - alpha;
+    let mixed: Vec<f32> = s.iter().zip(&f).map(|(s, f)| alpha * s + b * f).collect();
+    let n = vector_norm(&mixed);
+    let mixed = mixed.iter().map(|v| v / n).collect();
+    (Some(f), Some(mixed))
+}
+
+/// `matching.embedding_distance(tracks, detections)`: row-major float32 cosine distances of the
+/// tracks' smoothed embeddings and the detections' current ones, 2 where one is missing.
+pub fn embedding_distance(tracks: &[Option<&[f32]>], dets: &[Option<&[f32]>]) -> Vec<f32> {
+    let (n, m) = (tracks.len(), dets.len());
+    if n == 0 || m == 0 {
+        return vec![0.0; n * m];
+    }
+    let dim = tracks
+        .iter()
+        .chain(dets)
+        .find_map(|f| f.map(<[f32]>::len))
+        .unwrap_or(0);
+    let zeros = vec![0.0f32; dim];
+    let tf: Vec<&[f32]> = tracks.iter().map(|f| f.unwrap_or(&zeros)).collect();
+    let df: Vec<&[f32]> = dets.iter().map(|f| f.unwrap_or(&zeros)).collect();
+    let tn: Vec<f32> = tf.iter().map(|f| row_norm(f)).collect();
+    let dn: Vec<f32> = df.iter().map(|f| row_norm(f)).collect();
+    let mut out = Vec::with_capacity(n * m);
+    for (i, a) in tf.iter().enumerate() {
+        for (j, b) in df.iter().enumerate() {
+            let mut dot = 0.0f32;
+            for (x, y) in a.iter().zip(b.iter()) {
+                dot = x.mul_add(*y, dot);
+            }
+            let c = if tracks[i].is_none() || dets[j].is_none() {
+                2.0
+            } else {
+                let c = 1.0 - dot / (tn[i] * dn[j]).max(f32::EPSILON);
+                c.max(0.0)
+            };
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `DeepOCSORT._fuse_appearance`: `min(dists, appearance)` with the gates of `app`.
+/// `iou` is the unfused IoU distance of the same pairs.
+pub fn fuse_appearance(
+    mut dists: Vec<f32>,
+    tracks: &[Option<&[f32]>],
+    dets: &[Option<&[f32]>],
+    iou: &[f32],
+    app: &Appearance,
+) -> Vec<f32> {
+    let emb = embedding_distance(tracks, dets);
+    let app_gate = (1.0 - app.appearance_thresh) as f32;
+    let prox_gate = (1.0 - app.proximity_thresh) as f32;
+    for ((d, e), i) in dists.iter_mut().zip(emb).zip(iou) {
+        let mut e = e / 2.0;
+        if e > app_gate {
+            e = 1.0;
+        }
+        if *i > prox_gate {
+            e = 1.0;
+        }
+        // np.minimum
+        *d = if d.is_nan() || *d <= e { *d } else { e };
+    }
+    dists
+}
+
+/// `DeepOCSortTrack.multi_gmc` for one track: rotate the centre and its velocity by `R`, move the
+/// centre by `t`, keep aspect ratio and height; move the last observation's centre the same way.
+pub fn multi_gmc_xyah(track: &mut OcTrack, h: &Warp) {
+    let r = [[h[0][0], h[0][1]], [h[1][0], h[1][1]]];
+    let t = [h[0][2], h[1][2]];
+    let m = track.t.mean;
+    let mut nm = m;
+    for i in 0..2 {
+        nm[i] = r[i][0] * m[0] + r[i][1] * m[1];
+        nm[i + 4] = r[i][0] * m[4] + r[i][1] * m[5];
+    }
+    nm[0] += t[0];
+    nm[1] += t[1];
+    // (R8 @ C) @ R8^T, each product a fused multiply-add chain (OpenBLAS dgemm).
+    let c = track.t.cov;
+    let mut l = c;
+    for b in [0usize, 4] {
+        for i in 0..2 {
+            for j in 0..8 {
+                l[b + i][j] = r[i][1].mul_add(c[b + 1][j], r[i][0] * c[b][j]);
+            }
+        }
+    }
+    let mut o = l;
+    for row in &mut o {
+        let lr = *row;
+        for b in [0usize, 4] {
+            for j in 0..2 {
+                row[b + j] = lr[b + 1].mul_add(r[j][1], lr[b] * r[j][0]);
+            }
+        }
+    }
+    track.t.mean = nm;
+    track.t.cov = o;
+    let obs = track.last_observation;
+    if obs[0] >= 0.0 {
+        let c = xyxy_center(&obs);
+        let (w, hh) = (obs[2] - obs[0], obs[3] - obs[1]);
+        let (cx, cy) = (f64::from(c[0]), f64::from(c[1]));
+        let nc = [
+            r[0][0].mul_add(cx, r[0][1] * cy) + t[0],
+            r[1][0].mul_add(cx, r[1][1] * cy) + t[1],
+        ];
+        let (hw, hh) = (f64::from(w / 2.0), f64::from(hh / 2.0));
+        track.last_observation = [
+            (nc[0] - hw) as f32,
+            (nc[1] - hh) as f32,
+            (nc[0] + hw) as f32,
+            (nc[1] + hh) as f32,
+        ];
+    }
+}
+
+/// A Deep OC-SORT tracker.
+#[derive(Debug, Clone)]
+pub struct DeepOcSort {
+    pub inner: OcSort,
+}
+
+impl DeepOcSort {
+    pub fn new(cfg: DeepOcSortConfig) -> Self {
+        let mut inner = OcSort::new(cfg.oc);
+        inner.appearance = cfg.appearance;
+        inner.gmc = cfg.gmc;
+        DeepOcSort { inner }
+    }
+}
+
+impl MultiTracker for DeepOcSort {
+    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+        self.inner.update(dets, extras)
+    }
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+    fn frame_id(&self) -> u64 {
+        self.inner.frame_id
+    }
+    fn next_id(&self) -> u64 {
+        self.inner.next_id()
+    }
+    fn has_unconfirmed(&self) -> bool {
+        self.inner.tracked.iter().any(|t| !t.t.is_activated)
+    }
+    fn summaries(&self) -> Vec<TrackSummary> {
+        self.inner.track_summaries()
+    }
+    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+        self.inner.cfg.base.high_indices(dets)
+    }
+    fn uses_warp(&self) -> bool {
+        self.inner.gmc
+    }
+}

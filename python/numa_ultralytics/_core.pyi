@@ -107,6 +107,28 @@ class TrackerCore:
     def has_unconfirmed(self) -> bool: ...
     def tracks(self) -> list[tuple[int, int, bool, int, int, float, float, int]]: ...
 
+def ocsort_velocity(
+    frames: npt.NDArray[np.int64], boxes_: npt.NDArray[np.float32], delta_t: int
+) -> npt.NDArray[np.float32] | None:
+    """OC-SORT's observation-centric velocity direction (float32 (2,)) of observations at strictly increasing
+    ``frames`` with float32 (k, 4) xyxy boxes; None with fewer than two."""
+
+def ocsort_ocm_cost(
+    last_obs: npt.NDArray[np.float32], velocity: npt.NDArray[np.float32], dets: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """OC-SORT's velocity-direction (OCM) cost, float32 (n, m): tracks' last observations (n, 4) and velocities
+    (n, 2) (NaN row: none) against detection boxes (m, 4)."""
+
+def ocsort_oru(
+    mean: npt.NDArray[np.float64],
+    covariance: npt.NDArray[np.float64],
+    last_obs: npt.NDArray[np.float32],
+    new_obs: npt.NDArray[np.float32],
+    gap: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """OC-SORT's observation-centric re-update: the XYAH Kalman replay over ``gap`` frames from ``last_obs`` to
+    ``new_obs`` (xyxy), starting from the state saved at the last observation."""
+
 class KalmanFilter:
     """Constant-velocity Kalman filter, ``kind`` ``"xyah"`` (ByteTrack) or ``"xywh"`` (BoT-SORT)."""
 

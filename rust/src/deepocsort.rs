@@ -264,3 +264,153 @@ impl MultiTracker for DeepOcSort {
         self.inner.gmc
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytetrack::TrackerConfig;
+    use crate::kalman::KalmanKind;
+    use crate::tracker::Feats;
+
+    fn config(appearance: Option<Appearance>) -> DeepOcSortConfig {
+        DeepOcSortConfig {
+            oc: OcSortConfig {
+                base: TrackerConfig {
+                    track_high_thresh: 0.3,
+                    track_low_thresh: 0.1,
+                    new_track_thresh: 0.3,
+                    match_thresh: 0.8,
+                    fuse_score: true,
+                    max_time_lost: 30,
+                    kind: KalmanKind::Xyah,
+                },
+                delta_t: 3,
+                inertia: 0.2,
+                use_byte: false,
+            },
+            gmc: true,
+            appearance,
+        }
+    }
+
+    const APP: Appearance = Appearance {
+        proximity_thresh: 0.5,
+        appearance_thresh: 0.9,
+        alpha_fixed_emb: 0.95,
+        det_thresh: 0.3,
+    };
+
+    #[test]
+    fn sums_and_norms() {
+        let v: Vec<f32> = (0..300).map(|i| (i as f32 * 0.37).sin()).collect();
+        let naive: f64 = v.iter().map(|&x| f64::from(x)).sum();
+        assert!((f64::from(pairwise_sum(&v)) - naive).abs() < 1e-4);
+        assert_eq!(row_norm(&[3.0, 4.0]), 5.0);
+        assert_eq!(vector_norm(&[3.0, 4.0]), 5.0);
+    }
+
+    #[test]
+    fn smoothing_normalises_and_blends() {
+        let (c, s) = smooth_feature(&[3.0, 4.0], None, 0.9);
+        assert_eq!(c, Some(vec![0.6, 0.8]));
+        assert_eq!(s, Some(vec![0.6, 0.8]));
+        let (c, s) = smooth_feature(&[0.0, 0.0], Some(&[1.0, 0.0]), 0.9);
+        assert_eq!((c, s), (None, Some(vec![1.0, 0.0])));
+        let (_, s) = smooth_feature(&[0.0, 2.0], Some(&[1.0, 0.0]), 0.5);
+        let s = s.unwrap();
+        assert!((s[0] - s[1]).abs() < 1e-6 && (row_norm(&s) - 1.0).abs() < 1e-6);
+        // alpha 1 keeps the direction of the smoothed feature.
+        let (_, s) = smooth_feature(&[0.0, 2.0], Some(&[1.0, 0.0]), 1.0);
+        assert_eq!(s, Some(vec![1.0, 0.0]));
+    }
+
+    #[test]
+    fn appearance_cost_and_gates() {
+        let a = [1.0f32, 0.0];
+        let b = [0.0f32, 1.0];
+        let d = embedding_distance(&[Some(&a), None], &[Some(&a), Some(&b)]);
+        assert_eq!(d, vec![0.0, 1.0, 2.0, 2.0]);
+        // min(motion, appearance / 2); appearance 1 beyond 1 - appearance_thresh or when far apart.
+        let app = Appearance {
+            appearance_thresh: 0.25,
+            ..APP
+        };
+        let fused = fuse_appearance(
+            vec![0.9, 0.9, 0.9, 0.9],
+            &[Some(&a), Some(&a)],
+            &[Some(&a), Some(&b)],
+            &[0.2, 0.2, 0.9, 0.2],
+            &app,
+        );
+        assert_eq!(fused, vec![0.0, 0.5, 0.9, 0.5]);
+    }
+
+    #[test]
+    fn gmc_moves_centre_and_last_observation_only() {
+        let mut t = DeepOcSort::new(config(None));
+        let ex = FrameExtras::default();
+        t.update(&[[100.0, 100.0, 140.0, 180.0, 0.9, 0.0]], &ex);
+        let before = t.inner.tracked[0].clone();
+        let mut tr = before.clone();
+        multi_gmc_xyah(&mut tr, &[[1.0, 0.0, 5.0], [0.0, 1.0, -3.0]]);
+        assert_eq!(tr.t.mean[0], before.t.mean[0] + 5.0);
+        assert_eq!(tr.t.mean[1], before.t.mean[1] - 3.0);
+        assert_eq!(&tr.t.mean[2..4], &before.t.mean[2..4]);
+        assert_eq!(tr.t.cov, before.t.cov);
+        assert_eq!(tr.last_observation, [105.0, 97.0, 145.0, 177.0]);
+        // A quarter turn rotates the centre but keeps aspect ratio and height.
+        let mut r = before.clone();
+        multi_gmc_xyah(&mut r, &[[0.0, -1.0, 0.0], [1.0, 0.0, 0.0]]);
+        assert_eq!(
+            &r.t.mean[..4],
+            &[
+                -before.t.mean[1],
+                before.t.mean[0],
+                before.t.mean[2],
+                before.t.mean[3]
+            ]
+        );
+    }
+
+    #[test]
+    fn camera_pan_is_compensated() {
+        let mut t = DeepOcSort::new(config(None));
+        let mut x = 0.0f32;
+        for f in 0..10 {
+            let warp = [[1.0, 0.0, if f == 0 { 0.0 } else { 40.0 }], [0.0, 1.0, 0.0]];
+            let ex = FrameExtras {
+                warp: Some(&warp),
+                ..FrameExtras::default()
+            };
+            let out = t.update(&[[x, 0.0, x + 30.0, 60.0, 0.9, 0.0]], &ex);
+            if f > 0 {
+                assert_eq!(out.len(), 1);
+                assert_eq!(out[0][4], 1.0);
+            }
+            x += 40.0;
+        }
+    }
+
+    #[test]
+    fn embeddings_follow_the_detections() {
+        let mut t = DeepOcSort::new(config(Some(APP)));
+        let feats = [1.0f32, 0.0, 0.0, 1.0];
+        let dets = [
+            [0.0, 0.0, 30.0, 60.0, 0.9, 0.0],
+            [100.0, 0.0, 130.0, 60.0, 0.2, 0.0], // low: no track, no embedding kept
+        ];
+        let ex = FrameExtras {
+            feats: Some(Feats {
+                data: &feats,
+                dim: 2,
+            }),
+            ..FrameExtras::default()
+        };
+        t.update(&dets, &ex);
+        assert_eq!(t.inner.tracked.len(), 1);
+        assert_eq!(t.inner.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
+        // A frame without embeddings: motion only, the track's embedding stays.
+        t.update(&dets[..1], &FrameExtras::default());
+        assert_eq!(t.inner.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
+    }
+}

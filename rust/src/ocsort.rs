@@ -122,37 +122,9 @@ impl OcTrack {
         }
     }
 
-    /// `_compute_velocity`.
+    /// `_compute_velocity` of this track's observations.
     pub fn compute_velocity(&self, delta_t: u64) -> Option<[f32; 2]> {
-        if self.observations.len() < 2 {
-            return None;
-        }
-        let &(current_frame, current_obs) = self.observations.last()?;
-        let cur = xyxy_center(&current_obs);
-        let limit = current_frame as i128 - delta_t as i128 + 1;
-        let prev = self
-            .observations
-            .iter()
-            .rev()
-            .find(|e| (e.0 as i128) < limit)
-            .map(|e| e.1);
-        let prev = match prev {
-            Some(p) => p,
-            None => {
-                let &(earliest, obs) = self.observations.first()?;
-                if earliest == current_frame {
-                    return None;
-                }
-                obs
-            }
-        };
-        let pc = xyxy_center(&prev);
-        let d = [cur[0] - pc[0], cur[1] - pc[1]];
-        let n = norm2(d);
-        if n < 1e-6f32 {
-            return Some([0.0, 0.0]);
-        }
-        Some([d[0] / n, d[1] / n])
+        velocity_direction(&self.observations, delta_t)
     }
 
     /// `DeepOCSortTrack.update_features`: blend a detection's embedding into `smooth_feat` with
@@ -199,8 +171,8 @@ impl OcTrack {
         self.velocity = self.compute_velocity(delta_t);
     }
 
-    /// `apply_oru`: restore the Kalman state of the last observation and replay predict/update
-    /// over observations interpolated (float32) towards `new_obs`, then predict to this frame.
+    /// `apply_oru`: restore the Kalman state of the last observation and replay it towards
+    /// `new_obs` ([`oru_replay`]); nothing without a gap of more than one frame.
     pub fn apply_oru(&mut self, new_obs: &Xyxy, frame_id: u64) {
         let Some((mean, cov)) = self.saved else {
             return;
@@ -214,34 +186,87 @@ impl OcTrack {
         }
         self.t.mean = mean;
         self.t.cov = cov;
-        for t in 1..gap {
-            let alpha = t as f64 / gap as f64;
-            let (wa, wb) = ((1.0 - alpha) as f32, alpha as f32);
-            let v: [f32; 4] = std::array::from_fn(|k| wa * last_obs[k] + wb * new_obs[k]);
-            // xyxy2ltwh, then tlwh_to_xyah (float32).
-            let (w, h) = (v[2] - v[0], v[3] - v[1]);
-            let z = [v[0] + w / 2.0, v[1] + h / 2.0, w / h, h];
-            KIND.predict_single(&mut self.t.mean, &mut self.t.cov);
-            KIND.update(
-                &mut self.t.mean,
-                &mut self.t.cov,
-                [z[0] as f64, z[1] as f64, z[2] as f64, z[3] as f64],
-            );
-        }
-        KIND.predict_single(&mut self.t.mean, &mut self.t.cov);
+        oru_replay(
+            &mut self.t.mean,
+            &mut self.t.cov,
+            &last_obs,
+            new_obs,
+            gap as u64,
+        );
     }
 }
 
-/// `_velocity_direction_cost` for one track against detection centres, added into `row` as
-/// `inertia * cost` (float32). A track without velocity or with a negative last observation adds 0.
-fn add_ocm_row(row: &mut [f32], track: &OcTrack, det_centers: &[[f32; 2]], inertia: f32) {
-    let Some(v) = track.velocity else {
+/// `OCSortTrack._compute_velocity` over `(frame, xyxy)` observations in ascending frames: the
+/// unit direction (float32) from the centre of the newest observation at least `delta_t` frames
+/// before the last one (else the earliest) to the last one's; zeros for no motion, None with fewer
+/// than two observations.
+pub fn velocity_direction(observations: &[(u64, Xyxy)], delta_t: u64) -> Option<[f32; 2]> {
+    if observations.len() < 2 {
+        return None;
+    }
+    let &(current_frame, current_obs) = observations.last()?;
+    let cur = xyxy_center(&current_obs);
+    let limit = current_frame as i128 - delta_t as i128 + 1;
+    let prev = observations
+        .iter()
+        .rev()
+        .find(|e| (e.0 as i128) < limit)
+        .map(|e| e.1);
+    let prev = match prev {
+        Some(p) => p,
+        None => {
+            let &(earliest, obs) = observations.first()?;
+            if earliest == current_frame {
+                return None;
+            }
+            obs
+        }
+    };
+    let pc = xyxy_center(&prev);
+    let d = [cur[0] - pc[0], cur[1] - pc[1]];
+    let n = norm2(d);
+    if n < 1e-6f32 {
+        return Some([0.0, 0.0]);
+    }
+    Some([d[0] / n, d[1] / n])
+}
+
+/// The replay of `apply_oru` from the Kalman state of the last observation `last_obs`, `gap`
+/// frames before `new_obs`: for `t` in `1..gap`, predict and update with the float32 box
+/// `(1 - t/gap) * last_obs + t/gap * new_obs` (as xyah), then predict once more. The predictions
+/// are the single-track `KalmanFilterXYAH.predict`.
+pub fn oru_replay(mean: &mut Mean, cov: &mut Cov, last_obs: &Xyxy, new_obs: &Xyxy, gap: u64) {
+    for t in 1..gap {
+        let alpha = t as f64 / gap as f64;
+        let (wa, wb) = ((1.0 - alpha) as f32, alpha as f32);
+        let v: [f32; 4] = std::array::from_fn(|k| wa * last_obs[k] + wb * new_obs[k]);
+        // xyxy2ltwh, then tlwh_to_xyah (float32).
+        let (w, h) = (v[2] - v[0], v[3] - v[1]);
+        let z = [v[0] + w / 2.0, v[1] + h / 2.0, w / h, h];
+        KIND.predict_single(mean, cov);
+        KIND.update(mean, cov, z.map(f64::from));
+    }
+    KIND.predict_single(mean, cov);
+}
+
+/// `_velocity_direction_cost` for one track (last observation, velocity) against detection
+/// centres, added into `row` as `inertia * cost` (float32): the angle between the velocity and the
+/// direction to each centre, over pi. A track without velocity or whose last observation starts
+/// left of 0 adds nothing, so does a centre on the last observation's.
+fn add_ocm_row(
+    row: &mut [f32],
+    last_obs: &Xyxy,
+    velocity: Option<[f32; 2]>,
+    det_centers: &[[f32; 2]],
+    inertia: f32,
+) {
+    let Some(v) = velocity else {
         return;
     };
-    if track.last_observation[0] < 0.0 {
+    if last_obs[0] < 0.0 {
         return;
     }
-    let tc = xyxy_center(&track.last_observation);
+    let tc = xyxy_center(last_obs);
     for (c, dc) in row.iter_mut().zip(det_centers) {
         let d = [dc[0] - tc[0], dc[1] - tc[1]];
         let n = norm2(d);
@@ -256,15 +281,16 @@ fn add_ocm_row(row: &mut [f32], track: &OcTrack, det_centers: &[[f32; 2]], inert
     }
 }
 
-/// The OCM cost matrix (rows: tracks, columns: detections), float32, unweighted; for tests.
-pub fn velocity_direction_cost(tracks: &[OcTrack], dets: &[Xyxy]) -> Vec<f32> {
+/// The OCM cost matrix (rows: tracks as `(last observation, velocity)`, columns: detection
+/// boxes), row-major float32, unweighted.
+pub fn velocity_direction_cost(tracks: &[(Xyxy, Option<[f32; 2]>)], dets: &[Xyxy]) -> Vec<f32> {
     let centers: Vec<[f32; 2]> = dets.iter().map(xyxy_center).collect();
     let mut out = vec![0.0f32; tracks.len() * dets.len()];
     if dets.is_empty() {
         return out;
     }
-    for (row, t) in out.chunks_mut(dets.len()).zip(tracks) {
-        add_ocm_row(row, t, &centers, 1.0);
+    for (row, (obs, vel)) in out.chunks_mut(dets.len()).zip(tracks) {
+        add_ocm_row(row, obs, *vel, &centers, 1.0);
     }
     out
 }
@@ -353,7 +379,8 @@ impl OcSort {
             let centers: Vec<[f32; 2]> = b.iter().map(xyxy_center).collect();
             let inertia = self.cfg.inertia as f32;
             for (row, &s) in dists.chunks_mut(b.len()).zip(tracks) {
-                add_ocm_row(row, self.track(s), &centers, inertia);
+                let t = self.track(s);
+                add_ocm_row(row, &t.last_observation, t.velocity, &centers, inertia);
             }
         }
         self.fuse(dists, tracks, dets, &iou)
@@ -780,5 +807,174 @@ impl MultiTracker for OcSort {
     }
     fn uses_warp(&self) -> bool {
         self.gmc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracker::FrameExtras;
+
+    /// The shipped `ocsort.yaml` values.
+    fn config() -> OcSortConfig {
+        OcSortConfig {
+            base: TrackerConfig {
+                track_high_thresh: 0.25,
+                track_low_thresh: 0.1,
+                new_track_thresh: 0.25,
+                match_thresh: 0.8,
+                fuse_score: true,
+                max_time_lost: 30,
+                kind: KalmanKind::Xyah,
+            },
+            delta_t: 3,
+            inertia: 0.2,
+            use_byte: false,
+        }
+    }
+
+    fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
+        [x, y, x + w, y + h, s, 0.0]
+    }
+
+    fn ids(out: &[[f32; 8]]) -> Vec<u64> {
+        out.iter().map(|r| r[4] as u64).collect()
+    }
+
+    #[test]
+    fn velocity_reaches_delta_t_back() {
+        let b = |x: f32| [x, 0.0, x + 10.0, 10.0];
+        assert_eq!(velocity_direction(&[(1, b(0.0))], 3), None);
+        // Frames 1..=5 moving right; delta_t 3 from frame 5 reaches frame 2.
+        let obs: Vec<(u64, Xyxy)> = (1..=5).map(|f| (f, b(f as f32 * 4.0))).collect();
+        assert_eq!(velocity_direction(&obs, 3), Some([1.0, 0.0]));
+        // Nothing delta_t back: the earliest observation.
+        let short = [(7, b(0.0)), (8, [0.0, 3.0, 10.0, 13.0])];
+        assert_eq!(velocity_direction(&short, 3), Some([0.0, 1.0]));
+        // No motion.
+        assert_eq!(
+            velocity_direction(&[(1, b(1.0)), (9, b(1.0))], 3),
+            Some([0.0, 0.0])
+        );
+        // The pieces the window keeps only matter through the reached frame.
+        let zigzag = [(1, b(0.0)), (2, b(100.0)), (3, b(0.0)), (4, b(3.0))];
+        assert_eq!(velocity_direction(&zigzag, 3), Some([1.0, 0.0]));
+    }
+
+    #[test]
+    fn ocm_cost_is_the_angle_over_pi() {
+        let obs = [0.0, 0.0, 10.0, 10.0];
+        let dets = [
+            [10.0, 0.0, 20.0, 10.0], // along the velocity
+            [-10.0, 0.0, 0.0, 10.0], // against it
+            [0.0, 10.0, 10.0, 20.0], // perpendicular
+            [0.0, 0.0, 10.0, 10.0],  // on the last observation: no direction
+        ];
+        let c = velocity_direction_cost(&[(obs, Some([1.0, 0.0])), (obs, None)], &dets);
+        assert_eq!(&c[..4], &[0.0, 1.0, 0.5, 0.0]);
+        assert_eq!(&c[4..], &[0.0; 4]);
+        // A last observation left of the image (x1 < 0) adds nothing.
+        let off = [-1.0, 0.0, 10.0, 10.0];
+        assert_eq!(
+            velocity_direction_cost(&[(off, Some([1.0, 0.0]))], &dets),
+            vec![0.0; 4]
+        );
+    }
+
+    #[test]
+    fn oru_replay_lands_near_the_new_observation() {
+        let last = [0.0, 0.0, 20.0, 40.0];
+        let new = [50.0, 0.0, 70.0, 40.0];
+        let (mut m, mut c) = KIND.initiate([10.0, 20.0, 0.5, 40.0]);
+        oru_replay(&mut m, &mut c, &last, &new, 5);
+        // Four virtual steps of 10 px and a final predict: the centre moved about 50 px at ~10 px/frame.
+        assert!((m[0] - 60.0).abs() < 8.0, "{m:?}");
+        assert!(m[4] > 5.0, "{m:?}");
+        let (m0, c0) = KIND.initiate([10.0, 20.0, 0.5, 40.0]);
+        let (mut m1, mut c1) = (m0, c0);
+        oru_replay(&mut m1, &mut c1, &last, &new, 1); // no gap: only the predict
+        let (mut m2, mut c2) = (m0, c0);
+        KIND.predict_single(&mut m2, &mut c2);
+        assert_eq!((m1, c1), (m2, c2));
+    }
+
+    #[test]
+    fn lost_track_comes_back_through_ocr() {
+        let mut t = OcSort::new(config());
+        let ex = FrameExtras::default();
+        for f in 0..5 {
+            t.update(&[row(100.0 + 5.0 * f as f32, 50.0, 40.0, 80.0, 0.9)], &ex);
+        }
+        for _ in 0..6 {
+            assert!(t.update(&[], &ex).is_empty());
+        }
+        assert_eq!(t.lost.len(), 1);
+        // Reappears far from where the (stopped) Kalman prediction sits but on its last observation.
+        let out = t.update(&[row(122.0, 50.0, 40.0, 80.0, 0.9)], &ex);
+        assert_eq!(ids(&out), vec![1]);
+        assert!(t.lost.is_empty());
+    }
+
+    #[test]
+    fn low_scores_only_with_use_byte() {
+        for use_byte in [false, true] {
+            let mut t = OcSort::new(OcSortConfig {
+                use_byte,
+                ..config()
+            });
+            let ex = FrameExtras::default();
+            t.update(&[row(10.0, 10.0, 40.0, 80.0, 0.9)], &ex);
+            let out = t.update(&[row(11.0, 10.0, 40.0, 80.0, 0.15)], &ex);
+            assert_eq!(out.len(), usize::from(use_byte), "use_byte {use_byte}");
+        }
+    }
+
+    #[test]
+    fn removed_tracks_linger_one_frame_like_the_original() {
+        let mut t = OcSort::new(OcSortConfig {
+            base: TrackerConfig {
+                max_time_lost: 2,
+                ..config().base
+            },
+            ..config()
+        });
+        let ex = FrameExtras::default();
+        t.update(&[row(10.0, 10.0, 40.0, 80.0, 0.9)], &ex);
+        for _ in 0..3 {
+            t.update(&[], &ex);
+        }
+        // Removed this frame, still listed (state Removed) until the next merge.
+        assert_eq!(t.lost.len(), 1);
+        assert_eq!(t.lost[0].t.state, TrackState::Removed);
+        t.update(&[], &ex);
+        assert!(t.lost.is_empty());
+        // IDs are never reused.
+        t.update(&[row(10.0, 10.0, 40.0, 80.0, 0.9)], &ex);
+        assert_eq!(t.tracked[0].t.track_id, 2);
+        t.reset();
+        assert_eq!(t.next_id(), 1);
+    }
+
+    #[test]
+    fn crowded_frames_keep_unique_ids() {
+        let mut t = OcSort::new(config());
+        let ex = FrameExtras::default();
+        let mut max_id = 0;
+        for f in 0..30 {
+            let dets: Vec<[f32; 6]> = (0..40)
+                .filter(|i| (i + f) % 7 != 0)
+                .map(|i| {
+                    let (x, y) = ((i % 8) as f32 * 45.0, (i / 8) as f32 * 90.0);
+                    row(x + f as f32, y, 40.0, 80.0, 0.3 + (i % 5) as f32 * 0.15)
+                })
+                .collect();
+            let out = t.update(&dets, &ex);
+            let mut v = ids(&out);
+            v.sort_unstable();
+            v.dedup();
+            assert_eq!(v.len(), out.len());
+            max_id = max_id.max(v.last().copied().unwrap_or(0));
+        }
+        assert!(max_id < 60, "{max_id}");
     }
 }

@@ -51,7 +51,9 @@ class DeepOCSORT(OCSORT):
         dets = _as_dets(results)
         f = None
         if self.args.with_reid and feats is not None and len(feats):
-            f = np.ascontiguousarray(np.asarray(feats, dtype=np.float32).reshape(len(dets), -1))
+            f = np.ascontiguousarray(np.asarray(feats, dtype=np.float32))
+            if f.ndim != 2:
+                raise ValueError(f"feats must have shape (n, d), one row per detection, got {f.shape}")
         return self._core.update(dets, self._warp(dets, img), f)
 
     def _warp(self, dets: np.ndarray, img: np.ndarray | None) -> np.ndarray | None:

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod contours;
 mod metrics;
+mod ocsort;
 mod predict;
 mod tracker;
 
@@ -12,6 +13,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     contours::register(m)?;
     metrics::register(m)?;
+    ocsort::register(m)?;
     predict::register(m)?;
     tracker::register(m)?;
     Ok(())

@@ -8,9 +8,12 @@
 //!   halved cosine distance, set to 1 beyond `1 - appearance_thresh` or where the IoU distance is
 //!   beyond `1 - proximity_thresh` (`fuse_appearance`).
 //!
-//! Float32 arithmetic as numpy does it on the original's arrays: row norms of a matrix by numpy's
-//! pairwise summation, the feature products as a float32 fused multiply-add chain (OpenBLAS
-//! `sgemm`), the norm of one vector accumulated in float64 (`sdot`).
+//! Float32 arithmetic as numpy does it on the original's arrays (OpenBLAS, x86-64): row norms of a
+//! matrix by numpy's pairwise summation, the feature products as a float32 fused multiply-add
+//! chain (`sgemm`, exact up to 256 dimensions), the norm of one vector accumulated in float64
+//! (`sdot`, exact below 32 dimensions). Where numpy picks `sgemv` (one track or one detection
+//! against several) or `sdot` beyond 31 dimensions, OpenBLAS' lane-wise sums can differ in the last
+//! bit from these; the motion-only path (no ReID) is exact.
 
 use crate::bytetrack::Warp;
 use crate::ocsort::{xyxy_center, OcSort, OcSortConfig, OcTrack};
@@ -128,10 +131,31 @@ pub fn embedding_distance(tracks: &[Option<&[f32]>], dets: &[Option<&[f32]>]) ->
     let mut out = Vec::with_capacity(n * m);
     for (i, a) in tf.iter().enumerate() {
         for (j, b) in df.iter().enumerate() {
-            let mut dot = 0.0f32;
-            for (x, y) in a.iter().zip(b.iter()) {
-                dot = x.mul_add(*y, dot);
-            }
+            let dot = if n == 1 && m == 1 {
+                // numpy hands a 1x1 product to `sdot` (float64 accumulation below 32 elements).
+                a.iter()
+                    .zip(b.iter())
+                    .map(|(x, y)| f64::from(x * y))
+                    .sum::<f64>() as f32
+            } else if m == 1 && n > 1 && a.len() % 8 == 0 {
+                // One detection against several tracks: `sgemv` with eight fused multiply-add
+                // lanes, folded as (l0+l4, l1+l5, l2+l6, l3+l7) then pairwise.
+                let mut l = [0.0f32; 8];
+                for (k, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+                    l[k % 8] = x.mul_add(*y, l[k % 8]);
+                }
+                let h = [l[0] + l[4], l[1] + l[5], l[2] + l[6], l[3] + l[7]];
+                (h[0] + h[1]) + (h[2] + h[3])
+            } else {
+                // `sgemm`: one fused multiply-add chain per element. numpy sends a single track or a
+                // single detection (n or m of 1) to `sgemv`, whose lane-wise sums round differently
+                // (last-bit differences).
+                let mut dot = 0.0f32;
+                for (x, y) in a.iter().zip(b.iter()) {
+                    dot = x.mul_add(*y, dot);
+                }
+                dot
+            };
             let c = if tracks[i].is_none() || dets[j].is_none() {
                 2.0
             } else {

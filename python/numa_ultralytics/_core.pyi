@@ -81,9 +81,12 @@ def match_predictions(
 
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
-    """ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT (``kind="botsort"``, XYWH filter) or FastTrack
-    (``kind="fasttrack"``, XYAH filter) state and per-frame update. Every setting is required (the defaults live
-    in the shipped tracker YAML files)."""
+    """One tracker's state and per-frame update: ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT
+    (``"botsort"``, XYWH filter; ``with_reid``, ``proximity_thresh``, ``appearance_thresh``), OC-SORT (``"ocsort"``:
+    ``delta_t``, ``inertia``, ``use_byte``), Deep OC-SORT (``"deepocsort"``: OC-SORT's plus ``gmc_method``,
+    ``with_reid``, ``proximity_thresh``, ``appearance_thresh``, ``alpha_fixed_emb``), FastTrack (``"fasttrack"``: the
+    occlusion settings of ``fasttrack.yaml``). Every setting is required (the defaults live in the shipped tracker
+    YAML files); settings beyond ByteTrack's come as keywords named as in the YAML."""
 
     def __init__(
         self,
@@ -94,7 +97,7 @@ class TrackerCore:
         match_thresh: float,
         fuse_score: bool,
         max_time_lost: int,
-        **extra: float | int | bool,
+        **extra: float | int | bool | str | None,
     ) -> None: ...
     def update(
         self,
@@ -116,6 +119,28 @@ class TrackerCore:
     @property
     def has_unconfirmed(self) -> bool: ...
     def tracks(self) -> list[tuple[int, int, bool, int, int, float, float, int]]: ...
+
+def ocsort_velocity(
+    frames: npt.NDArray[np.int64], boxes_: npt.NDArray[np.float32], delta_t: int
+) -> npt.NDArray[np.float32] | None:
+    """OC-SORT's observation-centric velocity direction (float32 (2,)) of observations at strictly increasing
+    ``frames`` with float32 (k, 4) xyxy boxes; None with fewer than two."""
+
+def ocsort_ocm_cost(
+    last_obs: npt.NDArray[np.float32], velocity: npt.NDArray[np.float32], dets: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """OC-SORT's velocity-direction (OCM) cost, float32 (n, m): tracks' last observations (n, 4) and velocities
+    (n, 2) (NaN row: none) against detection boxes (m, 4)."""
+
+def ocsort_oru(
+    mean: npt.NDArray[np.float64],
+    covariance: npt.NDArray[np.float64],
+    last_obs: npt.NDArray[np.float32],
+    new_obs: npt.NDArray[np.float32],
+    gap: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """OC-SORT's observation-centric re-update: the XYAH Kalman replay over ``gap`` frames from ``last_obs`` to
+    ``new_obs`` (xyxy), starting from the state saved at the last observation."""
 
 class KalmanFilter:
     """Constant-velocity Kalman filter, ``kind`` ``"xyah"`` (ByteTrack) or ``"xywh"`` (BoT-SORT)."""

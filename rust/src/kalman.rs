@@ -139,6 +139,30 @@ impl KalmanKind {
         }
     }
 
+    /// `KalmanFilterXYAH.predict` of one state (OC-SORT's observation-centric re-update calls it):
+    /// `multi_dot((F, P, F^T))` evaluates `F @ (P @ F^T)`, so columns are folded before rows (the
+    /// reverse of [`KalmanKind::predict`], which follows `multi_predict`); the sums round
+    /// differently when `P` is not exactly symmetric.
+    pub fn predict_single(self, mean: &mut Mean, cov: &mut Cov) {
+        let std = self.motion_std(mean);
+        for i in 0..4 {
+            mean[i] += mean[i + 4];
+        }
+        for row in cov.iter_mut() {
+            for j in 0..4 {
+                row[j] += row[j + 4];
+            }
+        }
+        for i in 0..4 {
+            for j in 0..8 {
+                cov[i][j] += cov[i + 4][j];
+            }
+        }
+        for i in 0..8 {
+            cov[i][i] += sq(std[i]);
+        }
+    }
+
     /// `project`: the measurement-space mean and innovation covariance.
     pub fn project(self, mean: &Mean, cov: &Cov) -> (Measurement, [[f64; 4]; 4]) {
         let std = self.measurement_std(mean);

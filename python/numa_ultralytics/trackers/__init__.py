@@ -1,4 +1,5 @@
-"""Multi-object trackers: ByteTrack, BoT-SORT and FastTrack (Rust core), configured like Ultralytics.
+"""Multi-object trackers: ByteTrack, BoT-SORT, OC-SORT, Deep OC-SORT, FastTrack and TrackTrack (Rust core),
+configured like Ultralytics 8.4.190.
 
 from numa_ultralytics.trackers import load_tracker_config, make_tracker
 tracker = make_tracker(load_tracker_config("botsort.yaml"))
@@ -12,9 +13,17 @@ from typing import Any
 from .bot_sort import BOTSORT
 from .byte_tracker import BYTETracker
 from .config import load_tracker_config
+from .deep_oc_sort import DeepOCSORT
 from .fast_tracker import FASTTracker
+from .oc_sort import OCSORT
 
-TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT, "fasttrack": FASTTracker}
+TRACKER_MAP = {
+    "bytetrack": BYTETracker,
+    "botsort": BOTSORT,
+    "ocsort": OCSORT,
+    "deepocsort": DeepOCSORT,
+    "fasttrack": FASTTracker,
+}
 
 
 def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOTSORT:
@@ -33,4 +42,13 @@ def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOT
     return cls(cfg, frame_rate=frame_rate)
 
 
-__all__ = ["BOTSORT", "BYTETracker", "FASTTracker", "TRACKER_MAP", "load_tracker_config", "make_tracker"]
+__all__ = [
+    "BOTSORT",
+    "OCSORT",
+    "TRACKER_MAP",
+    "BYTETracker",
+    "DeepOCSORT",
+    "FASTTracker",
+    "load_tracker_config",
+    "make_tracker",
+]

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod contours;
 mod fasttrack;
 mod metrics;
+mod ocsort;
 mod predict;
 mod reid;
 mod tracker;
@@ -15,6 +16,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     contours::register(m)?;
     fasttrack::register(m)?;
     metrics::register(m)?;
+    ocsort::register(m)?;
     predict::register(m)?;
     reid::register(m)?;
     tracker::register(m)?;

@@ -12,9 +12,11 @@ use pyo3::types::PyDict;
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
+use crate::deepocsort::{Appearance, DeepOcSort, DeepOcSortConfig};
 use crate::fasttrack::{FastConfig, FastTracker};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
+use crate::ocsort::{OcSort, OcSortConfig};
 use crate::scale::clip_xyxy;
 use crate::tracker::{Feats, FrameExtras, MultiTracker};
 
@@ -23,6 +25,8 @@ use crate::tracker::{Feats, FrameExtras, MultiTracker};
 enum TrackerKind {
     ByteTrack,
     BotSort,
+    OcSort,
+    DeepOcSort,
     FastTrack,
 }
 
@@ -30,9 +34,12 @@ fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
     match kind {
         "bytetrack" => Ok(TrackerKind::ByteTrack),
         "botsort" => Ok(TrackerKind::BotSort),
+        "ocsort" => Ok(TrackerKind::OcSort),
+        "deepocsort" => Ok(TrackerKind::DeepOcSort),
         "fasttrack" => Ok(TrackerKind::FastTrack),
         _ => Err(PyValueError::new_err(format!(
-            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'fasttrack'"
+            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'ocsort', 'deepocsort', \
+             'fasttrack'"
         ))),
     }
 }
@@ -105,6 +112,8 @@ fn warp_of(h: &PyReadonlyArray2<'_, f64>) -> PyResult<Warp> {
 enum Tracker {
     ByteTrack(ByteTracker),
     BotSort(BotSort),
+    OcSort(OcSort),
+    DeepOcSort(DeepOcSort),
     FastTrack(Box<FastTracker>),
 }
 
@@ -113,6 +122,8 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::OcSort(t) => t,
+            Tracker::DeepOcSort(t) => t,
             Tracker::FastTrack(t) => t.as_ref(),
         }
     }
@@ -121,30 +132,55 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::OcSort(t) => t,
+            Tracker::DeepOcSort(t) => t,
             Tracker::FastTrack(t) => t.as_mut(),
         }
     }
 }
 
+fn extra_item<'py>(extra: Option<&Bound<'py, PyDict>>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    extra
+        .and_then(|d| d.get_item(key).ok().flatten())
+        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))
+}
+
 /// A tracker-specific setting from `**extra` (the YAML key); every one is required, the defaults
 /// live in the shipped YAML files.
 fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
-    let v = extra
-        .and_then(|d| d.get_item(key).ok().flatten())
-        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
-    v.extract::<f64>()
+    extra_item(extra, key)?
+        .extract::<f64>()
         .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
 }
 
-/// A count setting from `**extra` (an integer in `[0, 1_000_000]`, as the YAML validation allows).
-fn extra_count(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<u64> {
+/// A fraction setting (`[0, 1]`) from `**extra`.
+fn extra_unit(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
     let v = extra_f64(extra, key)?;
-    if v.fract() != 0.0 || !(0.0..=1_000_000.0).contains(&v) {
+    if !(0.0..=1.0).contains(&v) {
         return Err(PyValueError::new_err(format!(
-            "tracker setting {key:?} must be an integer in [0, 1000000], got {v}"
+            "{key} must be a number in [0, 1], got {v}"
         )));
     }
-    Ok(v as u64)
+    Ok(v)
+}
+
+/// A count setting from `**extra`: an integer in `[0, MAX_COUNT]` (as the YAML validation allows).
+fn extra_count(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<u64> {
+    const MAX_COUNT: u64 = 1_000_000;
+    let err = || {
+        PyValueError::new_err(format!(
+            "tracker setting {key:?} must be an integer in [0, {MAX_COUNT}]"
+        ))
+    };
+    let v = extra_item(extra, key)?;
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(err());
+    }
+    let n = v.extract::<u64>().map_err(|_| err())?;
+    if n > MAX_COUNT {
+        return Err(err());
+    }
+    Ok(n)
 }
 
 /// FastTrack's settings from `**extra`.
@@ -164,12 +200,9 @@ fn fast_config(extra: Option<&Bound<'_, PyDict>>) -> PyResult<FastConfig> {
     Ok(f)
 }
 
-/// A boolean tracker setting from `**extra` (required, like [`extra_f64`]).
+/// A true/false setting from `**extra`.
 fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
-    let v = extra
-        .and_then(|d| d.get_item(key).ok().flatten())
-        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
-    v.extract::<bool>().map_err(|_| {
+    extra_item(extra, key)?.extract::<bool>().map_err(|_| {
         PyValueError::new_err(format!("tracker setting {key:?} must be true or false"))
     })
 }
@@ -179,21 +212,54 @@ fn reid_gate(extra: Option<&Bound<'_, PyDict>>) -> PyResult<Option<ReidGate>> {
     if !extra_bool(extra, "with_reid")? {
         return Ok(None);
     }
-    let gate = ReidGate {
-        proximity_thresh: extra_f64(extra, "proximity_thresh")?,
-        appearance_thresh: extra_f64(extra, "appearance_thresh")?,
-    };
-    for (k, v) in [
-        ("proximity_thresh", gate.proximity_thresh),
-        ("appearance_thresh", gate.appearance_thresh),
-    ] {
-        if !(0.0..=1.0).contains(&v) {
-            return Err(PyValueError::new_err(format!(
-                "{k} must be a number in [0, 1], got {v}"
-            )));
-        }
+    Ok(Some(ReidGate {
+        proximity_thresh: extra_unit(extra, "proximity_thresh")?,
+        appearance_thresh: extra_unit(extra, "appearance_thresh")?,
+    }))
+}
+
+/// A text setting from `**extra` (`None` reads as "None").
+fn extra_str(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<String> {
+    let v = extra_item(extra, key)?;
+    if v.is_none() {
+        return Ok("None".to_string());
     }
-    Ok(Some(gate))
+    v.extract::<String>()
+        .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a string")))
+}
+
+/// OC-SORT's settings (`ocsort.yaml`) over ByteTrack's.
+fn ocsort_config(base: TrackerConfig, extra: Option<&Bound<'_, PyDict>>) -> PyResult<OcSortConfig> {
+    Ok(OcSortConfig {
+        base,
+        delta_t: extra_count(extra, "delta_t")?,
+        inertia: extra_unit(extra, "inertia")?,
+        use_byte: extra_bool(extra, "use_byte")?,
+    })
+}
+
+/// Deep OC-SORT's settings (`deepocsort.yaml`).
+fn deepocsort_config(
+    base: TrackerConfig,
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<DeepOcSortConfig> {
+    let oc = ocsort_config(base, extra)?;
+    let gmc = !matches!(extra_str(extra, "gmc_method")?.as_str(), "none" | "None");
+    let appearance = if extra_bool(extra, "with_reid")? {
+        Some(Appearance {
+            proximity_thresh: extra_unit(extra, "proximity_thresh")?,
+            appearance_thresh: extra_unit(extra, "appearance_thresh")?,
+            alpha_fixed_emb: extra_unit(extra, "alpha_fixed_emb")?,
+            det_thresh: f64::from(base.track_high_thresh),
+        })
+    } else {
+        None
+    };
+    Ok(DeepOcSortConfig {
+        oc,
+        gmc,
+        appearance,
+    })
 }
 
 /// Float32 `(n, d)` embeddings, one row per detection.
@@ -253,9 +319,8 @@ impl PyTracker {
             fuse_score,
             max_time_lost: 0,
             kind: match k {
-                TrackerKind::ByteTrack => KalmanKind::Xyah,
                 TrackerKind::BotSort => KalmanKind::Xywh,
-                TrackerKind::FastTrack => KalmanKind::Xyah,
+                _ => KalmanKind::Xyah,
             },
         };
         cfg.validate()
@@ -271,6 +336,15 @@ impl PyTracker {
             },
             TrackerKind::FastTrack => {
                 Tracker::FastTrack(Box::new(FastTracker::new(cfg, fast_config(extra)?)))
+            }
+            TrackerKind::OcSort => Tracker::OcSort(OcSort::new(ocsort_config(cfg, extra)?)),
+            TrackerKind::DeepOcSort => {
+                let mut c = deepocsort_config(cfg, extra)?;
+                // The ReID gate compares float32 scores with the YAML's track_high_thresh.
+                if let Some(a) = c.appearance.as_mut() {
+                    a.det_thresh = track_high_thresh;
+                }
+                Tracker::DeepOcSort(DeepOcSort::new(c))
             }
         };
         Ok(PyTracker { inner })

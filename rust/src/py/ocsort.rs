@@ -1,0 +1,134 @@
+//! Bindings of OC-SORT's motion pieces (`ocsort.rs`) that the tests check against the original's
+//! numpy formulas: the velocity direction, the OCM cost and the ORU replay.
+
+use numpy::ndarray::Array2;
+use numpy::PyUntypedArrayMethods;
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::iou::Xyxy;
+use crate::kalman::{Cov, Mean};
+use crate::ocsort::{oru_replay, velocity_direction, velocity_direction_cost};
+
+fn boxes(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
+    if a.shape()[1] != 4 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must have shape (n, 4), got {:?}",
+            a.shape()
+        )));
+    }
+    Ok(a.as_array()
+        .rows()
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2], r[3]])
+        .collect())
+}
+
+/// `OCSortTrack._compute_velocity`: observations `frames` (int64, strictly increasing) with
+/// float32 `(k, 4)` xyxy `boxes`; float32 `(2,)` or None.
+#[pyfunction]
+fn ocsort_velocity<'py>(
+    py: Python<'py>,
+    frames: PyReadonlyArray1<'py, i64>,
+    boxes_: PyReadonlyArray2<'py, f32>,
+    delta_t: u64,
+) -> PyResult<Option<Bound<'py, PyArray1<f32>>>> {
+    let b = boxes("boxes", &boxes_)?;
+    let f = frames.as_array();
+    if f.len() != b.len() {
+        return Err(PyValueError::new_err(
+            "frames and boxes must have the same length",
+        ));
+    }
+    let mut obs = Vec::with_capacity(b.len());
+    for (fr, bx) in f.iter().zip(b) {
+        let fr = u64::try_from(*fr).map_err(|_| PyValueError::new_err("frames must be >= 0"))?;
+        if obs.last().is_some_and(|&(p, _)| p >= fr) {
+            return Err(PyValueError::new_err("frames must be strictly increasing"));
+        }
+        obs.push((fr, bx));
+    }
+    Ok(velocity_direction(&obs, delta_t).map(|v| PyArray1::from_vec(py, v.to_vec())))
+}
+
+/// `OCSORT._velocity_direction_cost`: tracks as float32 `(n, 4)` last observations and `(n, 2)`
+/// velocities (a NaN row: no velocity), detections float32 `(m, 4)`; float32 `(n, m)`.
+#[pyfunction]
+fn ocsort_ocm_cost<'py>(
+    py: Python<'py>,
+    last_obs: PyReadonlyArray2<'py, f32>,
+    velocity: PyReadonlyArray2<'py, f32>,
+    dets: PyReadonlyArray2<'py, f32>,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let lo = boxes("last_obs", &last_obs)?;
+    let d = boxes("dets", &dets)?;
+    if velocity.shape() != [lo.len(), 2] {
+        return Err(PyValueError::new_err(format!(
+            "velocity must have shape ({}, 2), got {:?}",
+            lo.len(),
+            velocity.shape()
+        )));
+    }
+    let v = velocity.as_array();
+    let tracks: Vec<(Xyxy, Option<[f32; 2]>)> = lo
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let vel = [v[[i, 0]], v[[i, 1]]];
+            (*o, (!vel.iter().any(|x| x.is_nan())).then_some(vel))
+        })
+        .collect();
+    let c = velocity_direction_cost(&tracks, &d);
+    PyArray1::from_vec(py, c).reshape([lo.len(), d.len()])
+}
+
+/// `OCSortTrack.apply_oru`'s replay from the saved float64 `mean` `(8,)` / `covariance` `(8, 8)`
+/// over `gap` frames from float32 xyxy `last_obs` to `new_obs`; returns `(mean, covariance)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn ocsort_oru<'py>(
+    py: Python<'py>,
+    mean: PyReadonlyArray1<'py, f64>,
+    covariance: PyReadonlyArray2<'py, f64>,
+    last_obs: PyReadonlyArray1<'py, f32>,
+    new_obs: PyReadonlyArray1<'py, f32>,
+    gap: u64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
+    let m = mean.as_array();
+    if m.len() != 8 || covariance.shape() != [8, 8] {
+        return Err(PyValueError::new_err(
+            "mean must be (8,) and covariance (8, 8)",
+        ));
+    }
+    let (lo, no) = (last_obs.as_array(), new_obs.as_array());
+    if lo.len() != 4 || no.len() != 4 {
+        return Err(PyValueError::new_err("observations must be (4,) xyxy"));
+    }
+    let mut mm: Mean = [0.0; 8];
+    for (d, s) in mm.iter_mut().zip(m.iter()) {
+        *d = *s;
+    }
+    let c = covariance.as_array();
+    let mut cc: Cov = [[0.0; 8]; 8];
+    for (i, row) in cc.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = c[[i, j]];
+        }
+    }
+    let l: Xyxy = [lo[0], lo[1], lo[2], lo[3]];
+    let n: Xyxy = [no[0], no[1], no[2], no[3]];
+    oru_replay(&mut mm, &mut cc, &l, &n, gap);
+    let cov = Array2::from_shape_fn((8, 8), |(i, j)| cc[i][j]);
+    Ok((
+        PyArray1::from_vec(py, mm.to_vec()),
+        PyArray2::from_owned_array(py, cov),
+    ))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ocsort_velocity, m)?)?;
+    m.add_function(wrap_pyfunction!(ocsort_ocm_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(ocsort_oru, m)?)?;
+    Ok(())
+}

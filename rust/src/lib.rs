@@ -17,6 +17,7 @@ pub mod preprocess;
 pub mod scale;
 pub mod track;
 pub mod tracker;
+pub mod tracktrack;
 
 #[cfg(feature = "python")]
 mod py;

@@ -12,8 +12,9 @@ from typing import Any
 from .bot_sort import BOTSORT
 from .byte_tracker import BYTETracker
 from .config import load_tracker_config
+from .track_tracker import TRACKTRACK
 
-TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT}
+TRACKER_MAP = {"bytetrack": BYTETracker, "botsort": BOTSORT, "tracktrack": TRACKTRACK}
 
 
 def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOTSORT:
@@ -32,4 +33,4 @@ def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOT
     return cls(cfg, frame_rate=frame_rate)
 
 
-__all__ = ["BOTSORT", "BYTETracker", "TRACKER_MAP", "load_tracker_config", "make_tracker"]
+__all__ = ["BOTSORT", "BYTETracker", "TRACKER_MAP", "TRACKTRACK", "load_tracker_config", "make_tracker"]

@@ -16,20 +16,23 @@ use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::scale::clip_xyxy;
 use crate::tracker::{Feats, FrameExtras, MultiTracker};
+use crate::tracktrack::{TrackTrack, TrackTrackConfig};
 
 /// The trackers `TrackerCore` can run (the `tracker_type` of a tracker YAML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TrackerKind {
     ByteTrack,
     BotSort,
+    TrackTrack,
 }
 
 fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
     match kind {
         "bytetrack" => Ok(TrackerKind::ByteTrack),
         "botsort" => Ok(TrackerKind::BotSort),
+        "tracktrack" => Ok(TrackerKind::TrackTrack),
         _ => Err(PyValueError::new_err(format!(
-            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort'"
+            "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'tracktrack'"
         ))),
     }
 }
@@ -102,6 +105,7 @@ fn warp_of(h: &PyReadonlyArray2<'_, f64>) -> PyResult<Warp> {
 enum Tracker {
     ByteTrack(ByteTracker),
     BotSort(BotSort),
+    TrackTrack(Box<TrackTrack>),
 }
 
 impl Tracker {
@@ -109,6 +113,7 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::TrackTrack(t) => t.as_ref(),
         }
     }
 
@@ -116,19 +121,66 @@ impl Tracker {
         match self {
             Tracker::ByteTrack(t) => t,
             Tracker::BotSort(t) => t,
+            Tracker::TrackTrack(t) => t.as_mut(),
         }
     }
 }
 
 /// A tracker-specific setting from `**extra` (the YAML key); every one is required, the defaults
 /// live in the shipped YAML files.
-#[allow(dead_code)]
 fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
     let v = extra
         .and_then(|d| d.get_item(key).ok().flatten())
         .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
     v.extract::<f64>()
         .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
+}
+
+/// A tracker-specific yes/no setting from `**extra` (required, like [`extra_f64`]).
+fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
+    let v = extra
+        .and_then(|d| d.get_item(key).ok().flatten())
+        .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
+    v.extract::<bool>()
+        .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be true or false")))
+}
+
+/// A tracker-specific count from `**extra` (required, like [`extra_f64`]).
+fn extra_count(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<u64> {
+    let v = extra_f64(extra, key)?;
+    if !(v >= 0.0 && v.fract() == 0.0 && v <= 1e15) {
+        return Err(PyValueError::new_err(format!(
+            "tracker setting {key:?} must be an integer >= 0, got {v}"
+        )));
+    }
+    Ok(v as u64)
+}
+
+/// TrackTrack's settings: the common ones plus its `**extra` keys.
+fn tracktrack_config(
+    base: &TrackerConfig,
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<TrackTrackConfig> {
+    let cfg = TrackTrackConfig {
+        track_high_thresh: base.track_high_thresh,
+        track_low_thresh: base.track_low_thresh,
+        new_track_thresh: base.new_track_thresh,
+        match_thresh: base.match_thresh,
+        lost_match_thr: extra_f64(extra, "lost_match_thr")?,
+        penalty_p: extra_f64(extra, "penalty_p")?,
+        penalty_q: extra_f64(extra, "penalty_q")?,
+        reduce_step: extra_f64(extra, "reduce_step")?,
+        iou_weight: extra_f64(extra, "iou_weight")?,
+        reid_weight: extra_f64(extra, "reid_weight")?,
+        conf_weight: extra_f64(extra, "conf_weight")?,
+        angle_weight: extra_f64(extra, "angle_weight")?,
+        tai_thr: extra_f64(extra, "tai_thr")?,
+        min_track_len: extra_count(extra, "min_track_len")?,
+        max_time_lost: base.max_time_lost,
+        with_reid: extra_bool(extra, "with_reid")?,
+    };
+    cfg.validate().map_err(PyValueError::new_err)?;
+    Ok(cfg)
 }
 
 /// Float32 `(n, d)` embeddings, one row per detection.
@@ -189,7 +241,7 @@ impl PyTracker {
             max_time_lost: 0,
             kind: match k {
                 TrackerKind::ByteTrack => KalmanKind::Xyah,
-                TrackerKind::BotSort => KalmanKind::Xywh,
+                TrackerKind::BotSort | TrackerKind::TrackTrack => KalmanKind::Xywh,
             },
         };
         cfg.validate()
@@ -197,10 +249,12 @@ impl PyTracker {
         cfg.max_time_lost = u64::try_from(max_time_lost).map_err(|_| {
             PyValueError::new_err(format!("max_time_lost must be >= 0, got {max_time_lost}"))
         })?;
-        let _ = extra;
         let inner = match k {
             TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
             TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
+            TrackerKind::TrackTrack => {
+                Tracker::TrackTrack(Box::new(TrackTrack::new(tracktrack_config(&cfg, extra)?)))
+            }
         };
         Ok(PyTracker { inner })
     }

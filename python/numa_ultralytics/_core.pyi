@@ -29,6 +29,24 @@ def postprocess(
 
     Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes."""
 
+def dets_del(
+    pred: npt.NDArray[np.float32],
+    protos: npt.NDArray[np.float32] | None,
+    nc: int,
+    input_hw: tuple[int, int],
+    orig_hw: tuple[int, int],
+    tight: npt.NDArray[np.float32],
+    conf: float | None = None,
+    classes: Sequence[int] | None = None,
+    agnostic: bool = False,
+    max_det: int | None = None,
+    max_nms: int | None = None,
+    end_to_end: bool = False,
+    retina_masks: bool = False,
+) -> npt.NDArray[np.float32] | None:
+    """TrackTrack's NMS-removed detections: a looser NMS on the same prediction, deduplicated against the frame's
+    kept boxes ``tight``; float32 ``(k, 6)`` ``[x1, y1, x2, y2, conf, cls]`` in original pixels, or None."""
+
 def letterbox_plan(
     orig_hw: tuple[int, int], new_shape: tuple[int, int], auto: bool, stride: int = 32
 ) -> tuple[tuple[int, int], tuple[int, int, int, int]]:

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod botsort;
 pub mod bytetrack;
 pub mod contours;
+pub mod dets_del;
 pub mod iou;
 pub mod kalman;
 pub mod masks;

@@ -152,3 +152,22 @@ def iou_matrix(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.ND
 
 def clip_boxes(boxes: npt.NDArray[np.float32], orig_hw: tuple[int, int]) -> npt.NDArray[np.float32]:
     """Float32 copy of (n, k >= 4) ``boxes`` with x1, x2 clipped to [0, w] and y1, y2 to [0, h] (``clip_boxes``)."""
+
+def tracktrack_hmiou(
+    a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """TrackTrack's ``_hmiou_distance`` of float32 xyxy boxes: ``(iou, 1 - HIoU * IoU)``, float32 ``(n, m)``."""
+
+def tracktrack_iterative_associate(
+    cost: npt.NDArray[np.float32], match_thr: float, reduce_step: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """TrackTrack's ``_iterative_associate``: ``(matches (k, 2), unmatched_rows, unmatched_cols)``."""
+
+def tracktrack_tai(
+    tracks: npt.NDArray[np.float32],
+    dets: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    tai_thr: float,
+    new_track_thresh: float,
+) -> list[bool]:
+    """TrackTrack's track-aware NMS: which detections may start a track."""

@@ -431,29 +431,31 @@ pub fn iterative_associate(
     let mut c = cost.to_vec();
     let mut thr = match_thr;
     let mut matches: Vec<(usize, usize)> = Vec::new();
-    while rows > 0 && cols > 0 {
-        let nd: Vec<usize> = (0..rows)
-            .map(|r| argmin(c[r * cols..(r + 1) * cols].iter().copied()))
-            .collect();
-        let nt: Vec<usize> = (0..cols)
-            .map(|j| argmin((0..rows).map(|r| c[r * cols + j])))
-            .collect();
-        let t32 = thr as f32;
-        let new: Vec<(usize, usize)> = (0..rows)
-            .filter(|&r| nt[nd[r]] == r && c[r * cols + nd[r]] < t32)
-            .map(|r| (r, nd[r]))
-            .collect();
-        if new.is_empty() {
-            break;
-        }
-        for &(r, d) in &new {
-            c[r * cols..(r + 1) * cols].fill(f32::INFINITY);
-            for rr in 0..rows {
-                c[rr * cols + d] = f32::INFINITY;
+    if rows > 0 && cols > 0 {
+        loop {
+            let nd: Vec<usize> = (0..rows)
+                .map(|r| argmin(c[r * cols..(r + 1) * cols].iter().copied()))
+                .collect();
+            let nt: Vec<usize> = (0..cols)
+                .map(|j| argmin((0..rows).map(|r| c[r * cols + j])))
+                .collect();
+            let t32 = thr as f32;
+            let new: Vec<(usize, usize)> = (0..rows)
+                .filter(|&r| nt[nd[r]] == r && c[r * cols + nd[r]] < t32)
+                .map(|r| (r, nd[r]))
+                .collect();
+            if new.is_empty() {
+                break;
             }
+            for &(r, d) in &new {
+                c[r * cols..(r + 1) * cols].fill(f32::INFINITY);
+                for rr in 0..rows {
+                    c[rr * cols + d] = f32::INFINITY;
+                }
+            }
+            matches.extend(new);
+            thr -= reduce_step;
         }
-        matches.extend(new);
-        thr -= reduce_step;
     }
     let mr: HashSet<usize> = matches.iter().map(|m| m.0).collect();
     let mc: HashSet<usize> = matches.iter().map(|m| m.1).collect();
@@ -588,7 +590,8 @@ impl TrackTrack {
             self.add_angle_cost(&mut cost, m, tracks, dets, &pairs);
         }
         for (c, &s) in cost.iter_mut().zip(&iou_sim) {
-            if !(s > SUPPORT_IOU) {
+            let supported = s > SUPPORT_IOU;
+            if !supported {
                 *c = 1.0;
             }
             *c = clip01(*c);
@@ -895,7 +898,13 @@ impl TrackTrack {
     }
 
     /// `merge_track_pools`, then drop the tracks no list holds any more.
-    fn merge(&mut self, activated: &[usize], refind: &[usize], lost_now: &[usize], removed: &[usize]) {
+    fn merge(
+        &mut self,
+        activated: &[usize],
+        refind: &[usize],
+        lost_now: &[usize],
+        removed: &[usize],
+    ) {
         let arena = &self.arena;
         let mut tracked: Vec<usize> = self
             .tracked
@@ -979,7 +988,11 @@ impl TrackTrack {
 /// `joint_stracks(a, b)` in place: `b`'s tracks whose ID `a` lacks, appended in order.
 fn joint(a: &mut Vec<usize>, b: &[usize], arena: &[TtTrack]) {
     let ids: HashSet<u64> = a.iter().map(|&t| arena[t].track_id).collect();
-    a.extend(b.iter().copied().filter(|&t| !ids.contains(&arena[t].track_id)));
+    a.extend(
+        b.iter()
+            .copied()
+            .filter(|&t| !ids.contains(&arena[t].track_id)),
+    );
 }
 
 #[inline]
@@ -1030,5 +1043,131 @@ impl MultiTracker for TrackTrack {
     }
     fn uses_warp(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped `tracktrack.yaml` values.
+    fn config() -> TrackTrackConfig {
+        TrackTrackConfig {
+            track_high_thresh: 0.6,
+            track_low_thresh: 0.25,
+            new_track_thresh: 0.7,
+            match_thresh: 0.7,
+            lost_match_thr: 0.0,
+            penalty_p: 0.2,
+            penalty_q: 0.4,
+            reduce_step: 0.05,
+            iou_weight: 0.5,
+            reid_weight: 0.5,
+            conf_weight: 0.1,
+            angle_weight: 0.05,
+            tai_thr: 0.55,
+            min_track_len: 3,
+            max_time_lost: 30,
+            with_reid: false,
+        }
+    }
+
+    #[test]
+    fn hmiou_is_height_iou_times_iou() {
+        let a = [[0.0, 0.0, 10.0, 10.0]];
+        let b = [
+            [0.0, 0.0, 10.0, 10.0],
+            [0.0, 5.0, 10.0, 15.0],
+            [20.0, 0.0, 30.0, 10.0],
+        ];
+        let (iou, d) = hmiou_distance(&a, &b);
+        assert_eq!(d[0], 0.0);
+        // IoU 50/150, height IoU 5/15.
+        assert_eq!(d[1], 1.0 - (5.0f32 / (15.0 + 1e-9)) * iou[1]);
+        assert_eq!((iou[2], d[2]), (0.0, 1.0));
+    }
+
+    #[test]
+    fn iterative_assignment_shrinks_its_threshold() {
+        // Round 1 (thr 0.5) takes (0, 0); round 2 (thr 0.45) takes nothing at 0.46, so it stops.
+        let cost = [0.1, 0.3, 0.2, 0.46];
+        let a = iterative_associate(&cost, 2, 2, 0.5, 0.05);
+        assert_eq!(a.matches, vec![(0, 0)]);
+        assert_eq!((a.unmatched_rows, a.unmatched_cols), (vec![1], vec![1]));
+        // With a smaller step the second pair is taken in round 2.
+        let a = iterative_associate(&cost, 2, 2, 0.5, 0.01);
+        assert_eq!(a.matches, vec![(0, 0), (1, 1)]);
+        assert_eq!(
+            iterative_associate(&[], 0, 3, 0.5, 0.05).unmatched_cols,
+            vec![0, 1, 2]
+        );
+    }
+
+    #[test]
+    fn tai_suppresses_overlaps_with_tracks_and_weaker_detections() {
+        let tracks = [[0.0, 0.0, 10.0, 10.0]];
+        let dets = [
+            [0.0, 0.0, 10.0, 11.0],    // on the track
+            [50.0, 0.0, 60.0, 10.0],   // free, weaker twin of the next
+            [50.0, 0.0, 60.0, 10.5],   // free, strongest
+            [100.0, 0.0, 110.0, 10.0], // free but below new_track_thresh
+        ];
+        let ok = track_aware_nms(&tracks, &dets, &[0.9, 0.8, 0.85, 0.5], 0.55, 0.7);
+        assert_eq!(ok, vec![false, false, true, false]);
+        assert_eq!(
+            track_aware_nms(&[], &dets[..1], &[0.9], 0.55, 0.7),
+            vec![true]
+        );
+    }
+
+    #[test]
+    fn nsa_kalman_without_confidence_is_the_plain_update() {
+        let (mut m1, mut c1) = KIND.initiate([50.0, 60.0, 20.0, 40.0]);
+        let (mut m2, mut c2) = (m1, c1);
+        KIND.predict(&mut m1, &mut c1);
+        KIND.predict(&mut m2, &mut c2);
+        KIND.update(&mut m1, &mut c1, [52.0, 61.0, 21.0, 40.0]);
+        KIND.update_nsa(&mut m2, &mut c2, [52.0, 61.0, 21.0, 40.0], None);
+        assert_eq!((m1, c1), (m2, c2));
+        // A confident detection pulls harder.
+        let (mut m3, mut c3) = KIND.initiate([50.0, 60.0, 20.0, 40.0]);
+        KIND.predict(&mut m3, &mut c3);
+        KIND.update_nsa(&mut m3, &mut c3, [52.0, 61.0, 21.0, 40.0], Some(0.9));
+        assert!((m3[0] - 52.0).abs() < (m1[0] - 52.0).abs());
+    }
+
+    #[test]
+    fn life_cycle_confirmation_and_recovered_detections() {
+        let mut t = TrackTrack::new(config());
+        let row = |x: f32, s: f32| [x, 10.0, x + 40.0, 90.0, s, 0.0];
+        // Frame 1: shown at once. Frame 2-3: New until min_track_len, but still shown (activated on
+        // frame 1).
+        for f in 0..3 {
+            let out = t.update(&[row(10.0 + f as f32, 0.9)], &FrameExtras::default());
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0][4], 1.0);
+        }
+        assert!(t.tracked().all(|x| x.state == TrackState::Tracked));
+        // The detection disappears but the loose NMS kept it: the track follows it (idx -1).
+        let del = [row(13.0, 0.8)];
+        let extras = FrameExtras {
+            dets_del: Some(&del),
+            ..FrameExtras::default()
+        };
+        let out = t.update(&[], &extras);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0][4], out[0][7]), (1.0, -1.0));
+        // A new object far away starts track 2, not confirmed until min_track_len frames.
+        let out = t.update(&[row(14.0, 0.9), row(400.0, 0.95)], &FrameExtras::default());
+        assert_eq!(out.iter().map(|r| r[4]).collect::<Vec<_>>(), vec![1.0]);
+        assert!(t.has_unconfirmed());
+        assert_eq!(t.next_id, 3);
+        // Empty frames: everything goes lost, then removed after max_time_lost frames.
+        for _ in 0..40 {
+            assert!(t.update(&[], &FrameExtras::default()).is_empty());
+        }
+        assert_eq!(t.tracked().count() + t.lost().count(), 0);
+        t.reset();
+        assert_eq!((t.frame_id, t.next_id), (0, 1));
     }
 }

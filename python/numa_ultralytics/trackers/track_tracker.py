@@ -17,7 +17,7 @@ import numpy as np
 from numa_ultralytics import _core
 
 from .bot_sort import BOTSORT
-from .byte_tracker import _as_dets
+from .byte_tracker import TrackState, TrackView, _as_dets
 from .config import DEFAULTS
 from .utils.gmc import GMC
 
@@ -109,6 +109,17 @@ class TRACKTRACK(BOTSORT):
         if dets_del is not None:
             d = np.ascontiguousarray(dets_del, dtype=np.float32).reshape(-1, 6)
         return self._core.update(dets, self._warp(dets, img), f, d)
+
+    @property
+    def tracked_stracks(self) -> list[TrackView]:
+        """Snapshots of the tracked tracks, confirmed (Tracked) and not yet (New), in tracker order."""
+        return [t for t in self._views() if t.state in (TrackState.New, TrackState.Tracked)]
+
+    @property
+    def lost_stracks(self) -> list[TrackView]:
+        """Snapshots of the lost tracks, in tracker order (a track dropped this frame stays there, marked Removed,
+        until the next frame, as in the original)."""
+        return [t for t in self._views() if t.state in (TrackState.Lost, TrackState.Removed)]
 
     def _warp(self, dets: np.ndarray, img: np.ndarray | None) -> np.ndarray | None:
         if self.gmc.method is None or img is None:

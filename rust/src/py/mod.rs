@@ -6,6 +6,7 @@ mod contours;
 mod metrics;
 mod predict;
 mod tracker;
+mod tracktrack;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -14,5 +15,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     predict::register(m)?;
     tracker::register(m)?;
+    tracktrack::register(m)?;
     Ok(())
 }

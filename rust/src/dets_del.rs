@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn loose_nms_recovers_the_overlapping_box() {
         // Two boxes with IoU ~0.82: the frame's NMS (0.7) keeps one, the loose one (0.95) both.
-        let data = pred(&[([100.0, 100.0, 50.0, 100.0], 0.9), ([105.0, 100.0, 50.0, 100.0], 0.8)]);
+        let data = pred(&[
+            ([100.0, 100.0, 50.0, 100.0], 0.9),
+            ([105.0, 100.0, 50.0, 100.0], 0.8),
+        ]);
         let p = Prediction {
             data: &data,
             rows: 5,
@@ -90,7 +93,9 @@ mod tests {
             iou: 0.7,
             ..Options::default()
         };
-        let tight = postprocess(&p, None, 1, (640, 640), (640, 640), &opts).unwrap().boxes;
+        let tight = postprocess(&p, None, 1, (640, 640), (640, 640), &opts)
+            .unwrap()
+            .boxes;
         assert_eq!(tight.len(), 1);
         let del = dets_del(&p, None, 1, (640, 640), (640, 640), &opts, &tight)
             .unwrap()

@@ -141,8 +141,9 @@ fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
     let v = extra
         .and_then(|d| d.get_item(key).ok().flatten())
         .ok_or_else(|| PyValueError::new_err(format!("missing tracker setting {key:?}")))?;
-    v.extract::<bool>()
-        .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be true or false")))
+    v.extract::<bool>().map_err(|_| {
+        PyValueError::new_err(format!("tracker setting {key:?} must be true or false"))
+    })
 }
 
 /// A tracker-specific count from `**extra` (required, like [`extra_f64`]).

@@ -130,7 +130,7 @@ def test_parity_with_ultralytics_export(sessions, images, name, size):
     h, w = size
     for img_name, img in images.items():
         x = letterbox(img, h, w)
-        a = ours.run(None, {"images": x})
+        a = ours.run(["output0", "output1"], {"images": x})
         b = ref.run(None, {"images": x})
         assert len(a) == len(b) == 2
         anchors = (h // 8) * (w // 8) + (h // 16) * (w // 16) + (h // 32) * (w // 32)
@@ -145,6 +145,10 @@ def test_parity_with_ultralytics_export(sessions, images, name, size):
         assert conf.max() > 0.5, f"{name} {img_name}: no confident detection"
         xywh = a[0][0, :4, conf > 0.5]
         assert np.all(xywh[0] > 0) and np.all(xywh[0] < w) and np.all(xywh[1] > 0) and np.all(xywh[1] < h)
+    # The graph also outputs the detection head's inputs (ReID 'model: auto'), one map per stride.
+    assert [o.name for o in ours.get_outputs()] == ["output0", "output1", "feats0", "feats1", "feats2"]
+    feats = ours.run(["feats0", "feats1", "feats2"], {"images": letterbox(next(iter(images.values())), h, w)})
+    assert [f.shape for f in feats] == [(1, 64 * 2**i, h // s, w // s) for i, s in enumerate((8, 16, 32))]
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -167,8 +171,9 @@ def test_graph_interface_and_metadata(built, name):
     ref = session(need(MODELS / f"{name}-dynamic.onnx"))
     assert [i.name for i in ours.get_inputs()] == ["images"]
     assert ours.get_inputs()[0].shape == ["batch", 3, "height", "width"]
-    assert [o.name for o in ours.get_outputs()] == ["output0", "output1"]
-    assert [o.shape for o in ours.get_outputs()] == [o.shape for o in ref.get_outputs()]
+    # the head outputs as the original's export, then the feature maps ReID 'model: auto' reads
+    assert [o.name for o in ours.get_outputs()] == ["output0", "output1", "feats0", "feats1", "feats2"]
+    assert [o.shape for o in ours.get_outputs()[:2]] == [o.shape for o in ref.get_outputs()]
     m_ours = ours.get_modelmeta().custom_metadata_map
     m_ref = ref.get_modelmeta().custom_metadata_map
     assert set(m_ref) <= set(m_ours)

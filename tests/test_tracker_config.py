@@ -66,7 +66,7 @@ def test_user_yaml_and_dict(tmp_path: Path) -> None:
         ({"tracker_type": "bytetrack", "track_buffer": 2.5}, ["track_buffer"]),
         ({"tracker_type": "bytetrack", "fuse_score": "yes"}, ["fuse_score"]),
         ({"tracker_type": "botsort", "gmc_method": "magic"}, ["gmc_method", "sparseOptFlow"]),
-        ({"tracker_type": "botsort", "with_reid": True}, ["with_reid", "ReID"]),
+        ({"tracker_type": "botsort", "model": 5}, ["model", "string"]),
     ],
 )
 def test_bad_configs_name_the_key(cfg: dict, words: list[str]) -> None:

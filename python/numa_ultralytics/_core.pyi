@@ -1,6 +1,7 @@
 """Type stubs of the compiled Rust core (``numa_ultralytics._core``)."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,10 +25,20 @@ def postprocess(
     max_nms: int | None = None,
     end_to_end: bool = False,
     retina_masks: bool = False,
-) -> tuple[npt.NDArray[np.float32], list[_Roi] | None]:
+    keep_empty_masks: bool = False,
+    return_anchors: bool = False,
+) -> tuple[Any, ...]:
     """NMS (or end-to-end filtering), mask decoding over each box, boxes scaled to the original image.
 
-    Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes."""
+    Returns ``(boxes (n, 6) [x1, y1, x2, y2, conf, cls], rois)``; ``rois`` is ``None`` without prototypes. With
+    ``return_anchors``, a third item: int64 ``(n,)`` prediction columns of the kept boxes. Boxes with an empty mask are
+    dropped unless ``keep_empty_masks``. Non-finite boxes and scores are dropped before NMS, end-to-end rows (exactly
+    ``6 + nm`` columns) with a class >= ``nc`` too. Raises ``ValueError`` for bad shapes or options (sides above 2^20
+    included), ``MemoryError`` when a mask region can't be allocated."""
+
+def pool_features(maps: Sequence[npt.NDArray[np.float32]], anchors: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+    """The detector's own ReID features (``get_obj_feats``): each ``(c, h, w)`` map's channels averaged in groups
+    down to the smallest ``c``, levels concatenated, rows at ``anchors`` -> float32 ``(len(anchors), s)``."""
 
 def dets_del(
     pred: npt.NDArray[np.float32],

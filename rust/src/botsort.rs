@@ -1,9 +1,9 @@
-//! BoT-SORT (`BOTSORT` of Ultralytics 8.4.190) without ReID: ByteTrack's association with the
+//! BoT-SORT (`BOTSORT` of Ultralytics 8.4.190): ByteTrack's association with the
 //! XYWH Kalman filter, plus global motion compensation. The caller (Python, OpenCV
 //! `sparseOptFlow`) estimates the 2x3 affine between the previous and the current frame; it is
 //! applied to the predicted tracked + lost tracks and to the unconfirmed ones before matching.
 
-use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
+use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
 use crate::kalman::KalmanKind;
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
@@ -29,6 +29,13 @@ impl BotSort {
         }
     }
 
+    /// BoT-SORT with ReID (`with_reid: True`): `update` takes the detections' features.
+    pub fn with_reid(base: TrackerConfig, gate: ReidGate) -> Self {
+        let mut t = BotSort::new(base);
+        t.inner.reid = Some(gate);
+        t
+    }
+
     /// One frame; `warp` is the camera motion (identity or `None` when unknown).
     pub fn update(&mut self, dets: &[[f32; 6]], warp: Option<&Warp>) -> Vec<[f32; 8]> {
         self.inner.update(dets, warp)
@@ -41,7 +48,7 @@ impl BotSort {
 
 impl MultiTracker for BotSort {
     fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
-        self.inner.update(dets, extras.warp)
+        self.inner.update_with(dets, extras.warp, extras.feats)
     }
     fn reset(&mut self) {
         self.inner.reset();
@@ -69,6 +76,7 @@ impl MultiTracker for BotSort {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracker::Feats;
 
     /// The shipped `botsort.yaml` values (the filter kind is set by `BotSort::new`).
     fn config() -> TrackerConfig {
@@ -109,5 +117,50 @@ mod tests {
         }
         assert_eq!(ids, vec![1]);
         assert!(t.inner.next_id() > 2);
+    }
+
+    #[test]
+    fn appearance_decides_between_two_overlapping_detections() {
+        // Frame 1: one person, feature "red". Frame 2: two detections overlap the track; the one
+        // that overlaps more has another feature ("blue"), the other has the track's feature.
+        // Without ReID the track follows the larger overlap; with ReID, its appearance.
+        let gate = ReidGate {
+            proximity_thresh: 0.5,
+            appearance_thresh: 0.8,
+        };
+        let red = [1.0f32, 0.0, 0.0];
+        let blue = [0.0f32, 0.0, 1.0];
+        let f1 = [[100.0, 100.0, 150.0, 200.0, 0.9, 0.0]];
+        let f2 = [
+            [104.0, 100.0, 154.0, 200.0, 0.9, 0.0], // blue, IoU ~0.85
+            [112.0, 100.0, 162.0, 200.0, 0.9, 0.0], // red, IoU ~0.61
+        ];
+        let feats2: Vec<f32> = blue.iter().chain(red.iter()).copied().collect();
+        let run = |reid: bool| {
+            let mut t = if reid {
+                BotSort::with_reid(config(), gate)
+            } else {
+                BotSort::new(config())
+            };
+            let e1 = FrameExtras {
+                feats: Some(Feats { data: &red, dim: 3 }),
+                ..Default::default()
+            };
+            MultiTracker::update(&mut t, &f1, &e1);
+            let e2 = FrameExtras {
+                feats: Some(Feats {
+                    data: &feats2,
+                    dim: 3,
+                }),
+                ..Default::default()
+            };
+            let out = MultiTracker::update(&mut t, &f2, &e2);
+            out.iter()
+                .find(|r| r[4] == 1.0)
+                .map(|r| r[7] as usize)
+                .expect("track 1 continues")
+        };
+        assert_eq!(run(false), 0);
+        assert_eq!(run(true), 1);
     }
 }

@@ -12,13 +12,15 @@
 //! distance < 0.15) in favour of the longer track. Track lists keep Ultralytics' order, which
 //! decides row order in the cost matrices (and so lapjv's tie-breaking) and the output order.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::assignment::linear_assignment;
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
+use crate::reid::{absorb, embedding_distance, normalized, Appearance};
 use crate::track::{Det, Track, TrackState};
-use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+use crate::tracker::{Feats, FrameExtras, MultiTracker, TrackSummary};
 
 /// Tracker settings (the keys of `bytetrack.yaml`; `max_time_lost` is derived from
 /// `track_buffer` and the frame rate). There are no defaults here: the shipped YAML files hold them
@@ -111,6 +113,18 @@ impl TrackerConfig {
 /// A 2x3 affine camera-motion warp.
 pub type Warp = [[f64; 3]; 2];
 
+/// BoT-SORT's appearance gate (`with_reid: True`): an appearance distance counts only for pairs
+/// with IoU distance `<= 1 - proximity_thresh` and cosine distance / 2 `<= 1 - appearance_thresh`;
+/// the cost is then the smaller of the (fused) IoU cost and the appearance distance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReidGate {
+    pub proximity_thresh: f64,
+    pub appearance_thresh: f64,
+}
+
+/// EMA weight of a BoT-SORT track's smoothed feature (`BOTrack.alpha`).
+pub const BOTRACK_ALPHA: f32 = 0.9;
+
 /// The tracker state. `tracked` and `lost` hold the tracks in Ultralytics' list order.
 #[derive(Debug, Clone)]
 pub struct ByteTracker {
@@ -119,6 +133,12 @@ pub struct ByteTracker {
     pub tracked: Vec<Track>,
     pub lost: Vec<Track>,
     next_id: u64,
+    /// The appearance gate when ReID is on.
+    pub reid: Option<ReidGate>,
+    /// Appearance of each track (by ID) when ReID is on.
+    appearance: HashMap<u64, Appearance>,
+    /// This frame's normalised detection features, by detection row.
+    det_feats: Vec<Option<Vec<f32>>>,
     // Scratch buffers reused across frames.
     buf_cost: Vec<f32>,
     buf_a: Vec<Xyxy>,
@@ -141,6 +161,9 @@ impl ByteTracker {
             tracked: Vec::new(),
             lost: Vec::new(),
             next_id: 1,
+            reid: None,
+            appearance: HashMap::new(),
+            det_feats: Vec::new(),
             buf_cost: Vec::new(),
             buf_a: Vec::new(),
             buf_b: Vec::new(),
@@ -154,6 +177,8 @@ impl ByteTracker {
         self.tracked.clear();
         self.lost.clear();
         self.next_id = 1;
+        self.appearance.clear();
+        self.det_feats.clear();
     }
 
     /// The ID the next new track will get.
@@ -197,6 +222,7 @@ impl ByteTracker {
             let s = slots[it];
             let det = dets[id];
             let t = self.track_mut(s);
+            let id = t.track_id;
             if t.state == TrackState::Tracked {
                 t.update(&det, kind, frame_id);
                 activated.push(s);
@@ -204,10 +230,26 @@ impl ByteTracker {
                 t.re_activate(&det, kind, frame_id);
                 refind.push(s);
             }
+            self.absorb_det_feat(id, &det);
         }
     }
 
-    fn dists(&mut self, tracks: &[Slot], dets: &[&Det], fuse: bool) {
+    /// `BOTrack.update_features(det.curr_feat)` after a match (ReID on, the detection has one).
+    fn absorb_det_feat(&mut self, track_id: u64, det: &Det) {
+        if self.reid.is_none() {
+            return;
+        }
+        if let Some(Some(f)) = self.det_feats.get(det.idx) {
+            let mut app = self.appearance.remove(&track_id);
+            absorb(&mut app, f, BOTRACK_ALPHA);
+            if let Some(a) = app {
+                self.appearance.insert(track_id, a);
+            }
+        }
+    }
+
+    /// `get_dists` (with `appearance`, BoT-SORT's ReID gate when on) or plain IoU distance.
+    fn dists(&mut self, tracks: &[Slot], dets: &[&Det], fuse: bool, appearance: bool) {
         let kind = self.cfg.kind;
         let mut a = std::mem::take(&mut self.buf_a);
         let mut b = std::mem::take(&mut self.buf_b);
@@ -216,10 +258,39 @@ impl ByteTracker {
         a.extend(tracks.iter().map(|&s| self.track(s).xyxy(kind)));
         b.extend(dets.iter().map(|d| d.xyxy()));
         iou_distance_into(&a, &b, &mut self.buf_cost);
+        let gate = if appearance { self.reid } else { None };
+        // `dists > (1 - proximity_thresh)` on the IoU distance, before score fusion (float32).
+        let far: Option<Vec<bool>> = gate.map(|g| {
+            let t = (1.0 - g.proximity_thresh) as f32;
+            self.buf_cost.iter().map(|&d| d > t).collect()
+        });
         if fuse && !self.buf_cost.is_empty() {
             self.buf_s.clear();
             self.buf_s.extend(dets.iter().map(|d| d.score));
             fuse_score(&mut self.buf_cost, b.len(), &self.buf_s);
+        }
+        if let (Some(g), Some(far)) = (gate, far) {
+            let tf: Vec<Option<&[f32]>> = tracks
+                .iter()
+                .map(|&s| {
+                    self.appearance
+                        .get(&self.track(s).track_id)
+                        .map(|a| a.smooth.as_slice())
+                })
+                .collect();
+            let df: Vec<Option<&[f32]>> = dets
+                .iter()
+                .map(|d| self.det_feats.get(d.idx).and_then(|f| f.as_deref()))
+                .collect();
+            let emb = embedding_distance(&tf, &df);
+            let thr = (1.0 - g.appearance_thresh) as f32;
+            for ((c, e), far) in self.buf_cost.iter_mut().zip(emb).zip(far) {
+                let mut e = e / 2.0;
+                if e > thr || far {
+                    e = 1.0;
+                }
+                *c = c.min(e);
+            }
         }
         self.buf_a = a;
         self.buf_b = b;
@@ -229,6 +300,23 @@ impl ByteTracker {
     /// camera-motion affine (BoT-SORT) or `None`. Returns `[x1, y1, x2, y2, id, score, cls, idx]`
     /// for every activated tracked track.
     pub fn update(&mut self, dets: &[[f32; 6]], warp: Option<&Warp>) -> Vec<[f32; 8]> {
+        self.update_with(dets, warp, None)
+    }
+
+    /// [`ByteTracker::update`] with the detections' ReID features (`(n, d)`, one row per
+    /// detection row), used when [`ByteTracker::reid`] is set.
+    pub fn update_with(
+        &mut self,
+        dets: &[[f32; 6]],
+        warp: Option<&Warp>,
+        raw_feats: Option<Feats<'_>>,
+    ) -> Vec<[f32; 8]> {
+        self.det_feats.clear();
+        if let (Some(_), Some(f)) = (self.reid, raw_feats) {
+            self.det_feats
+                .extend((0..dets.len().min(f.len())).map(|i| normalized(f.row(i))));
+        }
+        let raw_feats = raw_feats.filter(|f| f.len() >= dets.len());
         self.frame_id += 1;
         let frame_id = self.frame_id;
         let cfg = self.cfg;
@@ -295,7 +383,7 @@ impl ByteTracker {
 
         // First association: pool vs high.
         let high_refs: Vec<&Det> = high.iter().collect();
-        self.dists(&pool, &high_refs, cfg.fuse_score);
+        self.dists(&pool, &high_refs, cfg.fuse_score, true);
         let a1 = linear_assignment(&self.buf_cost, pool.len(), high.len(), cfg.match_thresh);
         self.apply_matches(&a1.matches, &pool, &high, &mut activated, &mut refind);
 
@@ -308,7 +396,7 @@ impl ByteTracker {
             .collect();
         let u_track2: Vec<usize> = if !r_tracked.is_empty() && !low.is_empty() {
             let low_refs: Vec<&Det> = low.iter().collect();
-            self.dists(&r_tracked, &low_refs, false);
+            self.dists(&r_tracked, &low_refs, false, false);
             let a2 = linear_assignment(&self.buf_cost, r_tracked.len(), low.len(), 0.5);
             self.apply_matches(&a2.matches, &r_tracked, &low, &mut activated, &mut refind);
             a2.unmatched_rows
@@ -326,13 +414,16 @@ impl ByteTracker {
         let u_det: Vec<usize> = if unconfirmed.is_empty() {
             (0..rest.len()).collect()
         } else {
-            self.dists(&unconfirmed, &rest, cfg.fuse_score);
+            self.dists(&unconfirmed, &rest, cfg.fuse_score, true);
             let a3 = linear_assignment(&self.buf_cost, unconfirmed.len(), rest.len(), 0.7);
             for &(it, id) in &a3.matches {
                 let s = unconfirmed[it];
                 let det = *rest[id];
-                self.track_mut(s).update(&det, kind, frame_id);
+                let t = self.track_mut(s);
+                let tid = t.track_id;
+                t.update(&det, kind, frame_id);
                 activated.push(s);
+                self.absorb_det_feat(tid, &det);
             }
             for &it in &a3.unmatched_rows {
                 self.track_mut(unconfirmed[it]).state = TrackState::Removed;
@@ -349,6 +440,16 @@ impl ByteTracker {
             let id = self.next_id;
             self.next_id += 1;
             new_tracks.push(Track::activate(det, kind, id, frame_id));
+            if self.reid.is_some() {
+                // The detection's own `BOTrack(feat)`: its raw feature, normalised once.
+                if let Some(f) = raw_feats.map(|f| f.row(det.idx)) {
+                    let mut app = None;
+                    absorb(&mut app, f, BOTRACK_ALPHA);
+                    if let Some(a) = app {
+                        self.appearance.insert(id, a);
+                    }
+                }
+            }
         }
 
         // Stale lost tracks (of the lost list as it was at the start of the frame).
@@ -359,6 +460,15 @@ impl ByteTracker {
         }
 
         self.merge(activated, refind, lost_now, new_tracks);
+        if !self.appearance.is_empty() {
+            let live: std::collections::HashSet<u64> = self
+                .tracked
+                .iter()
+                .chain(self.lost.iter())
+                .map(|t| t.track_id)
+                .collect();
+            self.appearance.retain(|id, _| live.contains(id));
+        }
 
         self.tracked
             .iter()

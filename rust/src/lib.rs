@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod nms;
 pub mod postprocess;
 pub mod preprocess;
+pub mod reid;
 pub mod scale;
 pub mod track;
 pub mod tracker;

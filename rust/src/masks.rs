@@ -5,6 +5,8 @@
 //! Outside its box every pixel of a mask is zero, so each mask is computed only over its box
 //! region (`MaskRoi`): exact, and far cheaper than upsampling the whole frame per object.
 
+use std::collections::TryReserveError;
+
 /// Up to four (source index, weight) taps of one output coordinate along one axis.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Taps {
@@ -128,15 +130,24 @@ pub fn crop_range(a: f32, b: f32, len: usize) -> (usize, usize) {
     (lo, hi)
 }
 
+/// `n` default values, or the allocation failure (never an abort) when memory can't hold them.
+fn zeroed<T: Clone + Default>(n: usize) -> Result<Vec<T>, TryReserveError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)?;
+    v.resize(n, T::default());
+    Ok(v)
+}
+
 /// Decode one mask over its box: `coeffs` (nm), `ytaps`/`xtaps` map each output row/column of the
-/// full mask to prototype rows/columns, `xyxy` is the crop box in output pixels.
+/// full mask to prototype rows/columns, `xyxy` is the crop box in output pixels. `Err` when the
+/// region's buffers can't be allocated (absurd sizes): the caller reports it, the process lives on.
 pub fn decode_roi(
     coeffs: &[f32],
     protos: &Protos,
     ytaps: &[Taps],
     xtaps: &[Taps],
     xyxy: [f32; 4],
-) -> MaskRoi {
+) -> Result<MaskRoi, TryReserveError> {
     let (c0, c1) = crop_range(xyxy[0], xyxy[2], xtaps.len());
     let (r0, r1) = crop_range(xyxy[1], xyxy[3], ytaps.len());
     let (w, h) = (c1 - c0, r1 - r0);
@@ -145,10 +156,10 @@ pub fn decode_roi(
         y0: r0,
         w,
         h,
-        data: vec![0u8; w * h],
+        data: zeroed(w * h)?,
     };
     if w == 0 || h == 0 {
-        return roi;
+        return Ok(roi);
     }
     // Prototype sub-grid the region needs.
     let pc0 = xtaps[c0..c1].iter().map(Taps::lo).min().unwrap_or(0) as usize;
@@ -158,7 +169,7 @@ pub fn decode_roi(
     let (pw, ph) = (pc1 - pc0, pr1 - pr0);
     // Logits on the sub-grid: sum_k coeff[k] * protos[k].
     let plane = protos.mh * protos.mw;
-    let mut logits = vec![0f32; pw * ph];
+    let mut logits: Vec<f32> = zeroed(pw * ph)?;
     for (k, &ck) in coeffs.iter().enumerate().take(protos.nm) {
         let p = &protos.data[k * plane..(k + 1) * plane];
         for r in 0..ph {
@@ -170,7 +181,7 @@ pub fn decode_roi(
         }
     }
     // Horizontal pass for every needed prototype row, then vertical pass and threshold.
-    let mut horiz = vec![0f32; ph * w];
+    let mut horiz: Vec<f32> = zeroed(ph * w)?;
     for r in 0..ph {
         let lrow = &logits[r * pw..(r + 1) * pw];
         let hrow = &mut horiz[r * w..(r + 1) * w];
@@ -194,7 +205,7 @@ pub fn decode_roi(
             *o = (v > 0.0) as u8;
         }
     }
-    roi
+    Ok(roi)
 }
 
 /// Taps for the default path: prototypes upsampled to the network input size `(in_h, in_w)`.
@@ -316,7 +327,7 @@ mod tests {
         let coeffs = [0.7, -1.1, 0.4];
         let (yt, xt) = input_taps(mh, mw, 24, 32);
         let full = full_decode(&coeffs, &p, &yt, &xt);
-        let roi = decode_roi(&coeffs, &p, &yt, &xt, [3.5, 2.0, 20.2, 17.9]);
+        let roi = decode_roi(&coeffs, &p, &yt, &xt, [3.5, 2.0, 20.2, 17.9]).unwrap();
         assert_eq!((roi.x0, roi.y0, roi.w, roi.h), (4, 2, 17, 16));
         for r in 0..roi.h {
             for c in 0..roi.w {
@@ -339,7 +350,7 @@ mod tests {
             mw: 4,
         };
         let (yt, xt) = input_taps(4, 4, 16, 16);
-        let roi = decode_roi(&[1.0, 1.0], &p, &yt, &xt, [5.0, 5.0, 5.0, 9.0]);
+        let roi = decode_roi(&[1.0, 1.0], &p, &yt, &xt, [5.0, 5.0, 5.0, 9.0]).unwrap();
         assert!(roi.is_empty());
         assert_eq!(roi.w, 0);
     }

@@ -3,6 +3,10 @@
 //! The raw head output of one image is `pred[C][A]` (row-major, `C = 4 + nc + nm`): box centre and
 //! size, `nc` class scores and `nm` mask coefficients for each of the `A` anchors. All arithmetic is
 //! `f32`, like the original's torch tensors, so the kept boxes are the same.
+//!
+//! Non-finite model outputs (a NaN or infinite box coordinate or score) are dropped before NMS: the
+//! original would keep a NaN box (its IoU with anything is never `> iou`) and fail later when drawing.
+//! End-to-end rows whose class index is not one of the model's `nc` classes are dropped too.
 
 /// Options of one NMS call (the defaults are Ultralytics' predict defaults).
 #[derive(Clone, Debug)]
@@ -47,7 +51,8 @@ fn class_allowed(classes: &Option<Vec<i64>>, class: usize) -> bool {
 }
 
 /// Anchors whose best class score is `> conf` (and whose class is allowed), as detections with the
-/// box converted from xywh to xyxy. `pred` is `c x a` row-major with `c >= 4 + nc`.
+/// box converted from xywh to xyxy; anchors with a non-finite box or score are dropped. `pred` is
+/// `c x a` row-major with `c >= 4 + nc`.
 pub fn candidates(
     pred: &[f32],
     c: usize,
@@ -92,14 +97,23 @@ pub fn candidates(
         }
         let (cx, cy, w, h) = (pred[j], pred[a + j], pred[2 * a + j], pred[3 * a + j]);
         let (hw, hh) = (w / 2.0, h / 2.0);
+        let xyxy = [cx - hw, cy - hh, cx + hw, cy + hh];
+        if !finite(&xyxy, s) {
+            continue;
+        }
         out.push(Detection {
-            xyxy: [cx - hw, cy - hh, cx + hw, cy + hh],
+            xyxy,
             score: s,
             class: cls,
             anchor: j,
         });
     }
     out
+}
+
+/// A box and score a detection can be made of: every value finite.
+fn finite(xyxy: &[f32; 4], score: f32) -> bool {
+    score.is_finite() && xyxy.iter().all(|v| v.is_finite())
 }
 
 /// Sort by score, descending; ties keep anchor order (deterministic).
@@ -170,8 +184,15 @@ pub fn nms(mut dets: Vec<Detection>, opts: &NmsOptions) -> Vec<Detection> {
 }
 
 /// End-to-end head output `rows x cols` (cols >= 6: x1, y1, x2, y2, score, class, ...): no NMS,
-/// keep rows with score `> conf` and an allowed class, in order, at most `max_det`.
-pub fn end2end(pred: &[f32], rows: usize, cols: usize, opts: &NmsOptions) -> Vec<Detection> {
+/// keep rows with score `> conf`, a finite box, a class index below `nc` and an allowed class, in
+/// order, at most `max_det`.
+pub fn end2end(
+    pred: &[f32],
+    rows: usize,
+    cols: usize,
+    nc: usize,
+    opts: &NmsOptions,
+) -> Vec<Detection> {
     assert!(
         cols >= 6 && pred.len() >= rows * cols,
         "end-to-end output shape mismatch"
@@ -184,12 +205,13 @@ pub fn end2end(pred: &[f32], rows: usize, cols: usize, opts: &NmsOptions) -> Vec
         if score.is_nan() || score <= opts.conf || !cls.is_finite() || cls < 0.0 {
             continue;
         }
-        let class = cls as usize;
-        if !class_allowed(&opts.classes, class) {
+        let class = cls as usize; // saturating: a huge index stays >= nc
+        let xyxy = [row[0], row[1], row[2], row[3]];
+        if class >= nc || !finite(&xyxy, score) || !class_allowed(&opts.classes, class) {
             continue;
         }
         out.push(Detection {
-            xyxy: [row[0], row[1], row[2], row[3]],
+            xyxy,
             score,
             class,
             anchor: r,
@@ -345,18 +367,79 @@ mod tests {
             1.0, 1.0, 6.0, 6.0, 0.1, 0.0, //
             2.0, 2.0, 7.0, 7.0, 0.5, 1.0,
         ];
-        let d = end2end(&p, 3, 6, &NmsOptions::default());
+        let d = end2end(&p, 3, 6, 80, &NmsOptions::default());
         assert_eq!(d.iter().map(|d| d.class).collect::<Vec<_>>(), vec![2, 1]);
         let d = end2end(
             &p,
             3,
             6,
+            80,
             &NmsOptions {
                 classes: Some(vec![1]),
                 ..Default::default()
             },
         );
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn end2end_drops_unknown_classes_and_non_finite_rows() {
+        let p = vec![
+            0.0,
+            0.0,
+            5.0,
+            5.0,
+            0.9,
+            999.0, // class 999 of 80: dropped
+            f32::NAN,
+            1.0,
+            6.0,
+            6.0,
+            0.8,
+            0.0, // NaN box: dropped
+            1.0,
+            1.0,
+            6.0,
+            f32::INFINITY,
+            0.8,
+            0.0, // infinite box: dropped
+            1.0,
+            1.0,
+            6.0,
+            6.0,
+            f32::INFINITY,
+            0.0, // infinite score: dropped
+            1.0,
+            1.0,
+            6.0,
+            6.0,
+            0.7,
+            1e30, // saturating cast, still >= nc: dropped
+            2.0,
+            2.0,
+            7.0,
+            7.0,
+            0.5,
+            79.0, // the last class: kept
+        ];
+        let d = end2end(&p, 6, 6, 80, &NmsOptions::default());
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].class, d[0].anchor), (79, 5));
+    }
+
+    #[test]
+    fn candidates_drop_non_finite_boxes_and_scores() {
+        let (p, c, a) = pred(&[
+            ([f32::NAN, 10.0, 4.0, 2.0], vec![0.9, 0.1]),
+            ([20.0, 20.0, f32::INFINITY, 2.0], vec![0.9, 0.1]),
+            ([20.0, 20.0, 2.0, 2.0], vec![f32::INFINITY, 0.1]),
+            ([3e38, 20.0, 3e38, 2.0], vec![0.9, 0.1]), // cx + w / 2 overflows to infinity
+            ([40.0, 40.0, 2.0, 2.0], vec![0.3, 0.8]),
+        ]);
+        let d = candidates(&p, c, a, 2, &NmsOptions::default());
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].anchor, d[0].class), (4, 1));
+        assert_eq!(d[0].xyxy, [39.0, 39.0, 41.0, 41.0]);
     }
 
     /// The textbook greedy NMS, to check the vectorised one against.

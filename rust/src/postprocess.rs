@@ -3,6 +3,7 @@
 //! the network input, or to the original image with `retina_masks`), detections whose mask is empty
 //! dropped, boxes scaled to the original image and clipped.
 
+use std::collections::TryReserveError;
 use std::fmt;
 
 use crate::masks::{decode_roi, input_taps, native_taps, MaskRoi, Protos};
@@ -29,6 +30,9 @@ pub struct Options {
     pub max_nms: usize,
     pub end_to_end: bool,
     pub retina_masks: bool,
+    /// Keep detections whose mask is empty (the original skips that filter when a tracker reads
+    /// the detector's own ReID features).
+    pub keep_empty_masks: bool,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             max_nms: nms.max_nms,
             end_to_end: false,
             retina_masks: false,
+            keep_empty_masks: false,
         }
     }
 }
@@ -55,7 +60,14 @@ pub struct Output {
     /// `None` without prototypes, else one non-empty mask region per box (in input pixels, or
     /// original pixels with `retina_masks`).
     pub rois: Option<Vec<MaskRoi>>,
+    /// The prediction column (anchor) of each kept box (its row for end-to-end models), as NMS'
+    /// `return_idxs` gives it.
+    pub anchors: Vec<usize>,
 }
+
+/// The largest side of `input_hw` / `orig_hw` (2^20 pixels): mask sampling tables are sized by the
+/// sides, so absurd sizes are refused before anything is allocated.
+pub const MAX_SIDE: usize = 1 << 20;
 
 /// Why the arguments of [`postprocess`] were refused.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,8 +76,15 @@ pub enum PostprocessError {
     Shape(ShapeError),
     /// `conf` or `iou` is NaN or outside `[0, 1]`.
     Threshold { name: &'static str, value: f32 },
-    /// An end-to-end row is shorter than `6 + nm`.
+    /// An end-to-end row is not `6 + nm` values (x1, y1, x2, y2, score, class, coefficients).
     EndToEndColumns { need: usize, got: usize },
+    /// A side of `input_hw` or `orig_hw` above [`MAX_SIDE`].
+    TooLarge {
+        name: &'static str,
+        hw: (usize, usize),
+    },
+    /// A mask region's buffers could not be allocated.
+    OutOfMemory(TryReserveError),
     /// Fewer channels than `4 + nc + nm`.
     Channels { got: usize, nc: usize, nm: usize },
     /// Prototypes with a zero height or width.
@@ -87,8 +106,14 @@ impl fmt::Display for PostprocessError {
             }
             PostprocessError::EndToEndColumns { need, got } => write!(
                 f,
-                "end-to-end output needs at least {need} columns per row, got {got}"
+                "end-to-end output has {got} columns per row, expected {need} (x1, y1, x2, y2, score, \
+                 class and the mask coefficients); is the model's end2end metadata right?"
             ),
+            PostprocessError::TooLarge { name, hw } => write!(
+                f,
+                "{name} {hw:?} is too large: each side must be at most {MAX_SIDE} pixels"
+            ),
+            PostprocessError::OutOfMemory(e) => write!(f, "out of memory decoding a mask: {e}"),
             PostprocessError::Channels { got, nc, nm } => write!(
                 f,
                 "model output has {got} channels, expected 4 box + {nc} classes + {nm} mask coefficients"
@@ -142,18 +167,23 @@ fn validate(
 ) -> Result<(), PostprocessError> {
     check_hw("input_hw", input_hw)?;
     check_hw("orig_hw", orig_hw)?;
+    for (name, hw) in [("input_hw", input_hw), ("orig_hw", orig_hw)] {
+        if hw.0 > MAX_SIDE || hw.1 > MAX_SIDE {
+            return Err(PostprocessError::TooLarge { name, hw });
+        }
+    }
     check_unit("conf", opts.conf)?;
     check_unit("iou", opts.iou)?;
     let (c, a) = (pred.rows, pred.cols);
     let nm = protos.map_or(0, |p| p.nm);
     if opts.end_to_end {
-        if a < 6 + nm {
+        if a != 6 + nm {
             return Err(PostprocessError::EndToEndColumns {
                 need: 6 + nm,
                 got: a,
             });
         }
-    } else if c < 4 + nc + nm {
+    } else if nc.checked_add(4 + nm).is_none_or(|need| c < need) {
         return Err(PostprocessError::Channels { got: c, nc, nm });
     }
     if let Some(p) = protos {
@@ -196,7 +226,7 @@ pub fn postprocess(
         ..Default::default()
     };
     let dets = if opts.end_to_end {
-        end2end(pred.data, pred.rows, pred.cols, &nms_opts)
+        end2end(pred.data, pred.rows, pred.cols, nc, &nms_opts)
     } else {
         nms(
             candidates(pred.data, pred.rows, pred.cols, nc, &nms_opts),
@@ -212,6 +242,7 @@ pub fn postprocess(
         return Ok(Output {
             boxes: dets.iter().map(row).collect(),
             rois: None,
+            anchors: dets.iter().map(|d| d.anchor).collect(),
         });
     };
     let (yt, xt) = if opts.retina_masks {
@@ -221,6 +252,7 @@ pub fn postprocess(
     };
     let mut boxes = Vec::with_capacity(dets.len());
     let mut rois = Vec::with_capacity(dets.len());
+    let mut anchors = Vec::with_capacity(dets.len());
     for d in &dets {
         let k = coefficients(pred, d, nc, protos.nm, opts.end_to_end);
         let crop = if opts.retina_masks {
@@ -228,16 +260,18 @@ pub fn postprocess(
         } else {
             d.xyxy
         };
-        let roi = decode_roi(&k, protos, &yt, &xt, crop);
-        if roi.is_empty() {
+        let roi = decode_roi(&k, protos, &yt, &xt, crop).map_err(PostprocessError::OutOfMemory)?;
+        if roi.is_empty() && !opts.keep_empty_masks {
             continue; // the original drops detections whose mask is empty
         }
         boxes.push(row(d));
         rois.push(roi);
+        anchors.push(d.anchor);
     }
     Ok(Output {
         boxes,
         rois: Some(rois),
+        anchors,
     })
 }
 
@@ -525,8 +559,29 @@ mod tests {
                 (64, 64),
                 &e2e
             )),
-            "end-to-end output needs at least 7 columns per row, got 6"
+            "end-to-end output has 6 columns per row, expected 7 (x1, y1, x2, y2, score, class and \
+             the mask coefficients); is the model's end2end metadata right?"
         );
+        // A normal (4 + nc + nm, anchors) output read as end-to-end: refused, not decoded as rows.
+        assert!(matches!(
+            postprocess(&pred_ok, Some(&protos), 2, (64, 64), (64, 64), &e2e),
+            Err(PostprocessError::EndToEndColumns { need: 7, got: 1 })
+        ));
+        // A class count whose 4 + nc + nm overflows: refused, not wrapped.
+        assert!(matches!(
+            postprocess(&pred_ok, None, usize::MAX, (64, 64), (64, 64), &o),
+            Err(PostprocessError::Channels { .. })
+        ));
+        // Absurd image sizes: refused before any table is sized by them.
+        for (ihw, ohw, name) in [
+            ((64, MAX_SIDE + 1), (64, 64), "input_hw"),
+            ((64, 64), (usize::MAX, 64), "orig_hw"),
+        ] {
+            assert!(matches!(
+                postprocess(&pred_ok, Some(&protos), 2, ihw, ohw, &o),
+                Err(PostprocessError::TooLarge { name: n, .. }) if n == name
+            ));
+        }
         let flat = Protos {
             data: &[],
             nm: 1,

@@ -1,13 +1,21 @@
 """Predict / track arguments: their defaults and checks, in one place.
 
-``model.predict`` / ``model.track`` call :func:`check_args`; the command line converts its strings to values and runs
-the same validators (:func:`check_fraction`, :func:`check_positive_int`, :func:`check_color_mode`,
-:func:`check_choice`), turning an :class:`ArgError` into a message naming the key and what it allows. A leaf module
-(numpy only), so the loaders can check ``vid_stride`` with it too.
+``model.predict`` / ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`); the command
+line converts its strings to values and runs the same validators (:func:`check_fraction`, :func:`check_positive_int`,
+:func:`check_color_mode`, :func:`check_choice`, ...), turning an :class:`ArgError` into a message naming the key and
+what it allows. A leaf module (numpy only), so the loaders can check ``vid_stride`` and the drawing code
+(utils/plotting.py) ``line_width`` with it too.
+
+Limits: ``imgsz`` sides are at most :data:`MAX_IMGSZ` (4096: YOLO11n-seg peaks at ~2.6 GB there; its attention block
+grows with the square of the input area, so 8192 needs over 30 GB and fails deep inside ONNX Runtime), integers at
+most :data:`MAX_INT` (what the Rust core and OpenCV take), ``line_width`` at most :data:`MAX_LINE_WIDTH`. Frames
+themselves are letterboxed down to ``imgsz`` (rust/src/postprocess.rs takes sides up to 2^20 pixels).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,6 +29,10 @@ __all__ = [
     "TRACK_DEFAULTS",
     "ArgError",
     "check_args",
+    "check_bool",
+    "check_classes",
+    "check_imgsz",
+    "check_line_width",
     "check_color_mode",
     "check_fraction",
     "check_choice",
@@ -78,13 +90,25 @@ UNSUPPORTED = ("save_frames", "augment", "visualize")  # refused when true
 COLOR_MODES = ("class", "instance")
 TXT_FORMATS = ("yolo", "mot")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt
 PLOT_STYLES = ("filled", "outlines")
+MAX_IMGSZ = 4096  # largest imgsz side (README "Limits"; docs/architecture.md)
+MAX_INT = 2**31 - 1  # largest count (max_det, vid_stride, batch): what OpenCV and the Rust core's sizes take
+MAX_LINE_WIDTH = 1000  # OpenCV's text drawing takes font scale lw / 3 and thickness lw - 1
+
+
+def _check_str(key: str, v: Any) -> str | os.PathLike[str] | None:
+    """None or a non-empty string (``project``, ``name``)."""
+    if v is not None and (not isinstance(v, (str, os.PathLike)) or not str(v).strip()):
+        raise ArgError(key, v, "None or a non-empty string")
+    return v
 
 
 class ArgError(ValueError):
     """A bad argument value: ``key`` names it, ``allowed`` says what it allows (the command line shows both)."""
 
     def __init__(self, key: str, value: Any, allowed: str) -> None:
-        super().__init__(f"{key}={value!r} is invalid; it must be {allowed}")
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        super().__init__(f"{key}={shown} is invalid; it must be {allowed}")
         self.key = key
         self.value = value
         self.allowed = allowed
@@ -97,11 +121,54 @@ def check_fraction(key: str, v: Any) -> float:
     return v
 
 
-def check_positive_int(key: str, v: Any) -> int:
-    """An integer >= 1 (``max_det``, ``vid_stride``, ``line_width``); bools are refused."""
-    if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-        raise ArgError(key, v, "an integer >= 1")
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_positive_int(key: str, v: Any, most: int = MAX_INT) -> int:
+    """An integer in ``[1, most]`` (``max_det``, ``vid_stride``, ``batch``); bools are refused."""
+    if not _is_int(v) or not (1 <= v <= most):
+        raise ArgError(key, v, f"an integer >= 1 (at most {most})")
     return int(v)
+
+
+def check_line_width(key: str, v: Any) -> int | None:
+    """None (from the image size) or an integer in ``[1, MAX_LINE_WIDTH]``: a zero or negative width gives OpenCV a
+    negative font scale (a crash inside ``putText``). ``Annotator`` and ``check_args`` both use it."""
+    return None if v is None else check_positive_int(key, v, MAX_LINE_WIDTH)
+
+
+def check_bool(key: str, v: Any) -> bool:
+    """True or False (numpy bools too); strings such as ``"no"`` and numbers are refused, as Ultralytics does."""
+    if not isinstance(v, (bool, np.bool_)):
+        raise ArgError(key, v, "True or False")
+    return bool(v)
+
+
+def check_optional_bool(key: str, v: Any) -> bool | None:
+    """None (the default's meaning) or True / False."""
+    return None if v is None else check_bool(key, v)
+
+
+def check_classes(key: str, v: Any) -> list[int] | None:
+    """None (every class), a class index >= 0 or a list / tuple / array of them -> a list of ints."""
+    if v is None:
+        return None
+    items = v.tolist() if isinstance(v, np.ndarray) else v
+    items = list(items) if isinstance(items, (list, tuple)) else [items]
+    if not all(_is_int(c) and 0 <= c <= MAX_INT for c in items):
+        raise ArgError(key, v, "None, a class index >= 0 or a list of class indices like [0, 2]")
+    return [int(c) for c in items]
+
+
+def check_imgsz(key: str, v: Any) -> int | list[int]:
+    """An int or ``[h, w]`` (``[s]`` means ``[s, s]``), each side in ``[1, MAX_IMGSZ]``."""
+    items = list(v) if isinstance(v, (list, tuple)) else [v]
+    if not (1 <= len(items) <= 2 and all(_is_int(x) for x in items)):
+        raise ArgError(key, v, "an int like 640 or [height, width] like [384, 640]")
+    if not all(1 <= x <= MAX_IMGSZ for x in items):
+        raise ArgError(key, v, f"sides from 1 to {MAX_IMGSZ} (MAX_IMGSZ)")
+    return int(v) if not isinstance(v, (list, tuple)) else [int(x) for x in items]
 
 
 def check_color_mode(key: str, v: Any) -> str | None:
@@ -116,6 +183,44 @@ def check_choice(key: str, v: Any, choices: tuple[str, ...]) -> str:
     if v not in choices:
         raise ArgError(key, v, ", ".join(choices))
     return v
+
+
+def _pass(key: str, v: Any) -> Any:
+    return v
+
+
+# Every predict/track argument and its check (check_args runs them in this order; device is checked where the backend
+# opens it, nn/autobackend.py parse_device).
+CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "conf": check_fraction,
+    "iou": check_fraction,
+    "imgsz": check_imgsz,
+    "classes": check_classes,
+    "max_det": check_positive_int,
+    "agnostic_nms": check_bool,
+    "retina_masks": check_bool,
+    "verbose": check_bool,
+    "half": check_bool,
+    "device": _pass,
+    "vid_stride": check_positive_int,
+    "stream_buffer": check_bool,
+    "batch": check_positive_int,
+    "save": check_bool,
+    "save_txt": check_bool,
+    "save_conf": check_bool,
+    "save_crop": check_bool,
+    "txt_format": lambda k, v: check_choice(k, v, TXT_FORMATS),
+    "show": check_bool,
+    "project": _check_str,
+    "name": _check_str,
+    "exist_ok": check_bool,
+    "plot_style": lambda k, v: check_choice(k, v, PLOT_STYLES),
+    "line_width": check_line_width,
+    "show_labels": check_bool,
+    "show_conf": check_optional_bool,
+    "show_boxes": check_optional_bool,
+    "color_mode": check_color_mode,
+}
 
 
 def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -141,11 +246,6 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
         args[k] = v
     if args["conf"] is None:
         args["conf"] = CONF_DEFAULTS[mode]
-    for k in ("conf", "iou"):
-        check_fraction(k, args[k])
-    for k in ("max_det", "vid_stride"):
-        check_positive_int(k, args[k])
-    check_color_mode("color_mode", args["color_mode"])
-    check_choice("txt_format", args["txt_format"], TXT_FORMATS)
-    check_choice("plot_style", args["plot_style"], PLOT_STYLES)
+    for k, check in CHECKS.items():
+        args[k] = check(k, args[k])
     return args

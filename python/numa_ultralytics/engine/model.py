@@ -14,7 +14,7 @@ from typing import Any, Union
 import numpy as np
 
 from numa_ultralytics.data.loaders import InferenceSource, load_inference_source
-from numa_ultralytics.engine.args import check_args
+from numa_ultralytics.engine.args import check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
@@ -63,7 +63,15 @@ class YOLO:
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
             )
         self._device_arg: Any = None
-        self.backend = AutoBackend(onnx_path)
+        try:
+            self.backend = AutoBackend(onnx_path)
+        except ValueError as e:
+            if onnx_path == path:
+                raise
+            raise ValueError(
+                f"{e} (this is the ONNX cached from {path}: delete {onnx_path} and {onnx_path.name}.sha256 to rebuild "
+                "it on the next load)"
+            ) from e
         b = self.backend
         if task == "segment" and not b.has_protos:
             raise ValueError(
@@ -109,6 +117,7 @@ class YOLO:
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
         args = check_args(kwargs, "track")
+        persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
 
         cfg = load_tracker_config(tracker)

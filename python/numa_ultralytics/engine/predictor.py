@@ -14,25 +14,17 @@ import cv2
 import numpy as np
 
 from numa_ultralytics import _core
+from numa_ultralytics.engine.args import check_imgsz as check_imgsz_arg
 from numa_ultralytics.engine.results import Boxes, Masks, Results
 from numa_ultralytics.nn.autobackend import AutoBackend
 
 
 def check_imgsz(imgsz: Any, stride: int = 32) -> tuple[int, int]:
-    """``imgsz`` (int or [h, w]) rounded up to multiples of ``stride``, as (h, w)."""
-    if isinstance(imgsz, (int, np.integer)) and not isinstance(imgsz, bool):
-        hw = [int(imgsz), int(imgsz)]
-    elif (
-        isinstance(imgsz, (list, tuple))
-        and len(imgsz) in (1, 2)
-        and all(isinstance(v, (int, np.integer)) for v in imgsz)
-    ):
-        hw = [int(v) for v in imgsz] * (2 if len(imgsz) == 1 else 1)
-    else:
-        raise ValueError(f"imgsz={imgsz!r} is invalid; use an int like 640 or [height, width]")
-    if min(hw) <= 0:
-        raise ValueError(f"imgsz={imgsz!r} must be positive")
-    return tuple(max(math.ceil(v / stride) * stride, stride) for v in hw)  # type: ignore[return-value]
+    """``imgsz`` (int or [h, w], checked by engine/args.py ``check_imgsz``) rounded up to multiples of ``stride``, as
+    (h, w)."""
+    v = check_imgsz_arg("imgsz", imgsz)
+    hw = [v, v] if isinstance(v, int) else v * (2 if len(v) == 1 else 1)
+    return tuple(max(math.ceil(x / stride) * stride, stride) for x in hw)  # type: ignore[return-value]
 
 
 def letterbox(im: np.ndarray, new_shape: tuple[int, int], auto: bool, stride: int = 32) -> np.ndarray:
@@ -91,14 +83,21 @@ class Predictor:
         img = letterbox(im0, shape, auto, b.stride)
         blob = to_blob(img, b.input_dtype)
         t1 = time.perf_counter()
-        outs = b(blob)
+        want_feats = "feats" in needs
+        if want_feats and not b.has_features:
+            raise ValueError(
+                f"{b.path}: ReID with 'model: auto' needs the detector's own features, which this ONNX file does not "
+                "output; load the .pt checkpoint instead (its graph has them), or give the tracker's 'model:' an "
+                "embedding model (.onnx)"
+            )
+        outs = b(blob, feats=want_feats)
         t2 = time.perf_counter()
         input_hw = img.shape[:2]
         orig_hw = im0.shape[:2]
         pred = outs[0][0]
         protos = outs[1][0] if (self.task == "segment" and b.has_protos and len(outs) > 1) else None
         classes = _classes(args)
-        boxes, rois = _core.postprocess(
+        post = _core.postprocess(
             pred,
             protos,
             int(b.nc),
@@ -111,7 +110,10 @@ class Predictor:
             max_det=int(args["max_det"]),
             end_to_end=bool(b.end2end),
             retina_masks=bool(args["retina_masks"]),
+            keep_empty_masks=want_feats,  # as the original: no empty-mask filter when ReID reads the features
+            return_anchors=want_feats,
         )
+        boxes, rois = post[0], post[1]
         masks = None
         if rois is not None and len(rois):
             mask_hw = orig_hw if args["retina_masks"] else input_hw
@@ -123,6 +125,9 @@ class Predictor:
             "postprocess": (t3 - t2) * 1e3,
         }
         r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)
+        if want_feats:
+            maps = [o[0] for o in outs[len(b.output_names) :]]
+            r.feats = _core.pool_features(maps, post[2])
         if needs:
             self._tracker_extras(r, needs, outs, input_hw, args)
         return r

@@ -14,8 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from numa_ultralytics.nn.safety import check_onnx_external_data
+from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
 from numa_ultralytics.utils import literal
+
+# Names of the extra outputs ``feats0``, ``feats1``, ... that carry the detection head's input feature maps (graphs
+# built from ``.pt`` files have them: the detector's own ReID features, read only when a tracker asks).
+FEATURE_OUTPUT_PREFIX = "feats"
 
 _CUDA_OK: bool | None = None
 
@@ -66,39 +70,137 @@ def parse_device(device: Any) -> tuple[str, int]:
     return kind, idx
 
 
+TASKS = ("detect", "segment")  # the tasks this package runs; Ultralytics' classify / pose / obb exports are refused
+
+
+def _names(path: Path, meta_names: Any) -> dict[int, str] | None:
+    """The metadata's ``names`` (a dict or a list) as {index: name}; None when absent."""
+    if meta_names is None:
+        return None
+    try:
+        if isinstance(meta_names, dict):
+            return {int(k): str(v) for k, v in meta_names.items()}
+        if isinstance(meta_names, (list, tuple)):
+            return dict(enumerate(map(str, meta_names)))
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"{path}: metadata 'names' must map class indices to names, got {short_repr(meta_names)}")
+
+
+def _end2end_hint(o0: list[Any], nm: int) -> str:
+    """A hint when a normal-looking output0 has the end-to-end layout (batch, max_det, 6 + nm)."""
+    if o0[2] == 6 + nm:
+        return f"; with {o0[2]} columns it looks like an end-to-end output (is the end2end metadata missing?)"
+    return ""
+
+
+def check_outputs(
+    path: Path, metadata: dict[str, Any], task: str, end2end: bool, out_shapes: list[list[Any]]
+) -> tuple[int, int, dict[int, str]]:
+    """Check that the export's metadata (``task``, ``end2end``, ``names``) fits its output shapes; returns (nm, nc,
+    names). Every mismatch is a ``ValueError`` naming it:
+
+    - ``task`` must be detect or segment (a classify / pose / obb export is refused);
+    - ``output0`` is ``(batch, 4 + nc + nm, anchors)`` with nc >= 1, or for ``end2end`` exports
+      ``(batch, max_det, 6 + nm)`` (x1, y1, x2, y2, score, class, mask coefficients); segment exports add ``output1``
+      ``(batch, nm, mh, mw)``;
+    - ``names`` covers exactly the classes 0..nc-1 (end-to-end exports take nc from ``names``, which they need).
+
+    Dimensions that are symbolic (dynamic exports) are checked on the real outputs by ``_core.postprocess``.
+    """
+    if task not in TASKS:
+        raise ValueError(
+            f"{path} is a {task!r} model (metadata task); numa_ultralytics runs {' and '.join(TASKS)} models"
+        )
+    o0 = list(out_shapes[0])
+    if len(o0) != 3:
+        raise ValueError(
+            f"{path}: output0 has shape {o0}; a {task} model's output0 is (batch, 4 + classes + masks, anchors)"
+            + (" or (batch, max_det, 6 + masks) end-to-end" if end2end else "")
+        )
+    nm = 0
+    if len(out_shapes) >= 2:
+        o1 = list(out_shapes[1])
+        if len(o1) != 4:
+            raise ValueError(f"{path}: output1 (mask prototypes) has shape {o1}; expected (batch, nm, mask h, mask w)")
+        nm = o1[1] if isinstance(o1[1], int) else 32
+    names = _names(path, metadata.get("names"))
+    if end2end:
+        if isinstance(o0[2], int) and o0[2] != 6 + nm:
+            raise ValueError(
+                f"{path}: metadata says end2end=True but output0 has shape {o0}; an end-to-end output is "
+                f"(batch, max_det, {6 + nm}) = x1, y1, x2, y2, score, class"
+                + (f" + {nm} mask coefficients" if nm else "")
+                + ". Is the end2end metadata wrong?"
+            )
+        if not names:
+            raise ValueError(f"{path}: an end-to-end model needs 'names' in its metadata (its class count)")
+        nc = len(names)
+    elif isinstance(o0[1], int):
+        nc = o0[1] - 4 - nm
+        if nc < 1:
+            raise ValueError(
+                f"{path}: output0 has shape {o0}: {o0[1]} rows leave no class scores after 4 box rows"
+                + (f" and {nm} mask coefficients" if nm else "")
+                + _end2end_hint(o0, nm)
+            )
+    else:
+        nc = len(names) if names else 0
+        if nc < 1:
+            raise ValueError(f"{path}: output0 has a dynamic row count {o0} and the metadata has no 'names'")
+    if names is None:
+        names = {i: f"class{i}" for i in range(nc)}
+    if sorted(names) != list(range(nc)):
+        raise ValueError(
+            f"{path}: metadata 'names' has {len(names)} entries (indices {short_repr(sorted(names))}) but output0 "
+            f"{o0} has {nc} classes; the names must be indexed 0..{nc - 1}" + ("" if end2end else _end2end_hint(o0, nm))
+        )
+    return nm, nc, names
+
+
+def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path, str]:
+    """An ONNX Runtime session for ``path`` on ``device`` (CUDA when asked and usable, else the CPU; a GPU asked
+    for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
+    unloadable files and external data outside the model's folder are clear errors."""
+    import onnxruntime as ort
+
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"model path is a directory, not a model file: {path}")
+    if not path.exists():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"model file is empty: {path}")
+    kind, idx = parse_device(device)
+    providers: list[Any] = ["CPUExecutionProvider"]
+    if kind == "cuda":
+        providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
+    try:
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as e:  # onnxruntime raises its own exception types
+        raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
+    dev = f"cuda:{idx}" if "CUDAExecutionProvider" in session.get_providers() else "cpu"
+    if kind == "cuda" and dev == "cpu":
+        if device is not None and device != "":  # asked for a GPU: never run on the CPU silently
+            raise ValueError(
+                f"device={device!r} requested but onnxruntime could not start CUDA (missing CUDA/cuDNN "
+                "libraries?); install onnxruntime-gpu's CUDA dependencies or use device='cpu'"
+            )
+        logging.getLogger("numa_ultralytics").warning(
+            "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
+        )
+    return session, path, dev
+
+
 class AutoBackend:
     """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end)."""
 
     def __init__(self, path: str | os.PathLike, device: Any = None) -> None:
-        import onnxruntime as ort
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"model file not found: {path}")
-        if path.stat().st_size == 0:
-            raise ValueError(f"model file is empty: {path}")
+        self.session, path, self.device = open_session(path, device)
         self.path = path
-        kind, idx = parse_device(device)
-        providers: list[Any] = ["CPUExecutionProvider"]
-        if kind == "cuda":
-            providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
-        try:
-            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
-        self.device = f"cuda:{idx}" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
-        if kind == "cuda" and self.device == "cpu":
-            if device is not None and device != "":  # asked for a GPU: never run on the CPU silently
-                raise ValueError(
-                    f"device={device!r} requested but onnxruntime could not start CUDA (missing CUDA/cuDNN "
-                    "libraries?); install onnxruntime-gpu's CUDA dependencies or use device='cpu'"
-                )
-            logging.getLogger("numa_ultralytics").warning(
-                "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
-            )
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]
@@ -109,15 +211,13 @@ class AutoBackend:
             raise ValueError(f"{path}: expected a 4-D image input (B, 3, H, W), got shape {shape}")
         self.dynamic = not (isinstance(shape[2], int) and isinstance(shape[3], int))
         self.static_hw = None if self.dynamic else (int(shape[2]), int(shape[3]))
-        self.output_names = [o.name for o in self.session.get_outputs()]
-        out_shapes = [o.shape for o in self.session.get_outputs()]
+        # The detection head's input feature maps (graphs built from .pt files carry them as extra outputs): run
+        # only when asked (``__call__(feats=True)``), for ReID from the detector's own features.
+        outputs = self.session.get_outputs()
+        self.feature_names = [o.name for o in outputs if o.name.startswith(FEATURE_OUTPUT_PREFIX)]
+        self.output_names = [o.name for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
+        out_shapes = [o.shape for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
 
-        meta_names = self.metadata.get("names")
-        names: dict[int, str] | None = None
-        if isinstance(meta_names, dict):
-            names = {int(k): str(v) for k, v in meta_names.items()}
-        elif isinstance(meta_names, (list, tuple)):
-            names = dict(enumerate(map(str, meta_names)))
         self.stride = int(self.metadata.get("stride", 32) or 32)
         imgsz = self.metadata.get("imgsz")
         self.imgsz = list(imgsz) if isinstance(imgsz, (list, tuple)) else None
@@ -125,24 +225,17 @@ class AutoBackend:
         self.has_protos = len(self.output_names) >= 2
         task = self.metadata.get("task")
         self.task = task if isinstance(task, str) else ("segment" if self.has_protos else "detect")
-        # number of classes from the output layout
-        o0 = out_shapes[0]
-        nm = (
-            out_shapes[1][1]
-            if self.has_protos and isinstance(out_shapes[1][1], int)
-            else (32 if self.has_protos else 0)
-        )
-        self.nm = nm
-        nc: int | None = len(names) if names else None
-        if not self.end2end and isinstance(o0[1], int):
-            nc = o0[1] - 4 - nm
-        if names is None:
-            names = {i: f"class{i}" for i in range(nc or 0)}
-        self.names: dict[int, str] = names
-        self.nc: int = len(names) if nc is None else nc
+        self.nm, self.nc, self.names = check_outputs(path, self.metadata, self.task, self.end2end, out_shapes)
 
-    def __call__(self, im: np.ndarray) -> list[np.ndarray]:
+    @property
+    def has_features(self) -> bool:
+        """True when the graph outputs the detection head's input feature maps (``.pt`` checkpoints)."""
+        return bool(self.feature_names)
+
+    def __call__(self, im: np.ndarray, feats: bool = False) -> list[np.ndarray]:
+        """Run the model: the head outputs (``output0``, ``output1``), then with ``feats`` the feature maps."""
         if im.dtype != self.input_dtype:
             im = im.astype(self.input_dtype)
-        outs = self.session.run(self.output_names, {self.input_name: im})
+        names = self.output_names + self.feature_names if feats else self.output_names
+        outs = self.session.run(names, {self.input_name: im})
         return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]

@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from numa_ultralytics.nn.autobackend import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
 from numa_ultralytics.nn.safety import short_repr
 
@@ -39,7 +40,9 @@ __all__ = [
 ]
 
 #: Bump when the generated graph changes: it is part of the cache file name.
-BUILDER_VERSION = 2  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+BUILDER_VERSION = 3  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+# 3: graphs built for predict also output the detection head's input feature maps (FEATURE_OUTPUT_PREFIX)
+
 OPSET = 17  # the cached graphs' opset (pt_loader)
 IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
 #: The oldest opset the graph is valid in: ``Shape`` with ``start``/``end`` (the anchors) needs opset 15. No op it
@@ -424,6 +427,7 @@ class _Builder:
             )
         if not isinstance(feats, list):
             feats = [feats]
+        self.head_inputs = list(feats)
         g = self.g
         nl = int(m.get("nl", len(feats)))
         nc = int(m.child("nc"))
@@ -465,6 +469,7 @@ class _Builder:
     m_Segment = m_Detect
 
     model_stride: np.ndarray | None = None
+    head_inputs: list[str] | None = None
 
     # ------------------------------------------------------------------ model
     def model(self, model: StandIn) -> tuple[str, str | None, int, int]:
@@ -584,19 +589,22 @@ def build_onnx(
     imgsz: Sequence[int] | None = None,
     batch: int = 1,
     export_args: dict[str, Any] | None = None,
+    feature_outputs: bool = False,
 ) -> onnx.ModelProto:
     """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`.
 
     ``opset`` (:data:`MIN_OPSET` .. :func:`max_opset`) is the opset the graph declares (the IR version follows it).
     ``imgsz`` ([h, w]; default the checkpoint's training size), ``batch`` and ``export_args`` go into the metadata
     (``imgsz``, ``batch``, ``args``) as an Ultralytics export writes them; the graph itself does not depend on them.
+    ``feature_outputs`` adds the detection head's input feature maps as outputs ``feats0``, ``feats1``, ... (the
+    graph ``.pt`` files are run with; an export leaves them out, as the original's does).
 
     A checkpoint read from an untrusted file ends in a clear error: ``ValueError`` (content that is not a valid
     model; pickled values in messages are shown bounded) or ``NotImplementedError`` (an unsupported architecture).
     """
     where = f"{source}: " if source is not None else ""
     try:
-        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args)
+        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs)
     except (NotImplementedError, ValueError):
         raise
     except (RecursionError, MemoryError) as e:
@@ -614,6 +622,7 @@ def _build_onnx(
     imgsz: Sequence[int] | None,
     batch: int,
     export_args: dict[str, Any] | None,
+    feature_outputs: bool = False,
 ) -> onnx.ModelProto:
     if not MIN_OPSET <= int(opset) <= max_opset():
         raise ValueError(f"opset={opset} is not supported: the graph needs opset {MIN_OPSET} to {max_opset()}")
@@ -655,6 +664,13 @@ def _build_onnx(
         outputs.append(
             helper.make_tensor_value_info("output1", TensorProto.FLOAT, ["batch", nm, "mask_height", "mask_width"])
         )
+    if feature_outputs:
+        for i, f in enumerate(b.head_inputs or []):
+            name = f"{FEATURE_OUTPUT_PREFIX}{i}"
+            g.nodes.append(helper.make_node("Identity", [f], [name], name=name))
+            outputs.append(
+                helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", None, f"{name}_h", f"{name}_w"])
+            )
     inputs = [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["batch", int(channels), "height", "width"])]
     graph = helper.make_graph(g.nodes, "main_graph", inputs, outputs, initializer=g.inits)
     opset_id = helper.make_opsetid("", int(opset))

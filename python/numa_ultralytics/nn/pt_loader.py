@@ -106,7 +106,7 @@ def pt_to_onnx(path: PathLike) -> Path:
             f"or replaced); rebuilding it from {path}"
         )
     ckpt = load_checkpoint(path)
-    model = build_onnx(ckpt, source=path)
+    model = build_onnx(ckpt, source=path, feature_outputs=True)
     data = model.SerializeToString()
     try:
         write_atomic(data, target)

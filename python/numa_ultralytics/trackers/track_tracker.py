@@ -20,6 +20,7 @@ from .bot_sort import BOTSORT
 from .byte_tracker import TrackState, TrackView, _as_dets
 from .config import DEFAULTS
 from .utils.gmc import GMC
+from .utils.reid import build_encoder
 
 LOGGER = logging.getLogger("numa_ultralytics")
 
@@ -67,8 +68,8 @@ class TRACKTRACK(BOTSORT):
         self.max_time_lost = int(cfg["track_buffer"])
         self.max_frames_lost = self.max_time_lost
         self.with_reid = bool(cfg["with_reid"])
-        if self.with_reid:
-            self.needs = frozenset({"dets_del", "feats"})
+        self.encoder, needs = build_encoder(self.args)
+        self.needs = frozenset({"dets_del"}) | needs
         self._core = _core.TrackerCore(
             self._kind,
             track_high_thresh=float(cfg["track_high_thresh"]),
@@ -80,7 +81,6 @@ class TRACKTRACK(BOTSORT):
             **{k: cfg[k] for k in self._extra_keys},
         )
         self.gmc = GMC(method=cfg["gmc_method"])
-        self.encoder = None
 
     def update(
         self,
@@ -96,7 +96,8 @@ class TRACKTRACK(BOTSORT):
             results: float32 ``(n, 6)`` detections ``[x1, y1, x2, y2, conf, cls]`` in original-image pixels, or a
                 ``Boxes``-like object.
             img: the BGR frame (camera-motion compensation).
-            feats: ``(n, d)`` embeddings of the detections (used with ``with_reid: True`` only).
+            feats: ``(n, d)`` embeddings of the detections (``with_reid: True``, ``model: auto``; with a ReID model
+                path they are computed from ``img``).
             dets_del: float32 ``(k, 6)`` detections the frame's NMS removed (``Results.dets_del``), or None.
 
         Returns:
@@ -104,7 +105,9 @@ class TRACKTRACK(BOTSORT):
             a recovered (NMS-removed) detection.
         """
         dets = _as_dets(results)
-        f = np.ascontiguousarray(feats, dtype=np.float32) if (self.with_reid and feats is not None) else None
+        if self.encoder is not None and img is not None and len(dets):
+            feats = self.encoder(img, dets[:, :4])
+        f = None if (not self.with_reid or feats is None) else np.ascontiguousarray(feats, dtype=np.float32)
         d = None
         if dets_del is not None:
             d = np.ascontiguousarray(dets_del, dtype=np.float32).reshape(-1, 6)

@@ -24,6 +24,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from numa_ultralytics.engine.args import check_line_width
+
 Color = tuple[int, int, int]
 
 __all__ = ["Annotator", "Colors", "colors", "draw_filled", "draw_outlines", "object_styles", "save_one_box"]
@@ -120,7 +122,9 @@ class Annotator:
     Args:
         im: HxWx3 BGR uint8 array. Grey (HxW, HxWx1), 2-channel and >3-channel arrays are converted to a new 3-channel
             array (then ``result()`` returns that new array, not ``im``). A read-only array is copied.
-        line_width: line width; default ``max(round(sum(im.shape) / 2 * 0.003), 2)``.
+        line_width: line width; default ``max(round(sum(im.shape) / 2 * 0.003), 2)``. Other values must be integers from
+            1 to ``MAX_LINE_WIDTH`` (engine/args.py ``check_line_width``, the rule predict/track and the CLI use): a
+            zero or negative width would give OpenCV a negative font scale.
         font_size, font: accepted for API compatibility (used only by the PIL path of the original).
         pil: the original draws with PIL when true. This package draws with OpenCV always; ``pil=True`` gives a
             warning and the OpenCV drawing (``result(pil=True)`` still returns a PIL image when Pillow is installed).
@@ -176,7 +180,8 @@ class Annotator:
             )
         self.pil = False
         self.non_ascii = not _is_ascii(example)
-        self.lw: int = line_width or max(round(sum(im.shape) / 2 * 0.003), 2)
+        lw = check_line_width("line_width", line_width)
+        self.lw: int = lw or max(round(sum(im.shape) / 2 * 0.003), 2)
         if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
             im = cv2.cvtColor(im, cv2.COLOR_GRAY2BGR)
         elif im.ndim == 3 and im.shape[2] == 2:

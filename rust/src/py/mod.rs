@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod contours;
 mod metrics;
 mod predict;
+mod reid;
 mod tracker;
 mod tracktrack;
 
@@ -14,6 +15,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     contours::register(m)?;
     metrics::register(m)?;
     predict::register(m)?;
+    reid::register(m)?;
     tracker::register(m)?;
     tracktrack::register(m)?;
     Ok(())

@@ -6,22 +6,30 @@ use numpy::{
     PyArray1, PyArray2, PyArray4, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::contours::mask_to_polygon_in;
 use crate::dets_del::dets_del as dets_del_rs;
 use crate::masks::Protos;
-use crate::postprocess::{postprocess as postprocess_rs, Options, Prediction};
+use crate::postprocess::{postprocess as postprocess_rs, Options, PostprocessError, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
 use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
-/// `(boxes, rois)` returned by [`postprocess`].
-type PostprocessOut<'py> = (Bound<'py, PyArray2<f32>>, Option<Bound<'py, PyList>>);
+/// `(boxes, rois)` (or `(boxes, rois, anchors)`) returned by [`postprocess`].
+type PostprocessOut<'py> = Bound<'py, PyTuple>;
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
+}
+
+/// A refused argument is a `ValueError`; a mask region memory can't hold is a `MemoryError`.
+fn postprocess_error(e: PostprocessError) -> PyErr {
+    match e {
+        PostprocessError::OutOfMemory(_) => PyMemoryError::new_err(e.to_string()),
+        _ => value_error(e),
+    }
 }
 
 fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
@@ -32,12 +40,14 @@ fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
 /// or `(rows, 6+nm)` for end-to-end models. `protos` `(nm, mh, mw)` for segment models.
 /// Returns `(boxes (n,6) float32 [x1,y1,x2,y2,conf,cls] in original pixels, rois)`, `rois` being
 /// `None` without protos, else a list of `(x0, y0, mask (h,w) uint8)`; detections whose mask is
-/// empty are dropped, as the original does.
+/// empty are dropped, as the original does, unless `keep_empty_masks`. With `return_anchors` a
+/// third item, int64 `(n,)`: the prediction column (anchor) of each kept box.
 #[pyfunction]
 /// Options left at None take `Options::default()` (Ultralytics' predict defaults, written once in
 /// `nms.rs`).
 #[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, conf=None, iou=None, classes=None, agnostic=false,
-    max_det=None, max_nms=None, end_to_end=false, retina_masks=false))]
+    max_det=None, max_nms=None, end_to_end=false, retina_masks=false, keep_empty_masks=false,
+    return_anchors=false))]
 #[allow(clippy::too_many_arguments)]
 fn postprocess<'py>(
     py: Python<'py>,
@@ -54,6 +64,8 @@ fn postprocess<'py>(
     max_nms: Option<usize>,
     end_to_end: bool,
     retina_masks: bool,
+    keep_empty_masks: bool,
+    return_anchors: bool,
 ) -> PyResult<PostprocessOut<'py>> {
     // Borrow the arrays when C-contiguous (ONNX Runtime outputs are), copy otherwise.
     let pred_v = pred.as_array();
@@ -70,6 +82,7 @@ fn postprocess<'py>(
         max_nms: max_nms.unwrap_or(d.max_nms),
         end_to_end,
         retina_masks,
+        keep_empty_masks,
     };
     let out = py
         .detach(|| {
@@ -86,7 +99,7 @@ fn postprocess<'py>(
             });
             postprocess_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts)
         })
-        .map_err(value_error)?;
+        .map_err(postprocess_error)?;
     let n = out.boxes.len();
     let flat: Vec<f32> = out.boxes.into_iter().flatten().collect();
     let boxes = PyArray1::from_vec(py, flat).reshape([n, 6])?;
@@ -101,7 +114,12 @@ fn postprocess<'py>(
             Some(list)
         }
     };
-    Ok((boxes, rois))
+    if return_anchors {
+        let anchors: Vec<i64> = out.anchors.iter().map(|&a| a as i64).collect();
+        (boxes, rois, PyArray1::from_vec(py, anchors)).into_pyobject(py)
+    } else {
+        (boxes, rois).into_pyobject(py)
+    }
 }
 
 /// TrackTrack's `dets_del` for one image: the detections a looser NMS (`LOOSE_NMS_IOU`) keeps
@@ -147,13 +165,13 @@ fn dets_del<'py>(
     let d = Options::default();
     let opts = Options {
         conf: conf.unwrap_or(d.conf),
-        iou: d.iou,
         classes,
         agnostic,
         max_det: max_det.unwrap_or(d.max_det),
         max_nms: max_nms.unwrap_or(d.max_nms),
         end_to_end,
         retina_masks,
+        ..d
     };
     let out = py
         .detach(|| {

@@ -11,7 +11,7 @@ use pyo3::types::PyDict;
 
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
 use crate::botsort::BotSort;
-use crate::bytetrack::{ByteTracker, TrackerConfig, Warp};
+use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
 use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::scale::clip_xyxy;
@@ -136,7 +136,7 @@ fn extra_f64(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<f64> {
         .map_err(|_| PyValueError::new_err(format!("tracker setting {key:?} must be a number")))
 }
 
-/// A tracker-specific yes/no setting from `**extra` (required, like [`extra_f64`]).
+/// A boolean tracker setting from `**extra` (required, like [`extra_f64`]).
 fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
     let v = extra
         .and_then(|d| d.get_item(key).ok().flatten())
@@ -182,6 +182,28 @@ fn tracktrack_config(
     };
     cfg.validate().map_err(PyValueError::new_err)?;
     Ok(cfg)
+}
+
+/// BoT-SORT's appearance gate, when `with_reid` is set.
+fn reid_gate(extra: Option<&Bound<'_, PyDict>>) -> PyResult<Option<ReidGate>> {
+    if !extra_bool(extra, "with_reid")? {
+        return Ok(None);
+    }
+    let gate = ReidGate {
+        proximity_thresh: extra_f64(extra, "proximity_thresh")?,
+        appearance_thresh: extra_f64(extra, "appearance_thresh")?,
+    };
+    for (k, v) in [
+        ("proximity_thresh", gate.proximity_thresh),
+        ("appearance_thresh", gate.appearance_thresh),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(PyValueError::new_err(format!(
+                "{k} must be a number in [0, 1], got {v}"
+            )));
+        }
+    }
+    Ok(Some(gate))
 }
 
 /// Float32 `(n, d)` embeddings, one row per detection.
@@ -252,7 +274,10 @@ impl PyTracker {
         })?;
         let inner = match k {
             TrackerKind::ByteTrack => Tracker::ByteTrack(ByteTracker::new(cfg)),
-            TrackerKind::BotSort => Tracker::BotSort(BotSort::new(cfg)),
+            TrackerKind::BotSort => match reid_gate(extra)? {
+                Some(gate) => Tracker::BotSort(BotSort::with_reid(cfg, gate)),
+                None => Tracker::BotSort(BotSort::new(cfg)),
+            },
             TrackerKind::TrackTrack => {
                 Tracker::TrackTrack(Box::new(TrackTrack::new(tracktrack_config(&cfg, extra)?)))
             }

@@ -45,7 +45,7 @@ class TRACKTRACK(BOTSORT):
     """
 
     _kind = "tracktrack"
-    _extra_keys = (
+    _extra_keys: tuple[str, ...] = (
         "lost_match_thr",
         "penalty_p",
         "penalty_q",

@@ -40,6 +40,24 @@ def pool_features(maps: Sequence[npt.NDArray[np.float32]], anchors: npt.NDArray[
     """The detector's own ReID features (``get_obj_feats``): each ``(c, h, w)`` map's channels averaged in groups
     down to the smallest ``c``, levels concatenated, rows at ``anchors`` -> float32 ``(len(anchors), s)``."""
 
+def dets_del(
+    pred: npt.NDArray[np.float32],
+    protos: npt.NDArray[np.float32] | None,
+    nc: int,
+    input_hw: tuple[int, int],
+    orig_hw: tuple[int, int],
+    tight: npt.NDArray[np.float32],
+    conf: float | None = None,
+    classes: Sequence[int] | None = None,
+    agnostic: bool = False,
+    max_det: int | None = None,
+    max_nms: int | None = None,
+    end_to_end: bool = False,
+    retina_masks: bool = False,
+) -> npt.NDArray[np.float32] | None:
+    """TrackTrack's NMS-removed detections: a looser NMS on the same prediction, deduplicated against the frame's
+    kept boxes ``tight``; float32 ``(k, 6)`` ``[x1, y1, x2, y2, conf, cls]`` in original pixels, or None."""
+
 def letterbox_plan(
     orig_hw: tuple[int, int], new_shape: tuple[int, int], auto: bool, stride: int = 32
 ) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
@@ -192,3 +210,22 @@ def fasttrack_roll_back(
     dampen_motion_occ: float,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """FastTrack's Kalman state at occlusion onset, over a (k, 8) / (k, 8, 8) history (oldest first)."""
+
+def tracktrack_hmiou(
+    a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """TrackTrack's ``_hmiou_distance`` of float32 xyxy boxes: ``(iou, 1 - HIoU * IoU)``, float32 ``(n, m)``."""
+
+def tracktrack_iterative_associate(
+    cost: npt.NDArray[np.float32], match_thr: float, reduce_step: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """TrackTrack's ``_iterative_associate``: ``(matches (k, 2), unmatched_rows, unmatched_cols)``."""
+
+def tracktrack_tai(
+    tracks: npt.NDArray[np.float32],
+    dets: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    tai_thr: float,
+    new_track_thresh: float,
+) -> list[bool]:
+    """TrackTrack's track-aware NMS: which detections may start a track."""

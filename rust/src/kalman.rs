@@ -165,11 +165,26 @@ impl KalmanKind {
 
     /// `project`: the measurement-space mean and innovation covariance.
     pub fn project(self, mean: &Mean, cov: &Cov) -> (Measurement, [[f64; 4]; 4]) {
+        self.project_nsa(mean, cov, None)
+    }
+
+    /// `project(..., confidence)`: with a detection confidence the measurement noise is scaled by
+    /// `max(1 - confidence, 0.05)` (NSA-Kalman, TrackTrack).
+    pub fn project_nsa(
+        self,
+        mean: &Mean,
+        cov: &Cov,
+        confidence: Option<f64>,
+    ) -> (Measurement, [[f64; 4]; 4]) {
         let std = self.measurement_std(mean);
+        let scale = confidence.map(|c| (1.0 - c).max(0.05));
         let mut s = [[0.0; 4]; 4];
         for i in 0..4 {
             s[i].copy_from_slice(&cov[i][..4]);
-            s[i][i] += sq(std[i]);
+            s[i][i] += match scale {
+                Some(f) => sq(std[i]) * f,
+                None => sq(std[i]),
+            };
         }
         ([mean[0], mean[1], mean[2], mean[3]], s)
     }
@@ -177,7 +192,19 @@ impl KalmanKind {
     /// Correction step in place. Returns false (and leaves the state unchanged) when the
     /// innovation covariance is singular or the result is not finite.
     pub fn update(self, mean: &mut Mean, cov: &mut Cov, measurement: Measurement) -> bool {
-        let (pm, s) = self.project(mean, cov);
+        self.update_nsa(mean, cov, measurement, None)
+    }
+
+    /// `update(..., confidence)`: the correction with NSA-Kalman's confidence-scaled measurement
+    /// noise (see [`KalmanKind::project_nsa`]); `None` is the plain [`KalmanKind::update`].
+    pub fn update_nsa(
+        self,
+        mean: &mut Mean,
+        cov: &mut Cov,
+        measurement: Measurement,
+        confidence: Option<f64>,
+    ) -> bool {
+        let (pm, s) = self.project_nsa(mean, cov, confidence);
         // B = cov[:, :4].T  (4 x 8); solve S X = B, kalman_gain = X^T (8 x 4).
         let mut b = [[0.0; 8]; 4];
         for r in 0..4 {

@@ -8,6 +8,7 @@ pub mod botsort;
 pub mod bytetrack;
 pub mod contours;
 pub mod deepocsort;
+pub mod dets_del;
 pub mod fasttrack;
 pub mod iou;
 pub mod kalman;
@@ -21,6 +22,7 @@ pub mod reid;
 pub mod scale;
 pub mod track;
 pub mod tracker;
+pub mod tracktrack;
 
 #[cfg(feature = "python")]
 mod py;

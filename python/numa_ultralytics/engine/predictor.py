@@ -50,6 +50,14 @@ def to_blob(img: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
     return blob if dtype == np.float32 else blob.astype(dtype)
 
 
+def _classes(args: dict[str, Any]) -> list[int] | None:
+    """The ``classes`` filter of the predict arguments as a list of ints (None: every class)."""
+    classes = args["classes"]
+    if classes is None:
+        return None
+    return [int(c) for c in (classes if isinstance(classes, (list, tuple, np.ndarray)) else [classes])]
+
+
 class Predictor:
     """Runs one model on frames with a fixed set of predict arguments."""
 
@@ -88,9 +96,7 @@ class Predictor:
         orig_hw = im0.shape[:2]
         pred = outs[0][0]
         protos = outs[1][0] if (self.task == "segment" and b.has_protos and len(outs) > 1) else None
-        classes = args["classes"]
-        if classes is not None:
-            classes = [int(c) for c in (classes if isinstance(classes, (list, tuple, np.ndarray)) else [classes])]
+        classes = _classes(args)
         post = _core.postprocess(
             pred,
             protos,
@@ -133,3 +139,29 @@ class Predictor:
         unknown = needs - {"feats", "dets_del"}
         if unknown:
             raise ValueError(f"unknown tracker inputs {sorted(unknown)}")
+        if "dets_del" in needs:
+            r.dets_del = self._dets_del(r, outs, input_hw, args)
+
+    def _dets_del(
+        self, r: Results, outs: list[np.ndarray], input_hw: tuple[int, int], args: dict[str, Any]
+    ) -> np.ndarray | None:
+        """The detections this frame's NMS removed that a looser NMS keeps (``_core.dets_del``), as the original's
+        ``compute_dets_del``. The original computes them for detect models only (TrackTrack's ``setup_predictor``
+        leaves segment predictors alone): None for the others, as there."""
+        if self.task != "detect":
+            return None
+        b = self.backend
+        assert r.boxes is not None
+        return _core.dets_del(
+            outs[0][0],
+            None,
+            int(b.nc),
+            input_hw,
+            r.orig_shape,
+            np.ascontiguousarray(r.boxes.data, dtype=np.float32),
+            conf=float(args["conf"]),
+            classes=_classes(args),
+            agnostic=bool(args["agnostic_nms"]),
+            max_det=int(args["max_det"]),
+            end_to_end=bool(b.end2end),
+        )

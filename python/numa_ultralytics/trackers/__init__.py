@@ -16,6 +16,7 @@ from .config import load_tracker_config
 from .deep_oc_sort import DeepOCSORT
 from .fast_tracker import FASTTracker
 from .oc_sort import OCSORT
+from .track_tracker import TRACKTRACK
 
 TRACKER_MAP = {
     "bytetrack": BYTETracker,
@@ -23,6 +24,7 @@ TRACKER_MAP = {
     "ocsort": OCSORT,
     "deepocsort": DeepOCSORT,
     "fasttrack": FASTTracker,
+    "tracktrack": TRACKTRACK,
 }
 
 
@@ -46,6 +48,7 @@ __all__ = [
     "BOTSORT",
     "OCSORT",
     "TRACKER_MAP",
+    "TRACKTRACK",
     "BYTETracker",
     "DeepOCSORT",
     "FASTTracker",

@@ -31,7 +31,7 @@ class BOTSORT(BYTETracker):
     """
 
     _kind = "botsort"
-    _extra_keys = ("with_reid", "proximity_thresh", "appearance_thresh")
+    _extra_keys: tuple[str, ...] = ("with_reid", "proximity_thresh", "appearance_thresh")
 
     def __init__(self, args: Any, frame_rate: int = 30) -> None:
         super().__init__(args, frame_rate)

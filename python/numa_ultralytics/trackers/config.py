@@ -16,7 +16,7 @@ TRACKER_TYPES = ("bytetrack", "botsort", "ocsort", "deepocsort", "fasttrack", "t
 # Trackers that can use appearance embeddings (``with_reid: True``).
 REID_TRACKERS = ("botsort", "deepocsort", "tracktrack")
 # Those whose ReID path is implemented here.
-REID_SUPPORTED: tuple[str, ...] = ("botsort", "deepocsort")
+REID_SUPPORTED: tuple[str, ...] = ("botsort", "deepocsort", "tracktrack")
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
 
 

@@ -9,6 +9,7 @@ mod ocsort;
 mod predict;
 mod reid;
 mod tracker;
+mod tracktrack;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -20,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     predict::register(m)?;
     reid::register(m)?;
     tracker::register(m)?;
+    tracktrack::register(m)?;
     Ok(())
 }

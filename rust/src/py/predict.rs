@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::contours::mask_to_polygon_in;
+use crate::dets_del::dets_del as dets_del_rs;
 use crate::masks::Protos;
 use crate::postprocess::{postprocess as postprocess_rs, Options, PostprocessError, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
@@ -121,6 +122,81 @@ fn postprocess<'py>(
     }
 }
 
+/// TrackTrack's `dets_del` for one image: the detections a looser NMS (`LOOSE_NMS_IOU`) keeps
+/// that the frame's NMS removed, deduplicated against the frame's kept boxes `tight` (float32
+/// `(n, 6)`). Arguments as [`postprocess`] (the frame's options; `iou` is replaced). Returns float32
+/// `(k, 6)` `[x1, y1, x2, y2, conf, cls]` in original pixels, or None where the original gives None.
+#[pyfunction]
+#[pyo3(signature = (pred, protos, nc, input_hw, orig_hw, tight, conf=None, classes=None, agnostic=false,
+    max_det=None, max_nms=None, end_to_end=false, retina_masks=false))]
+#[allow(clippy::too_many_arguments)]
+fn dets_del<'py>(
+    py: Python<'py>,
+    pred: PyReadonlyArray2<'py, f32>,
+    protos: Option<PyReadonlyArray3<'py, f32>>,
+    nc: usize,
+    input_hw: (usize, usize),
+    orig_hw: (usize, usize),
+    tight: PyReadonlyArray2<'py, f32>,
+    conf: Option<f32>,
+    classes: Option<Vec<i64>>,
+    agnostic: bool,
+    max_det: Option<usize>,
+    max_nms: Option<usize>,
+    end_to_end: bool,
+    retina_masks: bool,
+) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
+    if tight.shape()[1] != 6 {
+        return Err(PyValueError::new_err(format!(
+            "tight must have shape (n, 6), got {:?}",
+            tight.shape()
+        )));
+    }
+    let tight: Vec<[f32; 6]> = tight
+        .as_array()
+        .rows()
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2], r[3], r[4], r[5]])
+        .collect();
+    let pred_v = pred.as_array();
+    let pred_c = pred_v.as_standard_layout();
+    let protos_v = protos.as_ref().map(|p| p.as_array());
+    let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
+    let d = Options::default();
+    let opts = Options {
+        conf: conf.unwrap_or(d.conf),
+        classes,
+        agnostic,
+        max_det: max_det.unwrap_or(d.max_det),
+        max_nms: max_nms.unwrap_or(d.max_nms),
+        end_to_end,
+        retina_masks,
+        ..d
+    };
+    let out = py
+        .detach(|| {
+            let pred = Prediction {
+                data: pred_c.as_slice().expect("standard layout"),
+                rows: pred_c.shape()[0],
+                cols: pred_c.shape()[1],
+            };
+            let protos = protos_c.as_ref().map(|p| Protos {
+                data: p.as_slice().expect("standard layout"),
+                nm: p.shape()[0],
+                mh: p.shape()[1],
+                mw: p.shape()[2],
+            });
+            dets_del_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts, &tight)
+        })
+        .map_err(value_error)?;
+    out.map(|rows| {
+        let n = rows.len();
+        let flat: Vec<f32> = rows.into_iter().flatten().collect();
+        PyArray1::from_vec(py, flat).reshape([n, 6])
+    })
+    .transpose()
+}
+
 /// Ultralytics' `LetterBox` plan of an `orig_hw` image for a `new_shape` `(h, w)` input (`auto`:
 /// pad only to a multiple of `stride`): `((new_h, new_w), (top, bottom, left, right))`.
 #[pyfunction]
@@ -220,6 +296,7 @@ fn to_blob<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(to_blob, m)?)?;
     m.add_function(wrap_pyfunction!(postprocess, m)?)?;
+    m.add_function(wrap_pyfunction!(dets_del, m)?)?;
     m.add_function(wrap_pyfunction!(letterbox_plan, m)?)?;
     m.add_function(wrap_pyfunction!(rois_to_polygons, m)?)?;
     Ok(())

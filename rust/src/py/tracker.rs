@@ -19,6 +19,7 @@ use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::ocsort::{OcSort, OcSortConfig};
 use crate::scale::clip_xyxy;
 use crate::tracker::{Feats, FrameExtras, MultiTracker};
+use crate::tracktrack::{TrackTrack, TrackTrackConfig};
 
 /// The trackers `TrackerCore` can run (the `tracker_type` of a tracker YAML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,7 @@ enum TrackerKind {
     OcSort,
     DeepOcSort,
     FastTrack,
+    TrackTrack,
 }
 
 fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
@@ -37,9 +39,10 @@ fn parse_tracker_kind(kind: &str) -> PyResult<TrackerKind> {
         "ocsort" => Ok(TrackerKind::OcSort),
         "deepocsort" => Ok(TrackerKind::DeepOcSort),
         "fasttrack" => Ok(TrackerKind::FastTrack),
+        "tracktrack" => Ok(TrackerKind::TrackTrack),
         _ => Err(PyValueError::new_err(format!(
             "unknown tracker kind {kind:?}; allowed: 'bytetrack', 'botsort', 'ocsort', 'deepocsort', \
-             'fasttrack'"
+             'fasttrack', 'tracktrack'"
         ))),
     }
 }
@@ -115,6 +118,7 @@ enum Tracker {
     OcSort(OcSort),
     DeepOcSort(DeepOcSort),
     FastTrack(Box<FastTracker>),
+    TrackTrack(Box<TrackTrack>),
 }
 
 impl Tracker {
@@ -125,6 +129,7 @@ impl Tracker {
             Tracker::OcSort(t) => t,
             Tracker::DeepOcSort(t) => t,
             Tracker::FastTrack(t) => t.as_ref(),
+            Tracker::TrackTrack(t) => t.as_ref(),
         }
     }
 
@@ -135,6 +140,7 @@ impl Tracker {
             Tracker::OcSort(t) => t,
             Tracker::DeepOcSort(t) => t,
             Tracker::FastTrack(t) => t.as_mut(),
+            Tracker::TrackTrack(t) => t.as_mut(),
         }
     }
 }
@@ -205,6 +211,33 @@ fn extra_bool(extra: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<bool> {
     extra_item(extra, key)?.extract::<bool>().map_err(|_| {
         PyValueError::new_err(format!("tracker setting {key:?} must be true or false"))
     })
+}
+
+/// TrackTrack's settings: the common ones plus its `**extra` keys.
+fn tracktrack_config(
+    base: &TrackerConfig,
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<TrackTrackConfig> {
+    let cfg = TrackTrackConfig {
+        track_high_thresh: base.track_high_thresh,
+        track_low_thresh: base.track_low_thresh,
+        new_track_thresh: base.new_track_thresh,
+        match_thresh: base.match_thresh,
+        lost_match_thr: extra_f64(extra, "lost_match_thr")?,
+        penalty_p: extra_f64(extra, "penalty_p")?,
+        penalty_q: extra_f64(extra, "penalty_q")?,
+        reduce_step: extra_f64(extra, "reduce_step")?,
+        iou_weight: extra_f64(extra, "iou_weight")?,
+        reid_weight: extra_f64(extra, "reid_weight")?,
+        conf_weight: extra_f64(extra, "conf_weight")?,
+        angle_weight: extra_f64(extra, "angle_weight")?,
+        tai_thr: extra_f64(extra, "tai_thr")?,
+        min_track_len: extra_count(extra, "min_track_len")?,
+        max_time_lost: base.max_time_lost,
+        with_reid: extra_bool(extra, "with_reid")?,
+    };
+    cfg.validate().map_err(PyValueError::new_err)?;
+    Ok(cfg)
 }
 
 /// BoT-SORT's appearance gate, when `with_reid` is set.
@@ -319,7 +352,7 @@ impl PyTracker {
             fuse_score,
             max_time_lost: 0,
             kind: match k {
-                TrackerKind::BotSort => KalmanKind::Xywh,
+                TrackerKind::BotSort | TrackerKind::TrackTrack => KalmanKind::Xywh,
                 _ => KalmanKind::Xyah,
             },
         };
@@ -345,6 +378,9 @@ impl PyTracker {
                     a.det_thresh = track_high_thresh;
                 }
                 Tracker::DeepOcSort(DeepOcSort::new(c))
+            }
+            TrackerKind::TrackTrack => {
+                Tracker::TrackTrack(Box::new(TrackTrack::new(tracktrack_config(&cfg, extra)?)))
             }
         };
         Ok(PyTracker { inner })

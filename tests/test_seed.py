@@ -111,3 +111,35 @@ def test_seed_tracking_ids_stable(people_video):
     for tid in survivors:
         a, b = history[5][tid], history[-1][tid]
         assert np.abs((a[:2] + a[2:]) / 2 - (b[:2] + b[2:]) / 2).max() < 60
+
+
+@pytest.mark.parametrize("name", ["ocsort.yaml", "deepocsort.yaml", "fasttrack.yaml", "tracktrack.yaml"])
+def test_seed_tracking_block_runs(name: str, clip, tmp_path) -> None:
+    """The seed's second block (segmentation + tracking, drawn per track ID) with ``tracker=<name>``."""
+    need(MODELS / "yolo11n-seg.pt")
+    block = seed_blocks()[1]
+    assert "model.track(im0, persist=True)" in block
+    code = headless(block, str(clip)).replace(
+        "model.track(im0, persist=True)", f"model.track(im0, persist=True, tracker={name!r})"
+    )
+    script = tmp_path / "block.py"
+    script.write_text(code)
+    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_CACHE_DIR=str(tmp_path / "cache"))
+    p = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    written = [f for f in tmp_path.iterdir() if f.suffix == ".avi"]
+    assert len(written) == 1
+    cap, src = cv2.VideoCapture(str(written[0])), cv2.VideoCapture(str(clip))
+    n = changed = 0
+    while True:
+        ok, im = cap.read()
+        ok2, orig = src.read()
+        if not ok:
+            break
+        assert ok2
+        n += 1
+        changed += int((cv2.absdiff(im, orig).max(axis=2) > 60).sum() > 500)  # outlines and ID labels drawn
+    assert n == N_FRAMES
+    assert changed >= N_FRAMES - 3  # the first frames only confirm tracks

@@ -4,9 +4,6 @@ of Ultralytics 8.4.190's formulas (``trackers/oc_sort.py``), and the original's 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -17,8 +14,7 @@ from hypothesis import strategies as st
 from numa_ultralytics import _core
 from numa_ultralytics.trackers import OCSORT, DeepOCSORT, load_tracker_config, make_tracker
 
-from .conftest import MEDIA, MODELS, REFERENCE, need
-from .test_seed import N_FRAMES, clip, headless, seed_blocks  # noqa: F401 - clip is a fixture
+from .conftest import MEDIA, REFERENCE, need
 
 TRACKERS = ["ocsort.yaml", "deepocsort.yaml"]
 
@@ -321,38 +317,3 @@ def test_people_video_matches_original(name: str) -> None:
         n_boxes += len(out)
         ids_all.update(track["id"])
     assert n_boxes > 2000 and len(ids_all) > 30  # a crowded scene, tracked all along
-
-
-# ---------------------------------------------------------------- the seed's tracking block
-
-
-@pytest.mark.parametrize("name", TRACKERS)
-def test_seed_tracking_block_runs(name: str, clip, tmp_path) -> None:  # noqa: F811
-    """The seed's second block (segmentation + tracking, drawn per track ID) with ``tracker=<name>``."""
-    need(MODELS / "yolo11n-seg.pt")
-    block = seed_blocks()[1]
-    assert "model.track(im0, persist=True)" in block
-    code = headless(block, str(clip)).replace(
-        "model.track(im0, persist=True)", f"model.track(im0, persist=True, tracker={name!r})"
-    )
-    script = tmp_path / "block.py"
-    script.write_text(code)
-    env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_CACHE_DIR=str(tmp_path / "cache"))
-    p = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert p.returncode == 0, p.stderr[-3000:]
-    written = [f for f in tmp_path.iterdir() if f.suffix == ".avi"]
-    assert len(written) == 1
-    cap, src = cv2.VideoCapture(str(written[0])), cv2.VideoCapture(str(clip))
-    n = changed = 0
-    while True:
-        ok, im = cap.read()
-        ok2, orig = src.read()
-        if not ok:
-            break
-        assert ok2
-        n += 1
-        changed += int((cv2.absdiff(im, orig).max(axis=2) > 60).sum() > 500)  # outlines and ID labels drawn
-    assert n == N_FRAMES
-    assert changed >= N_FRAMES - 3  # the first frames only confirm tracks

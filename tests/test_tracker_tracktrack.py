@@ -135,9 +135,25 @@ def test_iterative_assignment_equals_the_original(cost: np.ndarray, match_thr: f
     tai_thr=st.sampled_from([0.55, 0.3, 0.0]),
 )
 def test_track_aware_nms_equals_the_original(tracks, dets, data, tai_thr: float) -> None:
-    scores = data.draw(hnp.arrays(np.float32, (len(dets),), elements=st.sampled_from([0.5, 0.7, 0.71, 0.8, 0.9])))
+    # Distinct scores: on exact ties the original's order is numpy's default argsort, an unstable SIMD sort whose
+    # tie order differs between CPUs (AVX2 / AVX-512 / baseline); ties are resolved in stable order here (below).
+    scores = data.draw(
+        hnp.arrays(
+            np.float32,
+            (len(dets),),
+            elements=st.sampled_from([0.5, 0.7, 0.71, 0.8, 0.9]) | st.floats(0.5, 1, width=32),
+            unique=True,
+        )
+    )
     got = _core.tracktrack_tai(tracks, dets, scores, tai_thr, 0.7)
     assert got == tai_np(tracks, dets, scores, np.float32(tai_thr), 0.7)
+
+
+def test_track_aware_nms_ties_keep_the_later_detection() -> None:
+    """Equal scores: the stable order reversed (``argsort(kind="stable")[::-1]``) visits the later one first."""
+    dets = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [50, 0, 60, 10]], np.float32)
+    scores = np.array([0.8, 0.8, 0.9], np.float32)
+    assert _core.tracktrack_tai(np.zeros((0, 4), np.float32), dets, scores, 0.55, 0.7) == [False, True, True]
 
 
 # ---------------------------------------------------------------- tracker invariants

@@ -150,6 +150,8 @@ def test_parse_args_values():
         ("track source=x tracker=nope.yaml", "tracker", "bytetrack.yaml"),
         ("predict source=x device=gpu7", "device", "cpu"),
         ("predict source=x vid_stride=-1", "vid_stride", ">= 1"),
+        ("predict source=x line_width=5000", "line_width", "1000"),
+        ("predict source=x line_width=-5", "line_width", "1000"),
         ("predict source=x cnf=0.2", "cnf", "did you mean conf"),
         ("train source=x", "mode", "predict, track"),
         ("pose predict source=x", "task", "detect, segment"),

@@ -41,6 +41,7 @@ from numa_ultralytics.engine.args import (
     check_choice,
     check_color_mode,
     check_fraction,
+    check_line_width,
     check_positive_int,
     check_seconds,
 )
@@ -125,6 +126,14 @@ def _posint(key: str, v: str) -> int:
     except ValueError:
         i = 0
     return _engine_check(check_positive_int, key, v, i)
+
+
+def _line_width(key: str, v: str) -> int:
+    try:
+        i = int(v)
+    except ValueError:
+        i = 0
+    return _engine_check(check_line_width, key, v, i)
 
 
 def _seconds(key: str, v: str) -> float:
@@ -254,7 +263,7 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("show_labels", Spec(_bool, "draw labels")),
         ("show_conf", Spec(_opt(_bool), "add the confidence to labels (default: True filled, False outlines)")),
         ("show_boxes", Spec(_opt(_bool), "draw boxes (default: True filled; outlines: only for detect models)")),
-        ("line_width", Spec(_opt(_posint), "line width (default: from the image size)")),
+        ("line_width", Spec(_opt(_line_width), "line width, 1..1000 (default: from the image size)")),
         (
             "color_mode",
             Spec(

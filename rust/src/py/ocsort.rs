@@ -7,23 +7,11 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use super::boxes_of;
+
 use crate::iou::Xyxy;
 use crate::kalman::{Cov, Mean};
 use crate::ocsort::{oru_replay, velocity_direction, velocity_direction_cost};
-
-fn boxes(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
-    if a.shape()[1] != 4 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must have shape (n, 4), got {:?}",
-            a.shape()
-        )));
-    }
-    Ok(a.as_array()
-        .rows()
-        .into_iter()
-        .map(|r| [r[0], r[1], r[2], r[3]])
-        .collect())
-}
 
 /// `OCSortTrack._compute_velocity`: observations `frames` (int64, strictly increasing) with
 /// float32 `(k, 4)` xyxy `boxes`; float32 `(2,)` or None.
@@ -34,7 +22,7 @@ fn ocsort_velocity<'py>(
     boxes_: PyReadonlyArray2<'py, f32>,
     delta_t: u64,
 ) -> PyResult<Option<Bound<'py, PyArray1<f32>>>> {
-    let b = boxes("boxes", &boxes_)?;
+    let b = boxes_of("boxes", &boxes_)?;
     let f = frames.as_array();
     if f.len() != b.len() {
         return Err(PyValueError::new_err(
@@ -61,8 +49,8 @@ fn ocsort_ocm_cost<'py>(
     velocity: PyReadonlyArray2<'py, f32>,
     dets: PyReadonlyArray2<'py, f32>,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let lo = boxes("last_obs", &last_obs)?;
-    let d = boxes("dets", &dets)?;
+    let lo = boxes_of("last_obs", &last_obs)?;
+    let d = boxes_of("dets", &dets)?;
     if velocity.shape() != [lo.len(), 2] {
         return Err(PyValueError::new_err(format!(
             "velocity must have shape ({}, 2), got {:?}",

@@ -1,7 +1,7 @@
 //! Binding of the predict steps: letterbox plan, blob, post-processing (`crate::postprocess`),
 //! polygons. Argument conversion and GIL release only.
 
-use numpy::ndarray::Array2;
+use numpy::ndarray::{Array2, CowArray, Ix2, Ix3};
 use numpy::{
     PyArray1, PyArray2, PyArray4, PyArrayMethods, PyReadonlyArray2, PyReadonlyArray3,
     PyUntypedArrayMethods,
@@ -30,6 +30,25 @@ fn postprocess_error(e: PostprocessError) -> PyErr {
         PostprocessError::OutOfMemory(_) => PyMemoryError::new_err(e.to_string()),
         _ => value_error(e),
     }
+}
+
+/// The core's borrowed views of a standard-layout head output and prototypes.
+fn views<'a>(
+    pred: &'a CowArray<'_, f32, Ix2>,
+    protos: Option<&'a CowArray<'_, f32, Ix3>>,
+) -> (Prediction<'a>, Option<Protos<'a>>) {
+    let pred_v = Prediction {
+        data: pred.as_slice().expect("standard layout"),
+        rows: pred.shape()[0],
+        cols: pred.shape()[1],
+    };
+    let protos_v = protos.map(|p| Protos {
+        data: p.as_slice().expect("standard layout"),
+        nm: p.shape()[0],
+        mh: p.shape()[1],
+        mw: p.shape()[2],
+    });
+    (pred_v, protos_v)
 }
 
 fn check_hw(name: &'static str, hw: (usize, usize)) -> PyResult<()> {
@@ -86,17 +105,7 @@ fn postprocess<'py>(
     };
     let out = py
         .detach(|| {
-            let pred = Prediction {
-                data: pred_c.as_slice().expect("standard layout"),
-                rows: pred_c.shape()[0],
-                cols: pred_c.shape()[1],
-            };
-            let protos = protos_c.as_ref().map(|p| Protos {
-                data: p.as_slice().expect("standard layout"),
-                nm: p.shape()[0],
-                mh: p.shape()[1],
-                mw: p.shape()[2],
-            });
+            let (pred, protos) = views(&pred_c, protos_c.as_ref());
             postprocess_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts)
         })
         .map_err(postprocess_error)?;
@@ -175,17 +184,7 @@ fn dets_del<'py>(
     };
     let out = py
         .detach(|| {
-            let pred = Prediction {
-                data: pred_c.as_slice().expect("standard layout"),
-                rows: pred_c.shape()[0],
-                cols: pred_c.shape()[1],
-            };
-            let protos = protos_c.as_ref().map(|p| Protos {
-                data: p.as_slice().expect("standard layout"),
-                nm: p.shape()[0],
-                mh: p.shape()[1],
-                mw: p.shape()[2],
-            });
+            let (pred, protos) = views(&pred_c, protos_c.as_ref());
             dets_del_rs(&pred, protos.as_ref(), nc, input_hw, orig_hw, &opts, &tight)
         })
         .map_err(value_error)?;

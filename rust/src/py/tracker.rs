@@ -7,6 +7,8 @@ use numpy::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+use super::boxes_of;
 use pyo3::types::PyDict;
 
 use crate::assignment::{lapjv_limit, linear_assignment as linear_assignment_rs};
@@ -14,7 +16,7 @@ use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
 use crate::deepocsort::{Appearance, DeepOcSort, DeepOcSortConfig};
 use crate::fasttrack::{FastConfig, FastTracker};
-use crate::iou::{iou_matrix as iou_matrix_rs, Xyxy};
+use crate::iou::iou_matrix as iou_matrix_rs;
 use crate::kalman::{Cov, KalmanKind, Mean};
 use crate::ocsort::{OcSort, OcSortConfig};
 use crate::scale::clip_xyxy;
@@ -55,20 +57,6 @@ fn parse_filter_kind(kind: &str) -> PyResult<KalmanKind> {
             "unknown Kalman filter kind {kind:?}; allowed: 'xyah' (ByteTrack), 'xywh' (BoT-SORT)"
         ))),
     }
-}
-
-fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
-    if a.shape()[1] != 4 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must have shape (n, 4), got {:?}",
-            a.shape()
-        )));
-    }
-    Ok(a.as_array()
-        .rows()
-        .into_iter()
-        .map(|r| [r[0], r[1], r[2], r[3]])
-        .collect())
 }
 
 /// Rows of a float32 `(n, 6)` detection array; with `finite`, NaN/inf values are refused.

@@ -7,22 +7,9 @@ use numpy::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::iou::Xyxy;
-use crate::tracktrack::{hmiou_distance, iterative_associate, track_aware_nms};
+use super::boxes_of;
 
-fn boxes(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
-    if a.shape()[1] != 4 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must have shape (n, 4), got {:?}",
-            a.shape()
-        )));
-    }
-    Ok(a.as_array()
-        .rows()
-        .into_iter()
-        .map(|r| [r[0], r[1], r[2], r[3]])
-        .collect())
-}
+use crate::tracktrack::{hmiou_distance, iterative_associate, track_aware_nms};
 
 type Pair<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<f32>>);
 
@@ -34,7 +21,7 @@ fn tracktrack_hmiou<'py>(
     a: PyReadonlyArray2<'py, f32>,
     b: PyReadonlyArray2<'py, f32>,
 ) -> PyResult<Pair<'py>> {
-    let (va, vb) = (boxes("a", &a)?, boxes("b", &b)?);
+    let (va, vb) = (boxes_of("a", &a)?, boxes_of("b", &b)?);
     let (iou, dist) = hmiou_distance(&va, &vb);
     let shape = [va.len(), vb.len()];
     Ok((
@@ -84,7 +71,7 @@ fn tracktrack_tai(
     tai_thr: f32,
     new_track_thresh: f32,
 ) -> PyResult<Vec<bool>> {
-    let (t, d) = (boxes("tracks", &tracks)?, boxes("dets", &dets)?);
+    let (t, d) = (boxes_of("tracks", &tracks)?, boxes_of("dets", &dets)?);
     let s: Vec<f32> = scores.as_array().iter().copied().collect();
     if s.len() != d.len() {
         return Err(PyValueError::new_err(format!(

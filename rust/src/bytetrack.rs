@@ -19,7 +19,7 @@ use crate::assignment::{linear_assignment, Assignment};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::reid::{absorb, embedding_distance, normalized, Appearance};
-use crate::track::{Det, Track, TrackState};
+use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
 use crate::tracker::{Feats, FrameExtras, MultiTracker, TrackSummary};
 
 /// Tracker settings (the keys of `bytetrack.yaml`; `max_time_lost` is derived from
@@ -109,9 +109,6 @@ impl TrackerConfig {
             .collect()
     }
 }
-
-/// How many removals `merge_track_pools` remembers (`removed_buffer`).
-pub const REMOVED_BUFFER: usize = 1000;
 
 /// A 2x3 affine camera-motion warp.
 pub type Warp = [[f64; 3]; 2];
@@ -637,35 +634,12 @@ impl ByteTracker {
         self.buf_b.clear();
         self.buf_a.extend(tracked.iter().map(|t| t.xyxy(kind)));
         self.buf_b.extend(lost.iter().map(|t| t.xyxy(kind)));
-        iou_distance_into(&self.buf_a, &self.buf_b, &mut self.buf_cost);
-        let nb = lost.len();
-        let mut drop_a = vec![false; tracked.len()];
-        let mut drop_b = vec![false; nb];
-        if nb > 0 {
-            for (p, row) in self.buf_cost.chunks(nb).enumerate() {
-                for (q, &d) in row.iter().enumerate() {
-                    if d < 0.15f32 {
-                        let timep = tracked[p].frame_id as i64 - tracked[p].start_frame as i64;
-                        let timeq = lost[q].frame_id as i64 - lost[q].start_frame as i64;
-                        if timep > timeq {
-                            drop_b[q] = true;
-                        } else {
-                            drop_a[p] = true;
-                        }
-                    }
-                }
-            }
-        }
-        let mut k = 0;
-        tracked.retain(|_| {
-            k += 1;
-            !drop_a[k - 1]
-        });
-        let mut k = 0;
-        lost.retain(|_| {
-            k += 1;
-            !drop_b[k - 1]
-        });
+        let age = |t: &Track| t.frame_id as i64 - t.start_frame as i64;
+        let age_a: Vec<i64> = tracked.iter().map(age).collect();
+        let age_b: Vec<i64> = lost.iter().map(age).collect();
+        let (drop_a, drop_b) = duplicate_drops(&self.buf_a, &age_a, &self.buf_b, &age_b);
+        retain_kept(&mut tracked, &drop_a);
+        retain_kept(&mut lost, &drop_b);
         self.tracked = tracked;
         self.lost = lost;
 

@@ -26,7 +26,7 @@ use crate::bytetrack::{Tier, TrackerConfig};
 use crate::deepocsort::{fuse_appearance, multi_gmc_xyah, smooth_feature, Appearance};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean};
-use crate::track::{Det, Track, TrackState};
+use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// OC-SORT's Kalman filter (`KalmanFilterXYAH`).
@@ -318,9 +318,6 @@ pub struct OcSort {
     removed_ids: VecDeque<u64>,
     next_id: u64,
 }
-
-/// `merge_track_pools`' `removed_buffer`.
-pub const REMOVED_BUFFER: usize = 1000;
 
 impl OcSort {
     pub fn new(cfg: OcSortConfig) -> Self {
@@ -727,36 +724,12 @@ impl OcSort {
         // remove_duplicate_stracks(tracked, lost).
         let a: Vec<Xyxy> = tracked.iter().map(|t| t.t.xyxy(KIND)).collect();
         let b: Vec<Xyxy> = lost.iter().map(|t| t.t.xyxy(KIND)).collect();
-        let mut cost = Vec::new();
-        iou_distance_into(&a, &b, &mut cost);
-        let nb = b.len();
-        let mut drop_a = vec![false; a.len()];
-        let mut drop_b = vec![false; nb];
-        if nb > 0 {
-            for (p, row) in cost.chunks(nb).enumerate() {
-                for (q, &d) in row.iter().enumerate() {
-                    if d < 0.15f32 {
-                        let timep = tracked[p].t.frame_id as i64 - tracked[p].t.start_frame as i64;
-                        let timeq = lost[q].t.frame_id as i64 - lost[q].t.start_frame as i64;
-                        if timep > timeq {
-                            drop_b[q] = true;
-                        } else {
-                            drop_a[p] = true;
-                        }
-                    }
-                }
-            }
-        }
-        let mut k = 0;
-        tracked.retain(|_| {
-            k += 1;
-            !drop_a[k - 1]
-        });
-        let mut k = 0;
-        lost.retain(|_| {
-            k += 1;
-            !drop_b[k - 1]
-        });
+        let age = |t: &OcTrack| t.t.frame_id as i64 - t.t.start_frame as i64;
+        let age_a: Vec<i64> = tracked.iter().map(age).collect();
+        let age_b: Vec<i64> = lost.iter().map(age).collect();
+        let (drop_a, drop_b) = duplicate_drops(&a, &age_a, &b, &age_b);
+        retain_kept(&mut tracked, &drop_a);
+        retain_kept(&mut lost, &drop_b);
         self.tracked = tracked;
         self.lost = lost;
     }

@@ -4,8 +4,48 @@
 //! float64 from the float32 `xywh`, then rounded), its Kalman measurement is computed in float32
 //! from `_tlwh`, the Kalman state is float64, and boxes handed to the IoU are float32.
 
-use crate::iou::Xyxy;
+use crate::iou::{iou, Xyxy};
 use crate::kalman::{Cov, KalmanKind, Mean, Measurement};
+
+/// `merge_track_pools`' `removed_buffer`: how many removed track IDs a tracker remembers.
+pub const REMOVED_BUFFER: usize = 1000;
+
+/// `remove_duplicate_stracks`' `dup_thresh` (IoU distance, float32).
+pub const DUP_THRESH: f32 = 0.15;
+
+/// `remove_duplicate_stracks(a, b)`: for every pair closer than [`DUP_THRESH`] in IoU distance
+/// (`1 - IoU`, float32), the track with the shorter life (`frame_id - start_frame`; `a`'s on a tie)
+/// is dropped. Returns `(drop_a, drop_b)`.
+pub fn duplicate_drops(
+    a: &[Xyxy],
+    age_a: &[i64],
+    b: &[Xyxy],
+    age_b: &[i64],
+) -> (Vec<bool>, Vec<bool>) {
+    let mut drop_a = vec![false; a.len()];
+    let mut drop_b = vec![false; b.len()];
+    for (p, ra) in a.iter().enumerate() {
+        for (q, rb) in b.iter().enumerate() {
+            if 1.0f32 - iou(ra, rb) < DUP_THRESH {
+                if age_a[p] > age_b[q] {
+                    drop_b[q] = true;
+                } else {
+                    drop_a[p] = true;
+                }
+            }
+        }
+    }
+    (drop_a, drop_b)
+}
+
+/// Keep the items of `v` whose `drop` flag is false.
+pub fn retain_kept<T>(v: &mut Vec<T>, drop: &[bool]) {
+    let mut k = 0;
+    v.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+}
 
 /// `TrackState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,17 +24,13 @@ use std::f64::consts::PI as PI64;
 use crate::bytetrack::Warp;
 use crate::iou::{iou, iou_matrix, Xyxy};
 use crate::kalman::{apply_gmc, Cov, KalmanKind, Mean};
-use crate::track::{Det, TrackState};
+use crate::track::{duplicate_drops, retain_kept, Det, TrackState, REMOVED_BUFFER};
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// `TTSTrack._delta_t`: frames back for the corner velocity and the angle cost.
 const DELTA_T: u64 = 3;
 /// `TTSTrack._alpha`: the feature EMA weight at confidence 1.
 const FEAT_ALPHA: f64 = 0.95;
-/// `merge_track_pools`' `removed_buffer`.
-const REMOVED_BUFFER: usize = 1000;
-/// `remove_duplicate_stracks`' `dup_thresh` (IoU distance).
-const DUP_THRESH: f32 = 0.15;
 /// `_cost_matrix`: pairs with IoU at or below this get cost 1 (and no angle cost).
 const SUPPORT_IOU: f32 = 0.10;
 const KIND: KalmanKind = KalmanKind::Xywh;
@@ -926,40 +922,14 @@ impl TrackTrack {
         lost.retain(|&t| !rids.contains(&arena[t].track_id));
 
         // remove_duplicate_stracks(tracked, lost).
-        let nb = lost.len();
-        let mut drop_a = vec![false; tracked.len()];
-        let mut drop_b = vec![false; nb];
-        if nb > 0 && !tracked.is_empty() {
-            let ba: Vec<Xyxy> = tracked.iter().map(|&t| arena[t].xyxy()).collect();
-            let bb: Vec<Xyxy> = lost.iter().map(|&t| arena[t].xyxy()).collect();
-            let ious = iou_matrix(&ba, &bb);
-            for (p, row) in ious.chunks(nb).enumerate() {
-                for (q, &v) in row.iter().enumerate() {
-                    if 1.0f32 - v < DUP_THRESH {
-                        let (tp, tq) = (&arena[tracked[p]], &arena[lost[q]]);
-                        let timep = tp.frame_id as i64 - tp.start_frame as i64;
-                        let timeq = tq.frame_id as i64 - tq.start_frame as i64;
-                        if timep > timeq {
-                            drop_b[q] = true;
-                        } else {
-                            drop_a[p] = true;
-                        }
-                    }
-                }
-            }
-        }
-        let tracked: Vec<usize> = tracked
-            .into_iter()
-            .zip(drop_a)
-            .filter(|(_, d)| !d)
-            .map(|(t, _)| t)
-            .collect();
-        let lost: Vec<usize> = lost
-            .into_iter()
-            .zip(drop_b)
-            .filter(|(_, d)| !d)
-            .map(|(t, _)| t)
-            .collect();
+        let ba: Vec<Xyxy> = tracked.iter().map(|&t| arena[t].xyxy()).collect();
+        let bb: Vec<Xyxy> = lost.iter().map(|&t| arena[t].xyxy()).collect();
+        let age = |&t: &usize| arena[t].frame_id as i64 - arena[t].start_frame as i64;
+        let age_a: Vec<i64> = tracked.iter().map(age).collect();
+        let age_b: Vec<i64> = lost.iter().map(age).collect();
+        let (drop_a, drop_b) = duplicate_drops(&ba, &age_a, &bb, &age_b);
+        retain_kept(&mut tracked, &drop_a);
+        retain_kept(&mut lost, &drop_b);
         self.removed_ids
             .extend(removed.iter().map(|&t| arena[t].track_id));
         while self.removed_ids.len() > REMOVED_BUFFER {

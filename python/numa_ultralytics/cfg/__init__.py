@@ -26,7 +26,7 @@ import os
 import re
 import sys
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -230,6 +230,15 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("tracker", Spec(_tracker, "track: botsort.yaml, bytetrack.yaml or a .yaml path")),
         ("persist", Spec(_bool, "track: keep tracks between calls (one run is one call)")),
         ("vid_stride", Spec(_posint, "use every n-th video frame")),
+        (
+            "batch",
+            Spec(
+                _posint,
+                "frames per inference run (predict/track: up to 256 frames of a video, or one per stream of a "
+                "stream list; export: the batch size of a static export) (default 1)",
+            ),
+        ),
+        ("pipeline", Spec(_bool, "decode ahead, draw and write behind in worker threads (False: one thread)")),
         ("stream_buffer", Spec(_bool, "queue live-stream frames instead of dropping old ones")),
         ("reconnect_timeout", Spec(_seconds, "live streams: seconds to keep reconnecting after a drop (0: stop)")),
         ("reset_after_drop", Spec(_seconds, "track: a live-stream drop longer than this (s) resets its tracker")),
@@ -275,21 +284,21 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
     ]
 )
 # export only (engine/exporter.py checks the values and holds the defaults); export also takes model, imgsz, half,
-# device and verbose from SPECS.
+# device, verbose and batch from SPECS.
 EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
     [
         ("format", Spec(_str, "export: onnx (the only format)")),
         ("dynamic", Spec(_bool, "export: dynamic batch, height and width (default False: [batch, 3, imgsz])")),
-        ("batch", Spec(_posint, "export: batch size of a static export (default 1)")),
         ("opset", Spec(_opt(_posint), "export: ONNX opset (default None: 18)")),
         ("simplify", Spec(_bool, "export: accepted (the graph is already simple)")),
     ]
 )
-EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", *EXPORT_SPECS)
+EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", "batch", *EXPORT_SPECS)
 # Defaults: the engine's (engine/args.py), except where the command line's differ.
 CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None}
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
 MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose")  # passed to predict/track
+SPEED_LAG = 64  # frames (see the speed totals in _run)
 STAGES = ("preprocess", "inference", "postprocess", "tracking", "drawing", "writing")
 
 
@@ -435,6 +444,9 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
         raise CLIError(str(e), getattr(e, "key", None)) from e
 
     speed = SpeedTotals()
+    # the pipelined loop fills a frame's drawing/writing times when its sink worker is done with it: frames are added
+    # to the totals once SPEED_LAG later frames came out (the worker's queue is far shorter), the rest at the end
+    lagging: deque[dict[str, Any]] = deque()
     save_dir = None
     bar: ProgressBar | None = None
     t_start = time.perf_counter()
@@ -452,7 +464,9 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
                 raise
             first = False
             item = r.source_item
-            speed.add(r.speed, STAGES)
+            lagging.append(r.speed)
+            if len(lagging) > SPEED_LAG:
+                speed.add(lagging.popleft(), STAGES)
             save_dir = r.save_dir
             if bar is None:
                 total = None
@@ -465,7 +479,10 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
                 desc = f"{stem_of(item.path)} " if src.kind == "video" else ""
                 bar = ProgressBar(total, desc=desc, unit="frame", enabled=None if verbose else False)
             if verbose and not bar.enabled and item.frames == 1 and item.fps is None:
-                print(f"image {speed.n} {item.path}: {r.verbose()}{r.speed.get('inference', 0.0):.1f}ms", file=out)
+                print(
+                    f"image {speed.n + len(lagging)} {item.path}: {r.verbose()}{r.speed.get('inference', 0.0):.1f}ms",
+                    file=out,
+                )
             bar.update(1)
             if stop.requested:  # the engine stops too; don't wait for it to notice
                 break
@@ -476,6 +493,8 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
             bar.close()
         gen.close()  # the sink closes its writers
         src.close()
+        while lagging:
+            speed.add(lagging.popleft(), STAGES)
         if args["show"]:
             import cv2
 

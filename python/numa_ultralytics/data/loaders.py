@@ -9,8 +9,12 @@
 - a webcam index (``0`` or ``"0"``), an ``rtsp://``/``rtmp://``/``tcp://`` URL, an ``http(s)://`` URL without an
   image/video suffix (live streams: read by a background thread, see ``stream_buffer``);
 - an ``http(s)://`` URL of an image (downloaded into memory) or of a video (read through OpenCV);
-- a ``.txt`` or ``.streams`` file listing one source per line: line ``i`` becomes stream ``i`` (frames of the streams
-  come interleaved, one per stream in turn; local video files in the list are read frame by frame, never dropped).
+- a ``.txt`` or ``.streams`` file listing one source per line, or a list of two or more videos / live sources: line
+  (element) ``i`` becomes stream ``i``. Each stream is read ahead by its own thread (``ReadAhead``, ``READ_AHEAD``
+  frames), so a slow or dead stream never stalls the others. Frames come interleaved: one per stream in turn when
+  every stream is a file (read frame by frame, never dropped; the order is fixed); with live streams, the next stream
+  in turn that has a frame ready (a stream that is down or reconnecting is skipped until it has one). A stream that
+  ends or is given up drops out with a log line, and the rest go on.
 
 ``vid_stride=n`` keeps every n-th video frame (like Ultralytics: frames ``n-1, 2n-1, ...``). ``stream_buffer=False``
 (default) always hands out the newest frame of a live stream, dropping the ones inference could not keep up with;
@@ -55,6 +59,8 @@ LOGGER = logging.getLogger("numa_ultralytics")
 
 __all__ = [
     "IMG_FORMATS",
+    "READ_AHEAD",
+    "ReadAhead",
     "VID_FORMATS",
     "InferenceSource",
     "SourceItem",
@@ -66,6 +72,8 @@ IMG_FORMATS = {"avif", "bmp", "dng", "heic", "heif", "jp2", "jpeg", "jpg", "mpo"
 VID_FORMATS = {"asf", "avi", "gif", "m4v", "mkv", "mov", "mp4", "mpeg", "mpg", "ts", "wmv", "webm"}
 STREAM_PREFIXES = ("rtsp://", "rtmp://", "tcp://")
 STREAM_BUFFER = 30  # frames queued per live stream with stream_buffer=True
+READ_AHEAD = 4  # frames a stream's (or the pipelined loop's) reader thread may hold ahead of inference
+READY_POLL_S = 0.005  # live stream lists: how long to wait before looking again when no stream has a frame ready
 RECONNECT_BACKOFF = (0.5, 1.0, 2.0, 4.0)  # seconds before each reconnect try of a dropped stream (then every 4 s)
 STREAM_TIMEOUT_S = 10.0  # network streams: opening or reading a frame longer than this is a drop
 
@@ -135,6 +143,15 @@ def _is_live(s: str) -> bool:
     if s.isnumeric() or low.startswith(STREAM_PREFIXES):
         return True
     return low.startswith(("http://", "https://")) and _suffix(s) not in IMG_FORMATS | VID_FORMATS
+
+
+def _is_stream_entry(x: Any) -> bool:
+    """A list element that is a video (path or URL) or a live source: a list of two or more of them is a stream
+    list."""
+    if isinstance(x, (str, os.PathLike)) and not isinstance(x, bool):
+        s = os.fspath(x).strip()
+        return bool(s) and (_is_live(s) or _suffix(s) in VID_FORMATS)
+    return False
 
 
 def _imread(path: str) -> np.ndarray:
@@ -216,6 +233,86 @@ def _open_capture(source: str, fallback: bool = True) -> cv2.VideoCapture:
         cap.release()
         cap = cv2.VideoCapture(source)
     return cap
+
+
+class ReadAhead:
+    """Reads an iterator in a daemon thread, at most ``size`` items ahead (a bounded queue): the pipelined frame loop's
+    decode-ahead and each stream of a stream list. Items, the end and any exception come out in order; ``ready()``
+    says whether ``next`` would return at once. ``close()`` stops the thread (the iterator is closed by it)."""
+
+    _END = object()
+
+    def __init__(
+        self, it: Iterator[Any], size: int = READ_AHEAD, name: str = "numa-read-ahead", source: str = ""
+    ) -> None:
+        self._it = it
+        self.source = source
+        self._q: deque[Any] = deque()
+        self._size = max(1, int(size))
+        self._cv = threading.Condition()
+        self._running = True
+        self._finished = False  # the end (or an exception) was handed out
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _put(self, x: Any) -> bool:
+        with self._cv:
+            while self._running and len(self._q) >= self._size:
+                self._cv.wait(0.1)
+            if not self._running:
+                return False
+            self._q.append(x)
+            self._cv.notify_all()
+            return True
+
+    def _run(self) -> None:
+        try:
+            for x in self._it:
+                if not self._put(x):
+                    break
+            else:
+                self._put(self._END)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, raised by its next()
+            self._put(e)
+        finally:
+            close = getattr(self._it, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):  # a generator's cleanup must not hide the real error
+                    close()
+
+    def ready(self) -> bool:
+        """Whether ``next`` returns without waiting (a frame, the end or an error is queued)."""
+        return bool(self._q) or not self._thread.is_alive()
+
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> Any:
+        with self._cv:
+            while not self._q:
+                if self._finished or not self._thread.is_alive():
+                    self._finished = True
+                    raise StopIteration
+                self._cv.wait(0.1)
+            x = self._q.popleft()
+            self._cv.notify_all()
+        if x is self._END:
+            self._finished = True
+            raise StopIteration
+        if isinstance(x, BaseException):
+            self._finished = True
+            raise x
+        return x
+
+    def close(self) -> None:
+        """Stop reading ahead: the thread finishes the item in hand and exits (it is waited for up to a read's
+        timeout); queued items are dropped."""
+        with self._cv:
+            self._running = False
+            self._q.clear()
+            self._cv.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=STREAM_TIMEOUT_S + 1)
 
 
 class _LiveStream:
@@ -343,10 +440,20 @@ class _LiveStream:
     def __iter__(self) -> _LiveStream:
         return self
 
+    def ready(self) -> bool:
+        """Whether ``next`` returns without waiting (a frame is queued, or the stream has ended)."""
+        return bool(self._q) or self._done
+
+    def interrupt(self) -> None:
+        """Stop reading (the reader thread ends after the frame in hand) and end ``next``'s wait."""
+        with self._cv:
+            self._running = False
+            self._cv.notify_all()
+
     def __next__(self) -> SourceItem:
         with self._cv:
             while not self._q:
-                if self._done or stop_requested():  # a stop signal ends the wait for the next frame
+                if self._done or not self._running or stop_requested():  # a stop signal ends the wait
                     self.close()
                     raise StopIteration
                 self._cv.wait(0.1)
@@ -386,6 +493,7 @@ class InferenceSource:
         self.num_streams = 1
         self._closers: list[Callable[[], None]] = []
         self._iters: list[Iterator[SourceItem]] = []
+        self._ready_order = False  # streams: take the next stream with a frame ready (live streams in the list)
         self.sources: list[str] = []
         try:
             self._setup(source)
@@ -407,6 +515,9 @@ class InferenceSource:
         if isinstance(source, (list, tuple)):
             if len(source) == 0:
                 raise ValueError("source is an empty list")
+            if len(source) > 1 and all(_is_stream_entry(x) for x in source):  # videos / live sources: one stream each
+                self._setup_streams([os.fspath(x).strip() for x in source], None)
+                return
             self.kind = "files"
             from_memory = all(isinstance(x, np.ndarray) for x in source)
             self._iters = [self._iter_list(self._check_list(list(source)), from_memory)]
@@ -455,24 +566,37 @@ class InferenceSource:
         entries = [ln for ln in lines if ln and not ln.startswith("#")]
         if not entries:
             raise ValueError(f"no streams listed in {s}")
+        self._setup_streams(entries, p.parent)
+
+    def _setup_streams(self, entries: list[str], base: Path | None) -> None:
+        """Stream ``i`` for each entry (a live source, a video URL, a path relative to ``base``), each read ahead by
+        its own thread."""
         self.kind = "streams"
         self.num_streams = len(entries)
         self.sources = entries
+        self._ready_order = False
         for i, e in enumerate(entries):
+            it: Iterator[SourceItem]
             if _is_live(e):
                 self.is_live = True
-                self._iters.append(self._live(e, i))
+                self._ready_order = True
+                it = self._live(e, i)
             elif e.lower().startswith(("http://", "https://")):
                 if _suffix(e) in IMG_FORMATS:
-                    self._iters.append(_iter_image_url(e, i))
+                    it = _iter_image_url(e, i)
                 else:
                     cap = _open_video(e)
                     self._closers.append(cap.release)
-                    self._iters.append(_iter_video(e, self.vid_stride, i, cap))
+                    it = _iter_video(e, self.vid_stride, i, cap)
             else:
-                if not os.path.isabs(e) and not os.path.exists(e):  # relative to the list file
-                    e = str(p.parent / e)
-                self._iters.append(self._iter_files(self._expand(e), i))
+                if base is not None and not os.path.isabs(e) and not os.path.exists(e):  # relative to the list file
+                    e = str(base / e)
+                it = self._iter_files(self._expand(e), i)
+            if len(entries) > 1 and not isinstance(it, _LiveStream):  # live streams have their own reader thread
+                ahead = ReadAhead(it, READ_AHEAD, name=f"numa-stream-{i}", source=e)
+                self._closers.append(ahead.close)
+                it = ahead
+            self._iters.append(it)
 
     def _live(self, s: str, stream: int) -> _LiveStream:
         ls = _LiveStream(s, stream, self.vid_stride, self.stream_buffer, self.reconnect_timeout)
@@ -559,13 +683,25 @@ class InferenceSource:
         return self
 
     def __next__(self) -> SourceItem:
-        """The next frame: streams take turns (stream 0, 1, ..., 0, ...); a finished stream drops out."""
+        """The next frame: streams take turns (stream 0, 1, ..., 0, ...); a finished stream drops out. With live
+        streams in a list, a stream without a frame ready is skipped this turn (it never stalls the others)."""
         while self._iters:
             self._pos %= len(self._iters)
+            if self._ready_order and len(self._iters) > 1:
+                ready = self._next_ready()
+                if ready is None:
+                    if stop_requested():
+                        self.close()
+                        raise StopIteration
+                    time.sleep(READY_POLL_S)
+                    continue
+                self._pos = ready
             it = self._iters[self._pos]
             try:
                 item = next(it)
             except StopIteration:
+                if self.kind == "streams" and self.num_streams > 1:
+                    LOGGER.debug(f"stream {getattr(it, 'source', self._pos)} ended; {len(self._iters) - 1} left")
                 del self._iters[self._pos]
                 continue
             except BaseException:
@@ -576,11 +712,29 @@ class InferenceSource:
         self.close()
         raise StopIteration
 
+    def interrupt(self) -> None:
+        """Make live streams stop waiting for frames (from any thread; ``close`` then releases them): a reader thread
+        blocked in ``next`` returns at once."""
+        for it in list(self._iters):
+            if isinstance(it, _LiveStream):
+                it.interrupt()
+
+    def _next_ready(self) -> int | None:
+        """The first stream from ``_pos`` on (in turn) whose ``next`` would not wait; None when none is."""
+        n = len(self._iters)
+        for k in range(n):
+            i = (self._pos + k) % n
+            ready = getattr(self._iters[i], "ready", None)
+            if ready is None or ready():
+                return i
+        return None
+
     def close(self) -> None:
         """Stop stream threads and release captures (also done when iteration ends)."""
         for it in self._iters:
             if hasattr(it, "close"):
-                it.close()  # generators release their captures
+                with contextlib.suppress(Exception):  # best effort, like the closers below
+                    it.close()  # generators release their captures
         self._iters = []
         for c in self._closers:
             with contextlib.suppress(Exception):  # best effort cleanup: a release must not hide the real error

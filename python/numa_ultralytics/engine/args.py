@@ -59,7 +59,12 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # track: a drop longer than this many seconds is "long" and resets the stream's tracker (ids start again at 1); a
     # shorter one keeps its tracks and ids
     "reset_after_drop": 5.0,
+    # frames per session.run: up to this many frames (of one video, or one per stream of a stream list) are
+    # letterboxed to one shape and run together (engine/predictor.py Predictor.batch); at most MAX_BATCH
     "batch": 1,
+    # the pipelined loop (engine/model.py _stream): decode runs ahead, drawing + writing behind, GMC beside inference,
+    # each in a worker thread; results are those of the serial loop (False: one thread, for debugging)
+    "pipeline": True,
     # outputs, as Ultralytics: annotated images/videos and labels under runs/<task>/<mode> (engine/sink.py)
     "save": False,
     "save_txt": False,
@@ -98,6 +103,7 @@ COLOR_MODES = ("class", "instance")
 TXT_FORMATS = ("yolo", "mot")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt
 PLOT_STYLES = ("filled", "outlines")
 MAX_IMGSZ = 4096  # largest imgsz side (README "Limits"; docs/architecture.md)
+MAX_BATCH = 256  # frames in one session.run: a batch is held in memory (256 letterboxed 640x640 frames: 1.2 GB)
 MAX_INT = 2**31 - 1  # largest count (max_det, vid_stride, batch): what OpenCV and the Rust core's sizes take
 MAX_LINE_WIDTH = 1000  # OpenCV's text drawing takes font scale lw / 3 and thickness lw - 1
 
@@ -218,7 +224,8 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "device": _pass,
     "vid_stride": check_positive_int,
     "stream_buffer": check_bool,
-    "batch": check_positive_int,
+    "batch": lambda k, v: check_positive_int(k, v, MAX_BATCH),
+    "pipeline": check_bool,
     "save": check_bool,
     "save_txt": check_bool,
     "save_conf": check_bool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sys
@@ -13,11 +14,11 @@ from typing import Any, Union
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import InferenceSource, load_inference_source
+from numa_ultralytics.data.loaders import READ_AHEAD, InferenceSource, ReadAhead, SourceItem, load_inference_source
 from numa_ultralytics.engine.args import check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
-from numa_ultralytics.engine.sink import OutputSink, SpeedTotals, frame_log_line
+from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -148,7 +149,14 @@ class YOLO:
             self._device_arg = device
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
-        """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results."""
+        """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
+
+        ``batch`` frames at a time go through one ``session.run`` (engine/predictor.py ``Predictor.batch``); then each
+        frame, in source order, is tracked by its stream's tracker, handed to the sink and yielded. With ``pipeline``
+        (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
+        camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
+        results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
+        """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
         self._device_setup(args["device"])
@@ -158,48 +166,75 @@ class YOLO:
             stream_buffer=args["stream_buffer"],
             reconnect_timeout=args["reconnect_timeout"],
         )
+        n_batch = int(args["batch"])
+        pipelined = bool(args["pipeline"])
         sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
+        out: OutputSink | SinkWorker | None = sink
+        frames: Iterator[SourceItem] = src
+        if pipelined:
+            frames = ReadAhead(src, max(READ_AHEAD, n_batch), name="numa-decode")
+            if sink is not None and not sink.show:
+                out = SinkWorker(sink)
         verbose = bool(args["verbose"])
         speed = SpeedTotals()
         shape = None
+        used: list[Any] = []  # trackers whose camera-motion estimates may be prefetched
         # SIGINT/SIGTERM (utils/signals.py): with outputs to protect (or inside the command line's scope), stop reading,
         # finish the frame, close the files
         with stop_on_signals(install=sink is not None) as stop:
             try:
                 while not stop.requested:
-                    item = next(src, None)
-                    if item is None:
+                    items = list(itertools.islice(frames, n_batch))
+                    if not items:
                         break
-                    tracker = self._tracker_for(item.stream) if mode == "track" else None
-                    if tracker is not None and item.gap > args["reset_after_drop"]:  # a long drop: start afresh
-                        LOGGER.warning(
-                            f"WARNING stream {item.path} was down {item.gap:.1f}s > reset_after_drop="
-                            f"{args['reset_after_drop']:g}s: its tracker starts again"
-                        )
-                        tracker.reset()
-                    r = self.predictor(item.im0, item.path, args, tracker_needs(tracker))
-                    r.source_item = None if item.from_memory else item
-                    if tracker is not None:
-                        t0 = time.perf_counter()
-                        apply_tracker(r, tracker)
-                        r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
-                    speed.add(r.speed, ("preprocess", "inference", "postprocess"))
-                    shape = r.input_hw
-                    if verbose:
-                        LOGGER.info(frame_log_line(r, item, speed.n))
-                    if sink is not None:
-                        sink(item, r)
-                    yield r
-                    if sink is not None and sink.stop:
+                    trackers = [self._tracker_for(it.stream) if mode == "track" else None for it in items]
+                    if pipelined:
+                        for it, t in zip(items, trackers):
+                            gmc = getattr(t, "gmc", None)
+                            if gmc is not None and gmc.prefetch(it.im0) and t not in used:
+                                used.append(t)
+                    results = self.predictor.batch(
+                        [it.im0 for it in items], [it.path for it in items], args, [tracker_needs(t) for t in trackers]
+                    )
+                    for item, tracker, r in zip(items, trackers, results):
+                        if stop.requested:
+                            break
+                        if tracker is not None and item.gap > args["reset_after_drop"]:  # a long drop: start afresh
+                            LOGGER.warning(
+                                f"WARNING stream {item.path} was down {item.gap:.1f}s > reset_after_drop="
+                                f"{args['reset_after_drop']:g}s: its tracker starts again"
+                            )
+                            tracker.reset()
+                        r.source_item = None if item.from_memory else item
+                        if tracker is not None:
+                            t0 = time.perf_counter()
+                            apply_tracker(r, tracker)
+                            r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
+                        speed.add(r.speed, ("preprocess", "inference", "postprocess"))
+                        shape = r.input_hw
+                        if verbose:
+                            LOGGER.info(frame_log_line(r, item, speed.n))
+                        if out is not None:
+                            out(item, r)
+                        yield r
+                        if out is not None and out.stop:  # q pressed in the window
+                            break
+                    if out is not None and out.stop:
                         break
                 if verbose and speed.n and shape is not None:
-                    LOGGER.info(speed.per_image(shape))
+                    LOGGER.info(speed.per_image(shape, n_batch))
             finally:
+                if pipelined:
+                    src.interrupt()  # live streams stop waiting for frames, so the decode thread can end
+                    assert isinstance(frames, ReadAhead)
+                    frames.close()
                 src.close()
-                if sink is not None:
-                    sink.close()
-                    if (verbose or (stop.requested and stop.owner)) and sink.save_dir is not None:
-                        LOGGER.info(f"Results saved to {sink.save_dir}")
+                for t in used:
+                    t.gmc.discard_prefetched()
+                if out is not None:
+                    out.close()
+                    if (verbose or (stop.requested and stop.owner)) and out.save_dir is not None:
+                        LOGGER.info(f"Results saved to {out.save_dir}")
             if stop.requested and stop.owner:
                 LOGGER.warning(f"{stop.name}: stopped after {speed.n} frames")
                 stop.raise_stop()

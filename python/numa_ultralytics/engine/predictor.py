@@ -77,13 +77,49 @@ class Predictor:
     ) -> Results:
         """One frame -> Results. ``needs``: extra tracker inputs to attach (``"feats"``, ``"dets_del"``); plain
         predict asks for none and pays nothing for them."""
+        return self.batch([im0], [path], args, [needs])[0]
+
+    def batch(
+        self, ims: list[np.ndarray], paths: list[str], args: dict[str, Any], needs: list[frozenset[str]]
+    ) -> list[Results]:
+        """Frames -> Results (in order). Frames with the same letterbox shape (``input_shape``: the shape each gets
+        alone) run as one ``session.run``; a batch mixing shapes (streams of different aspect ratios) runs one
+        ``session.run`` per shape, so every frame's result equals what it gives alone, exactly. A model whose batch
+        axis is fixed (a static Ultralytics export: batch 1) runs the frames one at a time. A group's
+        pre-processing and inference time is shared evenly among its frames in ``Results.speed``."""
         b = self.backend
-        t0 = time.perf_counter()
         shape, auto = self.input_shape(args["imgsz"])
-        img = letterbox(im0, shape, auto, b.stride)
-        blob = to_blob(img, b.input_dtype)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, im in enumerate(ims):
+            (nh, nw), (t, bo, le, r) = _core.letterbox_plan(im.shape[:2], shape, auto, b.stride)
+            groups.setdefault((nh + t + bo, nw + le + r), []).append(i)
+        out: dict[int, Results] = {}
+        for idx in groups.values():
+            chunks = [idx] if b.batch_ok(len(idx)) else [[i] for i in idx]
+            for chunk in chunks:
+                results = self._run([ims[i] for i in chunk], [paths[i] for i in chunk], shape, auto, args, needs, chunk)
+                out.update(zip(chunk, results))
+        return [out[i] for i in range(len(ims))]
+
+    def _run(
+        self,
+        ims: list[np.ndarray],
+        paths: list[str],
+        shape: tuple[int, int],
+        auto: bool,
+        args: dict[str, Any],
+        needs: list[frozenset[str]],
+        chunk: list[int],
+    ) -> list[Results]:
+        """Frames with one letterbox shape -> one ``session.run`` -> Results (``needs[chunk[i]]`` for frame ``i``)."""
+        b = self.backend
+        n = len(ims)
+        t0 = time.perf_counter()
+        imgs = [letterbox(im, shape, auto, b.stride) for im in ims]
+        blobs = [to_blob(im, b.input_dtype) for im in imgs]
+        blob = blobs[0] if n == 1 else np.concatenate(blobs)
         t1 = time.perf_counter()
-        want_feats = "feats" in needs
+        want_feats = any("feats" in needs[i] for i in chunk)
         if want_feats and not b.has_features:
             raise ValueError(
                 f"{b.path}: ReID with 'model: auto' needs the detector's own features, which this ONNX file does not "
@@ -92,10 +128,30 @@ class Predictor:
             )
         outs = b(blob, feats=want_feats)
         t2 = time.perf_counter()
-        input_hw = img.shape[:2]
+        pre, inf = (t1 - t0) * 1e3 / n, (t2 - t1) * 1e3 / n
+        return [
+            self._postprocess(ims[k], paths[k], imgs[k].shape[:2], [o[k] for o in outs], args, needs[i], pre, inf)
+            for k, i in enumerate(chunk)
+        ]
+
+    def _postprocess(
+        self,
+        im0: np.ndarray,
+        path: str,
+        input_hw: tuple[int, int],
+        outs: list[np.ndarray],
+        args: dict[str, Any],
+        needs: frozenset[str],
+        pre_ms: float,
+        inf_ms: float,
+    ) -> Results:
+        """One frame's outputs (batch axis removed) -> Results."""
+        b = self.backend
+        t2 = time.perf_counter()
+        want_feats = "feats" in needs
         orig_hw = im0.shape[:2]
-        pred = outs[0][0]
-        protos = outs[1][0] if (self.task == "segment" and b.has_protos and len(outs) > 1) else None
+        pred = outs[0]
+        protos = outs[1] if (self.task == "segment" and b.has_protos and len(outs) > 1) else None
         classes = _classes(args)
         post = _core.postprocess(
             pred,
@@ -119,14 +175,10 @@ class Predictor:
             mask_hw = orig_hw if args["retina_masks"] else input_hw
             masks = Masks(orig_shape=orig_hw, rois=rois, mask_shape=mask_hw)
         t3 = time.perf_counter()
-        speed = {
-            "preprocess": (t1 - t0) * 1e3,
-            "inference": (t2 - t1) * 1e3,
-            "postprocess": (t3 - t2) * 1e3,
-        }
+        speed = {"preprocess": pre_ms, "inference": inf_ms, "postprocess": (t3 - t2) * 1e3}
         r = Results(im0, path, b.names, boxes=Boxes(boxes, orig_hw), masks=masks, speed=speed, input_hw=input_hw)
         if want_feats:
-            maps = [o[0] for o in outs[len(b.output_names) :]]
+            maps = outs[len(b.output_names) :]
             r.feats = _core.pool_features(maps, post[2])
         if needs:
             self._tracker_extras(r, needs, outs, input_hw, args)
@@ -153,7 +205,7 @@ class Predictor:
         b = self.backend
         assert r.boxes is not None
         return _core.dets_del(
-            outs[0][0],
+            outs[0],
             None,
             int(b.nc),
             input_hw,

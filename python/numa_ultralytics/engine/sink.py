@@ -34,8 +34,10 @@ line); :func:`frame_log_line` is the per-frame log line.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,7 +45,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-__all__ = ["OutputSink", "Outputs", "SpeedTotals", "frame_log_line", "increment_path", "stem_of"]
+__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "increment_path", "stem_of"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -369,6 +371,57 @@ class OutputSink:
             self.outputs.close()
 
 
+SINK_QUEUE = 4  # frames the pipelined loop may hand the sink worker ahead of its drawing and writing
+
+
+class SinkWorker:
+    """An :class:`OutputSink` run behind the loop on a worker thread (the pipelined loop, engine/model.py): frames are
+    drawn and written in the order given, at most ``size`` queued (the loop waits when the worker falls behind).
+    ``r.speed["drawing"]`` / ``["writing"]`` are filled in when the frame is done. An error in the worker is raised by
+    the next call or by ``close``, which writes what is queued and closes the files. Not for ``show`` (the window
+    belongs to the main thread)."""
+
+    def __init__(self, sink: OutputSink, size: int = SINK_QUEUE) -> None:
+        if sink.show:
+            raise ValueError("show=True draws in the main thread: use OutputSink directly")
+        self.sink = sink
+        self.save_dir = sink.save_dir
+        self.stop = False
+        self._q: queue.Queue[tuple[Any, Any] | None] = queue.Queue(maxsize=max(1, size))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="numa-sink", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._q.get()
+            if job is None:
+                return
+            if self._error is None:  # after an error, frames are dropped until close raises it
+                try:
+                    self.sink(*job)
+                except BaseException as e:  # noqa: BLE001 - handed to the loop's thread, raised there
+                    self._error = e
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise e
+
+    def __call__(self, item: Any, r: Any) -> None:
+        self._raise()
+        r.save_dir = self.save_dir
+        self._q.put((item, r))
+
+    def close(self) -> None:
+        """Draw and write what is queued, close the files, raise the worker's error if there was one."""
+        if self._thread.is_alive():
+            self._q.put(None)
+            self._thread.join()
+        self.sink.close()
+        self._raise()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # console lines
 
@@ -388,13 +441,13 @@ class SpeedTotals:
     def mean(self, stage: str) -> float:
         return self.ms.get(stage, 0.0) / self.n
 
-    def per_image(self, shape: tuple[int, int]) -> str:
+    def per_image(self, shape: tuple[int, int], batch: int = 1) -> str:
         """Ultralytics' line: ``Speed: 1.0ms preprocess, 40.1ms inference, 2.0ms postprocess per image at shape
-        (1, 3, 384, 640)``."""
+        (1, 3, 384, 640)`` (the batch size first)."""
         h, w = shape
         return (
             f"Speed: {self.mean('preprocess'):.1f}ms preprocess, {self.mean('inference'):.1f}ms inference, "
-            f"{self.mean('postprocess'):.1f}ms postprocess per image at shape (1, 3, {h}, {w})"
+            f"{self.mean('postprocess'):.1f}ms postprocess per image at shape ({batch}, 3, {h}, {w})"
         )
 
     def per_frame(self, stages: tuple[str, ...], wall: float) -> str:

@@ -210,6 +210,8 @@ class AutoBackend:
         if len(shape) != 4:
             raise ValueError(f"{path}: expected a 4-D image input (B, 3, H, W), got shape {shape}")
         self.dynamic = not (isinstance(shape[2], int) and isinstance(shape[3], int))
+        self.fixed_batch = shape[0] if isinstance(shape[0], int) else None  # None: a dynamic batch axis
+        self._batch_noted = False
         self.static_hw = None if self.dynamic else (int(shape[2]), int(shape[3]))
         # The detection head's input feature maps (graphs built from .pt files carry them as extra outputs): run
         # only when asked (``__call__(feats=True)``), for ReID from the detector's own features.
@@ -226,6 +228,20 @@ class AutoBackend:
         task = self.metadata.get("task")
         self.task = task if isinstance(task, str) else ("segment" if self.has_protos else "detect")
         self.nm, self.nc, self.names = check_outputs(path, self.metadata, self.task, self.end2end, out_shapes)
+
+    def batch_ok(self, n: int) -> bool:
+        """Whether ``n`` frames can run as one batch: the graph's batch axis is dynamic (``.pt`` graphs, exports with
+        ``dynamic=True``) or fixed at ``n``. Otherwise (a static export's batch 1) the frames run one at a time, with a
+        note logged once."""
+        if self.fixed_batch is None or self.fixed_batch == n:
+            return True
+        if not self._batch_noted:
+            self._batch_noted = True
+            logging.getLogger("numa_ultralytics").info(
+                f"{self.path.name} has a fixed batch of {self.fixed_batch}: frames run one at a time; for batched "
+                "inference load the .pt checkpoint or an export with dynamic=True"
+            )
+        return False
 
     @property
     def has_features(self) -> bool:

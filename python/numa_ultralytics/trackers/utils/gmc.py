@@ -6,18 +6,28 @@ estimation fails. The default (``sparseOptFlow``) works on the grey frame downsc
 corners (``goodFeaturesToTrack``: 400 corners, quality 0.01, min distance 0, block size 3), pyramidal
 Lucas-Kanade flow of the previous frame's corners, ``estimateAffinePartial2D`` (RANSAC) on the tracked
 ones (more than 4 needed), translation scaled back by 2.
+
+``prefetch(frame)`` starts a frame's estimation on a worker thread as soon as the frame is decoded (the pipelined
+loop, engine/model.py), overlapping inference; the tracker's ``apply(frame)`` then takes that result. Methods that
+need only the frame (``FRAME_ONLY_METHODS``: sparseOptFlow, ecc) are prefetched; ORB/SIFT mask the detections out,
+which exist only after inference, so they always run in ``apply``. Frames are estimated in order on one thread, so
+the warps equal the serial ones.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import cv2
 import numpy as np
 
 LOGGER = logging.getLogger("numa_ultralytics")
+
+FRAME_ONLY_METHODS = ("sparseOptFlow", "ecc")  # estimated from the frame alone: can start before inference ends
 
 
 class GMC:
@@ -27,6 +37,10 @@ class GMC:
         method: ``"sparseOptFlow"`` (default), ``"orb"``, ``"sift"``, ``"ecc"``, or ``"none"``/``None``.
         downscale: frames are shrunk by this factor before processing (at least 1).
     """
+
+    prevFrame: Any  # np.ndarray once a frame was seen
+    prevKeyPoints: Any  # cv2 keypoints (features) or an (n, 1, 2) float32 array (optical flow)
+    prevDescriptors: Any
 
     def __init__(self, method: str | None = "sparseOptFlow", downscale: int = 2) -> None:
         self.method = method
@@ -57,18 +71,70 @@ class GMC:
             self.method = None
         else:
             raise ValueError(f"Unknown GMC method: {method!r}; allowed: sparseOptFlow, orb, sift, ecc, none")
+        self._pool: ThreadPoolExecutor | None = None  # prefetch's worker thread, started by the first prefetch
         self.reset_params()
 
+    def prefetch(self, raw_frame: np.ndarray) -> bool:
+        """Start estimating ``raw_frame``'s warp on the worker thread (methods in ``FRAME_ONLY_METHODS``); the next
+        ``apply`` of this very frame object returns it. Frames must then be applied in the order they were
+        prefetched. False (nothing started) for the other methods."""
+        if self.method not in FRAME_ONLY_METHODS:
+            return False
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numa-gmc")
+        self._pending.append((raw_frame, self._pool.submit(self._estimate_keeping_state, raw_frame)))
+        return True
+
+    def _estimate_keeping_state(self, raw_frame: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """(warp, the state before it): the state lets ``discard_prefetched`` undo estimates never applied."""
+        before = (self.prevFrame, self.prevKeyPoints, self.prevDescriptors, self.initializedFirstFrame)
+        return self._apply_now(raw_frame, None), before
+
+    def discard_prefetched(self) -> None:
+        """End of a run: drop the estimates started but not applied (a run that stopped early), put the state back
+        where the first of them found it (the next frame continues from the last frame applied), and let the worker
+        thread go."""
+        pending = self._pending
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)  # queued estimates still run; the thread ends after them
+            self._pool = None
+        if not pending:
+            return
+        first = None
+        for _, fut in pending:
+            try:
+                _, before = fut.result()
+            except Exception:  # noqa: BLE001 - a failed estimate left no state to undo
+                continue
+            first = before if first is None else first
+        pending.clear()
+        if first is not None:
+            self.prevFrame, self.prevKeyPoints, self.prevDescriptors, self.initializedFirstFrame = first
+
     def reset_params(self) -> None:
-        """Forget the previous frame (the next one is a first frame again)."""
-        self.prevFrame: Any = None  # np.ndarray once a frame was seen
-        self.prevKeyPoints: Any = None  # cv2 keypoints (features) or an (n, 1, 2) float32 array (optical flow)
-        self.prevDescriptors: Any = None
+        """Forget the previous frame (the next one is a first frame again); estimates prefetched are dropped."""
+        pending = getattr(self, "_pending", None)
+        for _, fut in pending or ():
+            fut.exception()  # wait: the worker must not write the state after the reset
+        self._pending: deque[tuple[np.ndarray, Future[tuple[np.ndarray, tuple[Any, ...]]]]] = deque()
+        self.prevFrame = None
+        self.prevKeyPoints = None
+        self.prevDescriptors = None
         self.initializedFirstFrame = False
 
     def apply(self, raw_frame: np.ndarray, detections: np.ndarray | None = None) -> np.ndarray:
         """The 2x3 warp from the previous frame to ``raw_frame`` (BGR or grey). ``detections`` (xyxy rows) are
-        masked out of keypoint detection by ``orb``/``sift``."""
+        masked out of keypoint detection by ``orb``/``sift``. A frame ``prefetch``-ed takes its estimate."""
+        if self._pending:
+            frame, fut = self._pending[0]
+            if frame is not raw_frame:
+                self.discard_prefetched()
+                raise RuntimeError("GMC.apply: frames must be applied in the order they were prefetched")
+            self._pending.popleft()
+            return fut.result()[0]
+        return self._apply_now(raw_frame, detections)
+
+    def _apply_now(self, raw_frame: np.ndarray, detections: np.ndarray | None) -> np.ndarray:
         if self.method in {"orb", "sift"}:
             return self.apply_features(raw_frame, detections)
         if self.method == "ecc":

@@ -167,7 +167,8 @@ class YOLO:
             reconnect_timeout=args["reconnect_timeout"],
         )
         n_batch = int(args["batch"])
-        pipelined = bool(args["pipeline"])
+        # one in-memory frame per call (the seed's loops) has nothing to overlap: no threads for it
+        pipelined = bool(args["pipeline"]) and src.kind != "array"
         sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
         out: OutputSink | SinkWorker | None = sink
         frames: Iterator[SourceItem] = src

@@ -279,3 +279,49 @@ def test_stalled_live_stream_does_not_stall_the_others(onnx, clips):
     last_live = max(i for i, s in enumerate(order) if s == 0)
     assert seen[-1] == (1, True)  # the video ended while the live stream was still silent
     assert all(stalled for s, stalled in seen[last_live + 1 :])
+
+
+def test_cli_stream_list_batched_equals_each_alone(onnx, clips, tmp_path):
+    """``numa-yolo segment track source=streams.txt batch=2 save_txt=True`` (two streams of different letterbox
+    shapes, pipelined): each stream's label files equal those of that stream tracked alone (Python API, serial,
+    batch 1)."""
+    import os
+    import subprocess
+    import sys
+
+    lst = tmp_path / "streams.txt"
+    lst.write_text(f"{clips['people']}\n{clips['mot05']}\n")
+    env = dict(os.environ, NUMA_ULTRALYTICS_OFFLINE="1")
+    p = subprocess.run(
+        [sys.executable, "-m", "numa_ultralytics", "segment", "track", f"model={onnx}", f"source={lst}", "batch=2"]
+        + ["save_txt=True", f"project={tmp_path}", "name=cli", "imgsz=320"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    cli = _files(tmp_path / "cli")
+    alone: dict[str, bytes] = {}
+    for s in (clips["people"], clips["mot05"]):
+        list(
+            YOLO(onnx).track(
+                s,
+                stream=True,
+                pipeline=False,
+                save_txt=True,
+                project=str(tmp_path),
+                name="alone",
+                exist_ok=True,
+                imgsz=320,
+                verbose=False,
+            )
+        )
+    # a stream list names frames by their 0-based count (as Ultralytics' streams), a video alone 1-based
+    alone = {}
+    for k, v in _files(tmp_path / "alone").items():
+        stem, frame = k[: -len(".txt")].rsplit("_", 1)
+        alone[f"{stem}_{int(frame) - 1}.txt"] = v
+    assert {k.split("/")[-1].rsplit("_", 1)[0] for k in cli} == {"people", "mot05"}
+    assert cli == alone and len(cli) >= N + 4

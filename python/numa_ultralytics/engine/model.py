@@ -64,6 +64,7 @@ class YOLO:
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
             )
         self._device_arg: Any = None
+        self._half_arg = False  # the last half= asked for (engine/args.py default False)
         try:
             self.backend = AutoBackend(onnx_path)
         except ValueError as e:
@@ -136,22 +137,34 @@ class YOLO:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any) -> None:
+    def _device_setup(self, device: Any, half: bool | None = None) -> None:
         if device is not None and device != self._device_arg:
             from numa_ultralytics.nn.autobackend import parse_device
 
             kind, _ = parse_device(device)  # raises for a bad or unavailable device
             current = "cuda" if self.backend.device.startswith("cuda") else "cpu"
             if kind != current:
-                self.backend = AutoBackend(self.backend.path, device=device)
+                self.backend = AutoBackend(self.backend.path, device=device, fp16=self.backend.fp16 and kind == "cuda")
                 self.predictor = Predictor(self.backend, self.task)
             self._device_arg = device
+        if half is not None and bool(half) != self._half_arg:
+            self._half_setup(bool(half))
+
+    def _half_setup(self, half: bool) -> None:
+        """``half=True``: the fp16 graph on CUDA (nn/cuda.py ``use_fp16_graph``; a one-time note on the CPU)."""
+        from numa_ultralytics.nn.cuda import use_fp16_graph
+
+        self._half_arg = half
+        fp16 = use_fp16_graph(self.backend.device, half)
+        if fp16 != self.backend.fp16:
+            self.backend = AutoBackend(self.backend.path, device=self.backend.device, fp16=fp16)
+            self.predictor = Predictor(self.backend, self.task)
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results."""
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        self._device_setup(args["device"])
+        self._device_setup(args["device"], args["half"])
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],

@@ -42,7 +42,7 @@ def video_frames(path: Path, n: int, step: int = 1) -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def people_frames(people_video) -> list[np.ndarray]:
-    return video_frames(people_video, 6, step=10)
+    return video_frames(people_video, 3, step=20)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_io_binding_identical_to_session_run(which, people_frames, car_video, pt
     path = {"static": MODELS / "yolo11n-seg.onnx", "dynamic": MODELS / "yolo11n-seg-dynamic.onnx", "pt": pt_onnx}
     b = AutoBackend(need(path[which]), device="cpu")
     assert b.io_binding  # on by default
-    frames = people_frames + video_frames(car_video, 2)  # two input shapes for the dynamic graphs
+    frames = people_frames[:2] + video_frames(car_video, 1)  # two input shapes for the dynamic graphs
     shape, auto = (b.static_hw, False) if b.static_hw else ((640, 640), True)
     feats = b.has_features
     assert feats == (which == "pt")
@@ -88,9 +88,9 @@ def test_io_binding_identical_to_session_run(which, people_frames, car_video, pt
 
 def test_io_binding_batch(seg_onnx, people_frames):
     b = AutoBackend(seg_onnx, device="cpu")
-    for n in (1, 3, 4):
-        blob = np.concatenate(blobs(people_frames[:n] * 2, (640, 640), False)[:n])
-        for _ in range(3):
+    for n in (1, 3):
+        blob = np.concatenate(blobs(people_frames[:n], (640, 640), False))
+        for _ in range(2):
             got = b(blob)
             want = b.session.run(b.output_names, {b.input_name: blob})
             assert got[0].shape[0] == n and all(np.array_equal(g, w) for g, w in zip(got, want))
@@ -171,12 +171,10 @@ def test_fp16_refuses_int8():
 # Measured over the 10 images and the first 60 frames of both videos, three graphs (bench/RESULTS.md "GPU path
 # (issue 14)"): every detection matched, mean box IoU >= 0.99, mean mask IoU >= 0.995, worst confidence
 # difference < 0.005. The test runs a subset and asserts the measured figures with a small margin.
-@pytest.mark.parametrize("which", ["static", "dynamic"])
-def test_fp16_accuracy_against_fp32(which, people_frames):
-    path = need(MODELS / ("yolo11n-seg.onnx" if which == "static" else "yolo11n-seg-dynamic.onnx"))
-    images = [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")] + people_frames[:3]
-    s = compare(path, images, "cpu")
-    assert s["fp32"] > 50
+def test_fp16_accuracy_against_fp32(seg_onnx, people_frames):
+    images = [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")] + people_frames[:2]
+    s = compare(seg_onnx, images, "cpu")
+    assert s["fp32"] > 40
     assert s["recall"] >= 0.98 and s["precision"] >= 0.98
     assert s["box_iou"] >= 0.99 and s["mask_iou"] >= 0.99
     assert s["conf_err_max"] < 0.01

@@ -22,7 +22,7 @@ from numa_ultralytics.nn.iobinding import BoundRunner
 from tests.conftest import MEDIA, MODELS, REFERENCE, need
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from fp16_accuracy import compare  # noqa: E402  (bench/fp16_accuracy.py: the one fp16-vs-fp32 scorer)
+from fp16_accuracy import compare  # bench/fp16_accuracy.py: the one fp16-vs-fp32 scorer
 
 
 def video_frames(path: Path, n: int, step: int = 1) -> list[np.ndarray]:

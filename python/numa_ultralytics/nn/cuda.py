@@ -40,7 +40,7 @@ def preload_cuda_libraries() -> bool:
                 _PRELOADED = True
                 if buf.getvalue().strip():
                     LOGGER.debug(f"onnxruntime.preload_dlls: {buf.getvalue().strip()}")
-        except Exception as e:  # a broken CUDA install must not break model loading; open_session reports it
+        except Exception as e:  # noqa: BLE001  (a broken CUDA install must not break loading; open_session reports)
             LOGGER.debug(f"onnxruntime.preload_dlls failed: {e}")
     return _PRELOADED
 

@@ -5,6 +5,7 @@
                                                          #   batch 1 / 4 / 16, fp32 and fp16
     python bench/bench_gpu.py fp16 --device 0            # fp16 vs fp32 accuracy on CUDA (bench/fp16_accuracy.py)
     python bench/bench_gpu.py floor --device cpu --iters 3 --batches 1 2   # the same on the CPU (dry run)
+    python bench/bench_gpu.py overhead                   # the call's own cost: session.run vs IO binding, no model
     python bench/bench_gpu.py mot17-clip OUT.avi         # the 1080p MOT17-04 frames as a video for the seed loops
 
 ``floor`` times ``--iters`` calls per configuration after 3 warm-up calls, on letterboxed 640x640 frames of the
@@ -131,6 +132,56 @@ def floor(a: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def overhead(a: argparse.Namespace) -> dict[str, Any]:
+    """The cost of the call itself, without a model: a graph that only copies its (1, 3, 640, 640) input into two
+    outputs of YOLO11n-seg's sizes (output0 1x116x8400, output1 1x32x160x160, via Slice), run by bare session.run and
+    by nn/iobinding.py's BoundRunner (reused output buffers); microseconds per call, interleaved."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from numa_ultralytics.nn.iobinding import BoundRunner
+
+    def const(name: str, v: list[int]) -> Any:
+        return helper.make_tensor(name, TensorProto.INT64, [len(v)], v)
+
+    nodes = [
+        helper.make_node("Reshape", ["x", "s_flat"], ["flat"]),
+        helper.make_node("Slice", ["flat", "z", "n0"], ["f0"]),
+        helper.make_node("Reshape", ["f0", "s0"], ["output0"]),
+        helper.make_node("Slice", ["flat", "z", "n1"], ["f1"]),
+        helper.make_node("Reshape", ["f1", "s1"], ["output1"]),
+    ]
+    inits = [
+        const("s_flat", [-1]),
+        const("z", [0]),
+        const("n0", [116 * 8400]),
+        const("s0", [1, 116, 8400]),
+        const("n1", [32 * 160 * 160]),
+        const("s1", [1, 32, 160, 160]),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "copy",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 640, 640])],
+        [
+            helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 116, 8400]),
+            helper.make_tensor_value_info("output1", TensorProto.FLOAT, [1, 32, 160, 160]),
+        ],
+        inits,
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(model)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    runner = BoundRunner(sess, "x", "cpu")
+    x = _blobs(1)
+    names = ["output0", "output1"]
+    fns = {"session_run_us": lambda x: sess.run(names, {"x": x}), "iobinding_us": lambda x: runner.run(names, x)}
+    res = {k: round(v * 1e3, 1) for k, v in _time_interleaved(fns, x, a.iters).items()}
+    print(json.dumps(res), flush=True)
+    return res
+
+
 def fp16(a: argparse.Namespace) -> list[dict[str, Any]]:
     from fp16_accuracy import IMAGES, VIDEOS, compare, frames
 
@@ -168,6 +219,9 @@ def main() -> None:
     p.add_argument("--precisions", nargs="+", default=["fp32", "fp16"], choices=["fp32", "fp16"])
     p.add_argument("--iters", type=int, default=50)
     p.add_argument("--json", type=Path)
+    p = sub.add_parser("overhead")
+    p.add_argument("--iters", type=int, default=300)
+    p.add_argument("--json", type=Path)
     p = sub.add_parser("fp16")
     p.add_argument("--model", type=Path, default=MODEL)
     p.add_argument("--device", default="0")
@@ -177,7 +231,7 @@ def main() -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--frames", type=int, default=120)
     a = ap.parse_args()
-    res = {"info": info, "floor": floor, "fp16": fp16, "mot17-clip": mot17_clip}[a.cmd](a)
+    res = {"info": info, "floor": floor, "overhead": overhead, "fp16": fp16, "mot17-clip": mot17_clip}[a.cmd](a)
     if getattr(a, "json", None) and res is not None:
         a.json.write_text(json.dumps(res, indent=1))
 

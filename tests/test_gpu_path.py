@@ -125,6 +125,19 @@ def test_results_kept_across_frames_are_not_overwritten(people_frames, pt_onnx, 
             assert np.array_equal(fa, fb)
 
 
+@pytest.mark.parametrize("ring", [1, 2])
+def test_bound_runner_staged_input(seg_onnx, people_frames, ring):
+    """The CUDA path's logic (input copied into a buffer bound once per shape: update_inplace) run on the CPU."""
+    b = AutoBackend(seg_onnx, device="cpu")
+    r = BoundRunner(b.session, b.input_name, "cpu", ring=ring, stage_input=True)
+    x = blobs(people_frames[:2], (640, 640), True)
+    for blob in x + x:
+        got = r.run(b.output_names, blob)
+        want = b.session.run(b.output_names, {b.input_name: blob})
+        assert all(np.array_equal(g, w) for g, w in zip(got, want))
+    assert all(s.device_input is not None for slots, _ in r._slots.values() for s in slots)
+
+
 def test_bound_runner_ring_keeps_previous_outputs(seg_onnx, people_frames):
     b = AutoBackend(seg_onnx, device="cpu")
     r = BoundRunner(b.session, b.input_name, "cpu", ring=2)
@@ -267,3 +280,34 @@ def test_half_on_cpu_predicts_fp32(seg_onnx, bus_jpg, monkeypatch):
     m.to("cpu")
     r = m.predict(str(bus_jpg), half=True, verbose=False)[0]
     assert not m.backend.fp16 and len(r.boxes) > 0
+
+
+def test_half_switches_graph_when_fp16_is_chosen(seg_onnx, bus_jpg, monkeypatch, caplog):
+    """With the CUDA decision forced (no GPU here), half=True loads the fp16 graph, half=False the fp32 one again;
+    an int8 graph stays as it is, with a warning."""
+    monkeypatch.setattr(cuda, "use_fp16_graph", lambda device, half: bool(half))
+    m = YOLO(str(seg_onnx))
+    r32 = m.predict(str(bus_jpg), verbose=False)[0]
+    r16 = m.predict(str(bus_jpg), half=True, verbose=False)[0]
+    assert m.backend.fp16 and m.backend.path == seg_onnx
+    assert len(r16.boxes) == len(r32.boxes)
+    m.predict(str(bus_jpg), half=False, verbose=False)
+    assert not m.backend.fp16
+    q = YOLO(str(need(MODELS / "yolo11n-seg-int8.onnx")))
+    with caplog.at_level(logging.WARNING, logger="numa_ultralytics"):
+        assert len(q.predict(str(bus_jpg), half=True, verbose=False)[0].boxes) > 0
+    assert not q.backend.fp16 and "quantized" in caplog.text
+
+
+def test_bound_runner_keeps_at_most_max_shapes(seg_onnx, monkeypatch):
+    from numa_ultralytics.nn import iobinding
+
+    monkeypatch.setattr(iobinding, "MAX_SHAPES", 2)
+    b = AutoBackend(seg_onnx, device="cpu")
+    r = BoundRunner(b.session, b.input_name, "cpu")
+    for hw in ((96, 128), (128, 96), (128, 128), (96, 128)):
+        x = np.random.default_rng(0).random((1, 3, *hw), dtype=np.float32)
+        for _ in range(2):
+            got = r.run(b.output_names, x)
+            assert all(np.array_equal(g, w) for g, w in zip(got, b.session.run(b.output_names, {b.input_name: x})))
+    assert len(r._slots) == 2 and list(r._slots)[-1][0] == (1, 3, 96, 128)

@@ -157,7 +157,13 @@ class YOLO:
         self._half_arg = half
         fp16 = use_fp16_graph(self.backend.device, half)
         if fp16 != self.backend.fp16:
-            self.backend = AutoBackend(self.backend.path, device=self.backend.device, fp16=fp16)
+            try:
+                self.backend = AutoBackend(self.backend.path, device=self.backend.device, fp16=fp16)
+            except ValueError as e:  # a graph fp16 does not apply to (int8): keep the fp32 one
+                if not fp16:
+                    raise
+                logging.getLogger("numa_ultralytics").warning(f"half=True: {e}; running the graph as it is")
+                return
             self.predictor = Predictor(self.backend, self.task)
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
@@ -233,8 +239,8 @@ class YOLO:
         """Export the loaded ``.pt`` checkpoint to ONNX; returns the written file's path (``<stem>.onnx``).
 
         Arguments, defaults and what is refused: engine/exporter.py (``format="onnx"``, ``imgsz``, ``dynamic``,
-        ``batch``, ``opset``; ``half=True`` warns and exports fp32). A model loaded from an ONNX file has no source
-        weights: exporting it raises ``TypeError``.
+        ``batch``, ``opset``; ``half=True``: the fp16 graph with float32 input / outputs, nn/fp16.py). A model loaded
+        from an ONNX file has no source weights: exporting it raises ``TypeError``.
         """
         from numa_ultralytics.engine.exporter import export
 

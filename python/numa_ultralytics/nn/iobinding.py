@@ -12,8 +12,9 @@ while the next frame runs. Everything in this package that reads them (engine/pr
 ``_core.pool_features``, ``_core.dets_del``; engine/validator.py) copies what it keeps before the next call.
 Turn it off with ``AutoBackend.io_binding = False`` or ``NUMA_ULTRALYTICS_IOBINDING=0`` (plain ``session.run``).
 
-The first call for a new input shape runs with ONNX Runtime allocating the outputs (their shapes are not known
-before, for dynamic models) and returns copies; from the second call on, the shapes are known and bound.
+The first call for a new input shape runs plain ``session.run`` (the output shapes of dynamic models are not known
+before) and remembers the output shapes; from the second call on, the buffers are bound. At most ``MAX_SHAPES``
+input shapes keep buffers (the oldest is dropped).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 import numpy as np
 
 ENV_VAR = "NUMA_ULTRALYTICS_IOBINDING"
+# Input shapes with bound buffers kept at once (a video has one; a folder of photos of many sizes drops the oldest).
+MAX_SHAPES = 8
 
 _NP_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
 
@@ -39,16 +42,23 @@ class _Slot:
     def __init__(self, binding: Any, buffers: list[np.ndarray], device_input: Any) -> None:
         self.binding = binding
         self.buffers = buffers
-        self.device_input = device_input  # CUDA: the OrtValue the input is copied into; CPU: None
+        self.device_input = device_input  # the OrtValue the input is copied into (stage_input), else None
 
 
 class BoundRunner:
     """Runs ``session`` through IO binding with reused output buffers (see the module docstring)."""
 
-    def __init__(self, session: Any, input_name: str, device: str, ring: int = 2) -> None:
+    def __init__(
+        self, session: Any, input_name: str, device: str, ring: int = 2, stage_input: bool | None = None
+    ) -> None:
+        """``stage_input``: copy each input into a buffer bound once (default: on CUDA, where that buffer is device
+        memory); the CPU provider otherwise reads the caller's array in place. Tests stage on the CPU too, to run
+        the CUDA path's logic without a GPU."""
         self.session = session
         self.input_name = input_name
-        self.cuda_id = int(device.split(":")[1]) if device.startswith("cuda") else None
+        cuda = device.startswith("cuda")
+        self.input_device = ("cuda", int(device.split(":")[1])) if cuda else ("cpu", 0)
+        self.stage_input = cuda if stage_input is None else bool(stage_input)
         self.ring = max(1, int(ring))
         self.out_types = {o.name: _NP_TYPES.get(o.type) for o in session.get_outputs()}
         # (input shape, output names) -> (slots, next slot index); None until the output shapes are known
@@ -60,8 +70,9 @@ class BoundRunner:
 
         b = self.session.io_binding()
         device_input = None
-        if self.cuda_id is not None:
-            device_input = ort.OrtValue.ortvalue_from_shape_and_type(list(shape), dtype, "cuda", self.cuda_id)
+        if self.stage_input:
+            kind, idx = self.input_device
+            device_input = ort.OrtValue.ortvalue_from_shape_and_type(list(shape), dtype, kind, idx)
             b.bind_ortvalue_input(self.input_name, device_input)
         buffers = []
         for name, s in zip(names, out_shapes):
@@ -81,13 +92,15 @@ class BoundRunner:
                 outs = self.session.run(names, {self.input_name: im})
                 self._shapes[key] = [o.shape for o in outs]
                 return list(outs)
+            if len(self._slots) >= MAX_SHAPES:  # many image sizes (a folder of photos): drop the oldest shape's
+                self._slots.pop(next(iter(self._slots)))
             entry = [[self._make_slot(key[0], im.dtype, key[1], self._shapes[key]) for _ in range(self.ring)], 0]
             self._slots[key] = entry
         slots, i = entry
         slot = slots[i]
         entry[1] = (i + 1) % len(slots)
         if slot.device_input is not None:
-            slot.device_input.update_inplace(im)  # host -> device, into the buffer bound once
+            slot.device_input.update_inplace(im)  # host -> device (CUDA), into the buffer bound once
         else:
             slot.binding.bind_cpu_input(self.input_name, im)  # the CPU provider reads the array in place
         self.session.run_with_iobinding(slot.binding)

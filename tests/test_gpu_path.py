@@ -311,3 +311,26 @@ def test_bound_runner_keeps_at_most_max_shapes(seg_onnx, monkeypatch):
             got = r.run(b.output_names, x)
             assert all(np.array_equal(g, w) for g, w in zip(got, b.session.run(b.output_names, {b.input_name: x})))
     assert len(r._slots) == 2 and list(r._slots)[-1][0] == (1, 3, 96, 128)
+
+
+def test_half_follows_a_device_change(seg_onnx, bus_jpg, monkeypatch):
+    """half=True asked on the CPU (fp32 there), then the model moves to a (faked) CUDA device: the fp16 graph is
+    used there, and fp32 again back on the CPU."""
+    real_open = autobackend.open_session
+
+    def fake_open(path, device=None):  # a CPU session that reports the CUDA device it was asked for
+        session, p, _ = real_open(path, "cpu")
+        kind, idx = parse_device(device)
+        return session, p, f"cuda:{idx}" if kind == "cuda" else "cpu"
+
+    monkeypatch.setattr(autobackend, "open_session", fake_open)
+    monkeypatch.setattr(autobackend, "_CUDA_OK", True)
+    monkeypatch.setenv("NUMA_ULTRALYTICS_IOBINDING", "0")  # the faked CUDA device has no CUDA buffers
+    monkeypatch.setattr(cuda, "_FP16_CPU_NOTED", True)
+    m = YOLO(str(seg_onnx))
+    m.predict(str(bus_jpg), device="cpu", half=True, verbose=False)
+    assert m.device == "cpu" and not m.backend.fp16
+    r16 = m.predict(str(bus_jpg), device=0, half=True, verbose=False)[0]
+    assert m.device == "cuda:0" and m.backend.fp16 and len(r16.boxes) > 0
+    m.to("cpu")
+    assert m.device == "cpu" and not m.backend.fp16

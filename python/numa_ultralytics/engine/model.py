@@ -144,8 +144,10 @@ class YOLO:
             kind, _ = parse_device(device)  # raises for a bad or unavailable device
             current = "cuda" if self.backend.device.startswith("cuda") else "cpu"
             if kind != current:
-                self.backend = AutoBackend(self.backend.path, device=device, fp16=self.backend.fp16 and kind == "cuda")
+                self.backend = AutoBackend(self.backend.path, device=device)
                 self.predictor = Predictor(self.backend, self.task)
+                if self._half_arg:  # half=True asked before: decide again for the new device
+                    self._half_setup(True)
             self._device_arg = device
         if half is not None and bool(half) != self._half_arg:
             self._half_setup(bool(half))

@@ -88,7 +88,8 @@ class BoundRunner:
         key = (tuple(im.shape), tuple(names))
         entry = self._slots.get(key)
         if entry is None:
-            if key not in self._shapes:  # first frame of this shape: learn the output shapes
+            if key not in self._shapes or any(self.out_types.get(n) is None for n in names):
+                # first frame of this shape (learn the output shapes), or an output type this runner does not bind
                 outs = self.session.run(names, {self.input_name: im})
                 self._shapes[key] = [o.shape for o in outs]
                 return list(outs)

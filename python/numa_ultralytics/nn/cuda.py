@@ -48,7 +48,8 @@ def preload_cuda_libraries() -> bool:
 def use_fp16_graph(device: str, half: bool) -> bool:
     """Whether ``half=True`` runs the fp16 graph (nn/fp16.py) on ``device`` (``"cpu"`` / ``"cuda:N"``, as
     ``AutoBackend.device``): on CUDA yes; on the CPU no, with a one-time note that fp16 does not help the CPU
-    provider (ONNX Runtime's CPU kernels have no fp16 fast path: it casts every op back to fp32, slower than fp32)."""
+    provider (ONNX Runtime runs the fp16 graph's ops in fp32 through casts: measured here about as fast as fp32, 136 vs
+    143 ms at 640x640, and less accurate; bench/RESULTS.md "GPU path (issue 14)")."""
     global _FP16_CPU_NOTED
     if not half:
         return False
@@ -57,7 +58,7 @@ def use_fp16_graph(device: str, half: bool) -> bool:
     if not _FP16_CPU_NOTED:
         _FP16_CPU_NOTED = True
         LOGGER.warning(
-            "half=True: fp16 does not help on the CPU (ONNX Runtime's CPU provider runs fp16 graphs through fp32 "
-            "casts); running the fp32 graph. fp16 is used on CUDA devices."
+            "half=True: fp16 does not help on the CPU (ONNX Runtime's CPU provider computes fp16 graphs in fp32, "
+            "no faster); running the fp32 graph. fp16 is used on CUDA devices."
         )
     return False

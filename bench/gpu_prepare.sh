@@ -10,7 +10,8 @@
 set -euo pipefail
 S=../shared
 D=.gpushared/shared
-grep -qx '/.gpushared/' .git/info/exclude 2>/dev/null || echo '/.gpushared/' >> "$(git rev-parse --git-common-dir)/info/exclude"
+EXCLUDE="$(git rev-parse --git-common-dir)/info/exclude"
+grep -qx '/.gpushared/' "$EXCLUDE" 2>/dev/null || echo '/.gpushared/' >> "$EXCLUDE"
 rm -rf .gpushared && mkdir -p $D/models $D/media $D/reference $D/tools .gpushared/whl
 cp $S/models/yolo11n-seg-dynamic.onnx $S/models/yolo11n-seg.pt $D/models/
 cp -r $S/media/videos $S/media/images $D/media/

@@ -5,6 +5,7 @@ and the same loops with the original Ultralytics (in another venv, same run) whe
     .venv/bin/python bench/bench_pipeline.py --frames 120 --repeats 5
     .venv/bin/python bench/bench_pipeline.py --no-original    # skip the original
     NUMA_BENCH_ORIGINAL_PYTHON=/path/to/venv/bin/python ...   # where ultralytics is importable (default /tmp/ulvenv)
+    NUMA_BENCH_FLOOR_PROVIDERS=CUDAExecutionProvider,CPUExecutionProvider ...  # the floor's providers (default CPU)
 
 Loop 1 (seed "Instance Segmentation"): decode, ``model.predict``, ``Annotator.seg_bbox`` per ``masks.xy`` polygon,
 ``VideoWriter.write`` (MJPG .avi). Loop 2 (seed "with Object Tracking"): the same with ``model.track(persist=True)``.
@@ -123,8 +124,10 @@ def run_loop(YOLO, Annotator, colors, seg_bbox, model_path, video, frames, track
 
 def run_floor(ort, letterbox_blobs, model_path, repeats):
     """Bare session.run per frame on pre-letterboxed blobs: ms per frame for each repeat."""
+    import os
     import time
-    sess = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    providers = os.environ.get("NUMA_BENCH_FLOOR_PROVIDERS", "CPUExecutionProvider").split(",")
+    sess = ort.InferenceSession(model_path, providers=providers)
     name = sess.get_inputs()[0].name
     sess.run(None, {name: letterbox_blobs[0]})
     res = []
@@ -183,7 +186,7 @@ cap.release()
 out = {"version": ultralytics.__version__, "ort": ort.__version__, "floor": [], "loop1": [], "loop2": []}
 with tempfile.TemporaryDirectory() as d:
     for r in range(cfg["repeats"]):
-        out["floor"] += run_floor(ort, blobs, cfg["model"], 1)
+        out["floor"] += run_floor(ort, blobs, cfg["floor_model"], 1)
         for key, track in (("loop1", False), ("loop2", True)):
             if key in cfg["loops"]:
                 out[key].append(run_loop(YOLO, Annotator, colors, seg_bbox, cfg["model"], cfg["video"], cfg["frames"],
@@ -216,7 +219,7 @@ def ours(args: argparse.Namespace) -> dict:
     out: dict = {"floor": [], "loop1": [], "loop2": []}
     with tempfile.TemporaryDirectory() as d:
         for r in range(args.repeats):
-            out["floor"] += ns["run_floor"](ort, blobs, str(args.model), 1)
+            out["floor"] += ns["run_floor"](ort, blobs, str(args.floor_model or args.model), 1)
             for key, track in (("loop1", False), ("loop2", True)):
                 if key in args.loops:
                     res = ns["run_loop"](
@@ -250,6 +253,7 @@ def original(args: argparse.Namespace) -> dict | None:
         "stages": STAGES,
         "loop_src": LOOP_SRC,
         "model": str(args.model),
+        "floor_model": str(args.floor_model or args.model),
         "video": str(args.video),
         "frames": args.frames,
         "repeats": args.repeats,
@@ -331,6 +335,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=MODEL)
     ap.add_argument("--video", type=Path, default=VIDEO)
+    ap.add_argument("--floor-model", type=Path, help="the ONNX the floor runs (default --model; needed for a .pt)")
     ap.add_argument("--frames", type=int, default=60, help="frames per loop per repeat (from the start of the video)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=3, help="frames run first in each loop and not timed")

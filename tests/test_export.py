@@ -178,14 +178,21 @@ def test_imgsz_batch_opset(pt_dir, images, tmp_path):
     assert dims(onnx.load(f).graph.input) == [[1, 3, 320, 320]] and ast.literal_eval(meta(f)["imgsz"]) == [320, 320]
 
 
-def test_half_warns_and_exports_fp32(pt_dir, tmp_path, caplog):
+def test_half_exports_fp16_graph_with_fp32_io(pt_dir, tmp_path):
     pt = tmp_path / "h.pt"
     shutil.copy(pt_dir / "yolo11n-seg.pt", pt)
     f = YOLO(str(pt)).export(half=True)
-    assert "half=True is not supported" in caplog.text
     m = onnx.load(f)
     assert m.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
-    assert {i.data_type for i in m.graph.initializer} <= {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
+    assert {o.type.tensor_type.elem_type for o in m.graph.output} == {onnx.TensorProto.FLOAT}
+    floats = {i.data_type for i in m.graph.initializer} - {onnx.TensorProto.INT64}
+    assert onnx.TensorProto.FLOAT16 in floats
+    # it runs, and its outputs are close to the fp32 graph's (accuracy: tests/test_gpu_path.py)
+    x = np.random.default_rng(0).random((1, 3, 640, 640), dtype=np.float32)
+    o16 = session(f).run(None, {"images": x})
+    o32 = session(YOLO(str(pt)).export()).run(None, {"images": x})
+    assert all(a.dtype == np.float32 and a.shape == b.shape for a, b in zip(o16, o32))
+    assert np.abs(o16[1] - o32[1]).max() < 0.05
 
 
 def test_errors(pt_dir, tmp_path, seg_onnx):

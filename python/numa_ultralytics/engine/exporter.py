@@ -21,8 +21,10 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
 - ``opset``: None (default) writes opset :data:`DEFAULT_OPSET` (18, what Ultralytics 8.4.190 writes);
   :data:`~numa_ultralytics.nn.onnx_builder.MIN_OPSET` (15) up to the newest the installed ``onnx`` knows, and the
   exported graph must load in the installed onnxruntime (checked by a dry run).
-- ``half``: fp16 ONNX export is not supported. As Ultralytics does for an export on the CPU, ``half=True`` logs a
-  warning and the export is fp32 (Ultralytics exports fp16 only with a CUDA ``device``; this exporter never does).
+- ``half``: True writes the fp16 graph (nn/fp16.py ``convert_to_fp16``: fp16 weights and activations, float32
+  input and outputs, so it loads and runs like the fp32 export), on any ``device``: the conversion needs no GPU.
+  Ultralytics exports fp16 only with a CUDA ``device`` (on the CPU it warns and writes fp32), and its fp16 graph
+  takes and returns float16 tensors; this package's loader runs either.
 - ``simplify``, ``device``, ``verbose``, ``data``, ``fraction``: accepted (the graph is already simple; the export
   runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
 - ``nms=True``, ``int8=True``, ``quantize`` (NMS or quantization inside the graph): ``NotImplementedError``.
@@ -200,10 +202,6 @@ def export(
     if not ckpt.is_file():
         raise FileNotFoundError(f"checkpoint not found: {ckpt}")
     t0 = time.perf_counter()
-    if args["half"]:
-        LOGGER.warning(
-            "WARNING half=True is not supported (fp16 ONNX export needs a GPU in Ultralytics), exporting fp32"
-        )
     opset = DEFAULT_OPSET if args["opset"] is None else args["opset"]
     if not MIN_OPSET <= opset <= max_opset():
         raise ArgError("opset", opset, f"None or an integer from {MIN_OPSET} to {max_opset()}")
@@ -227,6 +225,12 @@ def export(
                 dim.Clear()
                 dim.dim_value = int(n)
         onnx.checker.check_model(model)
+    if args["half"]:  # fp16 weights and activations, float32 input / outputs (nn/fp16.py)
+        from numa_ultralytics.nn.fp16 import convert_to_fp16
+
+        model = convert_to_fp16(model)
+        onnx.checker.check_model(model)
+        _dry_run(model.SerializeToString(), shape, opset)
 
     if file is not None:
         target = Path(file)
@@ -239,6 +243,6 @@ def export(
     size_mb = target.stat().st_size / 1e6
     LOGGER.info(
         f"ONNX: export success {time.perf_counter() - t0:.1f}s, saved as '{target}' ({size_mb:.1f} MB), "
-        f"input {'dynamic ' if dynamic else ''}{tuple(shape)} BCHW, opset {opset}"
+        f"input {'dynamic ' if dynamic else ''}{tuple(shape)} BCHW, opset {opset}{', fp16' if args['half'] else ''}"
     )
     return target

@@ -65,6 +65,7 @@ class YOLO:
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
             )
         self._device_arg: Any = None
+        self._half_arg = False  # the last half= asked for (engine/args.py default False)
         try:
             self.backend = AutoBackend(onnx_path)
         except ValueError as e:
@@ -137,7 +138,7 @@ class YOLO:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any) -> None:
+    def _device_setup(self, device: Any, half: bool | None = None) -> None:
         if device is not None and device != self._device_arg:
             from numa_ultralytics.nn.autobackend import parse_device
 
@@ -146,7 +147,27 @@ class YOLO:
             if kind != current:
                 self.backend = AutoBackend(self.backend.path, device=device)
                 self.predictor = Predictor(self.backend, self.task)
+                if self._half_arg:  # half=True asked before: decide again for the new device
+                    self._half_setup(True)
             self._device_arg = device
+        if half is not None and bool(half) != self._half_arg:
+            self._half_setup(bool(half))
+
+    def _half_setup(self, half: bool) -> None:
+        """``half=True``: the fp16 graph on CUDA (nn/cuda.py ``use_fp16_graph``; a one-time note on the CPU)."""
+        from numa_ultralytics.nn.cuda import use_fp16_graph
+
+        self._half_arg = half
+        fp16 = use_fp16_graph(self.backend.device, half)
+        if fp16 != self.backend.fp16:
+            try:
+                self.backend = AutoBackend(self.backend.path, device=self.backend.device, fp16=fp16)
+            except ValueError as e:  # a graph fp16 does not apply to (int8): keep the fp32 one
+                if not fp16:
+                    raise
+                logging.getLogger("numa_ultralytics").warning(f"half=True: {e}; running the graph as it is")
+                return
+            self.predictor = Predictor(self.backend, self.task)
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
@@ -159,7 +180,7 @@ class YOLO:
         """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        self._device_setup(args["device"])
+        self._device_setup(args["device"], args["half"])
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -256,8 +277,8 @@ class YOLO:
         """Export the loaded ``.pt`` checkpoint to ONNX; returns the written file's path (``<stem>.onnx``).
 
         Arguments, defaults and what is refused: engine/exporter.py (``format="onnx"``, ``imgsz``, ``dynamic``,
-        ``batch``, ``opset``; ``half=True`` warns and exports fp32). A model loaded from an ONNX file has no source
-        weights: exporting it raises ``TypeError``.
+        ``batch``, ``opset``; ``half=True``: the fp16 graph with float32 input / outputs, nn/fp16.py). A model loaded
+        from an ONNX file has no source weights: exporting it raises ``TypeError``.
         """
         from numa_ultralytics.engine.exporter import export
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from numa_ultralytics.nn.cuda import preload_cuda_libraries
+from numa_ultralytics.nn.iobinding import BoundRunner, io_binding_default
 from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
 from numa_ultralytics.utils import literal
 
@@ -174,6 +176,7 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
     kind, idx = parse_device(device)
     providers: list[Any] = ["CPUExecutionProvider"]
     if kind == "cuda":
+        preload_cuda_libraries()  # pip-installed CUDA / cuDNN (nn/cuda.py); CPU sessions never call it
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
@@ -196,11 +199,25 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
 
 
 class AutoBackend:
-    """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end)."""
+    """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end).
 
-    def __init__(self, path: str | os.PathLike, device: Any = None) -> None:
-        self.session, path, self.device = open_session(path, device)
+    ``fp16=True`` opens the fp16 graph converted from ``path`` (nn/fp16.py, cached; ``path`` stays the fp32 file);
+    engine/model.py asks for it on CUDA with ``half=True`` (nn/cuda.py ``use_fp16_graph``). ``io_binding``
+    (default on, ``NUMA_ULTRALYTICS_IOBINDING=0`` turns it off): run through nn/iobinding.py's reused buffers.
+    """
+
+    def __init__(self, path: str | os.PathLike, device: Any = None, fp16: bool = False) -> None:
+        self.fp16 = bool(fp16)
+        if self.fp16:
+            from numa_ultralytics.nn.fp16 import fp16_onnx
+
+            self.session, _, self.device = open_session(fp16_onnx(path), device)
+            path = Path(path)
+        else:
+            self.session, path, self.device = open_session(path, device)
         self.path = path
+        self.io_binding = io_binding_default()
+        self._runner: BoundRunner | None = None
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]
@@ -249,9 +266,16 @@ class AutoBackend:
         return bool(self.feature_names)
 
     def __call__(self, im: np.ndarray, feats: bool = False) -> list[np.ndarray]:
-        """Run the model: the head outputs (``output0``, ``output1``), then with ``feats`` the feature maps."""
+        """Run the model on ``im`` (N, 3, H, W), N >= 1: the head outputs (``output0``, ``output1``), then with
+        ``feats`` the feature maps. With ``io_binding`` the arrays are reused buffers (nn/iobinding.py: valid until
+        the next-but-one call with the same input shape); copy what must outlive that."""
         if im.dtype != self.input_dtype:
             im = im.astype(self.input_dtype)
         names = self.output_names + self.feature_names if feats else self.output_names
-        outs = self.session.run(names, {self.input_name: im})
+        if self.io_binding:
+            if self._runner is None:
+                self._runner = BoundRunner(self.session, self.input_name, self.device)
+            outs = self._runner.run(names, im)
+        else:
+            outs = self.session.run(names, {self.input_name: im})
         return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]

@@ -136,22 +136,26 @@ class YOLO:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any) -> None:
-        if device is not None and device != self._device_arg:
-            from numa_ultralytics.nn.autobackend import parse_device
+    def _device_setup(self, device: Any, half: bool = False, runtime: str | None = None) -> None:
+        """Re-open the backend when the device kind (CPU/CUDA), ``half`` or ``runtime`` changes (which runtime and
+        precision they mean: nn/precision.py); ``device=None`` keeps the current device."""
+        from numa_ultralytics.nn.autobackend import parse_device
 
-            kind, _ = parse_device(device)  # raises for a bad or unavailable device
-            current = "cuda" if self.backend.device.startswith("cuda") else "cpu"
-            if kind != current:
-                self.backend = AutoBackend(self.backend.path, device=device)
-                self.predictor = Predictor(self.backend, self.task)
+        b = self.backend
+        current = "cuda" if b.device.startswith("cuda") else "cpu"
+        kind = current if device is None else parse_device(device)[0]  # raises for a bad or unavailable device
+        if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg):
+            dev = device if device is not None else self._device_arg if self._device_arg is not None else current
+            self.backend = AutoBackend(b.path, device=dev, half=half, runtime=runtime)
+            self.predictor = Predictor(self.backend, self.task)
+        if device is not None:
             self._device_arg = device
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results."""
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        self._device_setup(args["device"])
+        self._device_setup(args["device"], args["half"], args["runtime"])
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -193,7 +197,7 @@ class YOLO:
                     if sink is not None and sink.stop:
                         break
                 if verbose and speed.n and shape is not None:
-                    LOGGER.info(speed.per_image(shape))
+                    LOGGER.info(speed.per_image(shape, self.backend.runtime, self.backend.precision))
             finally:
                 src.close()
                 if sink is not None:
@@ -211,8 +215,7 @@ class YOLO:
         pipeline: engine/validator.py."""
         from numa_ultralytics.engine.validator import run_val
 
-        if kwargs.get("device") is not None:
-            self._device_setup(kwargs["device"])
+        self._device_setup(kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"))
         return run_val(self.backend, self.task, data=data, **kwargs)
 
     # ------------------------------------------------------------------ export
@@ -257,6 +260,7 @@ class YOLO:
         info = model_info(self.backend.path)
         if verbose:
             LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
+            LOGGER.info(f"Runtime: {self.backend.runtime} {self.backend.precision} ({self.backend.path.name})")
         return info
 
     def reset_tracker(self) -> None:

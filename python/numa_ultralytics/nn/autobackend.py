@@ -178,7 +178,9 @@ def open_session(
     if path.stat().st_size == 0:
         raise ValueError(f"model file is empty: {path}")
     kind, idx = parse_device(device)
-    run_plan = precision.plan(kind, half, runtime)
+    # the graph's own precision matters only off the default (an unreadable file fails below, in onnxruntime's words)
+    graph = precision.graph_precision(path, default="fp32") if half or runtime == "openvino" else "fp32"
+    run_plan = precision.plan(kind, half, runtime, graph)
     providers: list[Any] = ["CPUExecutionProvider"]
     if kind == "cuda":
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))

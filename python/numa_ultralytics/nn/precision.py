@@ -22,6 +22,11 @@ CPU           onnxruntime           True         onnxruntime CPU fp32 with one w
                                                  provider has no bf16 path)
 CPU           openvino              False        OpenVINO fp32
 CPU           openvino              True         OpenVINO bf16, or OpenVINO fp32 with one warning (no bf16 units)
+CPU           openvino              (int8 graph) OpenVINO where the CPU has VNNI / AMX-INT8; else onnxruntime with
+                                                 one warning (measured: OpenVINO 2026.4 on an AVX2-only CPU turns
+                                                 QDQ int8 graphs into wrong detections; onnxruntime is right)
+any           any                   True         an int8 or fp16 graph runs as it is (``half`` only picks bf16
+              (int8 / fp16 graph)                for fp32 graphs on the CPU)
 ============  ====================  ===========  =========================================================
 
 OpenVINO comes with the optional extra ``pip install "numa_ultralytics[openvino]"``. Without it, ``half=True`` on the
@@ -94,6 +99,17 @@ def openvino_available() -> bool:
 _BF16: bool | None = None
 
 
+def cpu_has_vnni() -> bool:
+    """True when the CPU has int8 dot-product units (``/proc/cpuinfo`` flags ``avx512_vnni``, ``avx_vnni`` or
+    ``amx_int8``); True where there is no ``/proc/cpuinfo`` to read (not checked there)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), None)
+    except OSError:
+        return True
+    return flags is None or bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+
+
 def cpu_has_bf16() -> bool:
     """True when OpenVINO runs bf16 on this CPU's matrix units (``BF16`` in the CPU device's
     ``OPTIMIZATION_CAPABILITIES``: AVX512-BF16 or AMX-BF16); False without OpenVINO. Cached."""
@@ -111,15 +127,25 @@ def cpu_has_bf16() -> bool:
     return _BF16
 
 
-def plan(kind: str, half: bool = False, runtime: str | None = None) -> Plan:
-    """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime`` (module table)."""
+def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32") -> Plan:
+    """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime``, for a ``graph`` of
+    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`; module table)."""
     runtime = check_runtime("runtime", runtime)
     if kind == "cuda":
         if runtime == "openvino":
             raise ValueError("runtime='openvino' runs on the CPU; use device='cpu' with it")
-        return Plan("onnxruntime", "fp16" if half else "fp32")
+        return Plan("onnxruntime", "fp16" if half and graph == "fp32" else graph)
     if runtime == "openvino" and not openvino_available():
         raise ImportError(f"runtime='openvino' needs OpenVINO: {OPENVINO_EXTRA}")
+    if graph != "fp32":
+        if graph == "int8" and runtime == "openvino" and not cpu_has_vnni():
+            return Plan(
+                "onnxruntime",
+                graph,
+                "WARNING runtime='openvino': OpenVINO's int8 kernels give wrong detections for this int8 (QDQ) graph "
+                "on a CPU without VNNI (AVX512-VNNI, AVX-VNNI or AMX-INT8); running it on onnxruntime",
+            )
+        return Plan(runtime or "onnxruntime", graph)
     if not half:
         return Plan(runtime or "onnxruntime", "fp32")
     if runtime == "onnxruntime":
@@ -145,11 +171,17 @@ def plan(kind: str, half: bool = False, runtime: str | None = None) -> Plan:
     return Plan("openvino", "bf16")
 
 
-def graph_precision(path: str | os.PathLike) -> str:
-    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file)."""
+def graph_precision(path: str | os.PathLike, default: str | None = None) -> str:
+    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file).
+    A file onnx cannot parse raises, or gives ``default`` when one is given."""
     import onnx
 
-    model = onnx.load(str(path), load_external_data=False)
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:
+        if default is None:
+            raise
+        return default
     if any(n.op_type in INT8_OPS for n in model.graph.node):
         return "int8"
     inp = model.graph.input[0].type.tensor_type.elem_type if model.graph.input else 0
@@ -159,7 +191,7 @@ def graph_precision(path: str | os.PathLike) -> str:
 def describe(session: Any, path: str | os.PathLike) -> tuple[str, str]:
     """``(runtime label, precision)`` of an open session: ``("onnxruntime CPU", "fp32")``, ``("openvino CPU",
     "bf16")``, ``("onnxruntime CUDA", "int8")``, ... (shown in the speed line and ``model.info()``)."""
-    graph = graph_precision(path)
+    graph = graph_precision(path)  # small graphs: parsing the file again costs a few ms
     if isinstance(session, OpenVINOSession):
         return "openvino CPU", "bf16" if session.precision == "bf16" and graph == "fp32" else graph
     providers = session.get_providers()

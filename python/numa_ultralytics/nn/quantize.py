@@ -5,11 +5,13 @@ signed int8 activations and weights, MinMax calibration) over the weighted opera
 ``MatMul``); every other node stays float, so the head's decode (box pixels ~0-640 beside class probabilities 0-1)
 is not squeezed into one int8 scale. One difference: weights are quantized per output channel (``PER_CHANNEL``; the
 original per tensor). Measured on YOLO11n-seg, 640, calibrated on coco8-seg val: per tensor kept 22 of fp32's 31
-detections on 10 shared images (bus, zidane, coco8-seg), per channel 29 (coco8-seg val mAP50-95 within 0.002 of fp32 for both).
+detections on 10 shared images (bus, zidane, coco8-seg), per channel 29 (coco8-seg val mAP50-95 within 0.002 of
+fp32 for both).
 
-The calibration images are the dataset split's images (``data``, ``fraction``: the first ``round(n * fraction)`` files, as Ultralytics' datasets cut them), letterboxed to
-the export size exactly as the predictor letterboxes a frame for that size (engine/predictor.py ``letterbox`` and
-``to_blob``), fed ``batch`` at a time (an incomplete last batch is dropped, as the original's loader).
+The calibration images are the dataset split's images (``data``, ``fraction``: the first ``round(n * fraction)``
+files, as Ultralytics' datasets cut them), letterboxed to the export size exactly as the predictor letterboxes a frame
+for that size (engine/predictor.py ``letterbox`` and ``to_blob``), fed ``batch`` at a time (an incomplete last batch
+is dropped, as the original's loader).
 
 The quantized graph keeps the fp32 export's metadata (names, stride, imgsz, args). Where it runs: nn/precision.py
 (onnxruntime's CPU provider by default; ``runtime="openvino"`` where the CPU has VNNI / AMX-INT8).

@@ -37,7 +37,10 @@ from common import MODEL, REPO, SHARED, VIDEO, fmt_mmm, fmt_ratio, header, machi
 
 PT = SHARED / "models" / "yolo11n-seg.pt"
 COCO8 = SHARED / "media" / "coco8-seg"
-VIDEOS = [SHARED / "media" / "videos" / n for n in ("seeed_people-walking.mp4", "intel_car-detection.mp4")]
+VIDEOS = [
+    SHARED / "media" / "videos" / n
+    for n in ("seeed_people-walking.mp4", "intel_car-detection.mp4", "mmtracking_demo.mp4")
+]
 
 
 def variants(int8_path: Path) -> list[tuple[str, Path, dict[str, Any]]]:
@@ -198,11 +201,17 @@ def accuracy(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]
     base = vals["fp32"]
     rows = []
     for name, v in vals.items():
-        rows.append([name] + [f"{v[k][0] - base[k][0]:+.4f} / {v[k][1] - base[k][1]:+.4f}" for k in sets])
+        rows.append(
+            [name]
+            + [
+                f"{v[k][0] - base[k][0]:+.4f}" + ("" if "mot17" in k else f" / {v[k][1] - base[k][1]:+.4f}")
+                for k in sets
+            ]
+        )
     print("difference to fp32 (box / mask; bars: bf16 mask within 0.005, int8 within 0.02):\n")
     print(table(["variant", *sets], rows))
 
-    header(f"agreement with fp32 on the first {args.agree_frames} frames of the shared videos (predict, imgsz 640)")
+    header(f"agreement with fp32 on the first {args.agree_frames} frames of each shared video (predict, imgsz 640)")
     ref_model = YOLO(str(MODEL))
     frames = {v.name: frames_of(v, args.agree_frames) for v in VIDEOS}
     refs = {k: [ref_model.predict(f, device="cpu", verbose=False)[0] for f in fs] for k, fs in frames.items()}
@@ -235,6 +244,46 @@ def accuracy(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]
     )
 
 
+def track_ids(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]]) -> None:
+    """Loop 2's ids against fp32's: over the detections matched to fp32's (``agreement``'s pairs, redone here to keep
+    the pairs), how many carry the same track id."""
+    from numa_ultralytics import YOLO
+    from numa_ultralytics.utils.metrics import box_iou
+
+    header(f"loop 2 track ids against fp32 ({args.agree_frames} frames of {args.video.name}, botsort.yaml)")
+    frames = frames_of(args.video, args.agree_frames)
+
+    def run(path: Path, kw: dict[str, Any]) -> list[Any]:
+        m = YOLO(str(path))
+        return [m.track(f, persist=True, device="cpu", verbose=False, tracker="botsort.yaml", **kw)[0] for f in frames]
+
+    ref = run(MODEL, {})
+    rows = []
+    for name, path, kw in vs[1:]:
+        out = run(path, kw)
+        pairs = same = identical_frames = 0
+        for a, b in zip(ref, out):
+            if len(a.boxes) == 0 or len(b.boxes) == 0:
+                identical_frames += len(a.boxes) == len(b.boxes)
+                continue
+            iou = box_iou(np.asarray(a.boxes.xyxy), np.asarray(b.boxes.xyxy))
+            ia, ib = np.asarray(a.boxes.id), np.asarray(b.boxes.id)
+            taken: set[int] = set()
+            frame_same = len(a.boxes) == len(b.boxes)
+            for i in range(len(a.boxes)):
+                j = int(iou[i].argmax())
+                if iou[i, j] < 0.5 or j in taken:
+                    frame_same = False
+                    continue
+                taken.add(j)
+                pairs += 1
+                same += int(ia[i] == ib[j])
+                frame_same &= bool(ia[i] == ib[j])
+            identical_frames += frame_same
+        rows.append([name, pairs, f"{same / max(pairs, 1):.4f}", f"{identical_frames}/{len(frames)}"])
+    print(table(["variant", "matched tracked boxes", "same id", "frames with the same boxes and ids"], rows))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--video", type=Path, default=VIDEO)
@@ -244,6 +293,7 @@ def main() -> None:
     ap.add_argument("--agree-frames", type=int, default=60)
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-accuracy", action="store_true")
+    ap.add_argument("--ids-only", action="store_true", help="only the loop 2 track-id comparison")
     args = ap.parse_args()
     import openvino
 
@@ -256,10 +306,14 @@ def main() -> None:
         int8 = make_int8(d)
         vs = variants(int8)
         print("variants: " + ", ".join(f"{n} ({p.name} {kw or ''})" for n, p, kw in vs))
+        if args.ids_only:
+            track_ids(args, vs)
+            return
         if not args.no_speed:
             report_speed(speed(args, vs))
         if not args.no_accuracy:
             accuracy(args, vs, d)
+            track_ids(args, vs)
     print(f"\nuptime load at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -245,8 +245,9 @@ def accuracy(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]
 
 
 def track_ids(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]]) -> None:
-    """Loop 2's ids against fp32's: over the detections matched to fp32's (``agreement``'s pairs, redone here to keep
-    the pairs), how many carry the same track id."""
+    """Loop 2's ids against fp32's: over the tracked boxes paired with fp32's (IoU >= 0.5), how many carry the same id,
+    and how many the id that fp32's track got at its first pairing (the same track, renumbered: an id switch is a
+    pair that breaks that mapping)."""
     from numa_ultralytics import YOLO
     from numa_ultralytics.utils.metrics import box_iou
 
@@ -261,7 +262,8 @@ def track_ids(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]
     rows = []
     for name, path, kw in vs[1:]:
         out = run(path, kw)
-        pairs = same = identical_frames = 0
+        pairs = same = consistent = identical_frames = 0
+        mapping: dict[int, int] = {}  # fp32 id -> the variant's id at their first matched pair
         for a, b in zip(ref, out):
             if len(a.boxes) == 0 or len(b.boxes) == 0:
                 identical_frames += len(a.boxes) == len(b.boxes)
@@ -278,10 +280,20 @@ def track_ids(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]
                 taken.add(j)
                 pairs += 1
                 same += int(ia[i] == ib[j])
+                consistent += int(mapping.setdefault(int(ia[i]), int(ib[j])) == int(ib[j]))
                 frame_same &= bool(ia[i] == ib[j])
             identical_frames += frame_same
-        rows.append([name, pairs, f"{same / max(pairs, 1):.4f}", f"{identical_frames}/{len(frames)}"])
-    print(table(["variant", "matched tracked boxes", "same id", "frames with the same boxes and ids"], rows))
+        rows.append(
+            [
+                name,
+                pairs,
+                f"{same / max(pairs, 1):.4f}",
+                f"{consistent / max(pairs, 1):.4f}",
+                f"{identical_frames}/{len(frames)}",
+            ]
+        )
+    hdr = ["variant", "matched tracked boxes", "same id", "same id up to renumbering", "frames: same boxes and ids"]
+    print(table(hdr, rows))
 
 
 def main() -> None:

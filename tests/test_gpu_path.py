@@ -264,18 +264,16 @@ def test_preload_never_raises(monkeypatch, capsys):
     assert cuda.preload_cuda_libraries() is False
 
 
-def test_half_decision(monkeypatch, caplog):
-    monkeypatch.setattr(cuda, "_FP16_CPU_NOTED", False)
+def test_half_decision():
+    """The fp16 graph on CUDA only (on the CPU, half is nn/precision.py's: bf16 through OpenVINO, or fp32 with its
+    warning; tests/test_precision.py)."""
     assert cuda.use_fp16_graph("cuda:0", True) is True
+    assert cuda.use_fp16_graph("cuda", True) is True
     assert cuda.use_fp16_graph("cuda:0", False) is False
-    with caplog.at_level(logging.WARNING, logger="numa_ultralytics"):
-        assert cuda.use_fp16_graph("cpu", True) is False
-        assert cuda.use_fp16_graph("cpu", True) is False
-    assert caplog.text.count("fp16 does not help on the CPU") == 1
+    assert cuda.use_fp16_graph("cpu", True) is False
 
 
 def test_half_on_cpu_predicts_fp32(seg_onnx, bus_jpg, monkeypatch):
-    monkeypatch.setattr(cuda, "_FP16_CPU_NOTED", False)
     m = YOLO(str(seg_onnx))
     m.to("cpu")
     r = m.predict(str(bus_jpg), half=True, verbose=False)[0]
@@ -318,15 +316,14 @@ def test_half_follows_a_device_change(seg_onnx, bus_jpg, monkeypatch):
     used there, and fp32 again back on the CPU."""
     real_open = autobackend.open_session
 
-    def fake_open(path, device=None):  # a CPU session that reports the CUDA device it was asked for
-        session, p, _ = real_open(path, "cpu")
+    def fake_open(path, device=None, **kw):  # a CPU session that reports the CUDA device it was asked for
+        session, p, _ = real_open(path, "cpu", **kw)
         kind, idx = parse_device(device)
         return session, p, f"cuda:{idx}" if kind == "cuda" else "cpu"
 
     monkeypatch.setattr(autobackend, "open_session", fake_open)
     monkeypatch.setattr(autobackend, "_CUDA_OK", True)
     monkeypatch.setenv("NUMA_ULTRALYTICS_IOBINDING", "0")  # the faked CUDA device has no CUDA buffers
-    monkeypatch.setattr(cuda, "_FP16_CPU_NOTED", True)
     m = YOLO(str(seg_onnx))
     m.predict(str(bus_jpg), device="cpu", half=True, verbose=False)
     assert m.device == "cpu" and not m.backend.fp16

@@ -235,7 +235,10 @@ def test_model_info(model, monkeypatch):
     monkeypatch.setattr(model_mod.LOGGER, "info", lambda msg: said.append(msg))
     layers, params, grads, flops = model.info()
     assert (layers, params, grads) == (101, 2_868_664, 0) and round(flops, 1) == 10.4
-    assert said == ["YOLO11n-seg-dynamic summary: 101 layers, 2,868,664 parameters, 0 gradients, 10.4 GFLOPs"]
+    assert said == [
+        "YOLO11n-seg-dynamic summary: 101 layers, 2,868,664 parameters, 0 gradients, 10.4 GFLOPs",
+        f"Runtime: {model.backend.runtime} fp32 (yolo11n-seg-dynamic.onnx)",  # what runs it (nn/precision.py)
+    ]
     said.clear()
     assert model.info(verbose=False)[1] == 2_868_664 and said == []
 

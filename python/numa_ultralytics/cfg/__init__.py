@@ -47,6 +47,7 @@ from numa_ultralytics.engine.args import (
 )
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.sink import SpeedTotals, stem_of
+from numa_ultralytics.nn.precision import RUNTIMES
 from numa_ultralytics.utils.progress import ProgressBar
 from numa_ultralytics.utils.signals import StopScope, stop_on_signals
 
@@ -225,7 +226,8 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("agnostic_nms", Spec(_bool, "class-agnostic NMS")),
         ("retina_masks", Spec(_bool, "masks at the original resolution")),
         ("device", Spec(_device, "cpu, 0, cuda:0 (default: GPU when available)")),
-        ("half", Spec(_bool, "FP16 inference where supported")),
+        ("half", Spec(_bool, "CPU: bf16 via OpenVINO where the CPU has bf16 units (else fp32, a warning); CUDA: FP16")),
+        ("runtime", Spec(_opt(_choice(RUNTIMES)), "onnxruntime (default) or openvino (CPU; the [openvino] extra)")),
         ("verbose", Spec(_bool, "progress bar and summary")),
         ("tracker", Spec(_tracker, "track: botsort.yaml, bytetrack.yaml or a .yaml path")),
         ("persist", Spec(_bool, "track: keep tracks between calls (one run is one call)")),
@@ -291,6 +293,9 @@ EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("dynamic", Spec(_bool, "export: dynamic batch, height and width (default False: [batch, 3, imgsz])")),
         ("opset", Spec(_opt(_posint), "export: ONNX opset (default None: 18)")),
         ("simplify", Spec(_bool, "export: accepted (the graph is already simple)")),
+        ("int8", Spec(_bool, "export: static int8 (QDQ) quantization, calibrated on data= (writes <stem>_int8.onnx)")),
+        ("data", Spec(_str, "export int8: the calibration dataset YAML (its val images)")),
+        ("fraction", Spec(_float01, "export int8: the fraction of the calibration images used (default 1.0)")),
     ]
 )
 EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", "batch", *EXPORT_SPECS)

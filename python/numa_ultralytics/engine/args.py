@@ -49,7 +49,8 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "agnostic_nms": False,
     "retina_masks": False,
     "verbose": True,
-    "half": False,
+    "half": False,  # CPU: bf16 through OpenVINO where the CPU has bf16 units (nn/precision.py); CUDA: fp16
+    "runtime": None,  # None (onnxruntime; OpenVINO for half=True on the CPU), "onnxruntime", "openvino" (CPU)
     "device": None,
     "vid_stride": 1,
     "stream_buffer": False,
@@ -209,6 +210,12 @@ def _pass(key: str, v: Any) -> Any:
     return v
 
 
+def _check_runtime(key: str, v: Any) -> str | None:
+    from numa_ultralytics.nn.precision import check_runtime  # the runtime rule's own module
+
+    return check_runtime(key, v)
+
+
 # Every predict/track argument and its check (check_args runs them in this order; device is checked where the backend
 # opens it, nn/autobackend.py parse_device).
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -221,6 +228,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "retina_masks": check_bool,
     "verbose": check_bool,
     "half": check_bool,
+    "runtime": lambda k, v: _check_runtime(k, v),
     "device": _pass,
     "vid_stride": check_positive_int,
     "stream_buffer": check_bool,

@@ -25,9 +25,13 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
   input and outputs, so it loads and runs like the fp32 export), on any ``device``: the conversion needs no GPU.
   Ultralytics exports fp16 only with a CUDA ``device`` (on the CPU it warns and writes fp32), and its fp16 graph
   takes and returns float16 tensors; this package's loader runs either.
+- ``int8=True`` (or ``quantize=8`` / ``"int8"``, the original's newer spelling): static post-training int8
+  quantization (QDQ) calibrated on ``data``'s val images (``fraction`` of them; without ``data``, Ultralytics' task
+  dataset ``coco8-seg.yaml`` / ``coco8.yaml`` with a warning), written as ``<stem>_int8.onnx`` (the original's name;
+  the intermediate fp32 file is removed), metadata kept, ``args`` recording ``quantize=8``: nn/quantize.py.
 - ``simplify``, ``device``, ``verbose``, ``data``, ``fraction``: accepted (the graph is already simple; the export
   runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
-- ``nms=True``, ``int8=True``, ``quantize`` (NMS or quantization inside the graph): ``NotImplementedError``.
+- ``nms=True`` (NMS inside the graph), ``quantize`` other than 8 / 32: ``NotImplementedError``.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     Raises:
         TypeError: an unknown key.
         ArgError: a bad value (a ``ValueError`` naming the key and what it allows), ``format`` included.
-        NotImplementedError: ``nms=True``, ``int8=True`` or ``quantize`` (not supported).
+        NotImplementedError: ``nms=True``, or ``quantize`` other than 8 (int8) / 32 (fp32).
     """
     args = dict(EXPORT_DEFAULTS)
     for k, v in kwargs.items():
@@ -118,11 +122,19 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     opset = args["opset"]
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)):
         raise ArgError("opset", opset, "None (the default) or an integer like 18")
-    for k in ("nms", "int8"):
-        if args[k]:
-            raise NotImplementedError(f"{k}={args[k]!r} is not supported: the export is the plain fp32 ONNX graph")
-    if args["quantize"]:
-        raise NotImplementedError(f"quantize={args['quantize']!r} is not supported: the export is fp32")
+    if args["nms"]:
+        raise NotImplementedError(f"nms={args['nms']!r} is not supported: the export is the plain ONNX graph")
+    _check_bool("int8", args["int8"])
+    q = args["quantize"]
+    if q in (8, "int8", "w8a8") and not isinstance(q, bool):
+        args["int8"] = True
+    elif q not in (None, 32, "fp32", "w32a32") or isinstance(q, bool):
+        raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, or int8 (quantize=8)")
+    args["quantize"] = 8 if args["int8"] else None
+    if not isinstance(args["fraction"], (int, float)) or isinstance(args["fraction"], bool):
+        raise ArgError("fraction", args["fraction"], "a number in (0, 1]")
+    if not 0.0 < float(args["fraction"]) <= 1.0:
+        raise ArgError("fraction", args["fraction"], "a number in (0, 1]")
     return args
 
 
@@ -166,6 +178,37 @@ def _dry_run(data: bytes, shape: list[int], opset: int) -> list[list[int]]:
     return [list(o.shape) for o in outs]
 
 
+def _export_int8(
+    model: Any, target: Path, args: dict[str, Any], imgsz: list[int], batch: int, stride: int, task: str
+) -> None:
+    """``int8=True``: the fp32 graph ``model`` quantized into ``target`` (nn/quantize.py), through a temporary fp32 file
+    beside it that is removed afterwards."""
+    import tempfile
+
+    from numa_ultralytics.nn.quantize import TASK2DATA, calibration_files, quantize_int8
+
+    data = args["data"]
+    if not data:
+        data = TASK2DATA[task]
+        LOGGER.warning(f"WARNING INT8 export requires a 'data' arg for calibration, using default 'data={data}'")
+    files = calibration_files(data, float(args["fraction"]))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".fp32.onnx", dir=target.parent)
+    os.close(fd)
+    fd, qtmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".int8.onnx", dir=target.parent)
+    os.close(fd)
+    try:
+        Path(tmp).write_bytes(model.SerializeToString())
+        quantize_int8(tmp, qtmp, files, imgsz, batch, stride)
+        os.chmod(qtmp, 0o644)
+        os.replace(qtmp, target)
+    except OSError as e:
+        raise OSError(f"cannot write the int8 export to {target}: {e}") from e
+    finally:
+        for f in (tmp, qtmp):
+            Path(f).unlink(missing_ok=True)
+
+
 def export(
     ckpt: str | os.PathLike,
     file: str | os.PathLike | None = None,
@@ -184,7 +227,7 @@ def export(
             unknown argument.
         ValueError: a bad argument value (:class:`~numa_ultralytics.engine.args.ArgError`), an unreadable
             checkpoint, an opset the installed onnx/onnxruntime cannot write/run.
-        NotImplementedError: an unsupported architecture or feature (``nms``, ``int8``, ``quantize``).
+        NotImplementedError: an unsupported architecture or feature (``nms``, ``quantize`` other than 8 / 32).
         FileNotFoundError: no such checkpoint.
     """
     import onnx
@@ -236,10 +279,15 @@ def export(
         target = Path(file)
     else:
         target = export_path(loaded_as if loaded_as is not None else ckpt, ckpt, args["format"])
-    try:
-        write_atomic(model.SerializeToString(), target)
-    except OSError as e:
-        raise OSError(f"cannot write the export of {ckpt} to {target}: {e}") from e
+        if args["int8"]:  # the original's name for its int8 ONNX
+            target = target.with_name(f"{target.stem}_int8{target.suffix}")
+    if args["int8"]:
+        _export_int8(model, target, args, imgsz, batch, stride, "segment" if len(out_shapes) >= 2 else "detect")
+    else:
+        try:
+            write_atomic(model.SerializeToString(), target)
+        except OSError as e:
+            raise OSError(f"cannot write the export of {ckpt} to {target}: {e}") from e
     size_mb = target.stat().st_size / 1e6
     LOGGER.info(
         f"ONNX: export success {time.perf_counter() - t0:.1f}s, saved as '{target}' ({size_mb:.1f} MB), "

@@ -65,7 +65,6 @@ class YOLO:
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
             )
         self._device_arg: Any = None
-        self._half_arg = False  # the last half= asked for (engine/args.py default False)
         try:
             self.backend = AutoBackend(onnx_path)
         except ValueError as e:
@@ -138,36 +137,29 @@ class YOLO:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any, half: bool | None = None) -> None:
-        if device is not None and device != self._device_arg:
-            from numa_ultralytics.nn.autobackend import parse_device
-
-            kind, _ = parse_device(device)  # raises for a bad or unavailable device
-            current = "cuda" if self.backend.device.startswith("cuda") else "cpu"
-            if kind != current:
-                self.backend = AutoBackend(self.backend.path, device=device)
-                self.predictor = Predictor(self.backend, self.task)
-                if self._half_arg:  # half=True asked before: decide again for the new device
-                    self._half_setup(True)
-            self._device_arg = device
-        if half is not None and bool(half) != self._half_arg:
-            self._half_setup(bool(half))
-
-    def _half_setup(self, half: bool) -> None:
-        """``half=True``: the fp16 graph on CUDA (nn/cuda.py ``use_fp16_graph``; a one-time note on the CPU)."""
+    def _device_setup(self, device: Any, half: bool = False, runtime: str | None = None) -> None:
+        """Re-open the backend when the device kind (CPU/CUDA), ``half`` or ``runtime`` changes (which runtime and
+        precision they mean: nn/precision.py; on CUDA ``half`` runs the fp16 graph, nn/cuda.py ``use_fp16_graph``);
+        ``device=None`` keeps the current device."""
+        from numa_ultralytics.nn.autobackend import parse_device
         from numa_ultralytics.nn.cuda import use_fp16_graph
 
-        self._half_arg = half
-        fp16 = use_fp16_graph(self.backend.device, half)
-        if fp16 != self.backend.fp16:
+        b = self.backend
+        current = "cuda" if b.device.startswith("cuda") else "cpu"
+        kind = current if device is None else parse_device(device)[0]  # raises for a bad or unavailable device
+        fp16 = use_fp16_graph(kind, bool(half))
+        if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg) or fp16 != b.fp16:
+            dev = device if device is not None else self._device_arg if self._device_arg is not None else current
             try:
-                self.backend = AutoBackend(self.backend.path, device=self.backend.device, fp16=fp16)
-            except ValueError as e:  # a graph fp16 does not apply to (int8): keep the fp32 one
+                self.backend = AutoBackend(b.path, device=dev, half=half, runtime=runtime, fp16=fp16)
+            except ValueError as e:  # a graph fp16 does not apply to (int8): keep it as it is
                 if not fp16:
                     raise
-                logging.getLogger("numa_ultralytics").warning(f"half=True: {e}; running the graph as it is")
-                return
+                LOGGER.warning(f"half=True: {e}; running the graph as it is")
+                self.backend = AutoBackend(b.path, device=dev, half=half, runtime=runtime)
             self.predictor = Predictor(self.backend, self.task)
+        if device is not None:
+            self._device_arg = device
 
     def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
@@ -180,7 +172,7 @@ class YOLO:
         """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        self._device_setup(args["device"], args["half"])
+        self._device_setup(args["device"], args["half"], args["runtime"])
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -244,7 +236,7 @@ class YOLO:
                     if out is not None and out.stop:
                         break
                 if verbose and speed.n and shape is not None:
-                    LOGGER.info(speed.per_image(shape, n_batch))
+                    LOGGER.info(speed.per_image(shape, n_batch, self.backend.runtime, self.backend.precision))
             finally:
                 if pipelined:
                     src.interrupt()  # live streams stop waiting for frames, so the decode thread can end
@@ -268,8 +260,7 @@ class YOLO:
         pipeline: engine/validator.py."""
         from numa_ultralytics.engine.validator import run_val
 
-        if kwargs.get("device") is not None:
-            self._device_setup(kwargs["device"])
+        self._device_setup(kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"))
         return run_val(self.backend, self.task, data=data, **kwargs)
 
     # ------------------------------------------------------------------ export
@@ -287,7 +278,7 @@ class YOLO:
     # ------------------------------------------------------------------ misc
     def to(self, device: Any) -> YOLO:
         """Move inference to ``device`` (``"cpu"``, ``0``, ``"cuda:0"``), as ``model.to(...)`` in Ultralytics."""
-        self._device_setup(device)
+        self._device_setup(device, self.backend.half, self.backend.runtime_arg)  # half / runtime carry over
         return self
 
     def cpu(self) -> YOLO:
@@ -314,6 +305,7 @@ class YOLO:
         info = model_info(self.backend.path)
         if verbose:
             LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
+            LOGGER.info(f"Runtime: {self.backend.runtime} {self.backend.precision} ({self.backend.path.name})")
         return info
 
     def reset_tracker(self) -> None:

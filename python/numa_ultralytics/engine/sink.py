@@ -441,13 +441,17 @@ class SpeedTotals:
     def mean(self, stage: str) -> float:
         return self.ms.get(stage, 0.0) / self.n
 
-    def per_image(self, shape: tuple[int, int], batch: int = 1) -> str:
+    def per_image(
+        self, shape: tuple[int, int], batch: int = 1, runtime: str | None = None, precision: str | None = None
+    ) -> str:
         """Ultralytics' line: ``Speed: 1.0ms preprocess, 40.1ms inference, 2.0ms postprocess per image at shape
-        (1, 3, 384, 640)`` (the batch size first)."""
+        (1, 3, 384, 640)`` (the batch size first), then what ran the model when given (``, onnxruntime CPU fp32``;
+        nn/precision.py)."""
         h, w = shape
+        ran = f", {runtime} {precision}" if runtime and precision else ""
         return (
             f"Speed: {self.mean('preprocess'):.1f}ms preprocess, {self.mean('inference'):.1f}ms inference, "
-            f"{self.mean('postprocess'):.1f}ms postprocess per image at shape ({batch}, 3, {h}, {w})"
+            f"{self.mean('postprocess'):.1f}ms postprocess per image at shape ({batch}, 3, {h}, {w}){ran}"
         )
 
     def per_frame(self, stages: tuple[str, ...], wall: float) -> str:

@@ -41,7 +41,8 @@ VAL_DEFAULTS: dict[str, Any] = {
     "verbose": True,
     "device": None,
     "plots": False,  # accepted; plots are not drawn
-    "half": False,
+    "half": False,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
+    "runtime": None,  # as predict: None, "onnxruntime", "openvino"
     "workers": 0,
     "save_json": False,
     "save_txt": False,

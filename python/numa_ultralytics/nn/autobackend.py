@@ -1,6 +1,7 @@
 """ONNX Runtime backend: opens an exported YOLO model and reads its metadata.
 
-Picks CUDA when a GPU is usable (onnxruntime-gpu and a loadable CUDA driver), else the CPU.
+Picks CUDA when a GPU is usable (onnxruntime-gpu and a loadable CUDA driver), else the CPU. Which runtime and
+precision on that device (``half``, ``runtime``: onnxruntime fp32, OpenVINO fp32/bf16): nn/precision.py.
 """
 
 from __future__ import annotations
@@ -160,11 +161,16 @@ def check_outputs(
     return nm, nc, names
 
 
-def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path, str]:
+def open_session(
+    path: str | os.PathLike, device: Any = None, half: bool = False, runtime: str | None = None
+) -> tuple[Any, Path, str]:
     """An ONNX Runtime session for ``path`` on ``device`` (CUDA when asked and usable, else the CPU; a GPU asked
     for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
-    unloadable files and external data outside the model's folder are clear errors."""
+    unloadable files and external data outside the model's folder are clear errors. ``half`` / ``runtime``: which
+    runtime and precision, nn/precision.py ``plan`` (on the CPU, an OpenVINO session in onnxruntime's clothes)."""
     import onnxruntime as ort
+
+    from numa_ultralytics.nn import precision
 
     path = Path(path)
     if path.is_dir():
@@ -174,12 +180,17 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
     if path.stat().st_size == 0:
         raise ValueError(f"model file is empty: {path}")
     kind, idx = parse_device(device)
+    # the graph's own precision matters only off the default (an unreadable file fails below, in onnxruntime's words)
+    graph = precision.graph_precision(path, default="fp32") if half or runtime == "openvino" else "fp32"
+    run_plan = precision.plan(kind, half, runtime, graph)
     providers: list[Any] = ["CPUExecutionProvider"]
     if kind == "cuda":
         preload_cuda_libraries()  # pip-installed CUDA / cuDNN (nn/cuda.py); CPU sessions never call it
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if run_plan.runtime == "openvino":  # this session only describes the graph (metadata, inputs, outputs)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
     try:
         session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
@@ -195,28 +206,51 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
         logging.getLogger("numa_ultralytics").warning(
             "CUDA is present but onnxruntime could not use it (missing CUDA/cuDNN libraries?); running on the CPU"
         )
+    if run_plan.warning:
+        logging.getLogger("numa_ultralytics").warning(run_plan.warning)
+    if run_plan.runtime == "openvino":
+        try:
+            session = precision.OpenVINOSession(path, session, run_plan.precision)
+        except Exception as e:  # OpenVINO raises its own exception types
+            raise ValueError(f"OpenVINO could not load {path}: {str(e).strip().splitlines()[0]}") from e
     return session, path, dev
 
 
 class AutoBackend:
     """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end).
 
-    ``fp16=True`` opens the fp16 graph converted from ``path`` (nn/fp16.py, cached; ``path`` stays the fp32 file);
-    engine/model.py asks for it on CUDA with ``half=True`` (nn/cuda.py ``use_fp16_graph``). ``io_binding``
-    (default on, ``NUMA_ULTRALYTICS_IOBINDING=0`` turns it off): run through nn/iobinding.py's reused buffers.
+    ``half`` / ``runtime``: which runtime and precision (nn/precision.py ``plan``: on the CPU, bf16 or fp32 through
+    OpenVINO). ``fp16=True`` opens the fp16 graph converted from ``path`` (nn/fp16.py, cached; ``path`` stays the fp32
+    file); engine/model.py asks for it on CUDA with ``half=True`` (nn/cuda.py ``use_fp16_graph``). ``io_binding``
+    (default on, ``NUMA_ULTRALYTICS_IOBINDING=0`` turns it off): run through nn/iobinding.py's reused buffers
+    (onnxruntime sessions only).
     """
 
-    def __init__(self, path: str | os.PathLike, device: Any = None, fp16: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        device: Any = None,
+        half: bool = False,
+        runtime: str | None = None,
+        fp16: bool = False,
+    ) -> None:
+        from numa_ultralytics.nn.precision import describe
+
         self.fp16 = bool(fp16)
         if self.fp16:
             from numa_ultralytics.nn.fp16 import fp16_onnx
 
-            self.session, _, self.device = open_session(fp16_onnx(path), device)
+            self.session, _, self.device = open_session(fp16_onnx(path), device, runtime=runtime)
             path = Path(path)
         else:
-            self.session, path, self.device = open_session(path, device)
+            self.session, path, self.device = open_session(path, device, half=half, runtime=runtime)
         self.path = path
-        self.io_binding = io_binding_default()
+        self.half, self.runtime_arg = bool(half), runtime  # what was asked (YOLO re-opens when it changes)
+        # what runs: ("onnxruntime CPU", "fp32"), ("openvino CPU", "bf16"), ... (speed line, model.info())
+        self.runtime, self.precision = describe(self.session, path)
+        if self.fp16:
+            self.precision = "fp16"
+        self.io_binding = io_binding_default() and hasattr(self.session, "io_binding")
         self._runner: BoundRunner | None = None
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}

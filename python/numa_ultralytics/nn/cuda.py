@@ -14,7 +14,6 @@ import logging
 LOGGER = logging.getLogger("numa_ultralytics")
 
 _PRELOADED: bool | None = None
-_FP16_CPU_NOTED = False
 
 
 def preload_cuda_libraries() -> bool:
@@ -46,19 +45,13 @@ def preload_cuda_libraries() -> bool:
 
 
 def use_fp16_graph(device: str, half: bool) -> bool:
-    """Whether ``half=True`` runs the fp16 graph (nn/fp16.py) on ``device`` (``"cpu"`` / ``"cuda:N"``, as
-    ``AutoBackend.device``): on CUDA yes; on the CPU no, with a one-time note that fp16 does not help the CPU
-    provider (ONNX Runtime runs the fp16 graph's ops in fp32 through casts: measured here about as fast as fp32, 136 vs
-    143 ms at 640x640, and less accurate; bench/RESULTS.md "GPU path (issue 14)")."""
-    global _FP16_CPU_NOTED
-    if not half:
+    """Whether ``half=True`` runs the fp16 graph (nn/fp16.py) on ``device`` (``"cpu"`` / ``"cuda"`` / ``"cuda:N"``):
+    where nn/precision.py ``plan`` says fp16, i.e. on CUDA. On the CPU ``half`` is bf16 through OpenVINO or fp32 with a
+    warning (the plan's): the fp16 graph does not help ONNX Runtime's CPU provider, which computes its ops in fp32
+    through casts (measured here about as fast as fp32, 136 vs 143 ms at 640x640, and less accurate; bench/RESULTS.md
+    "GPU path (issue 14)")."""
+    if not half or not device.startswith("cuda"):
         return False
-    if device.startswith("cuda"):
-        return True
-    if not _FP16_CPU_NOTED:
-        _FP16_CPU_NOTED = True
-        LOGGER.warning(
-            "half=True: fp16 does not help on the CPU (ONNX Runtime's CPU provider computes fp16 graphs in fp32, "
-            "no faster); running the fp32 graph. fp16 is used on CUDA devices."
-        )
-    return False
+    from numa_ultralytics.nn.precision import plan
+
+    return plan("cuda", half=True).precision == "fp16"

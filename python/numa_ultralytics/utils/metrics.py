@@ -51,6 +51,32 @@ def match_predictions(
     )
 
 
+def agreement(ref: Any, other: Any, iou: float = 0.5) -> tuple[int, int, int, list[float]]:
+    """How far two runs' ``Results`` of one image agree (a precision against fp32, nn/precision.py):
+    ``(n_ref, n_other, matched, mask IoUs of the matched pairs)``. Pairs are made greedily in ``ref``'s confidence
+    order: the unmatched ``other`` detection of the same class with the highest box IoU, at least ``iou``."""
+    n_ref, n_other = len(ref.boxes), len(other.boxes)
+    if not n_ref or not n_other:
+        return n_ref, n_other, 0, []
+    ious = box_iou(np.asarray(ref.boxes.xyxy), np.asarray(other.boxes.xyxy))
+    ious[np.asarray(ref.boxes.cls)[:, None] != np.asarray(other.boxes.cls)[None, :]] = 0.0
+    taken = np.zeros(n_other, bool)
+    masks = ref.masks is not None and other.masks is not None
+    mask_ious: list[float] = []
+    matched = 0
+    for i in np.argsort(-np.asarray(ref.boxes.conf), kind="stable"):
+        row = np.where(taken, -1.0, ious[i])
+        j = int(row.argmax())
+        if row[j] < iou:
+            continue
+        taken[j] = True
+        matched += 1
+        if masks:
+            a, b = np.asarray(ref.masks.data[i]) > 0, np.asarray(other.masks.data[j]) > 0
+            mask_ious.append(float((a & b).sum() / max(int((a | b).sum()), 1)))
+    return n_ref, n_other, matched, mask_ious
+
+
 def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
     """Box filter of width ``f`` of the length (odd), edges padded with the end values."""
     nf = round(len(y) * f * 2) // 2 + 1

@@ -1,0 +1,236 @@
+"""Which runtime and which precision a model runs in: the one rule for ``device``, ``half`` and ``runtime``.
+
+    model.predict(src)                         # onnxruntime, fp32 (exact to the original); CUDA when usable
+    model.predict(src, device="cpu", half=True)     # bf16 through OpenVINO where the CPU has bf16 units, else fp32
+    model.predict(src, device="cpu", runtime="openvino")  # OpenVINO at fp32 (its own threading, no accuracy change)
+    YOLO("yolo11n-seg_int8.onnx")              # an int8 (QDQ) export (engine/exporter.py int8=True) runs as it is
+
+:func:`plan` is the rule (:class:`Plan`: runtime, precision, the one warning to log):
+
+============  ====================  ===========  =========================================================
+device        runtime               half         runs
+============  ====================  ===========  =========================================================
+CUDA          None / onnxruntime    False        onnxruntime CUDA, fp32
+CUDA          None / onnxruntime    True         onnxruntime CUDA, ``"fp16"``: the fp16 graph is made by
+                                                 nn/fp16.py (another module's rule; this one only names it)
+CUDA          openvino              any          ``ValueError``: OpenVINO here runs on the CPU
+CPU           None / onnxruntime    False        onnxruntime CPU, fp32 (the default)
+CPU           None                  True         OpenVINO bf16 when the CPU has bf16 matrix units (OpenVINO's
+                                                 ``OPTIMIZATION_CAPABILITIES`` lists ``BF16``: AVX512-BF16 or
+                                                 AMX); else onnxruntime CPU fp32 with one warning
+CPU           onnxruntime           True         onnxruntime CPU fp32 with one warning (onnxruntime's CPU
+                                                 provider has no bf16 path)
+CPU           openvino              False        OpenVINO fp32
+CPU           openvino              True         OpenVINO bf16, or OpenVINO fp32 with one warning (no bf16 units)
+CPU           openvino              (int8 graph) OpenVINO where the CPU has VNNI / AMX-INT8; else onnxruntime with
+                                                 one warning (measured: OpenVINO 2026.4 on an AVX2-only CPU turns
+                                                 QDQ int8 graphs into wrong detections; onnxruntime is right)
+any           any                   True         an int8 or fp16 graph runs as it is (``half`` only picks bf16
+              (int8 / fp16 graph)                for fp32 graphs on the CPU)
+============  ====================  ===========  =========================================================
+
+OpenVINO comes with the optional extra ``pip install "numa_ultralytics[openvino]"``. Without it, ``half=True`` on the
+CPU warns once (naming the extra) and runs fp32 on onnxruntime, never an error; an explicit ``runtime="openvino"``
+is an ``ImportError`` naming the extra.
+
+Why OpenVINO's own runtime, not onnxruntime's OpenVINO execution provider plugin (``onnxruntime-ep-openvino``): the
+plugin 1.8.1 offers its devices only on Intel hardware (``GetSupportedDevices`` skips any device whose vendor id is not
+Intel's), so on an AMD CPU, including Zen 4 with AVX512-BF16, ``ort.get_ep_devices()`` lists no OpenVINO device and no
+session can use it. OpenVINO reads the same ONNX file itself and runs on any x86-64 CPU. :class:`OpenVINOSession`
+gives it the part of onnxruntime's ``InferenceSession`` interface that nn/autobackend.py uses; the metadata and the
+input/output descriptions still come from an onnxruntime session of the same file (opened without graph
+optimisations), so every check of the export is the same on both runtimes.
+
+A model's precision label (:func:`describe`): ``int8`` for a quantized graph (QDQ or integer convolutions), ``fp16``
+for an fp16 graph, ``bf16`` for OpenVINO's bf16 inference, else ``fp32``. It shows in the speed line
+(engine/sink.py ``SpeedTotals.per_image``) and in ``model.info()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LOGGER = logging.getLogger("numa_ultralytics")
+
+#: ``runtime=`` values (None: onnxruntime, or OpenVINO for ``half=True`` on the CPU).
+RUNTIMES = ("onnxruntime", "openvino")
+#: The extra that brings OpenVINO, as the warnings and errors name it.
+OPENVINO_EXTRA = 'pip install "numa_ultralytics[openvino]"'
+#: ONNX operators that make a graph an int8 one.
+INT8_OPS = frozenset(
+    {"QuantizeLinear", "DequantizeLinear", "ConvInteger", "QLinearConv", "MatMulInteger", "QLinearMatMul"}
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What runs: ``runtime`` ("onnxruntime" | "openvino"), ``precision`` ("fp32" | "bf16" | "fp16"; "fp16" only on
+    CUDA, for nn/fp16.py), ``warning`` (logged once when the backend opens; None when the request is met)."""
+
+    runtime: str
+    precision: str
+    warning: str | None = None
+
+
+def check_runtime(key: str, v: Any) -> str | None:
+    """``runtime=``: None, "onnxruntime" or "openvino" (engine/args.py and the val arguments use it)."""
+    from numa_ultralytics.engine.args import ArgError
+
+    if v is None or v in RUNTIMES:
+        return v
+    raise ArgError(key, v, "None (onnxruntime; OpenVINO for half=True on the CPU), 'onnxruntime' or 'openvino'")
+
+
+def openvino_available() -> bool:
+    """True when the ``openvino`` package imports (the ``[openvino]`` extra)."""
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_BF16: bool | None = None
+
+
+def cpu_has_vnni() -> bool:
+    """True when the CPU has int8 dot-product units (``/proc/cpuinfo`` flags ``avx512_vnni``, ``avx_vnni`` or
+    ``amx_int8``); True where there is no ``/proc/cpuinfo`` to read (not checked there)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), None)
+    except OSError:
+        return True
+    return flags is None or bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+
+
+def cpu_has_bf16() -> bool:
+    """True when OpenVINO runs bf16 on this CPU's matrix units (``BF16`` in the CPU device's
+    ``OPTIMIZATION_CAPABILITIES``: AVX512-BF16 or AMX-BF16); False without OpenVINO. Cached."""
+    global _BF16
+    if _BF16 is None:
+        if not openvino_available():
+            return False
+        import openvino as ov
+
+        try:
+            caps = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+        except Exception:  # noqa: BLE001  (OpenVINO raises its own exception types; no CPU plugin = no bf16)
+            caps = []
+        _BF16 = "BF16" in [str(c) for c in caps]
+    return _BF16
+
+
+def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32") -> Plan:
+    """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime``, for a ``graph`` of
+    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`; module table)."""
+    runtime = check_runtime("runtime", runtime)
+    if kind == "cuda":
+        if runtime == "openvino":
+            raise ValueError("runtime='openvino' runs on the CPU; use device='cpu' with it")
+        return Plan("onnxruntime", "fp16" if half and graph == "fp32" else graph)
+    if runtime == "openvino" and not openvino_available():
+        raise ImportError(f"runtime='openvino' needs OpenVINO: {OPENVINO_EXTRA}")
+    if graph != "fp32":
+        if graph == "int8" and runtime == "openvino" and not cpu_has_vnni():
+            return Plan(
+                "onnxruntime",
+                graph,
+                "WARNING runtime='openvino': OpenVINO's int8 kernels give wrong detections for this int8 (QDQ) graph "
+                "on a CPU without VNNI (AVX512-VNNI, AVX-VNNI or AMX-INT8); running it on onnxruntime",
+            )
+        return Plan(runtime or "onnxruntime", graph)
+    if not half:
+        return Plan(runtime or "onnxruntime", "fp32")
+    if runtime == "onnxruntime":
+        return Plan(
+            "onnxruntime",
+            "fp32",
+            "WARNING half=True on the CPU runs bf16 through OpenVINO; with runtime='onnxruntime' it runs fp32 "
+            "(onnxruntime's CPU provider has no bf16 path)",
+        )
+    if not openvino_available():
+        return Plan(
+            "onnxruntime",
+            "fp32",
+            f"WARNING half=True on the CPU needs OpenVINO for bf16 ({OPENVINO_EXTRA}); running fp32 on onnxruntime",
+        )
+    if not cpu_has_bf16():
+        return Plan(
+            runtime or "onnxruntime",
+            "fp32",
+            "WARNING half=True: this CPU has no bf16 matrix units (AVX512-BF16 or AMX), running fp32"
+            + (" on OpenVINO" if runtime else " on onnxruntime"),
+        )
+    return Plan("openvino", "bf16")
+
+
+def graph_precision(path: str | os.PathLike, default: str | None = None) -> str:
+    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file).
+    A file onnx cannot parse raises, or gives ``default`` when one is given."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:
+        if default is None:
+            raise
+        return default
+    if any(n.op_type in INT8_OPS for n in model.graph.node):
+        return "int8"
+    inp = model.graph.input[0].type.tensor_type.elem_type if model.graph.input else 0
+    return "fp16" if inp == onnx.TensorProto.FLOAT16 else "fp32"
+
+
+def describe(session: Any, path: str | os.PathLike) -> tuple[str, str]:
+    """``(runtime label, precision)`` of an open session: ``("onnxruntime CPU", "fp32")``, ``("openvino CPU",
+    "bf16")``, ``("onnxruntime CUDA", "int8")``, ... (shown in the speed line and ``model.info()``)."""
+    graph = graph_precision(path)  # small graphs: parsing the file again costs a few ms
+    if isinstance(session, OpenVINOSession):
+        return "openvino CPU", "bf16" if session.precision == "bf16" and graph == "fp32" else graph
+    providers = session.get_providers()
+    where = "CUDA" if providers and providers[0] == "CUDAExecutionProvider" else "CPU"
+    return f"onnxruntime {where}", graph
+
+
+class OpenVINOSession:
+    """OpenVINO's compiled model behind the part of onnxruntime's ``InferenceSession`` interface that
+    nn/autobackend.py uses: ``run``, ``get_inputs`` / ``get_outputs`` / ``get_modelmeta`` (from ``described_by``, an
+    onnxruntime session of the same file), ``get_providers``.
+
+    ``precision`` "bf16" asks OpenVINO's CPU plugin for bf16 inference (``INFERENCE_PRECISION_HINT``), "fp32" for f32
+    (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly)."""
+
+    def __init__(self, path: str | os.PathLike, described_by: Any, precision: str = "fp32") -> None:
+        import openvino as ov
+
+        self.path = Path(path)
+        self.precision = precision
+        self._described_by = described_by
+        hint = "bf16" if precision == "bf16" else "f32"
+        self.compiled = ov.Core().compile_model(str(self.path), "CPU", {"INFERENCE_PRECISION_HINT": hint})
+        self._request = self.compiled.create_infer_request()
+
+    def get_inputs(self) -> Any:
+        return self._described_by.get_inputs()
+
+    def get_outputs(self) -> Any:
+        return self._described_by.get_outputs()
+
+    def get_modelmeta(self) -> Any:
+        return self._described_by.get_modelmeta()
+
+    def get_providers(self) -> list[str]:
+        return ["OpenVINO"]
+
+    def run(self, output_names: list[str] | None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """onnxruntime's ``run``: the named outputs (all when None) as numpy arrays the caller owns."""
+        res = self._request.infer(feeds)
+        names = output_names or [o.name for o in self.get_outputs()]
+        return [np.array(res[n], copy=True) for n in names]

@@ -1,0 +1,245 @@
+"""CPU precision (nn/precision.py): the runtime/precision rule, OpenVINO at fp32, ``half=True`` (bf16 where the CPU
+has bf16 units, else one warning and fp32), the missing extra, and the int8 export (engine/exporter.py int8=True,
+nn/quantize.py) on real data, each against onnxruntime fp32 (utils/metrics.py ``agreement``).
+
+Tolerances are measured on the shared media (bench/RESULTS.md "CPU precision (issue 15)"): OpenVINO fp32 against
+onnxruntime fp32 differs by float rounding only (every detection matched, mask IoU 1.0 at imgsz 320); int8 adds and
+loses a few detections near the confidence threshold."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from numa_ultralytics import YOLO
+from numa_ultralytics.nn import precision
+from numa_ultralytics.utils.metrics import agreement
+
+from .conftest import MEDIA, MODELS, ROOT, need
+
+pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
+
+IMGSZ = 320
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture()
+def log():  # type: ignore[no-untyped-def]
+    cap = _Capture()
+    logger = logging.getLogger("numa_ultralytics")
+    logger.addHandler(cap)
+    yield cap.lines
+    logger.removeHandler(cap)
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
+    """bus.jpg, zidane.jpg, coco8-seg's 4 val images and 4 frames of the people video: real scenes, 10 images."""
+    ims = [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")]
+    ims += [cv2.imread(str(p)) for p in sorted(need(MEDIA / "coco8-seg" / "images" / "val").glob("*.jpg"))]
+    cap = cv2.VideoCapture(str(need(MEDIA / "videos" / "seeed_people-walking.mp4")))
+    for _ in range(4):
+        ok, f = cap.read()
+        assert ok
+        ims.append(f)
+    cap.release()
+    return ims
+
+
+@pytest.fixture(scope="module")
+def fp32(frames: list[np.ndarray]) -> list:  # type: ignore[type-arg]
+    model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
+    return [model.predict(f, imgsz=IMGSZ, device="cpu", verbose=False)[0] for f in frames]
+
+
+def totals(refs: list, others: list) -> tuple[int, int, int, list[float]]:  # type: ignore[type-arg]
+    n_ref = n_other = matched = 0
+    mious: list[float] = []
+    for a, b in zip(refs, others):
+        x, y, m, mi = agreement(a, b)
+        n_ref, n_other, matched, mious = n_ref + x, n_other + y, matched + m, mious + mi
+    return n_ref, n_other, matched, mious
+
+
+# ------------------------------------------------------------------------------------------------------- the rule
+
+
+def test_plan_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = precision.plan
+    assert plan("cpu") == precision.Plan("onnxruntime", "fp32")
+    assert plan("cpu", runtime="openvino") == precision.Plan("openvino", "fp32")
+    assert plan("cuda") == precision.Plan("onnxruntime", "fp32")
+    assert plan("cuda", half=True) == precision.Plan("onnxruntime", "fp16")  # nn/fp16.py's
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        plan("cuda", runtime="openvino")
+    with pytest.raises(ValueError, match="runtime"):
+        plan("cpu", runtime="tensorrt")
+    p = plan("cpu", half=True, runtime="onnxruntime")
+    assert (p.runtime, p.precision) == ("onnxruntime", "fp32") and "no bf16 path" in str(p.warning)
+    for bf16 in (True, False):
+        monkeypatch.setattr(precision, "_BF16", bf16)
+        p = plan("cpu", half=True)
+        assert (p.runtime, p.precision, p.warning is None) == (
+            ("openvino", "bf16", True) if bf16 else ("onnxruntime", "fp32", False)
+        )
+        p = plan("cpu", half=True, runtime="openvino")
+        assert (p.runtime, p.precision) == ("openvino", "bf16" if bf16 else "fp32")
+    monkeypatch.setattr(precision, "openvino_available", lambda: False)
+    p = plan("cpu", half=True)
+    assert (p.runtime, p.precision) == ("onnxruntime", "fp32") and precision.OPENVINO_EXTRA in str(p.warning)
+    with pytest.raises(ImportError, match=r"numa_ultralytics\[openvino\]"):
+        plan("cpu", runtime="openvino")
+
+
+# ----------------------------------------------------------------------------------------------- real runs
+
+
+def test_default_is_onnxruntime_fp32(log: list[str]) -> None:
+    model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
+    assert (model.backend.runtime, model.backend.precision) == ("onnxruntime CPU", "fp32") or model.device != "cpu"
+    model.predict(need(MEDIA / "images" / "bus.jpg"), device="cpu", imgsz=IMGSZ)
+    assert log[-1].startswith("Speed:") and log[-1].endswith(", onnxruntime CPU fp32")
+    model.info()
+    assert log[-1] == "Runtime: onnxruntime CPU fp32 (yolo11n-seg-dynamic.onnx)"
+
+
+def test_openvino_fp32_matches_onnxruntime(frames: list[np.ndarray], fp32: list, log: list[str]) -> None:  # type: ignore[type-arg]
+    model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
+    ov = [model.predict(f, imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0] for f in frames]
+    assert (model.backend.runtime, model.backend.precision) == ("openvino CPU", "fp32")
+    assert type(model.backend.session).__name__ == "OpenVINOSession"
+    n_ref, n_ov, matched, mious = totals(fp32, ov)
+    assert n_ref >= 20 and n_ov == n_ref and matched == n_ref  # measured: every detection, same classes
+    assert min(mious) >= 0.99  # measured: 1.0 (imgsz 320, these 10 images); float rounding at mask edges at most
+    for a, b in zip(fp32, ov):
+        np.testing.assert_allclose(b.boxes.xyxy, a.boxes.xyxy, atol=0.5)
+        np.testing.assert_allclose(b.boxes.conf, a.boxes.conf, atol=2e-3)
+    model.predict(frames[0], imgsz=IMGSZ, device="cpu", runtime="openvino")
+    assert log[-1].endswith(", openvino CPU fp32")
+    # back to the default: the backend re-opens on onnxruntime
+    model.predict(frames[0], imgsz=IMGSZ, device="cpu", verbose=False)
+    assert model.backend.runtime == "onnxruntime CPU"
+
+
+def test_half_on_cpu(frames: list[np.ndarray], fp32: list, log: list[str]) -> None:  # type: ignore[type-arg]
+    """bf16 units (AVX512-BF16 / AMX): OpenVINO bf16, detections close to fp32; none: one warning, fp32 exactly."""
+    model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
+    out = [model.predict(f, imgsz=IMGSZ, device="cpu", half=True, verbose=False)[0] for f in frames]
+    warnings = [s for s in log if "half=True" in s]
+    if precision.cpu_has_bf16():
+        assert (model.backend.runtime, model.backend.precision) == ("openvino CPU", "bf16") and not warnings
+        n_ref, n_out, matched, mious = totals(fp32, out)
+        # not measurable on the development CPU (no bf16 units): bars from the issue's accuracy budget
+        assert matched >= 0.9 * n_ref and matched >= 0.9 * n_out
+        assert np.mean(mious) >= 0.9
+    else:
+        assert warnings == [
+            "WARNING half=True: this CPU has no bf16 matrix units (AVX512-BF16 or AMX), running fp32 on onnxruntime"
+        ]
+        assert (model.backend.runtime, model.backend.precision) == ("onnxruntime CPU", "fp32")
+        for a, b in zip(fp32, out):
+            np.testing.assert_array_equal(b.boxes.data, a.boxes.data)
+            if a.masks is not None:
+                np.testing.assert_array_equal(np.asarray(b.masks.data), np.asarray(a.masks.data))
+
+
+def test_half_without_the_extra(tmp_path: Path) -> None:
+    """OpenVINO not importable: ``half=True`` warns once, naming the extra, and runs fp32; ``runtime='openvino'`` is an
+    ImportError naming it."""
+    code = f"""
+import sys
+sys.modules["openvino"] = None  # the [openvino] extra missing
+import numpy as np
+from numa_ultralytics import YOLO
+m = YOLO({str(need(MODELS / "yolo11n-seg-dynamic.onnx"))!r})
+im = {str(need(MEDIA / "images" / "bus.jpg"))!r}
+a = m.predict(im, imgsz={IMGSZ}, device="cpu", verbose=False)[0]
+b = m.predict(im, imgsz={IMGSZ}, device="cpu", half=True, verbose=False)[0]
+b = m.predict(im, imgsz={IMGSZ}, device="cpu", half=True, verbose=False)[0]
+assert np.array_equal(a.boxes.data, b.boxes.data) and m.backend.precision == "fp32"
+try:
+    m.predict(im, device="cpu", runtime="openvino")
+except ImportError as e:
+    print("ImportError:", e)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    extra = 'pip install "numa_ultralytics[openvino]"'
+    assert [s for s in lines if s.startswith("WARNING")] == [
+        f"WARNING half=True on the CPU needs OpenVINO for bf16 ({extra}); running fp32 on onnxruntime"
+    ]
+    assert lines[-1] == f"ImportError: runtime='openvino' needs OpenVINO: {extra}"
+
+
+# ------------------------------------------------------------------------------------------------------- int8
+
+
+def test_int8_export_predict_val(tmp_path: Path, frames: list[np.ndarray], fp32: list) -> None:  # type: ignore[type-arg]
+    pt = tmp_path / "yolo11n-seg.pt"
+    pt.write_bytes(need(MODELS / "yolo11n-seg.pt").read_bytes())
+    data = tmp_path / "coco8-seg.yaml"
+    names = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).names
+    data.write_text(f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/val\nnames: {names}\n")
+    f = YOLO(pt).export(format="onnx", int8=True, data=str(data), imgsz=IMGSZ, dynamic=True)
+    assert Path(f) == tmp_path / "yolo11n-seg_int8.onnx" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "coco8-seg.yaml", "yolo11n-seg.pt", "yolo11n-seg_int8.onnx",
+    ]  # fmt: skip
+    model = YOLO(f)
+    meta = model.backend.metadata
+    assert meta["args"]["quantize"] == 8 and meta["imgsz"] == [IMGSZ, IMGSZ] and len(model.names) == 80
+    assert (model.backend.runtime, model.backend.precision) == ("onnxruntime CPU", "int8")
+    out = [model.predict(x, imgsz=IMGSZ, device="cpu", verbose=False)[0] for x in frames]
+    n_ref, n_out, matched, mious = totals(fp32, out)
+    # measured at imgsz 320 on these 10 images (AVX2 CPU): fp32 20 detections, int8 26, 18 matched, mean mask IoU
+    # 0.964 (min 0.872); int8 kernels differ between CPUs (VNNI / AMX), hence the margin
+    assert matched >= 0.8 * n_ref and matched >= 0.6 * n_out, (n_ref, n_out, matched)
+    assert np.mean(mious) >= 0.9, np.mean(mious)
+    ref = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
+    got = model.val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
+    # measured (imgsz 320, coco8-seg val): box 0.4971 -> 0.5133, mask 0.4166 -> 0.4170
+    assert abs(got.seg.map - ref.seg.map) <= 0.02 and abs(got.box.map - ref.box.map) <= 0.03
+    assert got.seg.map > 0.5 * ref.seg.map and got.box.map > 0.5 * ref.box.map, (got.seg.map, ref.seg.map)
+    # the same file on OpenVINO: where the CPU has int8 dot products; elsewhere one warning and onnxruntime
+    cap = _Capture()
+    logging.getLogger("numa_ultralytics").addHandler(cap)
+    try:
+        ov = model.predict(frames[0], imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0]
+    finally:
+        logging.getLogger("numa_ultralytics").removeHandler(cap)
+    assert model.backend.precision == "int8"
+    if precision.cpu_has_vnni():
+        assert model.backend.runtime == "openvino CPU" and not cap.lines
+        _, _, m, _ = agreement(out[0], ov)
+        assert m >= len(out[0]) - 1
+    else:
+        assert model.backend.runtime == "onnxruntime CPU" and len(cap.lines) == 1 and "VNNI" in cap.lines[0]
+        np.testing.assert_array_equal(ov.boxes.data, out[0].boxes.data)
+
+
+def test_export_refusals(tmp_path: Path) -> None:
+    from numa_ultralytics.engine.exporter import check_export_args
+
+    assert check_export_args({"int8": True})["quantize"] == 8
+    assert check_export_args({"quantize": 8})["int8"] is True
+    assert check_export_args({})["quantize"] is None
+    with pytest.raises(NotImplementedError, match="quantize=16"):
+        check_export_args({"quantize": 16})
+    with pytest.raises(ValueError, match="fraction"):
+        check_export_args({"int8": True, "fraction": 0})

@@ -42,11 +42,16 @@ class YOLO:
     ``model`` is an ONNX export (static or dynamic, fp32 or int8) or an Ultralytics ``.pt``
     checkpoint (converted to ONNX once, without torch and without running pickled code). A bare
     name like ``"yolo11n-seg.pt"`` is looked up in ``$NUMA_ULTRALYTICS_WEIGHTS_DIR``, the user cache,
-    then downloaded from the Ultralytics release assets.
+    then downloaded from the Ultralytics release assets. ``threads``: ONNX Runtime intra-op threads (None: all
+    cores; nn/autobackend.py ``open_session``).
     """
 
     def __init__(
-        self, model: str | os.PathLike = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False
+        self,
+        model: str | os.PathLike = "yolo11n-seg.pt",
+        task: str | None = None,
+        verbose: bool = False,
+        threads: int | None = None,
     ) -> None:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
@@ -65,7 +70,7 @@ class YOLO:
             )
         self._device_arg: Any = None
         try:
-            self.backend = AutoBackend(onnx_path)
+            self.backend = AutoBackend(onnx_path, intra_op_threads=threads)
         except ValueError as e:
             if onnx_path == path:
                 raise
@@ -143,7 +148,9 @@ class YOLO:
             kind, _ = parse_device(device)  # raises for a bad or unavailable device
             current = "cuda" if self.backend.device.startswith("cuda") else "cpu"
             if kind != current:
-                self.backend = AutoBackend(self.backend.path, device=device)
+                self.backend = AutoBackend(
+                    self.backend.path, device=device, intra_op_threads=self.backend.intra_op_threads
+                )
                 self.predictor = Predictor(self.backend, self.task)
             self._device_arg = device
 

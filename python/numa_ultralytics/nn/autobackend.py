@@ -158,10 +158,14 @@ def check_outputs(
     return nm, nc, names
 
 
-def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path, str]:
+def open_session(
+    path: str | os.PathLike, device: Any = None, intra_op_threads: int | None = None
+) -> tuple[Any, Path, str]:
     """An ONNX Runtime session for ``path`` on ``device`` (CUDA when asked and usable, else the CPU; a GPU asked
     for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
-    unloadable files and external data outside the model's folder are clear errors."""
+    unloadable files and external data outside the model's folder are clear errors. ``intra_op_threads``: ONNX
+    Runtime's threads per operator (None: its default, one per core); several processes sharing a machine (Ray
+    actors, engine/distributed.py) set it so that together they do not oversubscribe the cores."""
     import onnxruntime as ort
 
     path = Path(path)
@@ -177,6 +181,10 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if intra_op_threads is not None:
+        if isinstance(intra_op_threads, bool) or not isinstance(intra_op_threads, int) or intra_op_threads < 1:
+            raise ValueError(f"intra_op_threads={intra_op_threads!r}: expected an integer >= 1 (or None: all cores)")
+        opts.intra_op_num_threads = intra_op_threads
     check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
     try:
         session = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
@@ -198,8 +206,9 @@ def open_session(path: str | os.PathLike, device: Any = None) -> tuple[Any, Path
 class AutoBackend:
     """An ONNX Runtime session plus the export's metadata (names, stride, imgsz, task, end2end)."""
 
-    def __init__(self, path: str | os.PathLike, device: Any = None) -> None:
-        self.session, path, self.device = open_session(path, device)
+    def __init__(self, path: str | os.PathLike, device: Any = None, intra_op_threads: int | None = None) -> None:
+        self.session, path, self.device = open_session(path, device, intra_op_threads)
+        self.intra_op_threads = intra_op_threads
         self.path = path
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}

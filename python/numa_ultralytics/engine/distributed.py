@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
 from numa_ultralytics.data.loaders import VID_FORMATS
 from numa_ultralytics.engine.sink import _partial, _write_complete, increment_path, stem_of
 
@@ -249,7 +250,7 @@ class _Worker:
         try:
             res.update(track_one(self.model, source, out_dir, stem, {**track_args, "device": self.device}, frame))
             res["ok"] = True
-        except Exception as e:  # a bad video is reported, the job goes on
+        except Exception as e:  # noqa: BLE001 (a bad video is reported, the job goes on)
             res.update(ok=False, error=f"{type(e).__name__}: {e}", seconds=time.perf_counter() - t0)
         res["rss_mb"] = _rss_mb()
         res["rss_model_mb"] = self.rss_model_mb

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -211,3 +212,35 @@ def test_arguments_are_checked(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "numa_ultralytics\[ray\]"'):
         track_videos(str(tmp_path), ray="local")
     assert entrypoint(["track", f"source={tmp_path}", "ray=local"]) == 2
+
+
+def test_cli_sigterm_keeps_finished_videos_only(cluster, clips, model_path, one_by_one, tmp_path):
+    """SIGTERM mid-job: exit 143, the videos done are complete, the ones in progress absent, the summary written."""
+    listing = tmp_path / "videos.txt"
+    listing.write_text("".join(f"{c}\n" for _ in range(4) for c in clips))  # 12 videos: the job outlives the signal
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    cmd = [sys.executable, "-m", "numa_ultralytics", "segment", "track", f"source={listing}", f"model={model_path}"]
+    cmd += [f"imgsz={IMGSZ}", "save_txt=True", f"ray={cluster}", f"project={out}", "name=job"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 240
+        while not [d for d in (out / "job").glob("*") if d.is_dir() and not d.name.endswith(".partial")]:
+            assert p.poll() is None and time.monotonic() < deadline, "no video finished"
+            time.sleep(0.1)
+        p.send_signal(signal.SIGTERM)
+        stdout, stderr = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 143, stderr[-2000:]
+    assert "stopped by SIGTERM" in stdout
+    job = out / "job"
+    done = [d for d in job.iterdir() if d.is_dir()]
+    assert 1 <= len(done) < 12
+    assert not list(job.glob("*.partial*"))
+    for d in done:
+        clip = d.name.rsplit("_", 1)[0] if d.name not in one_by_one else d.name
+        assert labels_of(d) == one_by_one[clip], d.name
+    summary = json.loads((job / SUMMARY_JSON).read_text())
+    assert len(summary["videos"]) == 12 and len(summary["failures"]) == 12 - len(done)

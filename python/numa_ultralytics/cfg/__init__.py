@@ -527,7 +527,8 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
 
 def _run_ray(task: str | None, args: dict[str, Any], out: TextIO) -> int:
     """``track ... ray=ADDRESS``: every video of ``source`` on Ray (engine/distributed.py), the progress bar, then the
-    job's summary. Exit 0 when every video was tracked, 1 when some failed (listed with their reasons)."""
+    job's summary. Exit 0 when every video was tracked, 1 when some failed (listed with their reasons), 130 / 143 on
+    SIGINT / SIGTERM (the finished videos are kept, the ones in progress removed)."""
     from numa_ultralytics.engine.distributed import import_ray, track_videos
 
     try:
@@ -536,22 +537,25 @@ def _run_ray(task: str | None, args: dict[str, Any], out: TextIO) -> int:
         raise CLIError(str(e), "ray") from e
     model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
     kw = {k: args[k] for k in MODEL_KEYS if k not in ("project", "name", "exist_ok", "show")}
-    try:
-        summary = track_videos(
-            args["source"],
-            model=model_name,
-            ray=args["ray"],
-            workers=args["workers"],
-            project=args["project"],
-            name=args["name"],
-            exist_ok=args["exist_ok"],
-            progress=None if args["verbose"] else False,
-            tracker=args["tracker"],
-            **kw,
-        )
-    except (ValueError, TypeError, FileNotFoundError) as e:  # bad source, model, tracker, workers: before any work
-        raise CLIError(str(e), getattr(e, "key", None)) from e
+    with stop_on_signals() as stop:  # the job stops its actors and keeps the finished videos
+        try:
+            summary = track_videos(
+                args["source"],
+                model=model_name,
+                ray=args["ray"],
+                workers=args["workers"],
+                project=args["project"],
+                name=args["name"],
+                exist_ok=args["exist_ok"],
+                progress=None if args["verbose"] else False,
+                tracker=args["tracker"],
+                **kw,
+            )
+        except (ValueError, TypeError, FileNotFoundError) as e:  # bad source, model, tracker, workers: before any work
+            raise CLIError(str(e), getattr(e, "key", None)) from e
     print(summary, file=out)
+    if stop.requested:
+        return stop.exit_code
     return 0 if summary.ok else 1
 
 

@@ -22,6 +22,9 @@ tracks every video of ``sources`` (a folder, a glob, a ``.txt`` list of paths, a
   A video that still fails, or cannot be read, or has no frames, is reported in the summary and the job goes on.
 - One progress bar over frames (utils/progress.py; the video count in its description) and a :class:`Summary`:
   videos, frames, FPS per worker, failures with reasons.
+- SIGINT/SIGTERM (utils/signals.py): the actors are stopped, the videos in progress removed (their ``.partial``
+  folders), the finished ones kept and the summary written; then ``KeyboardInterrupt`` / ``SystemExit(143)`` (the
+  command line: exit 130 / 143).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import socket
 import sys
 import time
@@ -44,6 +48,7 @@ import numpy as np
 
 from numa_ultralytics.data.loaders import VID_FORMATS
 from numa_ultralytics.engine.sink import _partial, _write_complete, increment_path, stem_of
+from numa_ultralytics.utils.signals import SIGNALS, stop_on_signals
 
 __all__ = ["RAY_INSTALL_HINT", "Summary", "VideoResult", "check_ray_address", "track_one", "track_videos"]
 
@@ -388,10 +393,15 @@ def _connected(ray: Any, address: str) -> Any:
     if ray.is_initialized():
         yield
         return
+    handlers = {s: signal.getsignal(s) for s in SIGNALS}
     if address == "local":
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, configure_logging=False)
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        ray.init(num_cpus=cpus or 1, include_dashboard=False, configure_logging=False)
     else:
         ray.init(address=address, configure_logging=False)
+    for s, h in handlers.items():  # ray.init installs its own SIGTERM handler; the stop policy is utils/signals.py's
+        if h is not None:
+            signal.signal(s, h)
     try:
         yield
     finally:
@@ -500,10 +510,12 @@ def track_videos(
         best: dict[int, int] = {}
         shown = 0
         finished = 0
+        scope = contextlib.ExitStack()
+        stop = scope.enter_context(stop_on_signals())  # SIGINT/SIGTERM: stop the actors, keep the videos done
         try:
             for slot in range(n_workers):
                 submit(slot)
-            while inflight:
+            while inflight and not stop.requested:
                 ready, _ = ray_mod.wait(list(inflight), num_returns=1, timeout=POLL_S)
                 frames, attempts, _pids = ray_mod.get(prog.snapshot.remote())
                 for ref in ready:
@@ -554,10 +566,18 @@ def track_videos(
                     ray_mod.kill(a)
             for _slot, i in inflight.values():  # interrupted: no half-written video stays behind
                 shutil.rmtree(_partial(save_dir / stems[i]), ignore_errors=True)
+            scope.close()
+        wall = time.perf_counter() - t_start  # the job, without the cluster's shutdown
+    for v in results:
+        if stop.requested and not v.ok and not v.error:
+            v.error = f"not done: stopped by {stop.name}"
             with contextlib.suppress(Exception):
                 ray_mod.kill(prog)
-    summary = Summary(save_dir, results, stats, time.perf_counter() - t_start, threads)
+    summary = Summary(save_dir, results, stats, wall, threads)
     _write_complete(save_dir / SUMMARY_JSON, (json.dumps(summary.to_dict(), indent=1) + "\n").encode())
+    if stop.requested and stop.owner:
+        print(summary, file=sys.stderr)
+        stop.raise_stop()
     return summary
 
 

@@ -422,7 +422,8 @@ def _plan(ray: Any, n_videos: int, workers: int | None, device: Any) -> tuple[in
             raise ValueError(f"workers={workers} but the cluster offers {cap} {'GPUs' if use_gpu else 'CPUs'}")
     n = min(workers or cap, n_videos)
     threads = max(cpus // max(n, 1), 1)
-    return n, threads, (1.0 if use_gpu else 0.0), (device if use_gpu else "cpu")
+    # an actor sees only the GPU Ray gave it (CUDA_VISIBLE_DEVICES), as device 0
+    return n, threads, (1.0 if use_gpu else 0.0), (0 if use_gpu else "cpu")
 
 
 def track_videos(

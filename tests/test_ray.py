@@ -28,14 +28,14 @@ IMGSZ = 320
 # (video, first frame of the clip): the car video's first cars appear near frame 180
 VIDEOS = (("seeed_people-walking.mp4", 0), ("intel_car-detection.mp4", 180), ("mmtracking_demo.mp4", 0))
 
-if not IN_CI:
-    pytest.importorskip("ray")  # the optional extra; CI installs it (.ci/run)
-import ray  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def cluster():
     """A local Ray cluster on 127.0.0.1 with 2 CPUs; this process is its driver. Yields its GCS address."""
+    if not IN_CI:
+        pytest.importorskip("ray")  # the optional extra; CI installs it (.ci/run)
+    import ray
+
     assert not ray.is_initialized()
     ray.init(
         num_cpus=2,
@@ -244,3 +244,19 @@ def test_cli_sigterm_keeps_finished_videos_only(cluster, clips, model_path, one_
         assert labels_of(d) == one_by_one[clip], d.name
     summary = json.loads((job / SUMMARY_JSON).read_text())
     assert len(summary["videos"]) == 12 and len(summary["failures"]) == 12 - len(done)
+
+
+def test_intra_op_threads(model_path, clips):
+    """``YOLO(threads=n)`` sets ONNX Runtime's intra-op threads (what each actor uses); the results don't change."""
+    from numa_ultralytics.nn.autobackend import AutoBackend
+
+    one = YOLO(model_path, threads=1)
+    assert one.backend.intra_op_threads == 1
+    assert one.backend.session.get_session_options().intra_op_num_threads == 1
+    im = cv2.VideoCapture(str(clips[0])).read()[1]
+    a = one.predict(im, imgsz=IMGSZ, verbose=False)[0]
+    b = YOLO(model_path).predict(im, imgsz=IMGSZ, verbose=False)[0]
+    assert a.boxes.data.tolist() == b.boxes.data.tolist() and len(a.boxes) > 0
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="intra_op_threads"):
+            AutoBackend(model_path, intra_op_threads=bad)

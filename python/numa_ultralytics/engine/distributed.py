@@ -38,6 +38,7 @@ import signal
 import socket
 import sys
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -144,13 +145,15 @@ def track_one(
     stem: str,
     track_args: dict[str, Any],
     on_frame: Callable[[str, int], None] | None = None,
+    job: str = "",
 ) -> dict[str, Any]:
     """Track ``source`` end to end with ``model`` (a :class:`~numa_ultralytics.YOLO`) into ``out_dir/<stem>/``.
 
     Everything is written into ``out_dir/<stem>.partial/`` first (removed if a previous attempt left it), which is
     renamed to ``out_dir/<stem>/`` once the video is complete; on any error it is removed. ``on_frame(source, n)`` is
     called after each frame (``n``: the label files' 1-based frame number). Returns ``{"frames", "seconds",
-    "tracks"}``. Raises ``ValueError`` for a video without frames, and whatever reading or tracking raises."""
+    "tracks"}``; ``job`` is recorded in ``tracks.json``. Raises ``ValueError`` for a video without frames, and
+    whatever reading or tracking raises."""
     out_dir = Path(out_dir)
     final = out_dir / stem
     tmp = _partial(final)
@@ -198,7 +201,7 @@ def track_one(
                     "frames": t["frames"],
                 }
             )
-        doc = {"source": source, "frames": frames, "vid_stride": stride, "tracks": rows}
+        doc = {"source": source, "frames": frames, "vid_stride": stride, "job": job, "tracks": rows}
         (tmp / TRACKS_JSON).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         if final.exists():  # exist_ok=True over an earlier job: replace the video's folder
             shutil.rmtree(final)
@@ -242,6 +245,7 @@ class _Worker:
         track_args: dict[str, Any],
         progress: Any,
         on_frame: Callable[[str, int], None] | None,
+        job: str,
     ) -> dict[str, Any]:
         progress.start.remote(index, self.slot, os.getpid())
 
@@ -253,7 +257,8 @@ class _Worker:
         res: dict[str, Any] = {"worker": self.slot, "pid": os.getpid(), "host": socket.gethostname()}
         t0 = time.perf_counter()
         try:
-            res.update(track_one(self.model, source, out_dir, stem, {**track_args, "device": self.device}, frame))
+            args = {**track_args, "device": self.device}
+            res.update(track_one(self.model, source, out_dir, stem, args, frame, job))
             res["ok"] = True
         except Exception as e:  # noqa: BLE001 (a bad video is reported, the job goes on)
             res.update(ok=False, error=f"{type(e).__name__}: {e}", seconds=time.perf_counter() - t0)
@@ -480,6 +485,7 @@ def track_videos(
     save_dir.mkdir(parents=True, exist_ok=True)
     save_dir = save_dir.resolve()
     results = [VideoResult(source=v, stem=s) for v, s in zip(videos, stems)]
+    job = uuid.uuid4().hex  # marks this job's tracks.json files
 
     t_start = time.perf_counter()
     with _connected(ray_mod, address):
@@ -503,7 +509,7 @@ def track_videos(
         def submit(slot: int) -> None:
             if pending:
                 i = pending.popleft()
-                ref = actors[slot].run.remote(i, videos[i], str(save_dir), stems[i], track_args, prog, on_frame)
+                ref = actors[slot].run.remote(i, videos[i], str(save_dir), stems[i], track_args, prog, on_frame, job)
                 inflight[ref] = (slot, i)
 
         total = sum(_frame_count(v, int(track_args["vid_stride"])) for v in videos) or None
@@ -511,6 +517,7 @@ def track_videos(
         best: dict[int, int] = {}
         shown = 0
         finished = 0
+        attempts: dict[int, int] = {}
         scope = contextlib.ExitStack()
         stop = scope.enter_context(stop_on_signals())  # SIGINT/SIGTERM: stop the actors, keep the videos done
         try:
@@ -565,8 +572,13 @@ def track_videos(
             for a in actors:
                 with contextlib.suppress(Exception):
                     ray_mod.kill(a)
-            for _slot, i in inflight.values():  # interrupted: no half-written video stays behind
+            for slot, i in inflight.values():  # interrupted: no half-written video stays behind
                 shutil.rmtree(_partial(save_dir / stems[i]), ignore_errors=True)
+                done = _completed(save_dir / stems[i], job)  # renamed into place before its result came back
+                if done is not None:
+                    v = results[i]
+                    v.ok, v.worker, v.attempts, v.output = True, slot, attempts.get(i, 1), str(save_dir / v.stem)
+                    v.frames, v.tracks = int(done["frames"]), len(done["tracks"])
             scope.close()
         wall = time.perf_counter() - t_start  # the job, without the cluster's shutdown
     for v in results:
@@ -580,6 +592,15 @@ def track_videos(
         print(summary, file=sys.stderr)
         stop.raise_stop()
     return summary
+
+
+def _completed(folder: Path, job: str) -> dict[str, Any] | None:
+    """The ``tracks.json`` of ``folder`` when this ``job`` completed it, else None."""
+    try:
+        doc = json.loads((folder / TRACKS_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("job") == job else None
 
 
 def _frame_count(path: str, stride: int) -> int:

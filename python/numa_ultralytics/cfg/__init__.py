@@ -69,6 +69,7 @@ examples:
   numa-yolo segment predict model=yolo11n-seg.pt source=video.mp4 save=True
   numa-yolo segment track model=yolo11n-seg.pt source=video.mp4 tracker=bytetrack.yaml save=True save_txt=True
   numa-yolo track model=yolo11n-seg.onnx source=streams.txt show=True   (one tracker per listed stream)
+  numa-yolo segment track model=yolo11n-seg.pt source=videos/ save=True save_txt=True ray=local   (Ray, many videos)
   numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True   (writes yolo11n-seg.onnx)
   numa-yolo segment val model=yolo11n-seg.pt data=coco8-seg.yaml imgsz=640   (box and mask P, R, mAP50, mAP50-95)
 
@@ -190,6 +191,15 @@ def _tracker(key: str, v: str) -> str:
     raise _invalid(key, v, f"{', '.join(BUILTIN_TRACKERS)} or the path of a tracker .yaml file")
 
 
+def _ray(key: str, v: str) -> str:
+    from numa_ultralytics.engine.distributed import check_ray_address
+
+    try:
+        return check_ray_address(key, v)
+    except ValueError:
+        raise _invalid(key, v, "local, auto, host:port or ray://host:port") from None
+
+
 def _color_mode(key: str, v: str) -> str:
     return _engine_check(check_color_mode, key, v, v.strip().lower())
 
@@ -283,6 +293,15 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
                 "Default: class (outlines: instance for track, class for predict)",
             ),
         ),
+        (
+            "ray",
+            Spec(
+                _opt(_ray),
+                "track: many videos (a folder, glob, .txt list) on Ray, one actor per video: local (a cluster on "
+                'this machine), auto (the running one), host:port (pip install "numa_ultralytics[ray]")',
+            ),
+        ),
+        ("workers", Spec(_opt(_posint), "ray: actors (default: one per CPU or GPU the cluster offers)")),
     ]
 )
 # export only (engine/exporter.py checks the values and holds the defaults); export also takes model, imgsz, half,
@@ -300,7 +319,8 @@ EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
 )
 EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", "batch", *EXPORT_SPECS)
 # Defaults: the engine's (engine/args.py), except where the command line's differ.
-CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None}
+CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "workers": None}
+RAY_KEYS = ("ray", "workers")  # the command line's own (engine/distributed.py)
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
 MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose")  # passed to predict/track
 SPEED_LAG = 64  # frames (see the speed totals in _run)
@@ -393,6 +413,13 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
         if extra:
             k = extra[0]
             raise CLIError(f"{k} is an export argument (numa-yolo export model=... {k}=...), not a {mode} one", k)
+    ray_given = sorted(given & set(RAY_KEYS))
+    if ray_given and mode != "track":
+        raise CLIError(f"{ray_given[0]} is a track argument (numa-yolo segment track source=DIR ray=local)", "ray")
+    if args["workers"] is not None and args["ray"] is None:
+        raise CLIError("workers needs ray=local, ray=auto or ray=host:port", "workers")
+    if args["ray"] is not None and args["show"]:
+        raise CLIError("show=True can't be used with ray= (the workers have no window)", "show")
     if mode in ("predict", "track") and args["source"] is None:
         raise CLIError("source is required: source=video.mp4 (a path, folder, glob, URL, webcam index)", "source")
     return task, mode, args, given
@@ -409,6 +436,8 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
     outputs, print where they are and return 130/143."""
     if mode == "export":
         return _export(task, args, given)
+    if args["ray"] is not None:
+        return _run_ray(task, args, out)
     with stop_on_signals() as stop:
         return _run_frames(task, mode, args, out, stop)
 
@@ -518,6 +547,40 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
         print(f"{stop.name}: stopped after {speed.n} frames{where}", file=sys.stderr)
         return stop.exit_code
     return code
+
+
+def _run_ray(task: str | None, args: dict[str, Any], out: TextIO) -> int:
+    """``track ... ray=ADDRESS``: every video of ``source`` on Ray (engine/distributed.py), the progress bar, then the
+    job's summary. Exit 0 when every video was tracked, 1 when some failed (listed with their reasons), 130 / 143 on
+    SIGINT / SIGTERM (the finished videos are kept, the ones in progress removed)."""
+    from numa_ultralytics.engine.distributed import import_ray, track_videos
+
+    try:
+        import_ray()
+    except ImportError as e:
+        raise CLIError(str(e), "ray") from e
+    model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    kw = {k: args[k] for k in MODEL_KEYS if k not in ("project", "name", "exist_ok", "show")}
+    with stop_on_signals() as stop:  # the job stops its actors and keeps the finished videos
+        try:
+            summary = track_videos(
+                args["source"],
+                model=model_name,
+                ray=args["ray"],
+                workers=args["workers"],
+                project=args["project"],
+                name=args["name"],
+                exist_ok=args["exist_ok"],
+                progress=None if args["verbose"] else False,
+                tracker=args["tracker"],
+                **kw,
+            )
+        except (ValueError, TypeError, FileNotFoundError) as e:  # bad source, model, tracker, workers: before any work
+            raise CLIError(str(e), getattr(e, "key", None)) from e
+    print(summary, file=out)
+    if stop.requested:
+        return stop.exit_code
+    return 0 if summary.ok else 1
 
 
 def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:

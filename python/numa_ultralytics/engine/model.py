@@ -43,11 +43,16 @@ class YOLO:
     ``model`` is an ONNX export (static or dynamic, fp32 or int8) or an Ultralytics ``.pt``
     checkpoint (converted to ONNX once, without torch and without running pickled code). A bare
     name like ``"yolo11n-seg.pt"`` is looked up in ``$NUMA_ULTRALYTICS_WEIGHTS_DIR``, the user cache,
-    then downloaded from the Ultralytics release assets.
+    then downloaded from the Ultralytics release assets. ``threads``: ONNX Runtime intra-op threads (None: all
+    cores; nn/autobackend.py ``open_session``).
     """
 
     def __init__(
-        self, model: str | os.PathLike = "yolo11n-seg.pt", task: str | None = None, verbose: bool = False
+        self,
+        model: str | os.PathLike = "yolo11n-seg.pt",
+        task: str | None = None,
+        verbose: bool = False,
+        threads: int | None = None,
     ) -> None:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
@@ -66,7 +71,7 @@ class YOLO:
             )
         self._device_arg: Any = None
         try:
-            self.backend = AutoBackend(onnx_path)
+            self.backend = AutoBackend(onnx_path, intra_op_threads=threads)
         except ValueError as e:
             if onnx_path == path:
                 raise
@@ -151,12 +156,12 @@ class YOLO:
         if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg) or fp16 != b.fp16:
             dev = device if device is not None else self._device_arg if self._device_arg is not None else current
             try:
-                self.backend = AutoBackend(b.path, device=dev, half=half, runtime=runtime, fp16=fp16)
+                self.backend = AutoBackend(b.path, dev, half, runtime, fp16, b.intra_op_threads)
             except ValueError as e:  # a graph fp16 does not apply to (int8): keep it as it is
                 if not fp16:
                     raise
                 LOGGER.warning(f"half=True: {e}; running the graph as it is")
-                self.backend = AutoBackend(b.path, device=dev, half=half, runtime=runtime)
+                self.backend = AutoBackend(b.path, dev, half, runtime, intra_op_threads=b.intra_op_threads)
             self.predictor = Predictor(self.backend, self.task)
         if device is not None:
             self._device_arg = device

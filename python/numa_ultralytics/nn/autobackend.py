@@ -162,12 +162,19 @@ def check_outputs(
 
 
 def open_session(
-    path: str | os.PathLike, device: Any = None, half: bool = False, runtime: str | None = None
+    path: str | os.PathLike,
+    device: Any = None,
+    half: bool = False,
+    runtime: str | None = None,
+    intra_op_threads: int | None = None,
 ) -> tuple[Any, Path, str]:
     """An ONNX Runtime session for ``path`` on ``device`` (CUDA when asked and usable, else the CPU; a GPU asked
     for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
     unloadable files and external data outside the model's folder are clear errors. ``half`` / ``runtime``: which
-    runtime and precision, nn/precision.py ``plan`` (on the CPU, an OpenVINO session in onnxruntime's clothes)."""
+    runtime and precision, nn/precision.py ``plan`` (on the CPU, an OpenVINO session in onnxruntime's clothes).
+    ``intra_op_threads``: ONNX Runtime's threads per operator (None: its default, one per core); several processes
+    sharing a machine (Ray actors, engine/distributed.py) set it so that together they do not oversubscribe the
+    cores."""
     import onnxruntime as ort
 
     from numa_ultralytics.nn import precision
@@ -189,6 +196,10 @@ def open_session(
         providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if intra_op_threads is not None:
+        if isinstance(intra_op_threads, bool) or not isinstance(intra_op_threads, int) or intra_op_threads < 1:
+            raise ValueError(f"intra_op_threads={intra_op_threads!r}: expected an integer >= 1 (or None: all cores)")
+        opts.intra_op_num_threads = intra_op_threads
     if run_plan.runtime == "openvino":  # this session only describes the graph (metadata, inputs, outputs)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     check_onnx_external_data(path)  # external data outside the model's folder: refused before ORT opens it
@@ -233,6 +244,7 @@ class AutoBackend:
         half: bool = False,
         runtime: str | None = None,
         fp16: bool = False,
+        intra_op_threads: int | None = None,
     ) -> None:
         from numa_ultralytics.nn.precision import describe
 
@@ -240,10 +252,15 @@ class AutoBackend:
         if self.fp16:
             from numa_ultralytics.nn.fp16 import fp16_onnx
 
-            self.session, _, self.device = open_session(fp16_onnx(path), device, runtime=runtime)
+            self.session, _, self.device = open_session(
+                fp16_onnx(path), device, runtime=runtime, intra_op_threads=intra_op_threads
+            )
             path = Path(path)
         else:
-            self.session, path, self.device = open_session(path, device, half=half, runtime=runtime)
+            self.session, path, self.device = open_session(
+                path, device, half=half, runtime=runtime, intra_op_threads=intra_op_threads
+            )
+        self.intra_op_threads = intra_op_threads
         self.path = path
         self.half, self.runtime_arg = bool(half), runtime  # what was asked (YOLO re-opens when it changes)
         # what runs: ("onnxruntime CPU", "fp32"), ("openvino CPU", "bf16"), ... (speed line, model.info())

@@ -72,4 +72,7 @@ step loops_mot17 120 $PY bench/bench_pipeline.py --model "$DYN" --video /tmp/mot
   --repeats $REPEATS $ORIG_ARGS --json "$RES/loops_mot17.json"
 step loops_people_pt 100 $PY bench/bench_pipeline.py --model "$M/yolo11n-seg.pt" --floor-model "$DYN" \
   --frames $FRAMES --repeats $REPEATS $ORIG_ARGS --json "$RES/loops_people_pt.json"
+# batched streams (1 / 4 / 16 streams as one session.run) and the pipelined loop vs the serial one (save + save_txt);
+# the device is auto (CUDA when usable)
+step streams 150 $PY -m bench.bench_streams --model "$DYN" --frames $FRAMES --repeats $REPEATS --streams 1 4 16
 echo "gpu_check: done; results in $RES"

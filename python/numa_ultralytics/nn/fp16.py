@@ -24,7 +24,6 @@ asserts it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -198,7 +197,7 @@ def fp16_onnx(path: str | os.PathLike) -> Path:
     against its sha256 sidecar as nn/pt_loader.py's cache. ``ValueError`` for a graph fp16 does not apply to (int8)."""
     import onnx
 
-    from numa_ultralytics.nn.pt_loader import _cache_entry_ok, _checksum_path, _sha256, write_atomic
+    from numa_ultralytics.nn.pt_loader import _sha256, cached_graph
     from numa_ultralytics.nn.safety import check_onnx_external_data
     from numa_ultralytics.utils.downloads import cache_dir
 
@@ -206,23 +205,15 @@ def fp16_onnx(path: str | os.PathLike) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     target = cache_dir() / fp16_cache_name(path, _sha256(path))
-    if _cache_entry_ok(target):
-        return target
-    if target.exists() or _checksum_path(target).exists():
-        LOGGER.warning(f"cached fp16 ONNX {target} does not match its recorded checksum; converting {path} again")
-    check_onnx_external_data(path)
-    try:
-        model = onnx.load(str(path))
-    except Exception as e:  # onnx raises its own types (DecodeError, ...)
-        raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
-    data = convert_to_fp16(model).SerializeToString()
-    try:
-        write_atomic(data, target)
-        write_atomic(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n", _checksum_path(target))
-    except OSError as e:
-        raise RuntimeError(
-            f"cannot write the fp16 graph of {path} to the cache {target}: {e} (set NUMA_ULTRALYTICS_CACHE_DIR to a "
-            "writable folder)"
-        ) from e
-    LOGGER.info(f"fp16 graph of {path} written to {target}")
-    return target
+
+    def build() -> bytes:
+        check_onnx_external_data(path)
+        try:
+            model = onnx.load(str(path))
+        except Exception as e:  # onnx raises its own types (DecodeError, ...)
+            raise ValueError(f"could not load ONNX model {path}: {str(e).strip().splitlines()[0]}") from e
+        data = convert_to_fp16(model).SerializeToString()
+        LOGGER.info(f"fp16 graph of {path} converted, cached as {target}")
+        return data
+
+    return cached_graph(target, build, path, "fp16 graph")

@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from numa_ultralytics.nn.checkpoint import PathLike, UnsafeCheckpointError, load_checkpoint
 from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx
@@ -74,6 +75,30 @@ def _cache_entry_ok(target: Path) -> bool:
         return False
 
 
+def cached_graph(target: Path, build: Callable[[], bytes], source: Path, what: str) -> Path:
+    """The cache entry ``target`` when it matches the sha256 recorded beside it; else ``build()``'s bytes written
+    there (atomically, then the sidecar ``<name>.sha256``), with a warning naming a corrupted, truncated or replaced
+    entry that is rebuilt. ``what`` names the graph in messages ("ONNX built", "fp16 graph"); ``RuntimeError`` when
+    the cache cannot be written. The one cache rule of ``pt_to_onnx`` and nn/fp16.py ``fp16_onnx``."""
+    if _cache_entry_ok(target):
+        return target
+    if target.exists() or _checksum_path(target).exists():
+        LOGGER.warning(
+            f"cached {target} does not match the checksum recorded when it was written (corrupted, truncated or "
+            f"replaced); rebuilding the {what} from {source}"
+        )
+    data = build()
+    try:
+        write_atomic(data, target)
+        write_atomic(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n", _checksum_path(target))
+    except OSError as e:
+        raise RuntimeError(
+            f"cannot write the {what} from {source} to the cache {target}: {e} (delete the cache entry {target} and "
+            f"{_checksum_path(target).name}, or set NUMA_ULTRALYTICS_CACHE_DIR to a writable folder)"
+        ) from e
+    return target
+
+
 def pt_to_onnx(path: PathLike) -> Path:
     """Return the path of the ONNX graph built from an Ultralytics ``.pt`` checkpoint, building it on first use.
 
@@ -95,25 +120,9 @@ def pt_to_onnx(path: PathLike) -> Path:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    sha = _sha256(path)
-    name = onnx_cache_name(path, sha)
-    target = cache_dir() / name
-    if _cache_entry_ok(target):
-        return target
-    if target.exists() or _checksum_path(target).exists():
-        LOGGER.warning(
-            f"cached ONNX {target} does not match the checksum recorded when it was built (corrupted, truncated "
-            f"or replaced); rebuilding it from {path}"
-        )
-    ckpt = load_checkpoint(path)
-    model = build_onnx(ckpt, source=path, feature_outputs=True)
-    data = model.SerializeToString()
-    try:
-        write_atomic(data, target)
-        write_atomic(hashlib.sha256(data).hexdigest().encode("ascii") + b"\n", _checksum_path(target))
-    except OSError as e:
-        raise RuntimeError(
-            f"cannot write the ONNX built from {path} to the cache {target}: {e} (delete the cache entry "
-            f"{target} and {_checksum_path(target).name}, or set NUMA_ULTRALYTICS_CACHE_DIR to a writable folder)"
-        ) from e
-    return target
+    target = cache_dir() / onnx_cache_name(path, _sha256(path))
+
+    def build() -> bytes:
+        return build_onnx(load_checkpoint(path), source=path, feature_outputs=True).SerializeToString()
+
+    return cached_graph(target, build, path, "ONNX graph")

@@ -19,6 +19,22 @@ REFERENCE = SHARED / "reference"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _int8_isa() -> str:
+    """Which int8 arithmetic onnxruntime's CPU kernels use here: ``"vnni"`` (AVX-512 VNNI, AVX-VNNI or AMX: exact
+    32-bit sums of u8 x s8 products) or ``"avx2"`` (VPMADDUBSW, whose 16-bit pair sums saturate). The two give other
+    int8 results, for the original as for us, so int8 references are kept per kind (tests/fixtures/
+    make_int8_reference.py). AMX is assumed to equal VNNI (both exact in integers); it was not measured."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    return "vnni" if {"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags) else "avx2"
+
+
+INT8_ISA = _int8_isa()
+
+
 def need(path: Path) -> Path:
     """Return ``path`` if it exists; otherwise skip (locally) or fail (in CI)."""
     if not path.exists():

@@ -22,7 +22,7 @@ from numa_ultralytics import YOLO
 from numa_ultralytics.nn import precision
 from numa_ultralytics.utils.metrics import agreement
 
-from .conftest import MEDIA, MODELS, ROOT, need
+from .conftest import INT8_ISA, MEDIA, MODELS, ROOT, need
 
 pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
 
@@ -213,8 +213,11 @@ def test_int8_export_predict_val(tmp_path: Path, frames: list[np.ndarray], fp32:
     assert np.mean(mious) >= 0.9, np.mean(mious)
     ref = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
     got = model.val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
-    # measured (imgsz 320, coco8-seg val): box 0.4971 -> 0.5133, mask 0.4166 -> 0.4170
-    assert abs(got.seg.map - ref.seg.map) <= 0.02 and abs(got.box.map - ref.box.map) <= 0.03
+    # measured (imgsz 320, coco8-seg val, 4 images), by the CPU's int8 arithmetic (conftest.INT8_ISA):
+    # AVX2 box 0.4971 -> 0.5133, mask 0.4166 -> 0.4170; AVX-512 VNNI (AMD EPYC Zen 4) box 0.4971 -> 0.4564, mask
+    # 0.4166 -> 0.3809 (20 fp32 detections, 27 int8, 18 matched, mean mask IoU 0.961)
+    seg_tol, box_tol = (0.04, 0.045) if INT8_ISA == "vnni" else (0.02, 0.03)
+    assert abs(got.seg.map - ref.seg.map) <= seg_tol and abs(got.box.map - ref.box.map) <= box_tol, (got, ref)
     assert got.seg.map > 0.5 * ref.seg.map and got.box.map > 0.5 * ref.box.map, (got.seg.map, ref.seg.map)
     # the same file on OpenVINO: where the CPU has int8 dot products; elsewhere one warning and onnxruntime
     cap = _Capture()

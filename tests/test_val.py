@@ -19,10 +19,18 @@ from numa_ultralytics.data.dataset import ValDataset, check_det_dataset
 from numa_ultralytics.engine.validator import check_val_args, nms_multi_label
 from numa_ultralytics.utils.metrics import ap_per_class, compute_ap, match_predictions
 
-from .conftest import MEDIA, MODELS, need
+from .conftest import INT8_ISA, MEDIA, MODELS, need
 from .fixtures.mot17_dataset import build as build_mot17
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "val_reference.json").read_text())
+# int8 models: the original's numbers on this CPU's kind of int8 arithmetic (conftest.INT8_ISA); val_reference.json's
+# were made on AVX2, int8_reference_vnni.json's on an AMD EPYC Zen 4 (AVX-512 VNNI). There, yolo26n's int8 coco8 box
+# mAP50-95 is 0.6688 against 0.6563 on AVX2; ours equals the original's on each (TOL)
+INT8_FIXTURE = (
+    json.loads((Path(__file__).parent / "fixtures" / "int8_reference_vnni.json").read_text())
+    if INT8_ISA == "vnni"
+    else FIXTURE
+)
 TOL = 1e-3  # the bar: mAP within 0.001 of the original
 
 
@@ -91,7 +99,7 @@ def test_detect_val_matches_original(name: str, tmp_path: Path) -> None:
     model = YOLO(need(MODELS / name))
     assert model.task == "detect"
     m, _ = run_val(model, coco8_yaml(tmp_path, model.names))
-    ref = FIXTURE["detect_models"][name]["box"]
+    ref = INT8_FIXTURE["detect_models"][name]["box"]
     assert abs(m.box.map - ref["map"]) < TOL and abs(m.box.map50 - ref["map50"]) < TOL
     assert abs(m.box.mp - ref["mp"]) < TOL and abs(m.box.mr - ref["mr"]) < TOL
     assert not hasattr(m, "seg") and list(m.results_dict)[-1] == "fitness"
@@ -104,7 +112,8 @@ def test_val_on_a_dataset_assembled_from_mot17(name: str, tmp_path: Path) -> Non
     model = YOLO(need(MODELS / name))
     data = build_mot17(need(MEDIA / "mot17-mini"), tmp_path / "mot17", model.names)
     m, _ = run_val(model, data)
-    ref = FIXTURE["mot17_detect"]["models"][name]["box"]
+    mot17 = INT8_FIXTURE["mot17_detect"]
+    ref = mot17.get("models", mot17)[name]["box"]
     for key in ("map", "map50", "mp", "mr"):
         assert abs(getattr(m.box, key) - ref[key]) < TOL, (key, getattr(m.box, key), ref[key])
 

@@ -131,7 +131,7 @@ class YOLO:
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._stream(source, args, "track")
+        gen = self._stream(source, args, "track", persist)
         return gen if stream else list(gen)
 
     def _tracker_for(self, stream: int) -> Any:
@@ -166,7 +166,7 @@ class YOLO:
         if device is not None:
             self._device_arg = device
 
-    def _stream(self, source: Source, args: dict[str, Any], mode: str) -> Iterator[Results]:
+    def _stream(self, source: Source, args: dict[str, Any], mode: str, persist: bool = False) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
         ``batch`` frames at a time go through one ``session.run`` (engine/predictor.py ``Predictor.batch``); then each
@@ -174,6 +174,9 @@ class YOLO:
         (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
         camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
         results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
+
+        Tracking without ``persist``, a stream's tracker starts again (ids from 1) whenever its frames' path changes:
+        the next video of a folder, glob or list, each image of a folder (8.4.190's ``on_predict_postprocess_end``).
         """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
@@ -198,6 +201,7 @@ class YOLO:
         speed = SpeedTotals()
         shape = None
         used: list[Any] = []  # trackers whose camera-motion estimates may be prefetched
+        paths: dict[int, str] = {}  # per stream, the path of its last tracked frame (a new path resets the tracker)
         # SIGINT/SIGTERM (utils/signals.py): with outputs to protect (or inside the command line's scope), stop reading,
         # finish the frame, close the files
         with stop_on_signals(install=sink is not None) as stop:
@@ -224,6 +228,10 @@ class YOLO:
                                 f"{args['reset_after_drop']:g}s: its tracker starts again"
                             )
                             tracker.reset()
+                        if tracker is not None and not persist:
+                            if paths.get(item.stream, item.path) != item.path:  # the next video or image
+                                tracker.reset()
+                            paths[item.stream] = item.path
                         r.source_item = None if item.from_memory else item
                         if tracker is not None:
                             t0 = time.perf_counter()

@@ -48,6 +48,8 @@ from numa_ultralytics.engine.args import (
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.sink import SpeedTotals, stem_of
 from numa_ultralytics.nn.precision import RUNTIMES
+from numa_ultralytics.trackers.config import SHIPPED_TRACKERS
+from numa_ultralytics.utils.display import check_imshow
 from numa_ultralytics.utils.progress import ProgressBar
 from numa_ultralytics.utils.signals import StopScope, stop_on_signals
 
@@ -58,7 +60,7 @@ MODES = ("predict", "track", "export")
 DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
 OTHER_TASKS = ("classify", "pose", "obb")
 OTHER_MODES = ("train", "tune", "benchmark")
-BUILTIN_TRACKERS = ("botsort.yaml", "bytetrack.yaml")
+BUILTIN_TRACKERS = SHIPPED_TRACKERS  # the tracker YAMLs that ship (trackers/config.py)
 
 USAGE = f"""usage: numa-yolo [TASK] MODE key=value ...
 
@@ -186,7 +188,7 @@ def _tracker(key: str, v: str) -> str:
     s = v.strip()
     if s in BUILTIN_TRACKERS or Path(s).is_file():
         return s
-    if s in ("botsort", "bytetrack"):
+    if s + ".yaml" in BUILTIN_TRACKERS:
         return s + ".yaml"
     raise _invalid(key, v, f"{', '.join(BUILTIN_TRACKERS)} or the path of a tracker .yaml file")
 
@@ -239,7 +241,7 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("half", Spec(_bool, "CPU: bf16 via OpenVINO where the CPU has bf16 units (else fp32, a warning); CUDA: FP16")),
         ("runtime", Spec(_opt(_choice(RUNTIMES)), "onnxruntime (default) or openvino (CPU; the [openvino] extra)")),
         ("verbose", Spec(_bool, "progress bar and summary")),
-        ("tracker", Spec(_tracker, "track: botsort.yaml, bytetrack.yaml or a .yaml path")),
+        ("tracker", Spec(_tracker, f"track: {', '.join(BUILTIN_TRACKERS)} or a .yaml path")),
         ("persist", Spec(_bool, "track: keep tracks between calls (one run is one call)")),
         ("vid_stride", Spec(_posint, "use every n-th video frame")),
         (
@@ -332,7 +334,9 @@ def _usage() -> str:
 
     lines = [f"  {k + '=' + repr(DEFAULTS[k]):<28} {s.help}" for k, s in SPECS.items()]
     lines += [f"  {k + '=' + repr(EXPORT_DEFAULTS[k]):<28} {s.help}" for k, s in EXPORT_SPECS.items()]
-    return USAGE + "\n".join(lines) + "\n"
+    from numa_ultralytics.cfg.val import val_usage
+
+    return USAGE + "\n".join(lines) + "\n\n" + val_usage()
 
 
 def _merge_equals(argv: list[str]) -> list[str]:
@@ -491,6 +495,8 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
             try:
                 r = next(gen)
             except StopIteration:
+                if bar is not None and not stop.requested:
+                    bar.finish()
                 break
             except (ValueError, TypeError, FileNotFoundError) as e:
                 if first:  # bad device, tracker file, ... found when the engine starts
@@ -511,7 +517,7 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
                 ):
                     total = len(src.sources)
                 desc = f"{stem_of(item.path)} " if src.kind == "video" else ""
-                bar = ProgressBar(total, desc=desc, unit="frame", enabled=None if verbose else False)
+                bar = ProgressBar(total, desc=desc, unit="frame", enabled=None if verbose else False, start=t_start)
             if verbose and not bar.enabled and item.frames == 1 and item.fps is None:
                 print(
                     f"image {speed.n + len(lagging)} {item.path}: {r.verbose()}{r.speed.get('inference', 0.0):.1f}ms",
@@ -529,10 +535,10 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
         src.close()
         while lagging:
             speed.add(lagging.popleft(), STAGES)
-        if args["show"]:
+        if args["show"] and check_imshow():
             import cv2
 
-            with contextlib.suppress(cv2.error):  # no display
+            with contextlib.suppress(cv2.error):
                 cv2.destroyAllWindows()
     wall = time.perf_counter() - t_start
     if verbose:
@@ -606,8 +612,13 @@ def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:
 def entrypoint(argv: list[str] | None = None) -> int:
     """The ``numa-yolo`` console script: parse, run, return the exit code (2 for bad arguments)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("help", "-h", "--help"):
-        print(_usage())
+    if not argv or any(a in ("help", "-h", "--help") for a in argv):  # also `numa-yolo segment val help`
+        if "val" in argv:
+            from numa_ultralytics.cfg.val import val_usage
+
+            print(val_usage())
+        else:
+            print(_usage())
         return 0
     if argv[0] in ("version", "--version", "-V"):
         from numa_ultralytics import __version__

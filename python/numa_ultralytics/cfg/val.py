@@ -17,6 +17,17 @@ VAL_TASKS = ("detect", "segment")
 _DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
 
 
+def val_usage() -> str:
+    """The val mode's keys with their defaults (``numa-yolo help``, ``numa-yolo segment val help``)."""
+    lines = [f"  {'model=None':<28} weights: .pt or .onnx path or name (default {_DEFAULT_MODELS['segment']})"]
+    lines += [f"  {k + '=' + repr(v):<28}" for k, v in VAL_DEFAULTS.items()]
+    return (
+        "val arguments (numa-yolo [TASK] val model=... data=dataset.yaml key=value ...; model.val(...)):\n"
+        + "\n".join(s.rstrip() for s in lines)
+        + "\n"
+    )
+
+
 def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
     """``argv`` (containing the word ``val``) -> (task or None, keyword arguments including ``model``)."""
     from numa_ultralytics.cfg import CLIError

@@ -113,7 +113,12 @@ def to_bgr(im: Any, name: str = "image") -> np.ndarray:
     shapes raise ``ValueError`` naming ``name``.
     """
     if hasattr(im, "convert") and hasattr(im, "mode") and not isinstance(im, np.ndarray):  # PIL image (RGB order)
-        return np.ascontiguousarray(np.asarray(im.convert("RGB"))[..., ::-1])
+        from PIL import Image, ImageOps  # a PIL image was given: PIL is there
+
+        im = ImageOps.exif_transpose(im)  # upright as its EXIF orientation says (as cv2.imread of the file)
+        if im.mode.startswith("I;16"):  # convert() would clip 16-bit values at 255: scale them as for arrays
+            im = Image.fromarray((np.asarray(im) >> 8).astype(np.uint8))
+        return np.ascontiguousarray(np.asarray(im if im.mode == "RGB" else im.convert("RGB"))[..., ::-1])
     im = np.asarray(im)
     if im.size == 0 or 0 in im.shape[:2]:
         raise ValueError(f"{name}: empty image of shape {im.shape}")
@@ -143,6 +148,12 @@ def _is_live(s: str) -> bool:
     if s.isnumeric() or low.startswith(STREAM_PREFIXES):
         return True
     return low.startswith(("http://", "https://")) and _suffix(s) not in IMG_FORMATS | VID_FORMATS
+
+
+def is_live_source(path: str) -> bool:
+    """Whether frames of ``path`` come from a live source (webcam index, RTSP/RTMP/HTTP stream: Ultralytics'
+    ``LoadStreams``), not from a file."""
+    return _is_live(str(path).strip())
 
 
 def _is_stream_entry(x: Any) -> bool:

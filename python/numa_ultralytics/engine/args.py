@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from numa_ultralytics.nn.safety import short_repr
+
 __all__ = [
     "CONF_DEFAULTS",
     "PLOT_STYLES",
@@ -99,7 +101,7 @@ NEUTRAL_ARGS: dict[str, Any] = {
     "model": None,
     "source": None,
 }
-UNSUPPORTED = ("save_frames", "augment", "visualize")  # refused when true
+UNSUPPORTED = ("save_frames", "augment", "visualize", "embed")  # refused when true
 COLOR_MODES = ("class", "instance")
 TXT_FORMATS = ("yolo", "mot")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt
 PLOT_STYLES = ("filled", "outlines")
@@ -269,10 +271,12 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
             )
         if k in NEUTRAL_ARGS and k not in PREDICT_DEFAULTS:
             if k in UNSUPPORTED and v:
-                raise NotImplementedError(
-                    f"{k}={v!r} is not supported by numa_ultralytics; "
-                    "save=True, save_txt=True, save_crop=True and show=True are, and Results.plot() draws a frame"
+                instead = (
+                    "trackers use the detector's own features with with_reid: True and model: auto"
+                    if k == "embed"
+                    else "save=True, save_txt=True, save_crop=True and show=True are, and Results.plot() draws a frame"
                 )
+                raise NotImplementedError(f"{k}={short_repr(v)} is not supported by numa_ultralytics; {instead}")
             continue
         args[k] = v
     if args["conf"] is None:

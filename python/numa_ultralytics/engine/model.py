@@ -14,7 +14,14 @@ from typing import Any, Union
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import READ_AHEAD, InferenceSource, ReadAhead, SourceItem, load_inference_source
+from numa_ultralytics.data.loaders import (
+    READ_AHEAD,
+    VID_FORMATS,
+    InferenceSource,
+    ReadAhead,
+    SourceItem,
+    load_inference_source,
+)
 from numa_ultralytics.engine.args import check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
@@ -31,6 +38,33 @@ if not LOGGER.handlers:
     LOGGER.propagate = False
 
 Source = Union[str, os.PathLike, np.ndarray, list, tuple, int, InferenceSource, None]
+
+
+_NO_TRAINING = (
+    "{what} is not supported by numa_ultralytics (inference only, no torch): train with Ultralytics "
+    "(`yolo segment train data=... model=yolo11n-seg.pt`), then load the result here: "
+    "YOLO('runs/segment/train/weights/best.pt')"
+)
+
+
+STREAM_WARNING = """WARNING inference results will accumulate in RAM unless `stream=True` is passed, which can cause
+out-of-memory errors for large sources or long-running streams and videos.
+
+Example:
+    results = model(source=..., stream=True)  # generator of Results objects
+    for r in results:
+        boxes = r.boxes  # Boxes object for bbox outputs
+        masks = r.masks  # Masks object for segment masks outputs"""
+
+
+def accumulates(src: InferenceSource) -> bool:
+    """Whether collecting every result of ``src`` into a list may exhaust memory (8.4.190's rule): a live stream, a
+    video, or over 1000 files."""
+    if src.kind in ("stream", "streams", "video"):
+        return True
+    return src.kind == "files" and (
+        len(src.sources) > 1000 or any(str(s).rpartition(".")[-1].lower() in VID_FORMATS for s in src.sources)
+    )
 
 
 class _ModelInfo(SimpleNamespace):
@@ -56,8 +90,11 @@ class YOLO:
     ) -> None:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
-        from numa_ultralytics.utils.downloads import attempt_download_asset
+        from numa_ultralytics.nn.autobackend import refuse_other_tasks
+        from numa_ultralytics.utils.downloads import attempt_download_asset, find_weights
 
+        if find_weights(str(model)) is None:  # a pose / classify / OBB / ... name to look up: refused, not downloaded
+            refuse_other_tasks(str(model))
         path = attempt_download_asset(model)
         self.ckpt_path = str(path)
         onnx_path = path
@@ -111,7 +148,7 @@ class YOLO:
         Arguments and defaults: engine/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
         """
         args = check_args(kwargs, "predict")
-        gen = self._stream(source, args, "predict")
+        gen = self._stream(source, args, "predict", warn_list=not stream)
         return gen if stream else list(gen)
 
     def track(
@@ -131,7 +168,7 @@ class YOLO:
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._stream(source, args, "track", persist)
+        gen = self._stream(source, args, "track", persist, warn_list=not stream)
         return gen if stream else list(gen)
 
     def _tracker_for(self, stream: int) -> Any:
@@ -166,7 +203,9 @@ class YOLO:
         if device is not None:
             self._device_arg = device
 
-    def _stream(self, source: Source, args: dict[str, Any], mode: str, persist: bool = False) -> Iterator[Results]:
+    def _stream(
+        self, source: Source, args: dict[str, Any], mode: str, persist: bool = False, warn_list: bool = False
+    ) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
         ``batch`` frames at a time go through one ``session.run`` (engine/predictor.py ``Predictor.batch``); then each
@@ -174,6 +213,9 @@ class YOLO:
         (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
         camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
         results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
+
+        ``warn_list``: the results are being collected into a list (``stream=False``): warn (STREAM_WARNING) when the
+        source is a video, a live stream or over 1000 files, as 8.4.190 does.
 
         Tracking without ``persist``, a stream's tracker starts again (ids from 1) whenever its frames' path changes:
         the next video of a folder, glob or list, each image of a folder (8.4.190's ``on_predict_postprocess_end``).
@@ -187,6 +229,8 @@ class YOLO:
             stream_buffer=args["stream_buffer"],
             reconnect_timeout=args["reconnect_timeout"],
         )
+        if warn_list and accumulates(src):
+            LOGGER.warning(STREAM_WARNING)
         n_batch = int(args["batch"])
         # one in-memory frame per call (the seed's loops) has nothing to overlap: no threads for it
         pipelined = bool(args["pipeline"]) and src.kind != "array"
@@ -320,6 +364,20 @@ class YOLO:
             LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
             LOGGER.info(f"Runtime: {self.backend.runtime} {self.backend.precision} ({self.backend.path.name})")
         return info
+
+    def train(self, *args: Any, **kwargs: Any) -> Any:
+        """Not here: numa_ultralytics runs models (no torch). ``NotImplementedError`` says what to do instead."""
+        raise NotImplementedError(_NO_TRAINING.format(what="train()"))
+
+    def tune(self, *args: Any, **kwargs: Any) -> Any:
+        """Not here (hyperparameter tuning trains models): see :meth:`train`."""
+        raise NotImplementedError(_NO_TRAINING.format(what="tune()"))
+
+    def benchmark(self, *args: Any, **kwargs: Any) -> Any:
+        """Not here (it exports to formats this package does not run); bench/ measures this package."""
+        raise NotImplementedError(
+            "benchmark() is not supported by numa_ultralytics: it runs ONNX only; time predict() on your frames"
+        )
 
     def reset_tracker(self) -> None:
         self.trackers = None

@@ -375,11 +375,10 @@ class Results(SimpleClass):
         )
 
     def show(self, *args: Any, **kwargs: Any) -> None:
-        """Display the annotated image in a window (needs a screen)."""
-        import cv2
+        """Display the annotated image in a window (without a screen: one warning, nothing shown)."""
+        from numa_ultralytics.utils.display import imshow
 
-        cv2.imshow(str(self.path), self.plot(*args, **kwargs))
-        cv2.waitKey(1)
+        imshow(str(self.path), self.plot(*args, **kwargs))
 
     def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Write the annotated image (``results_<name>`` by default); returns the file name."""

@@ -45,6 +45,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from numa_ultralytics.data.loaders import is_live_source
+from numa_ultralytics.utils.display import check_imshow, imshow
+
 __all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "increment_path", "stem_of"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -108,7 +111,7 @@ class Outputs:
         self.multi_stream = multi_stream
         self.txt_format = txt_format
         self.save_conf = save_conf
-        self.live = live  # live streams / stream lists (Ultralytics' LoadStreams): frames named by the 0-based count
+        self.live = live  # live streams / stream lists: frames of live sources are named by the 0-based count
         self.vid_stride = vid_stride
         if save_txt:
             (save_dir / "labels").mkdir(parents=True, exist_ok=True)
@@ -161,12 +164,14 @@ class Outputs:
 
     def label_stem(self, item: Any) -> str:
         """``<stem>`` for an image, ``<stem>_<frame>`` for a video frame (the log line's 1-based frame counter) or a
-        live-stream frame (the 0-based frame count), as Ultralytics' ``predictor.write_results`` names label files."""
+        live-stream frame (the 0-based frame count), as Ultralytics' ``predictor.write_results`` names label files
+        (``dataset.count`` for its ``LoadStreams``, the frame number for files). A video file keeps 1-based numbers in a
+        stream list too: the rule is the source's, not the run's."""
         stem = self.name(item.stream, item.path)
         if item.fps is None and item.frames == 1:
             return stem
         n = item.frame // self.vid_stride
-        return f"{stem}_{n if self.live else n + 1}"
+        return f"{stem}_{n if self.live and is_live_source(item.path) else n + 1}"
 
     def write_labels(self, item: Any, r: Any) -> None:
         if self.txt_format == "yolo":
@@ -297,7 +302,7 @@ class OutputSink:
         self.save = bool(args["save"])
         self.save_txt = bool(args["save_txt"])
         self.save_crop = bool(args["save_crop"])
-        self.show = bool(args["show"])
+        self.show = bool(args["show"]) and check_imshow(warn=True)  # no screen: one warning, nothing shown
         self.filled = args["plot_style"] == "filled"
         if self.filled:  # Results.plot(line_width=, boxes=, conf=, labels=) as the original's predictor calls it
             self.draw_args: dict[str, Any] = {
@@ -359,12 +364,8 @@ class OutputSink:
         r.speed["drawing"] = (t1 - t0) * 1e3
         r.speed["writing"] = (t2 - t1) * 1e3
         r.save_dir = self.save_dir
-        if self.show:
-            import cv2
-
-            cv2.imshow(f"numa-yolo {item.stream}: {stem_of(item.path)}", im)
-            if cv2.waitKey(1) & 0xFF == ord("q"):
-                self.stop = True
+        if self.show and imshow(f"numa-yolo {item.stream}: {stem_of(item.path)}", im) & 0xFF == ord("q"):
+            self.stop = True
 
     def close(self) -> None:
         if self.outputs is not None:

@@ -10,6 +10,7 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,29 @@ def parse_device(device: Any) -> tuple[str, int]:
 
 
 TASKS = ("detect", "segment")  # the tasks this package runs; Ultralytics' classify / pose / obb exports are refused
+
+# Ultralytics model names of tasks and families this package does not run: refused by name before any lookup or
+# download (a checkpoint or export of them that is loaded anyway is refused by its task or modules)
+_OTHER_MODELS = (
+    (re.compile(r"-cls\b", re.I), "a classify"),
+    (re.compile(r"-pose\b", re.I), "a pose"),
+    (re.compile(r"-obb\b", re.I), "an OBB"),
+    (re.compile(r"yoloe|yolo-?world|-world", re.I), "an open-vocabulary (YOLOE / YOLO-World)"),
+    (re.compile(r"rtdetr", re.I), "an RT-DETR"),
+    (re.compile(r"(^|[-_/])(mobile_?|fast)?sam\d*(\.|[-_]|$)", re.I), "a SAM"),
+)
+
+
+def refuse_other_tasks(name: str) -> None:
+    """``NotImplementedError`` for a model name of a task or family this package does not run (``yolo11n-pose.pt``,
+    ``yolo11n-cls.pt``, ``yolov8s-world.pt``, ``rtdetr-l.pt``, ...), naming what it runs instead."""
+    stem = os.path.basename(str(name))
+    for pattern, what in _OTHER_MODELS:
+        if pattern.search(stem):
+            raise NotImplementedError(
+                f"{stem} is {what} model; numa_ultralytics runs detect and segment models only (e.g. yolo11n.pt, "
+                "yolo11n-seg.pt, yolo26n-seg.pt): use Ultralytics for this one"
+            )
 
 
 def _names(path: Path, meta_names: Any) -> dict[int, str] | None:

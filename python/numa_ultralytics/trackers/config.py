@@ -12,7 +12,9 @@ import yaml
 
 CFG_DIR = Path(__file__).resolve().parent / "cfg"
 
-TRACKER_TYPES = ("bytetrack", "botsort", "ocsort", "deepocsort", "fasttrack", "tracktrack")
+# The trackers are the YAML files that ship (``cfg/<tracker_type>.yaml``): the one list of their names.
+SHIPPED_TRACKERS: tuple[str, ...] = tuple(sorted(p.name for p in CFG_DIR.glob("*.yaml")))
+TRACKER_TYPES: tuple[str, ...] = tuple(name[: -len(".yaml")] for name in SHIPPED_TRACKERS)
 # Trackers that can use appearance embeddings (``with_reid: True``).
 REID_TRACKERS = ("botsort", "deepocsort", "tracktrack")
 # Those whose ReID path is implemented here.

@@ -332,9 +332,10 @@ class Annotator:
         return self.im
 
     def show(self, title: str | None = None) -> None:
-        """Show the image in an OpenCV window."""
-        cv2.imshow(title or "numa_ultralytics", self.im)
-        cv2.waitKey(1)
+        """Show the image in an OpenCV window (without a screen: one warning, nothing shown)."""
+        from numa_ultralytics.utils.display import imshow
+
+        imshow(title or "numa_ultralytics", self.im)
 
     def save(self, filename: str = "image.jpg") -> None:
         """Write the annotated image to ``filename``."""

@@ -8,6 +8,7 @@ ETA 00:06`` (no percentage or ETA when the total is unknown).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import TextIO
@@ -40,6 +41,8 @@ class ProgressBar:
             ``False`` is quiet.
         min_interval: seconds between redraws.
         plain_interval: seconds between plain lines when ``enabled`` is left at None and ``file`` is not a TTY.
+        start: when the work began (``time.perf_counter()``; default now): a bar made once the first step is done
+            passes the run's start, so its first rate is not one step over a few microseconds.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class ProgressBar:
         enabled: bool | None = None,
         min_interval: float = 0.1,
         plain_interval: float = 5.0,
+        start: float | None = None,
     ) -> None:
         self.file = file if file is not None else sys.stderr
         self.plain = False  # plain lines instead of a bar
@@ -64,7 +68,7 @@ class ProgressBar:
         self.unit = unit
         self.n = 0
         self.min_interval = min_interval
-        self.t0 = time.perf_counter()
+        self.t0 = time.perf_counter() if start is None else start
         self._last = 0.0
         self._closed = False
 
@@ -132,8 +136,23 @@ class ProgressBar:
         except (OSError, ValueError):  # closed stream: stop writing
             self.enabled = self.plain = False
 
+    def finish(self) -> None:
+        """The work ended normally: what was done is the total (a video's frame count is an estimate that can be one
+        or two frames more than it holds)."""
+        if self.total is not None and self.n < self.total:
+            self.total = self.n
+
     def _draw(self, now: float) -> None:
-        self._write("\r" + self.line(now) + "\x1b[K")
+        line = self.line(now)
+        width = shutil.get_terminal_size((80, 24)).columns - 1  # never wrap: a wrapped line can't be redrawn
+        over = len(line) - width
+        if over > 0:  # shorten the description first (val's is the table header), then the line itself
+            keep = len(self.desc) - over - 1
+            short = self.desc.strip()[:keep].rstrip() + " " if keep >= 10 else ""
+            desc, self.desc = self.desc, short
+            line = self.line(now)[:width]
+            self.desc = desc
+        self._write("\r" + line + "\x1b[K")
 
     def close(self) -> None:
         if self._closed:

@@ -62,6 +62,31 @@ class Tensor(np.ndarray):
     def bool(self) -> Tensor:
         return self._as(np.bool_)
 
+    # one element converts to a Python number whatever the shape (``int(box.cls)`` on a (1,) column), as a torch
+    # tensor does; numpy 2 converts only 0-d arrays
+    def _one(self, what: str) -> Any:
+        if self.size != 1:
+            raise TypeError(f"only one element tensors can be converted to Python {what}; this one has {self.size}")
+        return self.reshape(()).view(np.ndarray)[()]
+
+    def __int__(self) -> builtins.int:
+        return builtins.int(self._one("scalars"))
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self._one("scalars"))
+
+    def __complex__(self) -> complex:
+        return complex(self._one("scalars"))
+
+    def __bool__(self) -> builtins.bool:
+        return builtins.bool(self._one("booleans"))
+
+    def __index__(self) -> builtins.int:
+        v = self._one("indices")
+        if not np.issubdtype(self.dtype, np.integer):
+            raise TypeError(f"only integer tensors of a single element can be converted to an index, not {self.dtype}")
+        return builtins.int(v)
+
     def dim(self) -> builtins.int:
         return self.ndim
 

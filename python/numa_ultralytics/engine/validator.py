@@ -28,8 +28,8 @@ import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
-from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.engine.sink import increment_path
+from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils.metrics import (
     IOUV,
     ConfusionMatrix,
@@ -313,7 +313,11 @@ class Validator:
             raise ValueError(f"dataset {a['data']!r} has no '{split}' split")
         self.data = data
         val = data.get(split, "")
-        is_coco = isinstance(val, str) and "coco" in val and val.endswith((f"{os.sep}val2017.txt", f"{os.sep}test-dev2017.txt"))
+        is_coco = (
+            isinstance(val, str)
+            and "coco" in val
+            and val.endswith((f"{os.sep}val2017.txt", f"{os.sep}test-dev2017.txt"))
+        )
         self.class_map = list(COCO80_TO_COCO91) if is_coco else list(range(1, self.nc + 1))
         if b.static_hw is not None:  # fixed-shape export: its input shape, no rect batches
             imgsz: Any = list(b.static_hw)

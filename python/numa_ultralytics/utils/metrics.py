@@ -240,7 +240,9 @@ class ConfusionMatrix:
             seen.add(c.lower())
             clean.append(c)
         array = (self.normalized() if normalize else self.matrix).round(decimals)
-        return [{"Predicted": clean[i], **{clean[j]: array[i, j] for j in range(len(clean))}} for i in range(len(clean))]
+        return [
+            {"Predicted": clean[i], **{clean[j]: array[i, j] for j in range(len(clean))}} for i in range(len(clean))
+        ]
 
     def __repr__(self) -> str:
         return f"ConfusionMatrix(nc={self.nc}, matrix=<{self.matrix.shape[0]}x{self.matrix.shape[1]}>)"

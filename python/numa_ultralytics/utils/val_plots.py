@@ -36,7 +36,9 @@ def _write(path: Path, img: np.ndarray) -> Path:
     return path
 
 
-def _text(img: np.ndarray, s: str, org: tuple[int, int], scale: float = 0.6, color: Any = BLACK, thick: int = 1) -> None:
+def _text(
+    img: np.ndarray, s: str, org: tuple[int, int], scale: float = 0.6, color: Any = BLACK, thick: int = 1
+) -> None:
     cv2.putText(img, s, org, FONT, scale, color, thick, cv2.LINE_AA)
 
 
@@ -96,9 +98,9 @@ def _line_chart(
         _centered(img, f"{t:.1f}", x, bottom + 22, 0.55)
         _centered(img, f"{t:.1f}", left - 32, y, 0.55)
     legend: list[tuple[str, Any, int]] = []
-    for i, y in enumerate(ys):
+    for i, row in enumerate(ys):
         c = colors(i, True) if labels is not None else GREY
-        cv2.polylines(img, [pts(px, y)], False, c, 1, cv2.LINE_AA)
+        cv2.polylines(img, [pts(px, row)], False, c, 1, cv2.LINE_AA)
         if labels is not None:
             legend.append((labels[i], c, 2))
     cv2.polylines(img, [pts(px, mean)], False, BLUE, 4, cv2.LINE_AA)
@@ -253,12 +255,12 @@ def plot_images(
         masks = lb.get("masks")
         if masks is not None and len(masks):
             tile = mosaic[y : y + h, x : x + w]
-            for j in np.flatnonzero(shown):
-                m = masks[j].astype(np.uint8)
+            for jm in np.flatnonzero(shown).tolist():
+                m = masks[jm].astype(np.uint8)
                 if m.shape != (h, w):
                     m = cv2.resize(m, (w, h))
                 sel = m.astype(bool)
-                tile[sel] = (tile[sel] * 0.4 + np.array(colors(int(cls[j]), True)) * 0.6).astype(np.uint8)
+                tile[sel] = (tile[sel] * 0.4 + np.array(colors(int(cls[jm]), True)) * 0.6).astype(np.uint8)
     ann = Annotator(mosaic, line_width=max(round(fs / 10), 1))
     for i in range(bs):
         x, y = w * (i // ns), h * (i % ns)
@@ -271,8 +273,8 @@ def plot_images(
         for j, b in enumerate(boxes):
             if conf is not None and not conf[j] > conf_thres:
                 continue
-            c = int(cls[j])
-            label = str(names.get(c, c)) + (f" {conf[j]:.1f}" if conf is not None else "")
+            k = int(cls[j])
+            label = str(names.get(k, k)) + (f" {conf[j]:.1f}" if conf is not None else "")
             box = [int(b[0] + x), int(b[1] + y), int(b[2] + x), int(b[3] + y)]
-            ann.box_label(box, label, color=colors(c, True))
+            ann.box_label(box, label, color=colors(k, True))
     return _write(fname, ann.result())

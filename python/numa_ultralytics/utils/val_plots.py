@@ -239,7 +239,8 @@ def plot_images(
     mosaic = np.full((ns * h, ns * w, 3), 255, np.uint8)
     for i in range(bs):
         x, y = w * (i // ns), h * (i % ns)
-        mosaic[y : y + h, x : x + w] = images[i]
+        im = images[i][:h, :w]  # a batch shares one letterbox shape; anything else is cut to the first's
+        mosaic[y : y + im.shape[0], x : x + im.shape[1]] = im
     scale = max_size / ns / max(h, w)
     if scale < 1:
         h, w = math.ceil(scale * h), math.ceil(scale * w)

@@ -191,7 +191,9 @@ def accuracy(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]
         row = [name]
         for key, y in sets.items():
             task = "detect" if "mot17" in key else None  # boxes only: the segment model validated as a detector
-            m = YOLO(str(path), task=task).val(data=str(y), imgsz=640, batch=1, verbose=False, device="cpu", **kw)
+            m = YOLO(str(path), task=task).val(
+                data=str(y), imgsz=640, batch=1, verbose=False, device="cpu", plots=False, **kw
+            )
             box, seg = m.box.map, (m.seg.map if hasattr(m, "seg") else float("nan"))
             vals.setdefault(name, {})[key] = (box, seg)
             row.append(f"{box:.4f} / {seg:.4f}" if "mot17" not in key else f"{box:.4f}")

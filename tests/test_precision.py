@@ -211,8 +211,10 @@ def test_int8_export_predict_val(tmp_path: Path, frames: list[np.ndarray], fp32:
     # 0.964 (min 0.872); int8 kernels differ between CPUs (VNNI / AMX), hence the margin
     assert matched >= 0.8 * n_ref and matched >= 0.6 * n_out, (n_ref, n_out, matched)
     assert np.mean(mious) >= 0.9, np.mean(mious)
-    ref = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
-    got = model.val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False)
+    ref = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).val(
+        data=str(data), imgsz=IMGSZ, batch=1, verbose=False, plots=False
+    )
+    got = model.val(data=str(data), imgsz=IMGSZ, batch=1, verbose=False, plots=False)
     # measured (imgsz 320, coco8-seg val, 4 images), by the CPU's int8 arithmetic (conftest.INT8_ISA):
     # AVX2 box 0.4971 -> 0.5133, mask 0.4166 -> 0.4170; AVX-512 VNNI (AMD EPYC Zen 4) box 0.4971 -> 0.4564, mask
     # 0.4166 -> 0.3809 (20 fp32 detections, 27 int8, 18 matched, mean mask IoU 0.961)

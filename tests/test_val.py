@@ -34,6 +34,12 @@ INT8_FIXTURE = (
 TOL = 1e-3  # the bar: mAP within 0.001 of the original
 
 
+@pytest.fixture(autouse=True)
+def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """val writes its plots into ``runs/<task>/val`` of the working folder: keep them out of the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 def coco8_yaml(tmp_path: Path, names: dict[int, str]) -> Path:
     root = need(MEDIA / "coco8-seg")
     p = tmp_path / "coco8-seg.yaml"
@@ -88,7 +94,8 @@ def test_segment_val_matches_original(name: str, tmp_path: Path) -> None:
     all_row = lines[header + 1].split()
     assert all_row[:3] == ["all", "4", "17"] and float(all_row[6]) == pytest.approx(ref["box"]["map"], abs=1e-3)
     assert [s.split()[0] for s in lines[header + 2 : header + 5]] == ["person", "dog", "horse"]
-    assert lines[-1].startswith("Speed:") and lines[-1].endswith("postprocess per image")
+    assert lines[-2].startswith("Speed:") and lines[-2].endswith("postprocess per image")
+    assert lines[-1] == f"Results saved to {m.save_dir}"  # plots=True (default), as the original
     rows = m.summary()
     assert [r["Class"] for r in rows] == list(ref["seg"]["maps_per_class"])
     assert {"Box-P", "Mask-R", "mAP50-95"} <= set(rows[0])

@@ -78,4 +78,6 @@ def run_val_cli(argv: list[str]) -> int:
         model.val(**kw)
     except FileNotFoundError as e:
         raise CLIError(str(e), "data") from e
+    except ValueError as e:  # e.g. data= a folder, not a dataset YAML
+        raise CLIError(str(e), "data" if str(e).startswith("data=") else None) from e
     return 0

@@ -51,6 +51,14 @@ def check_det_dataset(data: str | os.PathLike | dict[str, Any], names: dict[int,
         yaml_dir = Path.cwd()
     else:
         p = Path(data)
+        if p.is_dir():
+            found = sorted(x.name for x in p.glob("*.y*ml"))
+            hint = f" (it has {', '.join(found[:3])})" if found else ""
+            raise ValueError(
+                f"data={str(data)!r} is a folder, not a dataset YAML: pass a YAML naming its splits and classes, "
+                f"e.g. data=path/to/dataset.yaml with 'path: {p}', 'train: images/train', 'val: images/val' and "
+                f"'names:'{hint}"
+            )
         if p.is_file():
             d = _load_yaml(p)
             yaml_dir = p.resolve().parent

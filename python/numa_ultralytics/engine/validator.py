@@ -6,11 +6,20 @@ rect batch shapes for dynamic models, polygons rasterised at ``1 / mask_ratio`` 
 NMS (``conf=0.001``, ``iou=0.7``, ``max_det=300``), predicted masks at prototype resolution
 (``ops.process_mask``: ``> 0`` then cropped to the scaled box), greedy matching over IoU 0.50:0.05:0.95 and the
 metrics of ``utils/metrics.py``.
+
+What a run writes, into ``runs/<task>/val`` (``val2``, ... by engine/sink.py ``increment_path``; ``project=`` /
+``name=`` / ``exist_ok=`` as predict): with ``plots=True`` (default) the confusion matrix (``ConfusionMatrix`` at
+``conf``, IoU 0.45, as the original), the curve plots and the first three batches' label / prediction images
+(utils/val_plots.py); with ``save_json=True`` the COCO-format ``predictions.json`` (``pred_to_json``; masks then come
+from ``process_mask_native``, upsampled to the input size before they are cropped, as the original does, which also
+changes the mask metrics a little). With neither no folder is created (the original creates an empty one).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +28,17 @@ import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
+from numa_ultralytics.engine.sink import increment_path
 from numa_ultralytics.nn.autobackend import AutoBackend
-from numa_ultralytics.utils.metrics import IOUV, DetMetrics, SegmentMetrics, box_iou, mask_iou, match_predictions
+from numa_ultralytics.utils.metrics import (
+    IOUV,
+    ConfusionMatrix,
+    DetMetrics,
+    SegmentMetrics,
+    box_iou,
+    mask_iou,
+    match_predictions,
+)
 from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -40,18 +58,26 @@ VAL_DEFAULTS: dict[str, Any] = {
     "mask_ratio": 4,
     "verbose": True,
     "device": None,
-    "plots": False,  # accepted; plots are not drawn
+    "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
     "half": False,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
     "runtime": None,  # as predict: None, "onnxruntime", "openvino"
     "workers": 0,
-    "save_json": False,
-    "save_txt": False,
+    "save_json": False,  # predictions.json (COCO format)
+    "save_txt": False,  # not supported
     "project": None,
     "name": None,
     "exist_ok": False,
 }
 MAX_WH = 7680
 MAX_NMS = 30000
+CONFUSION_IOU = 0.45  # the validator's matching IoU of the confusion matrix (ConfusionMatrix.process_batch default)
+PLOT_BATCHES = 3  # val_batch0..2
+# COCO's 80 class indices -> the 91 category ids of its annotation files (Ultralytics converter.coco80_to_coco91_class)
+COCO80_TO_COCO91 = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34,
+    35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+    64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90,
+]  # fmt: skip
 
 
 def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +88,11 @@ def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     args = {**VAL_DEFAULTS, **kwargs}
     if args["data"] is None:
         raise ValueError("val needs data=<dataset.yaml>")
-    if args["save_json"] or args["save_txt"]:
-        raise ValueError("val: save_json / save_txt are not supported by numa_ultralytics")
+    if args["save_txt"]:
+        raise ValueError("val: save_txt is not supported by numa_ultralytics (save_json=True writes predictions.json)")
+    for k in ("plots", "save_json", "exist_ok"):
+        if not isinstance(args[k], bool):
+            raise ValueError(f"{k}={args[k]!r} must be True or False")
     if args["conf"] is None:
         args["conf"] = 0.001
     for k in ("conf", "iou"):
@@ -158,6 +187,100 @@ def process_mask(
     return (masks & in_y[:, :, None] & in_x[:, None, :]).astype(np.uint8)
 
 
+def _taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PyTorch ``upsample_bilinear2d`` (``align_corners=False``, output size given) along one axis, float32: source
+    ``max(scale * (d + 0.5) - 0.5, 0)`` with ``scale = n_in / n_out``, taps ``i0``, ``i1 = min(i0 + 1, n_in - 1)``,
+    weights ``1 - l1``, ``l1``."""
+    scale = np.float32(n_in) / np.float32(n_out)
+    src = np.maximum(scale * (np.arange(n_out, dtype=np.float32) + np.float32(0.5)) - np.float32(0.5), np.float32(0))
+    i0 = src.astype(np.int64)
+    l1 = src - i0.astype(np.float32)
+    return i0, np.minimum(i0 + 1, n_in - 1), np.float32(1) - l1, l1
+
+
+def upsample_bilinear(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``F.interpolate(x[None], size, mode="bilinear")[0]`` of ``(n, h, w)`` float32, in the kernel's order:
+    ``(v00 w0 + v01 w1) h0 + (v10 w0 + v11 w1) h1``."""
+    x = np.asarray(x, dtype=np.float32)
+    hy0, hy1, h0, h1 = _taps(x.shape[1], size[0])
+    wx0, wx1, w0, w1 = _taps(x.shape[2], size[1])
+    r0, r1 = x[:, hy0], x[:, hy1]
+    t0 = r0[:, :, wx0] * w0 + r0[:, :, wx1] * w1
+    t1 = r1[:, :, wx0] * w0 + r1[:, :, wx1] * w1
+    return t0 * h0[:, None] + t1 * h1[:, None]
+
+
+def _crop(masks: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
+    """Ultralytics ``crop_mask``: keep columns ``x1 <= c < x2`` and rows ``y1 <= r < y2`` of each mask (float32 box)."""
+    _, h, w = masks.shape
+    b = bboxes.astype(np.float32)
+    in_x = (np.arange(w, dtype=np.float32)[None] >= b[:, 0:1]) & (np.arange(w, dtype=np.float32)[None] < b[:, 2:3])
+    in_y = (np.arange(h, dtype=np.float32)[None] >= b[:, 1:2]) & (np.arange(h, dtype=np.float32)[None] < b[:, 3:4])
+    return masks & (in_y[:, :, None] & in_x[:, None, :]).astype(masks.dtype)
+
+
+CHUNK_PIXELS = 16_000_000  # float pixels upsampled at a time (the original's budget)
+
+
+def process_mask_native(
+    protos: np.ndarray, coefficients: np.ndarray, bboxes: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """Ultralytics ``ops.process_mask_native`` at the input size (``shape`` = 4 x the prototype size, as the
+    validators call it): ``coefficients @ protos`` upsampled bilinearly to ``shape``, ``> 0``, then cropped to each
+    box (input pixels). (n, H, W) uint8."""
+    c, mh, mw = protos.shape
+    h, w = shape
+    n = coefficients.shape[0]
+    out = np.zeros((n, h, w), dtype=np.uint8)
+    if n == 0:
+        return out
+    logits = (coefficients.astype(np.float32) @ protos.reshape(c, -1).astype(np.float32)).reshape(n, mh, mw)
+    step = max(1, CHUNK_PIXELS // (h * w))
+    for i in range(0, n, step):
+        out[i : i + step] = upsample_bilinear(logits[i : i + step], (h, w)) > 0
+    return _crop(out, bboxes)
+
+
+def scale_masks_to_original(
+    masks: np.ndarray, ori_shape: tuple[int, int], ratio_pad: tuple[tuple[float, float], tuple[float, float]]
+) -> np.ndarray:
+    """Ultralytics ``ops.scale_masks(masks[None], ori_shape, ratio_pad)[0].byte()`` for 0/1 masks at the input size:
+    the letterbox padding cut off, bilinear to ``ori_shape``, truncated to uint8 (a pixel is 1 only where the
+    interpolated value is exactly 1)."""
+    (gain_h, gain_w), (pad_w, pad_h) = ratio_pad
+    h0, w0 = ori_shape
+    top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+    bottom, right = top + max(round(h0 * gain_h), 1), left + max(round(w0 * gain_w), 1)
+    n = masks.shape[0]
+    if masks.shape[1:] == (h0, w0):
+        return masks.astype(np.uint8)
+    out = np.zeros((n, h0, w0), dtype=np.uint8)
+    src = masks[:, top:bottom, left:right]
+    step = max(1, CHUNK_PIXELS // (h0 * w0))
+    for i in range(0, n, step):
+        out[i : i + step] = upsample_bilinear(src[i : i + step], (h0, w0)).astype(np.uint8)
+    return out
+
+
+def rle_counts(mask: np.ndarray) -> list[int]:
+    """COCO run lengths of a (h, w) 0/1 mask in column-major order, starting with a (possibly empty) run of 0s."""
+    flat = np.ascontiguousarray(mask.T).reshape(-1)
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    counts = np.diff(np.concatenate(([0], change, [flat.size]))).tolist()
+    return [0, *counts] if flat.size and flat[0] else counts
+
+
+def rle_string(counts: list[int], h: int, w: int) -> str:
+    """COCO's compressed RLE string of ``counts`` (delta from the fourth count, signed 5-bit groups + 48), as
+    Ultralytics' ``SegmentationValidator.pred_to_json``."""
+    x = np.asarray(counts, dtype=np.int64)
+    x[3:] -= x[1:-2].copy()
+    chunks = x[:, None] >> np.arange(0, (h * w).bit_length() + 1, 5)
+    more = (chunks < -16) | (chunks > 15)
+    keep = np.concatenate((np.ones((len(x), 1), dtype=bool), more[:, :-1]), axis=1)
+    return bytes((((chunks & 0x1F) | (more << 5)) + 48)[keep].astype(np.uint8)).decode()
+
+
 class Validator:
     """One validation run of a model (``task`` ``"detect"`` or ``"segment"``) on a dataset split."""
 
@@ -169,6 +292,12 @@ class Validator:
         self.nc = len(self.names)
         self.metrics: DetMetrics = SegmentMetrics(self.names) if task == "segment" else DetMetrics(self.names)
         self.seen = 0
+        project = Path(args["project"]) if args["project"] else Path("runs") / task
+        self.save_dir = increment_path(project / (args["name"] or "val"), exist_ok=bool(args["exist_ok"])).resolve()
+        self.confusion_matrix = ConfusionMatrix(self.names)
+        self.jdict: list[dict[str, Any]] = []
+        self.class_map = list(range(1, self.nc + 1))
+        self.native_masks = bool(args["save_json"])  # the original's process_mask_native when saving JSON
 
     def get_desc(self) -> str:
         cols = ["Class", "Images", "Instances", "Box(P", "R", "mAP50", "mAP50-95)"]
@@ -183,6 +312,13 @@ class Validator:
         if not data.get(split):
             raise ValueError(f"dataset {a['data']!r} has no '{split}' split")
         self.data = data
+        val = data.get(split, "")
+        is_coco = (
+            isinstance(val, str)
+            and "coco" in val
+            and val.endswith((f"{os.sep}val2017.txt", f"{os.sep}test-dev2017.txt"))
+        )
+        self.class_map = list(COCO80_TO_COCO91) if is_coco else list(range(1, self.nc + 1))
         if b.static_hw is not None:  # fixed-shape export: its input shape, no rect batches
             imgsz: Any = list(b.static_hw)
             rect = False
@@ -220,7 +356,12 @@ class Validator:
         bar = ProgressBar(
             len(dataset), desc=f"{self.get_desc().strip()}  ", unit="image", enabled=None if a["verbose"] else False
         )
-        for sample in dataset:
+        plots, save_json = bool(a["plots"]), bool(a["save_json"])
+        if plots or save_json:
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+        bs = max(int(a["batch"]), 1)
+        plot_batch: list[tuple[Any, dict[str, np.ndarray]]] = []
+        for i, sample in enumerate(dataset):
             t0 = time.perf_counter()
             blob = _core.to_blob(sample.img)
             if blob.dtype != b.input_dtype:
@@ -234,17 +375,33 @@ class Validator:
             dt[1] += t2 - t1
             dt[3] += t3 - t2
             self.update_metrics(pred, sample)
+            if plots and i // bs < PLOT_BATCHES:
+                plot_batch.append((sample, pred))
+                if i % bs == bs - 1 or i == len(dataset) - 1:
+                    self.plot_batch(plot_batch, i // bs)
+                    plot_batch = []
             bar.update(1)
         bar.close()
-        self.metrics.process()
+        self.metrics.process(save_dir=self.save_dir, plot=plots)
         n = max(len(dataset), 1)
         self.metrics.speed = dict(zip(("preprocess", "inference", "loss", "postprocess"), (x / n * 1e3 for x in dt)))
+        if plots:
+            for normalize in (True, False):
+                self.confusion_matrix.plot(normalize=normalize, save_dir=self.save_dir)
+        self.metrics.confusion_matrix = self.confusion_matrix
+        self.metrics.save_dir = self.save_dir
         self.print_results()
         s = self.metrics.speed
         LOGGER.info(
             f"Speed: {s['preprocess']:.1f}ms preprocess, {s['inference']:.1f}ms inference, {s['loss']:.1f}ms loss, "
             f"{s['postprocess']:.1f}ms postprocess per image"
         )
+        if save_json and self.jdict:
+            f = self.save_dir / "predictions.json"
+            LOGGER.info(f"Saving {f}...")
+            f.write_text(json.dumps(self.jdict))
+        if plots or save_json:
+            LOGGER.info(f"Results saved to {self.save_dir}")
         self.metrics.clear_stats()
         return self.metrics
 
@@ -268,7 +425,8 @@ class Validator:
         if self.task == "segment":
             protos = outs[1][0]
             mh, mw = protos.shape[1:]
-            pred["masks"] = process_mask(protos, x[:, 6:], x[:, :4], (4 * mh, 4 * mw))
+            mask_fn = process_mask_native if self.native_masks else process_mask
+            pred["masks"] = mask_fn(protos, x[:, 6:], x[:, :4], (4 * mh, 4 * mw))
         if a["single_cls"]:
             pred["cls"] = pred["cls"] * 0
         return pred
@@ -304,22 +462,85 @@ class Validator:
                 iou = mask_iou(self._gt_masks(sample, nl), pred["masks"])
                 stat["tp_m"] = match_predictions(pred["cls"], cls, iou)
         self.metrics.update_stats(stat)
+        if self.args["plots"]:
+            self.confusion_matrix.process_batch(
+                pred, {"bboxes": gt_boxes, "cls": cls}, conf=float(self.args["conf"]), iou_thres=CONFUSION_IOU
+            )
+        if self.args["save_json"] and npred:
+            self.pred_to_json(pred, sample)
+
+    def pred_to_json(self, pred: dict[str, np.ndarray], sample: Any) -> None:
+        """COCO-format records of one image (``DetectionValidator.pred_to_json`` / the segment one): ``image_id``
+        (the file stem, an int when numeric), ``file_name``, ``category_id`` (``class_map``: COCO's 91 ids for COCO
+        val2017 / test-dev lists, else class + 1), ``bbox`` ``[x, y, w, h]`` in original pixels (3 decimals),
+        ``score`` (5 decimals), and for segment ``segmentation`` (compressed RLE at the original size)."""
+        path = Path(sample.im_file)
+        stem = path.stem
+        image_id: int | str = int(stem) if stem.isnumeric() else stem
+        (gain_y, gain_x), (pad_x, pad_y) = sample.ratio_pad
+        h0, w0 = sample.ori_shape
+        b = pred["bboxes"].astype(np.float32).copy()  # ops.scale_boxes with ratio_pad, float32, then clip
+        b[:, [0, 2]] -= np.float32(pad_x)
+        b[:, [1, 3]] -= np.float32(pad_y)
+        b[:, [0, 2]] /= np.float32(gain_x)
+        b[:, [1, 3]] /= np.float32(gain_y)
+        b[:, [0, 2]] = b[:, [0, 2]].clip(0, w0)
+        b[:, [1, 3]] = b[:, [1, 3]].clip(0, h0)
+        xywh = np.stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]), 1)
+        xywh[:, :2] -= xywh[:, 2:] / 2
+        rles: list[dict[str, Any]] = []
+        if self.task == "segment":
+            masks = scale_masks_to_original(pred["masks"], (h0, w0), sample.ratio_pad)
+            rles = [{"size": [h0, w0], "counts": rle_string(rle_counts(m), h0, w0)} for m in masks]
+        for k, (box, score, c) in enumerate(zip(xywh.tolist(), pred["conf"].tolist(), pred["cls"].tolist())):
+            rec: dict[str, Any] = {
+                "image_id": image_id,
+                "file_name": path.name,
+                "category_id": self.class_map[int(c)],
+                "bbox": [round(x, 3) for x in box],
+                "score": round(score, 5),
+            }
+            if rles:
+                rec["segmentation"] = rles[k]
+            self.jdict.append(rec)
+
+    def plot_batch(self, items: list[tuple[Any, dict[str, np.ndarray]]], ni: int) -> None:
+        """``val_batch<ni>_labels.jpg`` and ``val_batch<ni>_pred.jpg`` of one batch (utils/val_plots.py)."""
+        from numa_ultralytics.utils.val_plots import plot_images
+
+        images = [s.img for s, _ in items]
+        paths = [s.im_file for s, _ in items]
+        labels, preds = [], []
+        max_det = int(self.args["max_det"])
+        for s, p in items:
+            h, w = s.img.shape[:2]
+            nl = len(s.cls)
+            lb: dict[str, Any] = {
+                "cls": s.cls,
+                "bboxes": xywh2xyxy(s.bboxes) * np.array([w, h, w, h], dtype=np.float32) if nl else np.zeros((0, 4)),
+            }
+            if s.masks is not None and nl:
+                m = s.masks
+                lb["masks"] = m == np.arange(1, nl + 1).reshape(nl, 1, 1) if self.args["overlap_mask"] else m
+            labels.append(lb)
+            pr = {k: p[k][:max_det] for k in ("bboxes", "conf", "cls")}
+            if "masks" in p:
+                pr["masks"] = p["masks"][:max_det]
+            preds.append(pr)
+        plot_images(images, labels, paths, self.save_dir / f"val_batch{ni}_labels.jpg", self.names)
+        plot_images(images, preds, paths, self.save_dir / f"val_batch{ni}_pred.jpg", self.names)
 
     def _gt_masks(self, sample: Any, nl: int) -> np.ndarray:
         """(nl, H/4, W/4) uint8 target masks, one per instance (an overlap index mask split by instance); other
-        mask ratios resized as the original does (bilinear, ``> 0.5``)."""
+        mask ratios, and the input size of ``native_masks``, resized as the original does (bilinear, ``> 0.5``)."""
         masks = sample.masks
         if self.args["overlap_mask"]:
             masks = masks == np.arange(1, nl + 1, dtype=masks.dtype).reshape(nl, 1, 1)
         masks = masks.astype(np.uint8)
         h, w = sample.img.shape[:2]
-        size = (h // 4, w // 4)
+        size = (h, w) if self.native_masks else (h // 4, w // 4)
         if masks.shape[1:] != size:
-            import cv2
-
-            masks = np.stack(
-                [cv2.resize(m.astype(np.float32), size[::-1], interpolation=cv2.INTER_LINEAR) > 0.5 for m in masks]
-            ).astype(np.uint8)
+            masks = (upsample_bilinear(masks, size) > 0.5).astype(np.uint8)
         return masks
 
     def print_results(self) -> None:

@@ -1,5 +1,5 @@
-"""Validation metrics: IoU matrices, prediction matching, AP, and the ``Metric`` / ``DetMetrics`` /
-``SegmentMetrics`` bookkeeping ``model.val()`` returns.
+"""Validation metrics: IoU matrices, prediction matching, AP, the confusion matrix, and the ``Metric`` / ``DetMetrics``
+/ ``SegmentMetrics`` bookkeeping ``model.val()`` returns (the plots of them: utils/val_plots.py).
 
 Follows Ultralytics 8.4.190 ``utils/metrics.py`` and ``BaseValidator.match_predictions`` (greedy matching in
 confidence order): float32 IoUs, float32 thresholds ``torch.linspace(0.5, 0.95, 10)``, 101-point interpolated AP,
@@ -8,6 +8,7 @@ precision / recall at the max mean-F1 confidence.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,12 +96,21 @@ def compute_ap(recall: np.ndarray, precision: np.ndarray) -> tuple[float, np.nda
 
 
 def ap_per_class(
-    tp: np.ndarray, conf: np.ndarray, pred_cls: np.ndarray, target_cls: np.ndarray, eps: float = 1e-16
+    tp: np.ndarray,
+    conf: np.ndarray,
+    pred_cls: np.ndarray,
+    target_cls: np.ndarray,
+    plot: bool = False,
+    save_dir: Path = Path(),
+    names: dict[int, str] | None = None,
+    eps: float = 1e-16,
+    prefix: str = "",
 ) -> tuple[Any, ...]:
     """Per-class AP at every IoU threshold, and P / R / F1 at the confidence maximising the smoothed mean F1.
 
     Returns ``(tp, fp, p, r, f1, ap (nc, T), classes, p_curve, r_curve, f1_curve, x, prec_values)`` as Ultralytics'
-    ``ap_per_class``."""
+    ``ap_per_class``. ``plot``: ``<prefix>PR_curve.png``, ``<prefix>F1_curve.png``, ``<prefix>P_curve.png`` and
+    ``<prefix>R_curve.png`` in ``save_dir`` (utils/val_plots.py)."""
     i = np.argsort(-conf)
     tp, conf, pred_cls = tp[i], conf[i], pred_cls[i]
     unique_classes, nt = np.unique(target_cls, return_counts=True)
@@ -126,11 +136,116 @@ def ap_per_class(
                 prec_values.append(np.interp(x, mrec, mpre))
     prec = np.array(prec_values) if prec_values else np.zeros((1, 1000))
     f1_curve = 2 * p_curve * r_curve / (p_curve + r_curve + eps)
+    if plot and nc:
+        from numa_ultralytics.utils.val_plots import plot_curves
+
+        shown = {i: names[k] for i, k in enumerate(unique_classes) if k in names} if names else {}
+        plot_curves(x, prec, ap, f1_curve, p_curve, r_curve, Path(save_dir), prefix, shown)
     k = smooth(f1_curve.mean(0), 0.1).argmax() if nc else 0
     p, r, f1 = p_curve[:, k], r_curve[:, k], f1_curve[:, k]
     tp_n = (r * nt).round()
     fp_n = (tp_n / (p + eps) - tp_n).round()
     return tp_n, fp_n, p, r, f1, ap, unique_classes.astype(int), p_curve, r_curve, f1_curve, x, prec
+
+
+class ConfusionMatrix:
+    """Detection confusion matrix as Ultralytics 8.4.190's ``ConfusionMatrix`` (task ``detect``, also used for segment):
+    ``matrix[predicted, true]``, ``(nc + 1, nc + 1)``, the last row / column the background (missed objects / false
+    detections)."""
+
+    def __init__(self, names: dict[int, str] | None = None, task: str = "detect") -> None:
+        self.task = task
+        self.names: dict[int, str] = names if names is not None else {}
+        self.nc = len(self.names)
+        self.matrix = np.zeros((self.nc + 1, self.nc + 1))
+
+    def process_batch(
+        self,
+        detections: dict[str, np.ndarray],
+        batch: dict[str, np.ndarray],
+        conf: float = 0.25,
+        iou_thres: float = 0.45,
+    ) -> None:
+        """Add one image: ``detections`` ``bboxes`` (xyxy) / ``conf`` / ``cls``, ``batch`` ``bboxes`` (xyxy) / ``cls``.
+        Detections scoring ``> conf`` claim, in descending confidence order (stable), their best still unclaimed
+        target with box IoU ``> iou_thres``, class-agnostic (a wrong class counts in the off-diagonal)."""
+        gt_cls = np.asarray(batch["cls"])
+        det_conf = np.asarray(detections["conf"], dtype=np.float32)
+        det_cls = np.asarray(detections["cls"])
+        if gt_cls.shape[0] == 0:
+            for dc in det_cls[det_conf > conf].astype(int).tolist():
+                self.matrix[dc, self.nc] += 1  # FP
+            return
+        gt_classes = gt_cls.astype(int).tolist()
+        if det_cls.shape[0] == 0:
+            for gc in gt_classes:
+                self.matrix[self.nc, gc] += 1  # FN
+            return
+        keep = det_conf > conf
+        det_conf, det_classes = det_conf[keep], det_cls[keep].astype(int).tolist()
+        iou = box_iou(batch["bboxes"], np.asarray(detections["bboxes"])[keep])
+        gt_match = np.full(len(gt_classes), -1)
+        candidates = np.flatnonzero((iou > iou_thres).any(0))
+        for det_idx in candidates[np.argsort(-det_conf[candidates], kind="stable")]:
+            gt_idx = iou[:, det_idx].argmax()
+            if iou[gt_idx, det_idx] > iou_thres:
+                gt_match[gt_idx] = det_idx
+                iou[gt_idx] = 0
+        matched_det = set(gt_match[gt_match >= 0].tolist())
+        for i, gc in enumerate(gt_classes):
+            di = int(gt_match[i])
+            if di >= 0:
+                self.matrix[det_classes[di], gc] += 1  # TP if the class is right, else an FP and an FN
+            else:
+                self.matrix[self.nc, gc] += 1  # FN
+        for i, dc in enumerate(det_classes):
+            if i not in matched_det:
+                self.matrix[dc, self.nc] += 1  # FP
+
+    def tp_fp(self) -> tuple[np.ndarray, np.ndarray]:
+        """True and false positives per class (background excluded)."""
+        tp = self.matrix.diagonal()
+        fp = self.matrix.sum(1) - tp
+        return tp[:-1], fp[:-1]
+
+    def normalized(self) -> np.ndarray:
+        """The matrix with each true-class column divided by its sum (``+ 1e-9``)."""
+        return self.matrix / (self.matrix.sum(0).reshape(1, -1) + 1e-9)
+
+    def plot(self, normalize: bool = True, save_dir: str | Path = "", on_plot: Any = None) -> Path:
+        """``confusion_matrix.png`` / ``confusion_matrix_normalized.png`` in ``save_dir`` (utils/val_plots.py)."""
+        from numa_ultralytics.utils.val_plots import plot_confusion_matrix
+
+        f = plot_confusion_matrix(self.matrix, self.names, Path(save_dir), normalize)
+        if on_plot:
+            on_plot(f, {"type": "confusion_matrix", "matrix": self.matrix.tolist()})
+        return f
+
+    def print(self) -> None:
+        for row in self.matrix:
+            print(" ".join(map(str, row)))
+
+    def summary(self, normalize: bool = False, decimals: int = 5) -> list[dict[str, Any]]:
+        """One dict per predicted class (``Predicted`` plus one key per true class, names made identifier-safe)."""
+        import re
+
+        clean: list[str] = []
+        seen: set[str] = set()
+        for name in [*self.names.values(), "background"]:
+            base = c = re.sub(r"[^a-zA-Z0-9_]", "_", name)
+            k = 1
+            while c.lower() in seen:
+                c = f"{base}_{k}"
+                k += 1
+            seen.add(c.lower())
+            clean.append(c)
+        array = (self.normalized() if normalize else self.matrix).round(decimals)
+        return [
+            {"Predicted": clean[i], **{clean[j]: array[i, j] for j in range(len(clean))}} for i in range(len(clean))
+        ]
+
+    def __repr__(self) -> str:
+        return f"ConfusionMatrix(nc={self.nc}, matrix=<{self.matrix.shape[0]}x{self.matrix.shape[1]}>)"
 
 
 class Metric:
@@ -197,6 +312,20 @@ class Metric:
         w = [0.0, 0.0, 0.0, 1.0]
         return float((np.nan_to_num(np.array(self.mean_results())) * w).sum())
 
+    @property
+    def curves(self) -> list[str]:
+        return []
+
+    @property
+    def curves_results(self) -> list[list[Any]]:
+        """``[x, y, xlabel, ylabel]`` of the PR, F1-, P- and R-confidence curves (y: one row per class with labels)."""
+        return [
+            [self.px, self.prec_values, "Recall", "Precision"],
+            [self.px, self.f1_curve, "Confidence", "F1"],
+            [self.px, self.p_curve, "Confidence", "Precision"],
+            [self.px, self.r_curve, "Confidence", "Recall"],
+        ]
+
     def update(self, results: tuple[Any, ...]) -> None:
         (
             self.p,
@@ -248,17 +377,28 @@ class DetMetrics:
         self.nt_per_class: Any = None
         self.nt_per_image: Any = None
         self.save_dir: Any = None
+        self.confusion_matrix: ConfusionMatrix = ConfusionMatrix(self.names)
 
     def update_stats(self, stat: dict[str, Any]) -> None:
         for k in self.stats:
             self.stats[k].append(stat[k])
         self.box.update_image_metrics(stat["tp"], stat["target_cls"], stat["pred_cls"], stat["im_name"])
 
-    def process(self) -> dict[str, np.ndarray]:
+    def process(self, save_dir: Path = Path(), plot: bool = False) -> dict[str, np.ndarray]:
+        """AP and the curves from the gathered stats; ``plot``: the ``Box*_curve.png`` files in ``save_dir``."""
         stats = {k: np.concatenate(v, 0) for k, v in self.stats.items()}
         if not stats:
             return stats
-        results = ap_per_class(stats["tp"], stats["conf"], stats["pred_cls"], stats["target_cls"])[2:]
+        results = ap_per_class(
+            stats["tp"],
+            stats["conf"],
+            stats["pred_cls"],
+            stats["target_cls"],
+            plot=plot,
+            save_dir=save_dir,
+            names=self.names,
+            prefix="Box",
+        )[2:]
         self.box.nc = len(self.names)
         self.box.update(results)
         self.nt_per_class = np.bincount(stats["target_cls"].astype(int), minlength=len(self.names))
@@ -303,6 +443,10 @@ class DetMetrics:
     def curves(self) -> list[str]:
         return ["Precision-Recall(B)", "F1-Confidence(B)", "Precision-Confidence(B)", "Recall-Confidence(B)"]
 
+    @property
+    def curves_results(self) -> list[list[Any]]:
+        return self.box.curves_results
+
     def summary(self, normalize: bool = True, decimals: int = 5) -> list[dict[str, Any]]:
         """One dict per class with labels: Class, Images, Instances, Box-P/R/F1, mAP50, mAP75, mAP50-95."""
         per_class = {"Box-P": self.box.p, "Box-R": self.box.r, "Box-F1": self.box.f1}
@@ -341,9 +485,20 @@ class SegmentMetrics(DetMetrics):
         super().clear_image_metrics()
         self.seg.clear_image_metrics()
 
-    def process(self) -> dict[str, np.ndarray]:
-        stats = super().process()
-        results = ap_per_class(stats["tp_m"], stats["conf"], stats["pred_cls"], stats["target_cls"])[2:]
+    def process(self, save_dir: Path = Path(), plot: bool = False) -> dict[str, np.ndarray]:
+        stats = super().process(save_dir, plot)
+        if not stats:
+            return stats
+        results = ap_per_class(
+            stats["tp_m"],
+            stats["conf"],
+            stats["pred_cls"],
+            stats["target_cls"],
+            plot=plot,
+            save_dir=save_dir,
+            names=self.names,
+            prefix="Mask",
+        )[2:]
         self.seg.nc = len(self.names)
         self.seg.update(results)
         return stats
@@ -381,6 +536,10 @@ class SegmentMetrics(DetMetrics):
             "Precision-Confidence(M)",
             "Recall-Confidence(M)",
         ]
+
+    @property
+    def curves_results(self) -> list[list[Any]]:
+        return self.box.curves_results + self.seg.curves_results
 
     def summary(self, normalize: bool = True, decimals: int = 5) -> list[dict[str, Any]]:
         rows = super().summary(normalize, decimals)

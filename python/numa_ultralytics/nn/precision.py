@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,7 +216,15 @@ class OpenVINOSession:
         self._described_by = described_by
         hint = "bf16" if precision == "bf16" else "f32"
         self.compiled = ov.Core().compile_model(str(self.path), "CPU", {"INFERENCE_PRECISION_HINT": hint})
-        self._request = self.compiled.create_infer_request()
+        self._local = threading.local()  # one infer request per thread: a request runs one inference at a time
+
+    @property
+    def _request(self) -> Any:
+        """This thread's infer request (OpenVINO raises "Infer Request is busy" for a request shared by threads)."""
+        req = getattr(self._local, "request", None)
+        if req is None:
+            req = self._local.request = self.compiled.create_infer_request()
+        return req
 
     def get_inputs(self) -> Any:
         return self._described_by.get_inputs()

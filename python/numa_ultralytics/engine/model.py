@@ -365,6 +365,7 @@ class YOLO:
         return info
 
     def reset_tracker(self) -> None:
+        """Drop the calling thread's trackers (tracker state is per thread)."""
         self.trackers = None
 
     def __repr__(self) -> str:

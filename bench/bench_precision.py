@@ -8,8 +8,8 @@ and accuracy (``model.val`` box / mask mAP50-95, and agreement with fp32 on the 
 Variants (nn/precision.py is the rule): ``fp32`` = the default (onnxruntime CPU provider), ``openvino-fp32`` =
 ``runtime="openvino"``, ``bf16`` = ``half=True`` (only when OpenVINO reports BF16 for this CPU; otherwise it is the
 fp32 fallback and is left out), ``int8`` = ``yolo11n-seg.pt`` exported with ``int8=True, dynamic=True`` calibrated on
-coco8-seg's val images, run by onnxruntime, and ``int8-openvino`` = the same file on OpenVINO (only where the CPU has
-VNNI / AMX-INT8; elsewhere nn/precision.py runs int8 graphs on onnxruntime).
+coco8-seg's val images, run by onnxruntime (nn/precision.py never runs int8 graphs on OpenVINO: its detections are
+wrong, tests/test_precision.py).
 
 Loops as bench/bench_pipeline.py (its ``LOOP_SRC``: decode, predict/track, ``seg_bbox`` per polygon, MJPG write;
 the first ``--warmup`` frames untimed); the floor is the bare ``session.run`` of each variant's session on
@@ -44,14 +44,12 @@ VIDEOS = [
 
 
 def variants(int8_path: Path) -> list[tuple[str, Path, dict[str, Any]]]:
-    from numa_ultralytics.nn.precision import cpu_has_bf16, cpu_has_vnni
+    from numa_ultralytics.nn.precision import cpu_has_bf16
 
     out = [("fp32", MODEL, {}), ("openvino-fp32", MODEL, {"runtime": "openvino"})]
     if cpu_has_bf16():
         out.append(("bf16", MODEL, {"half": True}))
-    out.append(("int8", int8_path, {}))
-    if cpu_has_vnni():  # elsewhere nn/precision.py keeps int8 graphs on onnxruntime (OpenVINO's results are wrong)
-        out.append(("int8-openvino", int8_path, {"runtime": "openvino"}))
+    out.append(("int8", int8_path, {}))  # on onnxruntime only: nn/precision.py never runs int8 on OpenVINO (wrong)
     return out
 
 

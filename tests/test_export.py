@@ -195,6 +195,25 @@ def test_half_exports_fp16_graph_with_fp32_io(pt_dir, tmp_path):
     assert np.abs(o16[1] - o32[1]).max() < 0.05
 
 
+def test_int8_with_half_exports_int8_that_loads_and_predicts(pt_dir, tmp_path, caplog):
+    """``int8=True, half=True``: as Ultralytics 8.4.190, ``half`` is turned off with a warning (an fp16 graph cannot
+    feed int8 QDQ nodes); the file loads and predicts as the int8 export does."""
+    pt = tmp_path / "q.pt"
+    shutil.copy(pt_dir / "yolo11n-seg.pt", pt)
+    data = tmp_path / "coco8-seg.yaml"
+    names = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).names
+    data.write_text(f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/val\nnames: {names}\n")
+    with caplog.at_level("WARNING", logger="numa_ultralytics"):
+        f = YOLO(str(pt)).export(format="onnx", int8=True, half=True, data=str(data), imgsz=320, dynamic=True)
+    assert "half=True and int8=True are mutually exclusive, setting half=False" in caplog.text
+    m = onnx.load(f)
+    assert not {i.data_type for i in m.graph.initializer} & {onnx.TensorProto.FLOAT16}
+    model = YOLO(f)  # loads (before: fp16 into DequantizeLinear, a ValueError from onnxruntime)
+    assert model.backend.precision == "int8"
+    r = model.predict(str(need(MEDIA / "images" / "bus.jpg")), imgsz=320, device="cpu", verbose=False)[0]
+    assert len(r.boxes) >= 3 and {model.names[int(c)] for c in r.boxes.cls} >= {"person", "bus"}
+
+
 def test_errors(pt_dir, tmp_path, seg_onnx):
     pt = tmp_path / "e.pt"
     shutil.copy(pt_dir / "yolo11n-seg.pt", pt)

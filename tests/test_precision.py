@@ -221,21 +221,55 @@ def test_int8_export_predict_val(tmp_path: Path, frames: list[np.ndarray], fp32:
     seg_tol, box_tol = (0.04, 0.045) if INT8_ISA == "vnni" else (0.02, 0.03)
     assert abs(got.seg.map - ref.seg.map) <= seg_tol and abs(got.box.map - ref.box.map) <= box_tol, (got, ref)
     assert got.seg.map > 0.5 * ref.seg.map and got.box.map > 0.5 * ref.box.map, (got.seg.map, ref.seg.map)
-    # the same file on OpenVINO: where the CPU has int8 dot products; elsewhere one warning and onnxruntime
+    # the same file asked on OpenVINO: onnxruntime, with one warning (OpenVINO's int8 output is wrong:
+    # test_int8_never_runs_on_openvino)
     cap = _Capture()
     logging.getLogger("numa_ultralytics").addHandler(cap)
     try:
         ov = model.predict(frames[0], imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0]
     finally:
         logging.getLogger("numa_ultralytics").removeHandler(cap)
-    assert model.backend.precision == "int8"
-    if precision.cpu_has_vnni():
-        assert model.backend.runtime == "openvino CPU" and not cap.lines
-        _, _, m, _ = agreement(out[0], ov)
-        assert m >= len(out[0]) - 1
-    else:
-        assert model.backend.runtime == "onnxruntime CPU" and len(cap.lines) == 1 and "VNNI" in cap.lines[0]
-        np.testing.assert_array_equal(ov.boxes.data, out[0].boxes.data)
+    assert (model.backend.runtime, model.backend.precision) == ("onnxruntime CPU", "int8")
+    assert cap.lines == [precision.INT8_ON_OPENVINO]
+    np.testing.assert_array_equal(ov.boxes.data, out[0].boxes.data)
+
+
+def test_int8_never_runs_on_openvino(tmp_path: Path, frames: list[np.ndarray], log: list[str]) -> None:
+    """OpenVINO run directly on our int8 (QDQ) export against onnxruntime on the same real frames: OpenVINO's
+    detections are wrong (on an AVX512-VNNI CPU none at all; on an AVX2 one 0 of 17, bench/RESULTS.md), so the rule
+    (nn/precision.py ``plan``) runs int8 graphs on onnxruntime even when ``runtime="openvino"`` is asked, with one
+    warning. Should OpenVINO one day agree with onnxruntime here, this test fails: revisit the rule and this test
+    together."""
+    pt = tmp_path / "yolo11n-seg.pt"
+    pt.write_bytes(need(MODELS / "yolo11n-seg.pt").read_bytes())
+    data = tmp_path / "coco8-seg.yaml"
+    names = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).names
+    data.write_text(f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/val\nnames: {names}\n")
+    f = Path(YOLO(pt).export(format="onnx", int8=True, data=str(data), imgsz=IMGSZ, dynamic=True))
+    ort_model = YOLO(f)
+    ref = [ort_model.predict(x, imgsz=IMGSZ, device="cpu", verbose=False)[0] for x in frames]
+    ov_model = YOLO(f)  # the same model with OpenVINO's session put in by hand: what the rule refuses to run
+    ov_model.backend.session = precision.OpenVINOSession(f, ov_model.backend.session, "int8")
+    ov_model.backend.io_binding = False
+    ov = [ov_model.predict(x, imgsz=IMGSZ, device="cpu", verbose=False)[0] for x in frames]
+    n_ref, n_ov, matched, _ = totals(ref, ov)
+    assert n_ref >= 15, n_ref  # onnxruntime finds the people, buses and ties of these frames
+    agrees = matched >= 0.9 * n_ref and matched >= 0.9 * n_ov
+    assert not agrees, (
+        f"OpenVINO now agrees with onnxruntime on the int8 graph ({matched} of {n_ref} matched, {n_ov} found): "
+        "revisit nn/precision.py plan"
+    )
+    # the rule: never OpenVINO for an int8 graph, one warning when it was asked for
+    assert precision.plan("cpu", runtime="openvino", graph="int8") == precision.Plan(
+        "onnxruntime", "int8", precision.INT8_ON_OPENVINO
+    )
+    assert precision.plan("cpu", half=True, graph="int8") == precision.Plan("onnxruntime", "int8")
+    log.clear()
+    got = ort_model.predict(frames[1], imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0]
+    assert (ort_model.backend.runtime, ort_model.backend.precision) == ("onnxruntime CPU", "int8")
+    assert type(ort_model.backend.session).__name__ == "InferenceSession"
+    assert log == [precision.INT8_ON_OPENVINO]
+    np.testing.assert_array_equal(got.boxes.data, ref[1].boxes.data)
 
 
 def test_export_refusals(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from onnx import TensorProto, helper
 
 from numa_ultralytics import YOLO, _core
 from numa_ultralytics.trackers import load_tracker_config, make_tracker
-from numa_ultralytics.trackers.utils.reid import crop_boxes
+from numa_ultralytics.trackers.utils.reid import MAX_EMBEDDING_DIM, check_embedding_shape, crop_boxes
 
 from .conftest import MODELS, REFERENCE, need
 
@@ -121,3 +121,32 @@ def test_onnx_embedding_model(tmp_path: Path, people_video) -> None:
         make_tracker(load_tracker_config({**cfg, "model": str(tmp_path / "missing.onnx")}))
     with pytest.raises(ValueError, match="onnx"):
         make_tracker(load_tracker_config({**cfg, "model": "osnet.pt"}))
+
+
+@pytest.mark.parametrize("detector", ["yolo11n-seg.onnx", "yolo11n-seg-dynamic.onnx"])
+def test_detector_as_reid_model_is_refused(detector: str, tmp_path: Path, people_video) -> None:
+    """A tracker YAML's ``model:`` naming the detector (an ONNX with a 4-D image input, but (1, 116, 8400) out): a
+    ValueError naming the file and the output shape, when the tracker is made and through ``track``, never a
+    974,400-value "embedding"."""
+    det = need(MODELS / detector)
+    cfg = {**yaml.safe_load(need(REFERENCE / "trackers" / "botsort-reid.yaml").read_text()), "model": str(det)}
+    shape = r"\(1, 116, 8400\)" if detector == "yolo11n-seg.onnx" else r"\('batch', 116, 'anchors'\)"
+    with pytest.raises(ValueError, match=rf"ReID model '{det}': its output has shape {shape}, not an embedding"):
+        make_tracker(load_tracker_config(cfg))
+    cfg_path = tmp_path / "botsort-det.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
+    with pytest.raises(ValueError, match="not an embedding"):
+        model.track(_frames(people_video, 1)[0], tracker=str(cfg_path), verbose=False)
+
+
+def test_embedding_shape_rule() -> None:
+    """The one rule (trackers/utils/reid.py ``check_embedding_shape``), at load (declared shapes, symbolic dimensions
+    left to the run) and on a run's output (the crops' count)."""
+    for ok in ([1, 512], ["batch", 128], ["batch", "d"], [4, MAX_EMBEDDING_DIM], None):
+        check_embedding_shape("e.onnx", ok)
+    check_embedding_shape("e.onnx", (3, 512), batch=3)
+    for bad, batch in (([1, 116, 8400], None), ([1, MAX_EMBEDDING_DIM + 1], None), ([2, 0], None), ((3, 1, 1), 3),
+                       ((2, 512), 3), ((3,), 3)):  # fmt: skip
+        with pytest.raises(ValueError, match="e.onnx"):
+            check_embedding_shape("e.onnx", bad, batch)

@@ -28,7 +28,8 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
 - ``int8=True`` (or ``quantize=8`` / ``"int8"``, the original's newer spelling): static post-training int8
   quantization (QDQ) calibrated on ``data``'s val images (``fraction`` of them; without ``data``, Ultralytics' task
   dataset ``coco8-seg.yaml`` / ``coco8.yaml`` with a warning), written as ``<stem>_int8.onnx`` (the original's name;
-  the intermediate fp32 file is removed), metadata kept, ``args`` recording ``quantize=8``: nn/quantize.py.
+  the intermediate fp32 file is removed), metadata kept, ``args`` recording ``quantize=8``: nn/quantize.py. With
+  ``half=True`` too, ``half`` is turned off with a warning, as the original does.
 - ``simplify``, ``device``, ``verbose``, ``data``, ``fraction``: accepted (the graph is already simple; the export
   runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
 - ``nms=True`` (NMS inside the graph), ``quantize`` other than 8 / 32: ``NotImplementedError``.
@@ -131,6 +132,9 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     elif q not in (None, 32, "fp32", "w32a32") or isinstance(q, bool):
         raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, or int8 (quantize=8)")
     args["quantize"] = 8 if args["int8"] else None
+    if args["int8"] and args["half"]:  # as 8.4.190: an fp16 graph cannot feed int8 QDQ nodes (DequantizeLinear)
+        LOGGER.warning("WARNING half=True and int8=True are mutually exclusive, setting half=False.")
+        args["half"] = False
     if not isinstance(args["fraction"], (int, float)) or isinstance(args["fraction"], bool):
         raise ArgError("fraction", args["fraction"], "a number in (0, 1]")
     if not 0.0 < float(args["fraction"]) <= 1.0:

@@ -6,6 +6,7 @@ import itertools
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,10 @@ class YOLO:
     name like ``"yolo11n-seg.pt"`` is looked up in ``$NUMA_ULTRALYTICS_WEIGHTS_DIR``, the user cache,
     then downloaded from the Ultralytics release assets. ``threads``: ONNX Runtime intra-op threads (None: all
     cores; nn/autobackend.py ``open_session``).
+
+    Threads: one model may be shared. ``predict`` / ``val`` from many threads at once give each thread what it gets
+    alone; ``track`` keeps its tracker state per thread (``trackers``, ``persist``, ``reset_tracker`` are the calling
+    thread's), so each thread tracks its own stream with its own ids (README "Threads").
     """
 
     def __init__(
@@ -125,11 +130,31 @@ class YOLO:
         self.task = task or ("segment" if b.has_protos else "detect")
         self.model = _ModelInfo(names=b.names, stride=b.stride, task=self.task, yaml=b.metadata, pt_path=self.ckpt_path)
         self.predictor = Predictor(b, self.task)
-        self.trackers: list[Any] | None = None
-        self._tracker_cfg: dict[str, Any] | None = None
+        self._track_state = threading.local()  # trackers and their config, per thread (``trackers``)
+        self._track_threads: list[threading.Thread] = []  # live threads that have tracked with this model
+        self._threads_noted = False
+        self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
 
     # ------------------------------------------------------------------ properties
+    @property
+    def trackers(self) -> list[Any] | None:
+        """The calling thread's trackers (one per stream); None before its first ``track()``. Per thread: two threads
+        tracking two streams on one model never share a tracker."""
+        return getattr(self._track_state, "trackers", None)
+
+    @trackers.setter
+    def trackers(self, value: list[Any] | None) -> None:
+        self._track_state.trackers = value
+
+    @property
+    def _tracker_cfg(self) -> dict[str, Any] | None:
+        return getattr(self._track_state, "cfg", None)
+
+    @_tracker_cfg.setter
+    def _tracker_cfg(self, value: dict[str, Any] | None) -> None:
+        self._track_state.cfg = value
+
     @property
     def names(self) -> dict[int, str]:
         return self.backend.names
@@ -166,23 +191,48 @@ class YOLO:
 
         cfg = load_tracker_config(tracker)
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
+            self._note_tracking_thread()
             self.trackers = []
             self._tracker_cfg = cfg
         gen = self._stream(source, args, "track", persist, warn_list=not stream)
         return gen if stream else list(gen)
 
+    def _note_tracking_thread(self) -> None:
+        """Tracker state is per thread: say so once per model when a second live thread starts tracking with it."""
+        me = threading.current_thread()
+        with self._lock:
+            others = [t for t in self._track_threads if t is not me and t.is_alive()]
+            if others and not self._threads_noted:
+                self._threads_noted = True
+                LOGGER.warning(
+                    f"WARNING track() on one model from threads {others[0].name!r} and {me.name!r}: tracker state is "
+                    "per thread (each thread tracks its own stream, ids from 1); one stream's frames belong in one "
+                    "thread"
+                )
+            self._track_threads = [*others, me]
+
     def _tracker_for(self, stream: int) -> Any:
         from numa_ultralytics.trackers import make_tracker
 
-        assert self.trackers is not None and self._tracker_cfg is not None
+        if self.trackers is None or self._tracker_cfg is None:
+            raise RuntimeError(
+                "this thread has no tracker state: tracker state is per thread, so iterate a track(stream=True) "
+                "generator in the thread that called track()"
+            )
         while len(self.trackers) <= stream:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any, half: bool = False, runtime: str | None = None) -> None:
+    def _device_setup(self, device: Any, half: bool = False, runtime: str | None = None) -> Predictor:
         """Re-open the backend when the device kind (CPU/CUDA), ``half`` or ``runtime`` changes (which runtime and
         precision they mean: nn/precision.py; on CUDA ``half`` runs the fp16 graph, nn/cuda.py ``use_fp16_graph``);
-        ``device=None`` keeps the current device."""
+        ``device=None`` keeps the current device. Returns the predictor the call runs with (kept for the whole call:
+        another thread's change of device or precision never changes a run under way)."""
+        with self._lock:
+            self._device_change(device, half, runtime)
+            return self.predictor
+
+    def _device_change(self, device: Any, half: bool, runtime: str | None) -> None:
         from numa_ultralytics.nn.autobackend import parse_device
         from numa_ultralytics.nn.cuda import use_fp16_graph
 
@@ -222,7 +272,7 @@ class YOLO:
         """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        self._device_setup(args["device"], args["half"], args["runtime"])
+        predictor = self._device_setup(args["device"], args["half"], args["runtime"])
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -260,7 +310,7 @@ class YOLO:
                             gmc = getattr(t, "gmc", None)
                             if gmc is not None and gmc.prefetch(it.im0) and t not in used:
                                 used.append(t)
-                    results = self.predictor.batch(
+                    results = predictor.batch(
                         [it.im0 for it in items], [it.path for it in items], args, [tracker_needs(t) for t in trackers]
                     )
                     for item, tracker, r in zip(items, trackers, results):
@@ -293,7 +343,8 @@ class YOLO:
                     if out is not None and out.stop:
                         break
                 if verbose and speed.n and shape is not None:
-                    LOGGER.info(speed.per_image(shape, n_batch, self.backend.runtime, self.backend.precision))
+                    b = predictor.backend
+                    LOGGER.info(speed.per_image(shape, n_batch, b.runtime, b.precision))
             finally:
                 if pipelined:
                     src.interrupt()  # live streams stop waiting for frames, so the decode thread can end
@@ -317,8 +368,8 @@ class YOLO:
         pipeline: engine/validator.py."""
         from numa_ultralytics.engine.validator import run_val
 
-        self._device_setup(kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"))
-        return run_val(self.backend, self.task, data=data, **kwargs)
+        predictor = self._device_setup(kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"))
+        return run_val(predictor.backend, self.task, data=data, **kwargs)
 
     # ------------------------------------------------------------------ export
     def export(self, **kwargs: Any) -> str:
@@ -380,6 +431,7 @@ class YOLO:
         )
 
     def reset_tracker(self) -> None:
+        """Drop the calling thread's trackers (tracker state is per thread)."""
         self.trackers = None
 
     def __repr__(self) -> str:

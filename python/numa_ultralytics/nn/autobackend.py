@@ -11,6 +11,7 @@ import ctypes.util
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +259,7 @@ class AutoBackend:
     OpenVINO). ``fp16=True`` opens the fp16 graph converted from ``path`` (nn/fp16.py, cached; ``path`` stays the fp32
     file); engine/model.py asks for it on CUDA with ``half=True`` (nn/cuda.py ``use_fp16_graph``). ``io_binding``
     (default on, ``NUMA_ULTRALYTICS_IOBINDING=0`` turns it off): run through nn/iobinding.py's reused buffers
-    (onnxruntime sessions only).
+    (onnxruntime sessions only; per thread). Calling one backend from many threads at once is safe.
     """
 
     def __init__(
@@ -292,7 +293,8 @@ class AutoBackend:
         if self.fp16:
             self.precision = "fp16"
         self.io_binding = io_binding_default() and hasattr(self.session, "io_binding")
-        self._runner: BoundRunner | None = None
+        self._runner: BoundRunner | None = None  # made on the first bound call (one for all threads)
+        self._runner_lock = threading.Lock()
         meta = self.session.get_modelmeta().custom_metadata_map
         self.metadata = {k: literal(v) for k, v in meta.items()}
         inp = self.session.get_inputs()[0]
@@ -348,9 +350,13 @@ class AutoBackend:
             im = im.astype(self.input_dtype)
         names = self.output_names + self.feature_names if feats else self.output_names
         if self.io_binding:
-            if self._runner is None:
-                self._runner = BoundRunner(self.session, self.input_name, self.device)
-            outs = self._runner.run(names, im)
+            runner = self._runner
+            if runner is None:
+                with self._runner_lock:
+                    if self._runner is None:
+                        self._runner = BoundRunner(self.session, self.input_name, self.device)
+                    runner = self._runner
+            outs = runner.run(names, im)  # this thread's bindings and buffers
         else:
             outs = self.session.run(names, {self.input_name: im})
         return [o if o.dtype == np.float32 else o.astype(np.float32) for o in outs]

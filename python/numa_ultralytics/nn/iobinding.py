@@ -12,6 +12,10 @@ while the next frame runs. Everything in this package that reads them (engine/pr
 ``_core.pool_features``, ``_core.dets_del``; engine/validator.py) copies what it keeps before the next call.
 Turn it off with ``AutoBackend.io_binding = False`` or ``NUMA_ULTRALYTICS_IOBINDING=0`` (plain ``session.run``).
 
+Threads: every thread has its own bindings and buffers (``threading.local``), so one model shared by many threads
+gives each thread exactly what it gets alone (``session.run_with_iobinding`` on distinct bindings runs concurrently,
+as ``session.run`` does; tests/test_threads.py). A thread's buffers go when the thread ends.
+
 The first call for a new input shape runs plain ``session.run`` (the output shapes of dynamic models are not known
 before) and remembers the output shapes; from the second call on, the buffers are bound. At most ``MAX_SHAPES``
 input shapes keep buffers (the oldest is dropped).
@@ -20,6 +24,7 @@ input shapes keep buffers (the oldest is dropped).
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,7 @@ ENV_VAR = "NUMA_ULTRALYTICS_IOBINDING"
 # Input shapes with bound buffers kept at once (a video has one; a folder of photos of many sizes drops the oldest).
 MAX_SHAPES = 8
 
+_Key = tuple[tuple[int, ...], tuple[str, ...]]  # (input shape, output names)
 _NP_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
 
 
@@ -61,9 +67,22 @@ class BoundRunner:
         self.stage_input = cuda if stage_input is None else bool(stage_input)
         self.ring = max(1, int(ring))
         self.out_types = {o.name: _NP_TYPES.get(o.type) for o in session.get_outputs()}
-        # (input shape, output names) -> (slots, next slot index); None until the output shapes are known
-        self._slots: dict[tuple[tuple[int, ...], tuple[str, ...]], list[Any]] = {}
-        self._shapes: dict[tuple[tuple[int, ...], tuple[str, ...]], list[tuple[int, ...]]] = {}
+        self._local = threading.local()  # each thread's tables (_slots, _shapes); clear() starts a new one
+
+    def _tables(self) -> tuple[dict[_Key, list[Any]], dict[_Key, list[tuple[int, ...]]]]:
+        """This thread's (input shape, output names) -> [slots, next slot index], and -> learned output shapes."""
+        loc = self._local
+        if not hasattr(loc, "slots"):
+            loc.slots, loc.shapes = {}, {}
+        return loc.slots, loc.shapes
+
+    @property
+    def _slots(self) -> dict[_Key, list[Any]]:
+        return self._tables()[0]
+
+    @property
+    def _shapes(self) -> dict[_Key, list[tuple[int, ...]]]:
+        return self._tables()[1]
 
     def _make_slot(self, shape: tuple[int, ...], dtype: Any, names: tuple[str, ...], out_shapes: list[Any]) -> _Slot:
         import onnxruntime as ort
@@ -86,17 +105,18 @@ class BoundRunner:
         if not im.flags.c_contiguous:
             im = np.ascontiguousarray(im)
         key = (tuple(im.shape), tuple(names))
-        entry = self._slots.get(key)
+        slots_by_key, shapes = self._tables()  # this thread's
+        entry = slots_by_key.get(key)
         if entry is None:
-            if key not in self._shapes or any(self.out_types.get(n) is None for n in names):
+            if key not in shapes or any(self.out_types.get(n) is None for n in names):
                 # first frame of this shape (learn the output shapes), or an output type this runner does not bind
                 outs = self.session.run(names, {self.input_name: im})
-                self._shapes[key] = [o.shape for o in outs]
+                shapes[key] = [o.shape for o in outs]
                 return list(outs)
-            if len(self._slots) >= MAX_SHAPES:  # many image sizes (a folder of photos): drop the oldest shape's
-                self._slots.pop(next(iter(self._slots)))
-            entry = [[self._make_slot(key[0], im.dtype, key[1], self._shapes[key]) for _ in range(self.ring)], 0]
-            self._slots[key] = entry
+            if len(slots_by_key) >= MAX_SHAPES:  # many image sizes (a folder of photos): drop the oldest shape's
+                slots_by_key.pop(next(iter(slots_by_key)))
+            entry = [[self._make_slot(key[0], im.dtype, key[1], shapes[key]) for _ in range(self.ring)], 0]
+            slots_by_key[key] = entry
         slots, i = entry
         slot = slots[i]
         entry[1] = (i + 1) % len(slots)
@@ -108,6 +128,5 @@ class BoundRunner:
         return list(slot.buffers)
 
     def clear(self) -> None:
-        """Drop every binding and buffer (e.g. after a device change)."""
-        self._slots.clear()
-        self._shapes.clear()
+        """Drop every thread's bindings and buffers (e.g. after a device change)."""
+        self._local = threading.local()

@@ -22,9 +22,10 @@ CPU           onnxruntime           True         onnxruntime CPU fp32 with one w
                                                  provider has no bf16 path)
 CPU           openvino              False        OpenVINO fp32
 CPU           openvino              True         OpenVINO bf16, or OpenVINO fp32 with one warning (no bf16 units)
-CPU           openvino              (int8 graph) OpenVINO where the CPU has VNNI / AMX-INT8; else onnxruntime with
-                                                 one warning (measured: OpenVINO 2026.4 on an AVX2-only CPU turns
-                                                 QDQ int8 graphs into wrong detections; onnxruntime is right)
+CPU           openvino              (int8 graph) onnxruntime, with one warning: OpenVINO 2026.4 turns the int8
+                                                 (QDQ) exports into wrong detections on every CPU measured (AVX2:
+                                                 0 of 17; AVX512-VNNI: none at all, onnxruntime 1,534 on 80
+                                                 frames); tests/test_precision.py checks it against onnxruntime
 any           any                   True         an int8 or fp16 graph runs as it is (``half`` only picks bf16
               (int8 / fp16 graph)                for fp32 graphs on the CPU)
 ============  ====================  ===========  =========================================================
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,12 @@ OPENVINO_EXTRA = 'pip install "numa_ultralytics[openvino]"'
 #: ONNX operators that make a graph an int8 one.
 INT8_OPS = frozenset(
     {"QuantizeLinear", "DequantizeLinear", "ConvInteger", "QLinearConv", "MatMulInteger", "QLinearMatMul"}
+)
+
+#: Why ``runtime="openvino"`` runs an int8 graph on onnxruntime (module table; logged once when the model opens).
+INT8_ON_OPENVINO = (
+    "WARNING runtime='openvino': OpenVINO gives wrong detections for int8 (QDQ) graphs (none at all on an AVX512-VNNI "
+    "CPU, measured with OpenVINO 2026.4); running this int8 graph on onnxruntime"
 )
 
 
@@ -99,17 +107,6 @@ def openvino_available() -> bool:
 _BF16: bool | None = None
 
 
-def cpu_has_vnni() -> bool:
-    """True when the CPU has int8 dot-product units (``/proc/cpuinfo`` flags ``avx512_vnni``, ``avx_vnni`` or
-    ``amx_int8``); True where there is no ``/proc/cpuinfo`` to read (not checked there)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), None)
-    except OSError:
-        return True
-    return flags is None or bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
-
-
 def cpu_has_bf16() -> bool:
     """True when OpenVINO runs bf16 on this CPU's matrix units (``BF16`` in the CPU device's
     ``OPTIMIZATION_CAPABILITIES``: AVX512-BF16 or AMX-BF16); False without OpenVINO. Cached."""
@@ -138,13 +135,8 @@ def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str =
     if runtime == "openvino" and not openvino_available():
         raise ImportError(f"runtime='openvino' needs OpenVINO: {OPENVINO_EXTRA}")
     if graph != "fp32":
-        if graph == "int8" and runtime == "openvino" and not cpu_has_vnni():
-            return Plan(
-                "onnxruntime",
-                graph,
-                "WARNING runtime='openvino': OpenVINO's int8 kernels give wrong detections for this int8 (QDQ) graph "
-                "on a CPU without VNNI (AVX512-VNNI, AVX-VNNI or AMX-INT8); running it on onnxruntime",
-            )
+        if graph == "int8" and runtime == "openvino":
+            return Plan("onnxruntime", graph, INT8_ON_OPENVINO)
         return Plan(runtime or "onnxruntime", graph)
     if not half:
         return Plan(runtime or "onnxruntime", "fp32")
@@ -215,7 +207,15 @@ class OpenVINOSession:
         self._described_by = described_by
         hint = "bf16" if precision == "bf16" else "f32"
         self.compiled = ov.Core().compile_model(str(self.path), "CPU", {"INFERENCE_PRECISION_HINT": hint})
-        self._request = self.compiled.create_infer_request()
+        self._local = threading.local()  # one infer request per thread: a request runs one inference at a time
+
+    @property
+    def _request(self) -> Any:
+        """This thread's infer request (OpenVINO raises "Infer Request is busy" for a request shared by threads)."""
+        req = getattr(self._local, "request", None)
+        if req is None:
+            req = self._local.request = self.compiled.create_infer_request()
+        return req
 
     def get_inputs(self) -> Any:
         return self._described_by.get_inputs()

@@ -14,7 +14,7 @@ for that size (engine/predictor.py ``letterbox`` and ``to_blob``), fed ``batch``
 is dropped, as the original's loader).
 
 The quantized graph keeps the fp32 export's metadata (names, stride, imgsz, args). Where it runs: nn/precision.py
-(onnxruntime's CPU provider by default; ``runtime="openvino"`` where the CPU has VNNI / AMX-INT8).
+(onnxruntime, also when ``runtime="openvino"`` is asked: OpenVINO's int8 output is wrong).
 """
 
 from __future__ import annotations

@@ -17,6 +17,33 @@ CROP_GAIN = 1.02
 CROP_PAD = 10
 # Crop size when the model's input size is dynamic.
 DEFAULT_IMGSZ = 224
+#: The longest embedding an ReID model may output (OSNet 512, Ultralytics' classifier embeddings 1280 at most): a
+#: longer or non-(N, D) output is not an embedding model (a detector's (1, 116, 8400) would be 974,400 "features").
+MAX_EMBEDDING_DIM = 4096
+
+
+def check_embedding_shape(model: Any, shape: Any, batch: int | None = None) -> None:
+    """The one check of an ReID model's output ``shape``: ``(N, D)``, ``1 <= D <= MAX_EMBEDDING_DIM`` (and ``N ==
+    batch`` for an output of a run). Dimensions still symbolic (a dynamic graph's) are checked on the first run.
+
+    Raises:
+        ValueError: naming the file and the output shape.
+    """
+    if shape is None:  # rank unknown before a run
+        return
+    dims = list(shape)
+    d = dims[1] if len(dims) == 2 else None
+    bad = (
+        len(dims) != 2
+        or (isinstance(d, int) and not 1 <= d <= MAX_EMBEDDING_DIM)
+        or (batch is not None and isinstance(dims[0], int) and dims[0] != batch)
+    )
+    if bad:
+        raise ValueError(
+            f"ReID model {str(model)!r}: its output has shape {tuple(dims)}, not an embedding (N, D) with D <= "
+            f"{MAX_EMBEDDING_DIM}" + (f" for {batch} crops" if batch is not None else "") + "; 'model:' takes an "
+            "embedding model (e.g. OSNet exported to ONNX), not a detector (or 'auto': the detector's own features)"
+        )
 
 
 def crop_boxes(img: np.ndarray, xyxy: np.ndarray) -> list[np.ndarray]:
@@ -42,7 +69,8 @@ class ReID:
 
     Raises:
         FileNotFoundError: the model file does not exist.
-        ValueError: not an ONNX file, or its input is not an image batch.
+        ValueError: not an ONNX file, its input is not an image batch, or its output is not an (N, D) embedding
+            (:func:`check_embedding_shape`).
     """
 
     def __init__(self, model: str, device: Any = None) -> None:
@@ -61,6 +89,8 @@ class ReID:
         shape = inp.shape
         if len(shape) != 4:
             raise ValueError(f"ReID model {model!r}: expected an image batch input (B, 3, H, W), got shape {shape}")
+        check_embedding_shape(model, self.session.get_outputs()[0].shape)
+        self.model = str(model)
         self.input_name = inp.name
         self.batch_size = shape[0] if isinstance(shape[0], int) and shape[0] > 0 else None
         hh = shape[2] if isinstance(shape[2], int) and shape[2] > 0 else DEFAULT_IMGSZ
@@ -84,15 +114,17 @@ class ReID:
         run = self.session.run
         if bs is None:
             feats = np.asarray(run(None, {name: batch})[0], np.float32)
+            check_embedding_shape(self.model, feats.shape, len(valid))
         else:  # fixed batch: chunks of bs, the last padded with its last crop
             parts = []
             for s in range(0, len(valid), bs):
                 chunk = batch[s : s + bs]
                 if len(chunk) < bs:
                     chunk = np.concatenate([chunk, np.repeat(chunk[-1:], bs - len(chunk), 0)])
-                parts.append(np.asarray(run(None, {name: chunk})[0], np.float32))
+                part = np.asarray(run(None, {name: chunk})[0], np.float32)
+                check_embedding_shape(self.model, part.shape, bs)
+                parts.append(part)
             feats = np.concatenate(parts)[: len(valid)]
-        feats = feats.reshape(len(valid), -1)
         out = np.zeros((len(crops), feats.shape[1]), np.float32)
         out[valid] = feats
         return out

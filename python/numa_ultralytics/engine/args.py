@@ -61,7 +61,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # shorter one keeps its tracks and ids
     "reset_after_drop": 5.0,
     # frames per session.run: up to this many frames (of one video, or one per stream of a stream list) are
-    # letterboxed to one shape and run together (engine/predictor.py Predictor.batch); at most MAX_BATCH
+    # letterboxed to one shape and run together (engine/predictor.py Predictor.run_batch); at most MAX_BATCH
     "batch": 1,
     # the pipelined loop (engine/model.py _stream): decode runs ahead, drawing + writing behind, GMC beside inference,
     # each in a worker thread; results are those of the serial loop (False: one thread, for debugging)

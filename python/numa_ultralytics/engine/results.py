@@ -8,7 +8,6 @@ expanded to full ``(n, H, W)`` frames when ``Masks.data`` is read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from numa_ultralytics import _core
+from numa_ultralytics.utils import DataExportMixin
 from numa_ultralytics.utils.tensor import Tensor, as_tensor
 
 if TYPE_CHECKING:
@@ -226,11 +226,7 @@ def _as_index(idx: Any) -> Any:
     return idx
 
 
-def _csv_value(v: Any) -> str:
-    return repr(v) if isinstance(v, (dict, list, tuple, set)) else str(v)
-
-
-class Results(SimpleClass):
+class Results(SimpleClass, DataExportMixin):
     """One image's predictions (drop-in for ``ultralytics.engine.results.Results``)."""
 
     def __init__(
@@ -344,9 +340,6 @@ class Results(SimpleClass):
             out.append(item)
         return out
 
-    def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
-        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
-
     def plot(
         self,
         conf: bool = True,
@@ -429,34 +422,3 @@ class Results(SimpleClass):
             file = Path(save_dir) / self.names[int(row[-1])] / Path(file_name).with_suffix(".jpg")
             file.parent.mkdir(parents=True, exist_ok=True)
             save_one_box(row[:4], self.orig_img, file=increment_path(file))
-
-    def to_df(self, normalize: bool = False, decimals: int = 5) -> Any:
-        """``summary()`` as a pandas ``DataFrame`` (one row per object). Needs pandas, an optional extra."""
-        import importlib
-
-        try:
-            pd = importlib.import_module("pandas")
-        except ImportError as e:
-            raise ImportError(
-                "Results.to_df() needs pandas, which numa_ultralytics does not install by default: "
-                'pip install "numa_ultralytics[pandas]" (or pip install pandas)'
-            ) from e
-        return pd.DataFrame(self.summary(normalize=normalize, decimals=decimals))
-
-    def to_csv(self, normalize: bool = False, decimals: int = 5) -> str:
-        """``summary()`` as CSV text (no pandas needed): a header of the summary's columns (``name, class,
-        confidence, box`` [, ``track_id``] [, ``segments``]), one row per object; ``box`` / ``segments`` hold the
-        dict's ``repr``, as the original writes nested values."""
-        import csv
-        import io
-
-        rows = self.summary(normalize=normalize, decimals=decimals)
-        cols: list[str] = []
-        for row in rows:
-            cols += [k for k in row if k not in cols]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(cols)
-        for row in rows:
-            w.writerow(["" if row.get(c) is None else _csv_value(row[c]) for c in cols])
-        return buf.getvalue()

@@ -47,6 +47,9 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "classes": None,
     "max_det": 300,
     "agnostic_nms": False,
+    # 8.4.190's head choice (None: the model's own, False: the NMS-free one-to-one head, True: NMS embedded at export);
+    # an ONNX graph's head is fixed when it is exported, and 8.4.190's ONNX backend ignores nms too: results unchanged
+    "nms": None,
     "retina_masks": False,
     "verbose": True,
     "half": False,  # CPU: bf16 through OpenVINO where the CPU has bf16 units (nn/precision.py); CUDA: fp16
@@ -225,6 +228,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "classes": check_classes,
     "max_det": check_positive_int,
     "agnostic_nms": check_bool,
+    "nms": check_optional_bool,
     "retina_masks": check_bool,
     "verbose": check_bool,
     "half": check_bool,

@@ -8,6 +8,7 @@ expanded to full ``(n, H, W)`` frames when ``Masks.data`` is read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -350,12 +351,16 @@ class Results(SimpleClass, DataExportMixin):
         img: np.ndarray | None = None,
         color_mode: str = "class",
         alpha: float = 0.5,
+        save: bool = False,
+        filename: str | None = None,
         **_: Any,
     ) -> np.ndarray:
-        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray)."""
+        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray); ``save=True`` also
+        writes it (to ``filename``, by default ``results_<name>``, as ``save()``). Other Ultralytics arguments (``pil``,
+        ``font``, ...) are accepted and change nothing."""
         from numa_ultralytics.utils.plotting import draw_filled
 
-        return draw_filled(
+        im = draw_filled(
             self,
             img,
             conf=conf,
@@ -366,6 +371,9 @@ class Results(SimpleClass, DataExportMixin):
             color_mode=color_mode,
             alpha=alpha,
         )
+        if save:
+            self._write(filename, im)
+        return im
 
     def show(self, *args: Any, **kwargs: Any) -> None:
         """Display the annotated image in a window (needs a screen)."""
@@ -376,14 +384,17 @@ class Results(SimpleClass, DataExportMixin):
 
     def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Write the annotated image (``results_<name>`` by default); returns the file name."""
+        return self._write(filename, self.plot(*args, **kwargs))
+
+    def _write(self, filename: str | os.PathLike | None, im: np.ndarray) -> str:
         import cv2
 
-        filename = filename or f"results_{Path(self.path).name}"
-        if not Path(filename).suffix:
-            filename += ".jpg"
-        if not cv2.imwrite(str(filename), self.plot(*args, **kwargs)):
-            raise OSError(f"could not write image {filename}")
-        return str(filename)
+        name = str(filename or f"results_{Path(self.path).name}")
+        if not Path(name).suffix:
+            name += ".jpg"
+        if not cv2.imwrite(name, im):
+            raise OSError(f"could not write image {name}")
+        return name
 
     def save_txt(self, txt_file: str | Path, save_conf: bool = False) -> str:
         """Append YOLO-format lines (``cls`` + normalised box, or polygon for masks, [conf], [track id]), as

@@ -69,8 +69,10 @@ def test_numpy_array_and_conversions(bus_jpg):
         assert np.array_equal(out[..., 0], grey) and np.array_equal(out[..., 2], grey)
     bgra = cv2.cvtColor(im, cv2.COLOR_BGR2BGRA)
     assert np.array_equal(next(load_inference_source(bgra)).im0, im)
+    for dt in (np.float32, np.float64):  # float arrays are 0..255 values, as Ultralytics reads them
+        assert np.array_equal(next(load_inference_source(im.astype(dt))).im0, im)
     with pytest.raises(ValueError, match="dtype"):
-        load_inference_source(im.astype(np.float32))
+        load_inference_source(im.astype(np.int32))
     with pytest.raises(ValueError, match="shape"):
         load_inference_source(np.zeros((4, 4, 5), np.uint8))
 

@@ -1,4 +1,4 @@
-"""The frame loop's batching and pipelining (engine/model.py ``_stream``, engine/predictor.py ``Predictor.batch``,
+"""The frame loop's batching and pipelining (engine/model.py ``_stream``, engine/predictor.py ``Predictor.run_batch``,
 data/loaders.py ``ReadAhead``, engine/sink.py ``SinkWorker``, trackers/utils/gmc.py ``GMC.prefetch``), on short clips
 of the shared videos:
 

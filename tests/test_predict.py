@@ -152,8 +152,12 @@ def test_frame_formats(model, bus):
     )
     with pytest.raises(ValueError, match="empty image"):
         model.predict(np.zeros((0, 10, 3), np.uint8))
+    np.testing.assert_array_equal(  # float arrays are 0..255 values, as Ultralytics reads them
+        model.predict(bus.astype(np.float64), verbose=False)[0].boxes.data.numpy(),
+        model.predict(bus, verbose=False)[0].boxes.data.numpy(),
+    )
     with pytest.raises(ValueError, match="uint8"):
-        model.predict(bus.astype(np.float32))
+        model.predict(bus.astype(np.int32))
     with pytest.raises(ValueError, match="source is required"):
         model.predict(None)
 

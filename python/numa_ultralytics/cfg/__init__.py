@@ -75,7 +75,9 @@ examples:
   numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True   (writes yolo11n-seg.onnx)
   numa-yolo segment val model=yolo11n-seg.pt data=coco8-seg.yaml imgsz=640   (box and mask P, R, mAP50, mAP50-95)
 
-arguments (key=value):
+  numa-yolo version | checks | settings [key=value | reset] | cfg   (version, environment, settings, defaults)
+
+arguments (key=value; a True/False one alone means key=True: `save` is save=True):
 """
 
 
@@ -220,6 +222,9 @@ def _str(key: str, v: str) -> str:
     return v.strip()
 
 
+_opt_bool = _opt(_bool)  # None / True / False options that are flags (show_conf, show_boxes; not nms: its default None)
+
+
 @dataclass(frozen=True)
 class Spec:
     parse: Callable[[str, str], Any]
@@ -236,6 +241,7 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("classes", Spec(_classes, "keep only these class indices: 0 or 0,2")),
         ("max_det", Spec(_posint, "maximum detections per image")),
         ("agnostic_nms", Spec(_bool, "class-agnostic NMS")),
+        ("nms", Spec(_opt(_bool), "None, True or False (8.4.190's head choice; an ONNX graph's is fixed at export)")),
         ("retina_masks", Spec(_bool, "masks at the original resolution")),
         ("device", Spec(_device, "cpu, 0, cuda:0 (default: GPU when available)")),
         ("half", Spec(_bool, "CPU: bf16 via OpenVINO where the CPU has bf16 units (else fp32, a warning); CUDA: FP16")),
@@ -284,8 +290,8 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
             ),
         ),
         ("show_labels", Spec(_bool, "draw labels")),
-        ("show_conf", Spec(_opt(_bool), "add the confidence to labels (default: True filled, False outlines)")),
-        ("show_boxes", Spec(_opt(_bool), "draw boxes (default: True filled; outlines: only for detect models)")),
+        ("show_conf", Spec(_opt_bool, "add the confidence to labels (default: True filled, False outlines)")),
+        ("show_boxes", Spec(_opt_bool, "draw boxes (default: True filled; outlines: only for detect models)")),
         ("line_width", Spec(_opt(_line_width), "line width, 1..1000 (default: from the image size)")),
         (
             "color_mode",
@@ -325,6 +331,8 @@ CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "wor
 RAY_KEYS = ("ray", "workers")  # the command line's own (engine/distributed.py)
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
 MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose")  # passed to predict/track
+# Ultralytics' bare boolean flags: `save` alone means save=True (its keys with a True/False default)
+FLAG_KEYS = frozenset(k for k, s in {**SPECS, **EXPORT_SPECS}.items() if s.parse in (_bool, _opt_bool))
 SPEED_LAG = 64  # frames (see the speed totals in _run)
 STAGES = ("preprocess", "inference", "postprocess", "tracking", "drawing", "writing")
 
@@ -369,6 +377,8 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
     args = dict(DEFAULTS)
     given: set[str] = set()
     for a in _merge_equals(argv):
+        if "=" not in a and a.replace("-", "_") in FLAG_KEYS:
+            a = f"{a}=True"
         if "=" in a:
             k, v = a.split("=", 1)
             k = k.strip().replace("-", "_")
@@ -625,6 +635,10 @@ def entrypoint(argv: list[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    if argv[0] in ("checks", "settings", "cfg"):  # the environment, the settings, the defaults: cfg/info.py
+        from numa_ultralytics.cfg import info
+
+        return info.checks() if argv[0] == "checks" else info.cfg() if argv[0] == "cfg" else info.settings(argv[1:])
     try:
         if "val" in argv:  # the mode word: val has its own arguments (data, split, ...), parsed by cfg/val.py
             from numa_ultralytics.cfg.val import run_val_cli

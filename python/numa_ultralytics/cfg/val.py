@@ -42,6 +42,8 @@ def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
                 raise CLIError(f"two tasks given: {task} and {a}", "task")
             task = a
             continue
+        if "=" not in a and isinstance(VAL_DEFAULTS.get(a.replace("-", "_")), bool):  # a bare flag: key=True
+            a = f"{a}=True"
         if "=" not in a:
             raise CLIError(f"unknown word {a!r}: val takes [detect|segment] val key=value ...", "mode")
         k, v = a.split("=", 1)

@@ -9,12 +9,13 @@
 - a webcam index (``0`` or ``"0"``), an ``rtsp://``/``rtmp://``/``tcp://`` URL, an ``http(s)://`` URL without an
   image/video suffix (live streams: read by a background thread, see ``stream_buffer``);
 - an ``http(s)://`` URL of an image (downloaded into memory) or of a video (read through OpenCV);
-- a ``.txt`` or ``.streams`` file listing one source per line, or a list of two or more videos / live sources: line
-  (element) ``i`` becomes stream ``i``. Each stream is read ahead by its own thread (``ReadAhead``, ``READ_AHEAD``
-  frames), so a slow or dead stream never stalls the others. Frames come interleaved: one per stream in turn when
-  every stream is a file (read frame by frame, never dropped; the order is fixed); with live streams, the next stream
-  in turn that has a frame ready (a stream that is down or reconnecting is skipped until it has one). A stream that
-  ends or is given up drops out with a log line, and the rest go on.
+- a ``.txt`` or ``.streams`` file listing one source per line, a ``.csv`` file listing them in its cells (one row or
+  many, an optional ``source`` header row; as Ultralytics reads it), or a list of two or more videos / live sources:
+  line (cell, element) ``i`` becomes stream ``i``. Each stream is read ahead by its own thread (``ReadAhead``,
+  ``READ_AHEAD`` frames), so a slow or dead stream never stalls the others. Frames come interleaved: one per stream
+  in turn when every stream is a file (read frame by frame, never dropped; the order is fixed); with live streams,
+  the next stream in turn that has a frame ready (a stream that is down or reconnecting is skipped until it has one).
+  A stream that ends or is given up drops out with a log line, and the rest go on.
 
 ``vid_stride=n`` keeps every n-th video frame (like Ultralytics: frames ``n-1, 2n-1, ...``). ``stream_buffer=False``
 (default) always hands out the newest frame of a live stream, dropping the ones inference could not keep up with;
@@ -37,6 +38,7 @@ open -> ``ValueError("could not open video ...")``; an empty list, folder or glo
 from __future__ import annotations
 
 import contextlib
+import csv
 import glob as globlib
 import hashlib
 import logging
@@ -108,9 +110,11 @@ class SourceItem(NamedTuple):
 def to_bgr(im: Any, name: str = "image") -> np.ndarray:
     """``im`` as a contiguous ``HxWx3`` uint8 BGR array: the one frame converter of every source.
 
-    Grey (``HxW``, ``HxWx1``) and BGRA are converted, uint16 scaled, bool made 0/255, PIL images (RGB) flipped; a
-    contiguous ``HxWx3`` uint8 array is returned as it is (the same object, no copy). Empty images and other dtypes or
-    shapes raise ``ValueError`` naming ``name``.
+    Grey (``HxW``, ``HxWx1``), grey + alpha (``HxWx2``) and BGRA are converted, uint16 scaled, bool made 0/255,
+    float arrays (any float dtype; Ultralytics divides them by 255 like uint8) taken as 0..255 values (rounded and
+    clipped to uint8), PIL images turned upright by their EXIF orientation (as OpenCV's ``imread``) and flipped from
+    RGB; a contiguous ``HxWx3`` uint8 array is returned as it is (the same object, no copy). Empty images and other
+    dtypes or shapes raise ``ValueError`` naming ``name``.
     """
     if hasattr(im, "convert") and hasattr(im, "mode") and not isinstance(im, np.ndarray):  # PIL image (RGB order)
         from PIL import Image, ImageOps  # a PIL image was given: PIL is there
@@ -126,8 +130,12 @@ def to_bgr(im: Any, name: str = "image") -> np.ndarray:
         im = (im >> 8).astype(np.uint8)
     elif im.dtype == np.bool_:
         im = im.astype(np.uint8) * 255
+    elif im.dtype.kind == "f":
+        im = np.clip(np.nan_to_num(np.rint(im), nan=0.0), 0, 255).astype(np.uint8)
     elif im.dtype != np.uint8:
         raise ValueError(f"{name}: expected a uint8 image, got dtype {im.dtype}")
+    if im.ndim == 3 and im.shape[2] == 2:  # grey + alpha
+        im = im[..., :1]
     if im.ndim == 2 or (im.ndim == 3 and im.shape[2] == 1):
         im = cv2.cvtColor(np.ascontiguousarray(im), cv2.COLOR_GRAY2BGR)
     elif im.ndim == 3 and im.shape[2] == 4:
@@ -513,6 +521,17 @@ class InferenceSource:
             raise
         self._pos = 0
 
+    @property
+    def bs(self) -> int:
+        """Ultralytics' ``dataset.bs``: how many frames a step of the loop holds at most per stream set (the number of
+        streams of a stream list, else 1)."""
+        return self.num_streams
+
+    @property
+    def mode(self) -> str:
+        """Ultralytics' ``dataset.mode``: ``"stream"`` (live sources), ``"video"`` or ``"image"``."""
+        return "stream" if self.is_live else "video" if self.kind in ("video", "streams") else "image"
+
     # -- building -------------------------------------------------------------------------------------------------
     def _setup(self, source: Any) -> None:
         if source is None:
@@ -541,7 +560,7 @@ class InferenceSource:
         if not s:
             raise ValueError("source is an empty string")
         low = s.lower()
-        if low.endswith((".txt", ".streams")) and "://" not in s:
+        if low.endswith((".txt", ".streams", ".csv")) and "://" not in s:
             self._setup_stream_list(s)
             return
         if _is_live(s):
@@ -573,7 +592,12 @@ class InferenceSource:
         p = Path(s)
         if not p.is_file():
             raise FileNotFoundError(f"stream list not found: {s}")
-        lines = [ln.strip() for ln in p.read_text(encoding="utf-8-sig").splitlines()]
+        text = p.read_text(encoding="utf-8-sig")
+        if p.suffix.lower() == ".csv":  # Ultralytics: every cell of every row, after an optional "source" header
+            rows = list(csv.reader(text.splitlines()))
+            lines = [c.strip() for row in (rows[1:] if rows[:1] == [["source"]] else rows) for c in row]
+        else:
+            lines = [ln.strip() for ln in text.splitlines()]
         entries = [ln for ln in lines if ln and not ln.startswith("#")]
         if not entries:
             raise ValueError(f"no streams listed in {s}")

@@ -49,6 +49,9 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "classes": None,
     "max_det": 300,
     "agnostic_nms": False,
+    # 8.4.190's head choice (None: the model's own, False: the NMS-free one-to-one head, True: NMS embedded at export);
+    # an ONNX graph's head is fixed when it is exported, and 8.4.190's ONNX backend ignores nms too: results unchanged
+    "nms": None,
     "retina_masks": False,
     "verbose": True,
     "half": False,  # CPU: bf16 through OpenVINO where the CPU has bf16 units (nn/precision.py); CUDA: fp16
@@ -63,7 +66,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # shorter one keeps its tracks and ids
     "reset_after_drop": 5.0,
     # frames per session.run: up to this many frames (of one video, or one per stream of a stream list) are
-    # letterboxed to one shape and run together (engine/predictor.py Predictor.batch); at most MAX_BATCH
+    # letterboxed to one shape and run together (engine/predictor.py Predictor.run_batch); at most MAX_BATCH
     "batch": 1,
     # the pipelined loop (engine/model.py _stream): decode runs ahead, drawing + writing behind, GMC beside inference,
     # each in a worker thread; results are those of the serial loop (False: one thread, for debugging)
@@ -227,6 +230,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "classes": check_classes,
     "max_det": check_positive_int,
     "agnostic_nms": check_bool,
+    "nms": check_optional_bool,
     "retina_masks": check_bool,
     "verbose": check_bool,
     "half": check_bool,

@@ -28,6 +28,8 @@ from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
+from numa_ultralytics.utils import IterableSimpleNamespace
+from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -135,6 +137,7 @@ class YOLO:
         self._threads_noted = False
         self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
+        self.callbacks = get_default_callbacks()
 
     # ------------------------------------------------------------------ properties
     @property
@@ -211,6 +214,19 @@ class YOLO:
                 )
             self._track_threads = [*others, me]
 
+    # ------------------------------------------------------------------ callbacks (utils/callbacks.py)
+    def add_callback(self, event: str, func: Any) -> None:
+        """Call ``func(predictor)`` at ``event`` (the predict events of utils/callbacks.py ``PREDICT_EVENTS``)."""
+        self.callbacks[event].append(func)
+
+    def clear_callback(self, event: str) -> None:
+        """Remove every function registered for ``event``."""
+        self.callbacks[event] = []
+
+    def reset_callbacks(self) -> None:
+        """Back to the default callbacks (none registered)."""
+        self.callbacks = get_default_callbacks()
+
     def _tracker_for(self, stream: int) -> Any:
         from numa_ultralytics.trackers import make_tracker
 
@@ -258,8 +274,9 @@ class YOLO:
     ) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
-        ``batch`` frames at a time go through one ``session.run`` (engine/predictor.py ``Predictor.batch``); then each
-        frame, in source order, is tracked by its stream's tracker, handed to the sink and yielded. With ``pipeline``
+        ``batch`` frames at a time go through one ``session.run`` (engine/predictor.py ``Predictor.run_batch``); then
+        each frame, in source order, is tracked by its stream's tracker; then handed to the sink; then yielded (predict
+        callbacks, utils/callbacks.py, run between these steps as in Ultralytics). With ``pipeline``
         (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
         camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
         results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
@@ -292,6 +309,13 @@ class YOLO:
             if sink is not None and not sink.show:
                 out = SinkWorker(sink)
         verbose = bool(args["verbose"])
+        cbs = self.callbacks
+        hooked = any(cbs.get(e) for e in PREDICT_EVENTS)  # nothing to set or call per frame without callbacks
+        p = predictor
+        if hooked:
+            p.args = IterableSimpleNamespace(**args, mode=mode, task=self.task, model=self.ckpt_path)
+            p.dataset, p.save_dir, p.callbacks = src, sink.save_dir if sink is not None else None, cbs
+            run_callbacks(cbs, "on_predict_start", p)
         speed = SpeedTotals()
         shape = None
         used: list[Any] = []  # trackers whose camera-motion estimates may be prefetched
@@ -310,9 +334,13 @@ class YOLO:
                             gmc = getattr(t, "gmc", None)
                             if gmc is not None and gmc.prefetch(it.im0) and t not in used:
                                 used.append(t)
-                    results = predictor.batch(
+                    if hooked:
+                        p.batch = ([it.path for it in items], [it.im0 for it in items], [""] * len(items))
+                        run_callbacks(cbs, "on_predict_batch_start", p)
+                    results = predictor.run_batch(
                         [it.im0 for it in items], [it.path for it in items], args, [tracker_needs(t) for t in trackers]
                     )
+                    done: list[tuple[SourceItem, Results]] = []  # tracked, then drawn/written, then yielded
                     for item, tracker, r in zip(items, trackers, results):
                         if stop.requested:
                             break
@@ -333,13 +361,25 @@ class YOLO:
                             r.speed["tracking"] = (time.perf_counter() - t0) * 1e3
                         speed.add(r.speed, ("preprocess", "inference", "postprocess"))
                         shape = r.input_hw
+                        done.append((item, r))
+                    if hooked:  # Ultralytics order: postprocess_end (after tracking), outputs, batch_end, yield
+                        p.results = [r for _, r in done]
+                        run_callbacks(cbs, "on_predict_postprocess_end", p)
+                        done = list(zip([it for it, _ in done], p.results))
+                    for k, (item, r) in enumerate(done):
                         if verbose:
-                            LOGGER.info(frame_log_line(r, item, speed.n))
+                            LOGGER.info(frame_log_line(r, item, speed.n - len(done) + k + 1))
                         if out is not None:
                             out(item, r)
-                        yield r
-                        if out is not None and out.stop:  # q pressed in the window
-                            break
+                            if out.stop:  # q pressed in the window
+                                del done[k + 1 :]
+                                break
+                    if hooked:
+                        p.results = [r for _, r in done]
+                        run_callbacks(cbs, "on_predict_batch_end", p)
+                        yield from p.results
+                    else:
+                        yield from (r for _, r in done)
                     if out is not None and out.stop:
                         break
                 if verbose and speed.n and shape is not None:
@@ -357,6 +397,8 @@ class YOLO:
                     out.close()
                     if (verbose or (stop.requested and stop.owner)) and out.save_dir is not None:
                         LOGGER.info(f"Results saved to {out.save_dir}")
+            if hooked and not stop.requested:
+                run_callbacks(cbs, "on_predict_end", p)
             if stop.requested and stop.owner:
                 LOGGER.warning(f"{stop.name}: stopped after {speed.n} frames")
                 stop.raise_stop()

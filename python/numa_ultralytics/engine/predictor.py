@@ -59,11 +59,25 @@ def _classes(args: dict[str, Any]) -> list[int] | None:
 
 
 class Predictor:
-    """Runs one model on frames with a fixed set of predict arguments."""
+    """Runs one model on frames with a fixed set of predict arguments.
+
+    It is also what predict callbacks receive (utils/callbacks.py), with the attributes Ultralytics' callbacks read,
+    set by engine/model.py ``YOLO._stream`` while callbacks are registered: ``args`` (the call's arguments, an
+    ``IterableSimpleNamespace``), ``dataset`` (the ``InferenceSource``), ``save_dir`` (None without outputs), ``batch``
+    (``(paths, im0s, strings)`` of the frames in hand), ``results`` (their ``Results``; a callback may replace it:
+    ``on_predict_batch_end``'s value is what the call yields) and ``callbacks`` (the model's dict).
+    """
 
     def __init__(self, backend: AutoBackend, task: str) -> None:
         self.backend = backend
         self.task = task
+        self.model = backend
+        self.args: Any = None
+        self.dataset: Any = None
+        self.save_dir: Any = None
+        self.batch: tuple[list[str], list[np.ndarray], list[str]] | None = None
+        self.results: Any = []
+        self.callbacks: dict[str, list[Any]] = {}
 
     def input_shape(self, imgsz: Any) -> tuple[tuple[int, int], bool]:
         """(target (h, w), auto) for the letterbox: static exports fix the size."""
@@ -77,9 +91,9 @@ class Predictor:
     ) -> Results:
         """One frame -> Results. ``needs``: extra tracker inputs to attach (``"feats"``, ``"dets_del"``); plain
         predict asks for none and pays nothing for them."""
-        return self.batch([im0], [path], args, [needs])[0]
+        return self.run_batch([im0], [path], args, [needs])[0]
 
-    def batch(
+    def run_batch(
         self, ims: list[np.ndarray], paths: list[str], args: dict[str, Any], needs: list[frozenset[str]]
     ) -> list[Results]:
         """Frames -> Results (in order). Frames with the same letterbox shape (``input_shape``: the shape each gets

@@ -8,7 +8,7 @@ expanded to full ``(n, H, W)`` frames when ``Masks.data`` is read.
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from numa_ultralytics import _core
+from numa_ultralytics.utils import DataExportMixin
 from numa_ultralytics.utils.tensor import Tensor, as_tensor
 
 if TYPE_CHECKING:
@@ -226,11 +227,7 @@ def _as_index(idx: Any) -> Any:
     return idx
 
 
-def _csv_value(v: Any) -> str:
-    return repr(v) if isinstance(v, (dict, list, tuple, set)) else str(v)
-
-
-class Results(SimpleClass):
+class Results(SimpleClass, DataExportMixin):
     """One image's predictions (drop-in for ``ultralytics.engine.results.Results``)."""
 
     def __init__(
@@ -344,9 +341,6 @@ class Results(SimpleClass):
             out.append(item)
         return out
 
-    def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
-        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
-
     def plot(
         self,
         conf: bool = True,
@@ -357,12 +351,16 @@ class Results(SimpleClass):
         img: np.ndarray | None = None,
         color_mode: str = "class",
         alpha: float = 0.5,
+        save: bool = False,
+        filename: str | None = None,
         **_: Any,
     ) -> np.ndarray:
-        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray)."""
+        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray); ``save=True`` also
+        writes it (to ``filename``, by default ``results_<name>``, as ``save()``). Other Ultralytics arguments (``pil``,
+        ``font``, ...) are accepted and change nothing."""
         from numa_ultralytics.utils.plotting import draw_filled
 
-        return draw_filled(
+        im = draw_filled(
             self,
             img,
             conf=conf,
@@ -373,6 +371,9 @@ class Results(SimpleClass):
             color_mode=color_mode,
             alpha=alpha,
         )
+        if save:
+            self._write(filename, im)
+        return im
 
     def show(self, *args: Any, **kwargs: Any) -> None:
         """Display the annotated image in a window (without a screen: one warning, nothing shown)."""
@@ -382,14 +383,17 @@ class Results(SimpleClass):
 
     def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Write the annotated image (``results_<name>`` by default); returns the file name."""
+        return self._write(filename, self.plot(*args, **kwargs))
+
+    def _write(self, filename: str | os.PathLike | None, im: np.ndarray) -> str:
         import cv2
 
-        filename = filename or f"results_{Path(self.path).name}"
-        if not Path(filename).suffix:
-            filename += ".jpg"
-        if not cv2.imwrite(str(filename), self.plot(*args, **kwargs)):
-            raise OSError(f"could not write image {filename}")
-        return str(filename)
+        name = str(filename or f"results_{Path(self.path).name}")
+        if not Path(name).suffix:
+            name += ".jpg"
+        if not cv2.imwrite(name, im):
+            raise OSError(f"could not write image {name}")
+        return name
 
     def save_txt(self, txt_file: str | Path, save_conf: bool = False) -> str:
         """Append YOLO-format lines (``cls`` + normalised box, or polygon for masks, [conf], [track id]), as
@@ -428,34 +432,3 @@ class Results(SimpleClass):
             file = Path(save_dir) / self.names[int(row[-1])] / Path(file_name).with_suffix(".jpg")
             file.parent.mkdir(parents=True, exist_ok=True)
             save_one_box(row[:4], self.orig_img, file=increment_path(file))
-
-    def to_df(self, normalize: bool = False, decimals: int = 5) -> Any:
-        """``summary()`` as a pandas ``DataFrame`` (one row per object). Needs pandas, an optional extra."""
-        import importlib
-
-        try:
-            pd = importlib.import_module("pandas")
-        except ImportError as e:
-            raise ImportError(
-                "Results.to_df() needs pandas, which numa_ultralytics does not install by default: "
-                'pip install "numa_ultralytics[pandas]" (or pip install pandas)'
-            ) from e
-        return pd.DataFrame(self.summary(normalize=normalize, decimals=decimals))
-
-    def to_csv(self, normalize: bool = False, decimals: int = 5) -> str:
-        """``summary()`` as CSV text (no pandas needed): a header of the summary's columns (``name, class,
-        confidence, box`` [, ``track_id``] [, ``segments``]), one row per object; ``box`` / ``segments`` hold the
-        dict's ``repr``, as the original writes nested values."""
-        import csv
-        import io
-
-        rows = self.summary(normalize=normalize, decimals=decimals)
-        cols: list[str] = []
-        for row in rows:
-            cols += [k for k in row if k not in cols]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(cols)
-        for row in rows:
-            w.writerow(["" if row.get(c) is None else _csv_value(row[c]) for c in cols])
-        return buf.getvalue()

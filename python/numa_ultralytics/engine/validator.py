@@ -54,6 +54,7 @@ VAL_DEFAULTS: dict[str, Any] = {
     "rect": True,  # model.val's default; only dynamic-shape models can use it
     "single_cls": False,
     "agnostic_nms": False,
+    "nms": None,  # as predict (engine/args.py): accepted, the ONNX graph's head is fixed at export
     "overlap_mask": True,
     "mask_ratio": 4,
     "verbose": True,
@@ -103,6 +104,8 @@ def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
         v = args[k]
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{k}={v!r} must be a positive integer")
+    if args["nms"] not in (None, True, False):
+        raise ValueError(f"nms={args['nms']!r} must be None, True or False")
     if args["split"] not in ("val", "test", "train"):
         raise ValueError(f"split={args['split']!r} must be 'val', 'test' or 'train'")
     return args

@@ -8,6 +8,7 @@ import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.engine.results import Boxes, Results
+from numa_ultralytics.trackers import TRACKER_MAP  # Ultralytics' trackers.track.TRACKER_MAP (user code imports it here)
 
 
 def tracker_needs(tracker: Any) -> frozenset[str]:
@@ -36,4 +37,4 @@ def apply_tracker(r: Results, tracker: Any) -> None:
     r.boxes = Boxes(boxes, r.orig_shape)
 
 
-__all__ = ["apply_tracker", "tracker_needs"]
+__all__ = ["TRACKER_MAP", "apply_tracker", "tracker_needs"]

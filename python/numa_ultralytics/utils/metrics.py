@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from numa_ultralytics import _core
+from numa_ultralytics.utils import DataExportMixin
 
 IOUV = np.linspace(0.5, 0.95, 10).astype(np.float32)  # equal to torch.linspace(0.5, 0.95, 10) (float32)
 _AP_X = np.linspace(0, 1, 101)
@@ -364,7 +365,7 @@ class Metric:
         }
 
 
-class DetMetrics:
+class DetMetrics(DataExportMixin):
     """Box metrics of a validation run (``metrics.box``, ``results_dict``, ``speed``, ``summary()``)."""
 
     task = "detect"

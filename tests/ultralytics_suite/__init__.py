@@ -1,0 +1,33 @@
+# Ultralytics 🚀 AGPL-3.0 License - https://ultralytics.com/license
+"""Ultralytics 8.4.190's own tests (the sdist's ``tests/``), the in-scope ones, run against numa_ultralytics.
+
+Vendored from ``ultralytics-8.4.190.tar.gz`` (PyPI sdist, ``tests/__init__.py``, ``tests/test_cli.py``,
+``tests/test_python.py``), AGPL-3.0 like this project, with ``ultralytics`` renamed ``numa_ultralytics`` and ``yolo``
+(the command) ``python -m numa_ultralytics``. Bodies are kept as close to verbatim as possible; each adaptation is
+marked ``# numa:``. Offline, with local assets: models from ``../shared/models``, images from ``../shared/media``.
+What was left out and why: SKIPPED.md.
+
+These are the constants of the original ``tests/__init__.py``, on the shared assets.
+"""
+
+import tempfile
+from pathlib import Path
+
+from tests.conftest import MEDIA
+from tests.conftest import MODELS as WEIGHTS_DIR
+
+ASSETS = MEDIA / "images"  # bus.jpg and zidane.jpg, as the original's ASSETS
+SUITE_TMP = Path(tempfile.gettempdir()) / "numa_ultralytics_suite"
+# numa: the original's MODEL is yolo26n.pt (an end-to-end detect checkpoint, which this package reads from ONNX
+# only); yolo11n-seg.pt in a path with spaces tests the same path handling (conftest.py copies it there)
+MODEL = SUITE_TMP / "path with spaces" / "yolo11n-seg.pt"
+SOURCE = ASSETS / "bus.jpg"
+SOURCES_LIST = [ASSETS / "bus.jpg", ASSETS, ASSETS / "*", ASSETS / "**/*.jpg"]  # file, dir, and glob patterns
+# numa: the task models this package runs (segment, NMS-based and end-to-end); the original's list covers every task
+MODELS = ["yolo11n-seg.pt", "yolo26n-seg.onnx"]
+# numa: (task, model, data): coco8-seg is the shared dataset (detect reads its boxes); the detect model is a static
+# 320 export, so that imgsz=32 runs (the dynamic end-to-end export's TopK needs >= 300 anchors)
+TASK_MODEL_DATA = [
+    ("detect", WEIGHTS_DIR / "yolo11n-detect-int8-320.onnx", "coco8-seg.yaml"),
+    ("segment", WEIGHTS_DIR / "yolo11n-seg.pt", "coco8-seg.yaml"),
+]

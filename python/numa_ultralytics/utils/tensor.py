@@ -93,12 +93,6 @@ class Tensor(np.ndarray):
     def numel(self) -> builtins.int:
         return builtins.int(np.prod(self.shape))
 
-    def __int__(self) -> builtins.int:  # torch: int() of any one-element tensor (numpy 2 wants 0-d)
-        return builtins.int(self.item())
-
-    def __float__(self) -> builtins.float:
-        return builtins.float(self.item())
-
     @property
     def device(self) -> Literal["cpu"]:
         return "cpu"

@@ -123,6 +123,9 @@ def test_openvino_fp32_matches_onnxruntime(frames: list[np.ndarray], fp32: list,
     ov = [model.predict(f, imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0] for f in frames]
     assert (model.backend.runtime, model.backend.precision) == ("openvino CPU", "fp32")
     assert type(model.backend.session).__name__ == "OpenVINOSession"
+    # the video's frames (one letterbox shape): from the second on, a model compiled for that shape (nn/precision.py
+    # STATIC_AFTER); the checks below cover its detections too
+    assert (1, 3, 192, 320) in model.backend.session._static and model.backend.session.compiled is not None
     n_ref, n_ov, matched, mious = totals(fp32, ov)
     assert n_ref >= 20 and n_ov == n_ref and matched == n_ref  # measured: every detection, same classes
     assert min(mious) >= 0.99  # measured: 1.0 (imgsz 320, these 10 images); float rounding at mask edges at most

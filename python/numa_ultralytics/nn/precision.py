@@ -52,6 +52,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,13 +192,23 @@ def describe(session: Any, path: str | os.PathLike) -> tuple[str, str]:
     return f"onnxruntime {where}", graph
 
 
+STATIC_SHAPES = 4  # input shapes OpenVINO compiles for themselves, per session (least recently used dropped)
+STATIC_AFTER = 2  # frames of one input shape before it gets its own compiled model (one image: no compile)
+
+
 class OpenVINOSession:
     """OpenVINO's compiled model behind the part of onnxruntime's ``InferenceSession`` interface that
     nn/autobackend.py uses: ``run``, ``get_inputs`` / ``get_outputs`` / ``get_modelmeta`` (from ``described_by``, an
     onnxruntime session of the same file), ``get_providers``.
 
     ``precision`` "bf16" asks OpenVINO's CPU plugin for bf16 inference (``INFERENCE_PRECISION_HINT``), "fp32" for f32
-    (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly)."""
+    (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly).
+
+    A model with a dynamic input is compiled once as it is, and again for each input shape that comes back
+    (``STATIC_AFTER`` frames: a video's letterbox gives one shape): a model compiled for its concrete shape runs faster
+    (measured in bench/RESULTS.md), and a graph whose dynamic form OpenVINO cannot compile (Ultralytics' dynamic
+    YOLO26-seg export: GatherElements shape inference) runs per concrete shape from the first frame. At most
+    ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
 
     def __init__(self, path: str | os.PathLike, described_by: Any, precision: str = "fp32") -> None:
         import openvino as ov
@@ -205,17 +216,61 @@ class OpenVINOSession:
         self.path = Path(path)
         self.precision = precision
         self._described_by = described_by
-        hint = "bf16" if precision == "bf16" else "f32"
-        self.compiled = ov.Core().compile_model(str(self.path), "CPU", {"INFERENCE_PRECISION_HINT": hint})
-        self._local = threading.local()  # one infer request per thread: a request runs one inference at a time
+        self._core = ov.Core()
+        self._config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
+        shape = described_by.get_inputs()[0].shape
+        self._input = described_by.get_inputs()[0].name
+        self.dynamic = not all(isinstance(d, int) for d in shape)
+        self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile)
+        try:
+            self.compiled = self._core.compile_model(str(self.path), "CPU", self._config)
+        except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
+            if not self.dynamic:
+                raise
+            self.compile_for((1, 3, 640, 640))  # fails here, at load, if no concrete shape compiles either
+        self._static: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._seen: dict[tuple[int, ...], int] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()  # one infer request per thread and model: a request runs one at a time
 
-    @property
-    def _request(self) -> Any:
-        """This thread's infer request (OpenVINO raises "Infer Request is busy" for a request shared by threads)."""
-        req = getattr(self._local, "request", None)
-        if req is None:
-            req = self._local.request = self.compiled.create_infer_request()
-        return req
+    def compile_for(self, shape: tuple[int, ...]) -> Any:
+        """The model compiled for the concrete input ``shape``."""
+        model = self._core.read_model(str(self.path))
+        model.reshape({self._input: list(shape)})
+        return self._core.compile_model(model, "CPU", self._config)
+
+    def _compiled_for(self, shape: tuple[int, ...]) -> Any:
+        if not self.dynamic:
+            return self.compiled
+        with self._lock:
+            c = self._static.get(shape)
+            if c is not None:
+                self._static.move_to_end(shape)
+                return c
+            n = self._seen[shape] = self._seen.get(shape, 0) + 1
+            if self.compiled is not None and n < STATIC_AFTER:
+                return self.compiled
+            if len(self._seen) > 64 * STATIC_SHAPES:  # many one-off shapes (a folder of images): forget the counts
+                self._seen = {shape: n}
+            c = self._static[shape] = self.compile_for(shape)
+            while len(self._static) > STATIC_SHAPES:
+                self._static.popitem(last=False)
+            return c
+
+    def _request_for(self, compiled: Any) -> Any:
+        """This thread's infer request of ``compiled`` (OpenVINO raises "Infer Request is busy" for a request shared by
+        threads)."""
+        reqs: dict[int, tuple[Any, Any]] | None = getattr(self._local, "requests", None)
+        if reqs is None:
+            reqs = self._local.requests = {}
+        entry = reqs.get(id(compiled))
+        if entry is None or entry[0] is not compiled:
+            if len(reqs) > 2 * STATIC_SHAPES:  # requests of dropped models
+                live = {id(c) for c in (self.compiled, *self._static.values())}
+                for k in [k for k in reqs if k not in live]:
+                    del reqs[k]
+            entry = reqs[id(compiled)] = (compiled, compiled.create_infer_request())
+        return entry[1]
 
     def get_inputs(self) -> Any:
         return self._described_by.get_inputs()
@@ -231,6 +286,7 @@ class OpenVINOSession:
 
     def run(self, output_names: list[str] | None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         """onnxruntime's ``run``: the named outputs (all when None) as numpy arrays the caller owns."""
-        res = self._request.infer(feeds)
+        x = feeds[self._input]
+        res = self._request_for(self._compiled_for(tuple(int(d) for d in x.shape))).infer(feeds)
         names = output_names or [o.name for o in self.get_outputs()]
         return [np.array(res[n], copy=True) for n in names]

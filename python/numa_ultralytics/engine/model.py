@@ -447,7 +447,7 @@ class YOLO:
 
     def info(self, detailed: bool = False, verbose: bool = True) -> tuple[int, int, int, float]:
         """Ultralytics' model summary: logs ``YOLO11n-seg summary: 101 layers, 2,868,664 parameters, 0 gradients,
-        10.4 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
+        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
         graph: parameters and GFLOPs (at 640) as the original's fused model, layers = convolution nodes (not the
         original's torch module count); see utils/model_info.py. ``detailed`` is accepted and ignored."""
         from numa_ultralytics.utils.model_info import model_info, summary_line

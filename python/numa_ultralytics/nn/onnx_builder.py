@@ -526,9 +526,11 @@ class _Builder:
         n_anchors = g.op("Shape", [y], hint=path, start=1, end=2)  # [1]
         k = g.op("Min", [g.const([int(self.max_det)], np.int64), n_anchors], hint=path)
 
-        def gather_rows(x: str, index: str, width: int) -> str:  # x [B, A, width], index [B, k] -> [B, k, width]
+        def gather_rows(x: str, index: str) -> str:  # x [B, A, C], index [B, k] -> [B, k, C]
+            # the expand shape is read from x, as the original's (its outputs' declared dims stay symbolic there too)
+            width = g.op("Shape", [x], hint=path, start=2, end=3)
             idx = g.op("Unsqueeze", [index, g.const([2], np.int64)], hint=path)
-            idx = g.op("Expand", [idx, g.const([1, 1, width], np.int64)], hint=path)
+            idx = g.op("Expand", [idx, self.concat([g.const([1, 1], np.int64), width], 0, path)], hint=path)
             return g.op("GatherElements", [x, idx], hint=path, axis=1)
 
         if self.agnostic_nms:
@@ -539,21 +541,21 @@ class _Builder:
         else:
             best = self.reduce_max(scores, path)
             _, ori_index = g.op("TopK", [best, k], hint=path, n_out=2, axis=1, largest=1, sorted=1)
-            cand = g.op("Flatten", [gather_rows(scores, ori_index, nc)], hint=path, axis=1)
+            cand = g.op("Flatten", [gather_rows(scores, ori_index)], hint=path, axis=1)
             top, flat_index = g.op("TopK", [cand, k], hint=path, n_out=2, axis=1, largest=1, sorted=1)
             ncc = g.const([nc], np.int64)
             labels = g.op("Cast", [g.op("Mod", [flat_index, ncc], hint=path)], hint=path, to=TensorProto.FLOAT)
             index = g.op("GatherElements", [ori_index, g.op("Div", [flat_index, ncc], hint=path)], hint=path, axis=1)
         unsq = g.const([2], np.int64)
         parts = [
-            gather_rows(boxes, index, 4),
+            gather_rows(boxes, index),
             g.op("Unsqueeze", [top, unsq], hint=path),
             g.op("Unsqueeze", [labels, unsq], hint=path),
         ]
         if nm:
             start, end = g.const([4 + nc], np.int64), g.const([4 + nc + nm], np.int64)
             extra = g.op("Slice", [y, start, end, g.const([-1], np.int64)], hint=path)
-            parts.append(gather_rows(extra, index, nm))
+            parts.append(gather_rows(extra, index))
         return self.concat(parts, -1, path)
 
     def reduce_max(self, x: str, path: str) -> str:

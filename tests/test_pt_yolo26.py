@@ -233,3 +233,23 @@ def test_detect_model_predicts_and_info(pt_dir, images):
     assert (params, grads, round(flops, 2)) == (2_408_932, 0, 5.48)
     _, params, _, flops = YOLO(str(pt_dir / "yolo26n-seg.pt")).info(verbose=False)
     assert (params, round(flops, 2)) == (2_722_980, 9.25)
+
+
+# -------------------------------------------------------------------------------- defaults
+
+
+def test_default_models_are_8_4_190s(monkeypatch):
+    """``YOLO()`` loads yolo26n.pt; the command line's default per task is 8.4.190's ``TASK2MODEL`` (one constant)."""
+    from numa_ultralytics import cfg
+    from numa_ultralytics.cfg import val
+    from numa_ultralytics.engine import distributed
+    from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
+
+    assert TASK2MODEL == {"detect": "yolo26n.pt", "segment": "yolo26n-seg.pt"} and DEFAULT_MODEL == "yolo26n.pt"
+    assert default_model("segment") == "yolo26n-seg.pt" and default_model(None) == default_model("detect")
+    assert cfg.DEFAULT_MODELS is TASK2MODEL and not hasattr(val, "_DEFAULT_MODELS")
+    assert "yolo26n-seg.pt" in cfg.SPECS["model"].help and "yolo26n-seg.pt" in val.val_usage()
+    assert distributed.track_videos.__defaults__[0] == "yolo26n-seg.pt"
+    monkeypatch.setenv("NUMA_ULTRALYTICS_WEIGHTS_DIR", str(need(MODELS / "yolo26n.pt").parent))
+    model = YOLO()
+    assert model.task == "detect" and Path(model.ckpt_path).name == "yolo26n.pt"

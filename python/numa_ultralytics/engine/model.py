@@ -23,7 +23,7 @@ from numa_ultralytics.data.loaders import (
     SourceItem,
     load_inference_source,
 )
-from numa_ultralytics.engine.args import check_args, check_bool
+from numa_ultralytics.engine.args import DEFAULT_MODEL, check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
@@ -90,7 +90,7 @@ class YOLO:
 
     def __init__(
         self,
-        model: str | os.PathLike = "yolo11n-seg.pt",
+        model: str | os.PathLike = DEFAULT_MODEL,
         task: str | None = None,
         verbose: bool = False,
         threads: int | None = None,

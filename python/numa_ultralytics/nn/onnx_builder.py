@@ -8,9 +8,12 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 / YOLO11 detect and segment models (Conv, DWConv, C2f, C3k2, C3k, C3, Bottleneck, SPPF, C2PSA,
-PSABlock, Attention, Upsample, Concat, Detect, Segment, Proto, DFL). Anything else raises ``NotImplementedError``
-naming the module.
+Supported: YOLOv8 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2f, C3k2 (with C3k or attention
+blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention, Upsample, Concat, Detect, Segment,
+Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches selected) output what Ultralytics'
+export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class, mask coefficients`` for the top
+``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops so ties resolve alike. Anything
+else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations

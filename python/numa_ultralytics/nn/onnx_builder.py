@@ -8,12 +8,12 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2f, C3k2 (with C3k or attention
-blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention, Upsample, Concat, Detect, Segment,
-Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches selected) output what Ultralytics'
-export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class, mask coefficients`` for the top
-``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops so ties resolve alike. Anything
-else raises ``NotImplementedError`` naming the module.
+Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2,
+C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention,
+Upsample, Concat, Detect, Segment, Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches
+selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class,
+mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops
+so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -307,6 +307,13 @@ class _Builder:
         return self.module(m.child("cv2"), self.concat(ys, 1, path), f"{path}.cv2")
 
     m_C3k2 = m_C2f
+
+    def m_C2(self, m: StandIn, x: str, path: str) -> str:
+        """C2 (YOLOv8 P6 heads): cv1, halves ``a, b``, ``cv2(cat(m(a), b))``."""
+        c = self.hidden_channels(m, path)
+        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
+        a = self.module(m.child("m"), a, f"{path}.m")
+        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
 
     def m_C3(self, m: StandIn, x: str, path: str) -> str:
         a = self.module(m.child("m"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.m")

@@ -35,6 +35,7 @@ from numa_ultralytics.data.loaders import VID_FORMATS, load_inference_source
 from numa_ultralytics.engine.args import (
     PLOT_STYLES,
     PREDICT_DEFAULTS,
+    TASK2MODEL,
     TRACK_DEFAULTS,
     TXT_FORMATS,
     ArgError,
@@ -44,6 +45,7 @@ from numa_ultralytics.engine.args import (
     check_line_width,
     check_positive_int,
     check_seconds,
+    default_model,
 )
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.sink import SpeedTotals, stem_of
@@ -57,7 +59,8 @@ __all__ = ["CLIError", "entrypoint", "parse_args"]
 
 TASKS = ("detect", "segment")
 MODES = ("predict", "track", "export")
-DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
+DEFAULT_MODELS = TASK2MODEL  # engine/args.py: the default weights per task, as 8.4.190
+_MODEL_DEFAULTS = f"{TASK2MODEL['segment']} for segment, else {default_model(None)}"
 OTHER_TASKS = ("classify", "pose", "obb")
 OTHER_MODES = ("train", "tune", "benchmark")
 BUILTIN_TRACKERS = SHIPPED_TRACKERS  # the tracker YAMLs that ship (trackers/config.py)
@@ -233,7 +236,7 @@ class Spec:
 
 SPECS: OrderedDict[str, Spec] = OrderedDict(
     [
-        ("model", Spec(_str, "weights: .pt or .onnx path or name (default yolo11n-seg.pt)")),
+        ("model", Spec(_str, f"weights: .pt or .onnx path or name (default {_MODEL_DEFAULTS})")),
         ("source", Spec(_str, "image, video, folder, glob, URL, webcam index or .txt list of streams")),
         ("conf", Spec(_opt(_float01), "confidence threshold (default 0.25 predict, 0.1 track)")),
         ("iou", Spec(_float01, "NMS IoU threshold")),
@@ -458,7 +461,7 @@ def run(task: str | None, mode: str, args: dict[str, Any], given: set[str], out:
 
 def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, stop: StopScope) -> int:
     verbose = args["verbose"]
-    model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    model_name = args["model"] or default_model(task)
     # ---- setup: anything failing here is a bad argument (exit 2)
     try:
         src = load_inference_source(
@@ -575,7 +578,7 @@ def _run_ray(task: str | None, args: dict[str, Any], out: TextIO) -> int:
         import_ray()
     except ImportError as e:
         raise CLIError(str(e), "ray") from e
-    model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    model_name = args["model"] or default_model(task)
     kw = {k: args[k] for k in MODEL_KEYS if k not in ("project", "name", "exist_ok", "show")}
     with stop_on_signals() as stop:  # the job stops its actors and keeps the finished videos
         try:
@@ -604,7 +607,7 @@ def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:
     key of a bad argument (a missing model or an ONNX model: ``model``)."""
     from numa_ultralytics.engine.args import ArgError
 
-    model_name = args["model"] or DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    model_name = args["model"] or default_model(task)
     try:
         model = YOLO(model_name, task=task)
     except (FileNotFoundError, ValueError, TypeError, OSError) as e:

@@ -9,17 +9,18 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.validator import VAL_DEFAULTS, check_val_args
 from numa_ultralytics.utils import literal
 
 VAL_TASKS = ("detect", "segment")
-_DEFAULT_MODELS = {"segment": "yolo11n-seg.pt", "detect": "yolo11n.pt"}
 
 
 def val_usage() -> str:
     """The val mode's keys with their defaults (``numa-yolo help``, ``numa-yolo segment val help``)."""
-    lines = [f"  {'model=None':<28} weights: .pt or .onnx path or name (default {_DEFAULT_MODELS['segment']})"]
+    default = f"{TASK2MODEL['segment']} for segment, else {DEFAULT_MODEL}"
+    lines = [f"  {'model=None':<28} weights: .pt or .onnx path or name (default {default})"]
     lines += [f"  {k + '=' + repr(v):<28}" for k, v in VAL_DEFAULTS.items()]
     return (
         "val arguments (numa-yolo [TASK] val model=... data=dataset.yaml key=value ...; model.val(...)):\n"
@@ -66,7 +67,7 @@ def run_val_cli(argv: list[str]) -> int:
     from numa_ultralytics.cfg import CLIError
 
     task, kw = parse_val_args(argv)
-    model_name = kw.pop("model", None) or _DEFAULT_MODELS.get(task or "segment", "yolo11n-seg.pt")
+    model_name = kw.pop("model", None) or default_model(task)
     try:
         check_val_args(dict(kw))
     except ValueError as e:

@@ -24,6 +24,8 @@ from numa_ultralytics.nn.safety import short_repr
 
 __all__ = [
     "CONF_DEFAULTS",
+    "DEFAULT_MODEL",
+    "TASK2MODEL",
     "PLOT_STYLES",
     "TXT_FORMATS",
     "NEUTRAL_ARGS",
@@ -40,7 +42,20 @@ __all__ = [
     "check_choice",
     "check_positive_int",
     "check_seconds",
+    "default_model",
 ]
+
+#: The model Ultralytics 8.4.190 loads when none is named: per task (its ``cfg.TASK2MODEL``, the command line with a
+#: task), and :data:`DEFAULT_MODEL` otherwise (``YOLO()``, a command line without a task). The one place these
+#: names are written (engine/model.py, cfg/__init__.py, cfg/val.py use them).
+TASK2MODEL: dict[str, str] = {"detect": "yolo26n.pt", "segment": "yolo26n-seg.pt"}
+DEFAULT_MODEL = TASK2MODEL["detect"]
+
+
+def default_model(task: str | None) -> str:
+    """The weights a run without ``model=`` loads: the task's (:data:`TASK2MODEL`), else :data:`DEFAULT_MODEL`."""
+    return TASK2MODEL.get(task or "", DEFAULT_MODEL)
+
 
 PREDICT_DEFAULTS: dict[str, Any] = {
     "conf": None,  # None: CONF_DEFAULTS[mode]

@@ -48,6 +48,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numa_ultralytics.data.loaders import VID_FORMATS
+from numa_ultralytics.engine.args import TASK2MODEL
 from numa_ultralytics.engine.sink import _partial, _write_complete, increment_path, stem_of
 from numa_ultralytics.utils.signals import SIGNALS, stop_on_signals
 
@@ -433,7 +434,7 @@ def _plan(ray: Any, n_videos: int, workers: int | None, device: Any) -> tuple[in
 
 def track_videos(
     source: str | os.PathLike | Iterable[str | os.PathLike],
-    model: str | os.PathLike = "yolo11n-seg.pt",
+    model: str | os.PathLike = TASK2MODEL["segment"],
     ray: str = "local",
     workers: int | None = None,
     max_retries: int = DEFAULT_MAX_RETRIES,

@@ -32,6 +32,8 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
   ``half=True`` too, ``half`` is turned off with a warning, as the original does.
 - ``simplify``, ``device``, ``verbose``, ``data``, ``fraction``: accepted (the graph is already simple; the export
   runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
+- ``max_det`` (300) / ``agnostic_nms`` (False): end-to-end (NMS-free) models only, e.g. YOLO26: the graph keeps the
+  top ``min(max_det, anchors)`` detections, one class per anchor with ``agnostic_nms``, as Ultralytics bakes them.
 - ``nms=True`` (NMS inside the graph), ``quantize`` other than 8 / 32: ``NotImplementedError``.
 """
 
@@ -76,6 +78,8 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "verbose": False,
     "data": None,
     "fraction": 1.0,
+    "max_det": 300,
+    "agnostic_nms": False,
 }
 #: The ``args`` metadata of an Ultralytics 8.4.190 ONNX export: these keys, in this order.
 _META_ARG_KEYS = ("data", "batch", "fraction", "quantize", "nms", "dynamic", "simplify", "opset")
@@ -118,7 +122,8 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     args["format"] = fmt
     args["imgsz"] = _check_imgsz(args["imgsz"])
     args["batch"] = check_positive_int("batch", args["batch"])
-    for k in ("dynamic", "half", "simplify"):
+    args["max_det"] = check_positive_int("max_det", args["max_det"])
+    for k in ("dynamic", "half", "simplify", "agnostic_nms"):
         _check_bool(k, args[k])
     opset = args["opset"]
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)):
@@ -258,7 +263,16 @@ def export(
     batch, dynamic = args["batch"], args["dynamic"]
     meta_args = {k: args[k] for k in _META_ARG_KEYS}
     meta_args["nms"] = meta_args["nms"] or None  # Ultralytics writes nms=None for a plain export
-    model = build_onnx(data_ckpt, source=ckpt, opset=opset, imgsz=imgsz, batch=batch, export_args=meta_args)
+    model = build_onnx(
+        data_ckpt,
+        source=ckpt,
+        opset=opset,
+        imgsz=imgsz,
+        batch=batch,
+        export_args=meta_args,
+        max_det=args["max_det"],
+        agnostic_nms=args["agnostic_nms"],
+    )
 
     channels = model.graph.input[0].type.tensor_type.shape.dim[1].dim_value or 3
     shape = [batch, channels, *imgsz]

@@ -23,7 +23,7 @@ from numa_ultralytics.data.loaders import (
     SourceItem,
     load_inference_source,
 )
-from numa_ultralytics.engine.args import check_args, check_bool
+from numa_ultralytics.engine.args import DEFAULT_MODEL, check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
@@ -90,7 +90,7 @@ class YOLO:
 
     def __init__(
         self,
-        model: str | os.PathLike = "yolo11n-seg.pt",
+        model: str | os.PathLike = DEFAULT_MODEL,
         task: str | None = None,
         verbose: bool = False,
         threads: int | None = None,
@@ -447,7 +447,7 @@ class YOLO:
 
     def info(self, detailed: bool = False, verbose: bool = True) -> tuple[int, int, int, float]:
         """Ultralytics' model summary: logs ``YOLO11n-seg summary: 101 layers, 2,868,664 parameters, 0 gradients,
-        10.4 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
+        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
         graph: parameters and GFLOPs (at 640) as the original's fused model, layers = convolution nodes (not the
         original's torch module count); see utils/model_info.py. ``detailed`` is accepted and ignored."""
         from numa_ultralytics.utils.model_info import model_info, summary_line

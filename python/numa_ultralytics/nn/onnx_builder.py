@@ -8,9 +8,12 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 / YOLO11 detect and segment models (Conv, DWConv, C2f, C3k2, C3k, C3, Bottleneck, SPPF, C2PSA,
-PSABlock, Attention, Upsample, Concat, Detect, Segment, Proto, DFL). Anything else raises ``NotImplementedError``
-naming the module.
+Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2,
+C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention,
+Upsample, Concat, Detect, Segment, Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches
+selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class,
+mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops
+so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -57,6 +60,19 @@ def max_opset() -> int:
 
 
 _SUPPORTED_TASKS = {"DetectionModel": "detect", "SegmentationModel": "segment"}
+#: The detection heads the builder converts, and those of them with a mask branch (``cv4`` + ``proto``).
+_HEADS = ("Detect", "Segment", "Segment26")
+_SEGMENT_HEADS = ("Segment", "Segment26")
+
+
+def head_end2end(head: StandIn) -> bool:
+    """Whether a head runs its one-to-one (NMS-free) branch, as Ultralytics' ``Detect.end2end``: it has
+    ``one2one_cv2`` and either selects it (``_end2end``; ``end2end`` in checkpoints older than 8.4) or fusion removed
+    the one-to-many branch (``cv2`` None)."""
+    if head.get("one2one_cv2") is None:
+        return False
+    flag = head.get("_end2end", head.get("end2end", False))
+    return bool(flag) or head.get("cv2") is None
 
 
 def fuse_conv_bn(
@@ -250,8 +266,8 @@ class _Builder:
         fn = getattr(self, f"m_{n}", None)
         if fn is None:
             raise NotImplementedError(
-                f"unsupported module '{m.qualname()}' at {path}: only YOLOv8/YOLO11 detect and segment models "
-                "can be converted from .pt (export this model to ONNX with Ultralytics instead)"
+                f"unsupported module '{m.qualname()}' at {path}: only YOLOv8/YOLO11/YOLO26 detect and segment "
+                "models can be converted from .pt (export this model to ONNX with Ultralytics instead)"
             )
         return fn(m, x, path)
 
@@ -291,6 +307,13 @@ class _Builder:
         return self.module(m.child("cv2"), self.concat(ys, 1, path), f"{path}.cv2")
 
     m_C3k2 = m_C2f
+
+    def m_C2(self, m: StandIn, x: str, path: str) -> str:
+        """C2 (YOLOv8 P6 heads): cv1, halves ``a, b``, ``cv2(cat(m(a), b))``."""
+        c = self.hidden_channels(m, path)
+        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
+        a = self.module(m.child("m"), a, f"{path}.m")
+        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
 
     def m_C3(self, m: StandIn, x: str, path: str) -> str:
         a = self.module(m.child("m"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.m")
@@ -382,6 +405,29 @@ class _Builder:
         y = self.module(m.child("cv2"), y, f"{path}.cv2")
         return self.module(m.child("cv3"), y, f"{path}.cv3")
 
+    def m_Proto26(self, m: StandIn, x: Any, path: str) -> str:
+        """Proto26: the P4/P5 maps refined (1x1 Conv), upsampled (nearest, x2 / x4) and added to P3, fused (3x3 Conv),
+        then Proto's cv1 / upsample / cv2 / cv3. ``semseg`` is a training-only branch (not evaluated)."""
+        if not isinstance(x, list) or not x:
+            raise ValueError(f"{path}: Proto26 expects the head's feature maps")
+        feat = x[0]
+        refine = m.child("feat_refine").children()
+        if len(refine) != len(x) - 1:
+            raise ValueError(f"{path}: Proto26 has {len(refine)} feat_refine convs for {len(x)} feature maps")
+        for i, f in enumerate(refine):
+            up = self.module(f, x[i + 1], f"{path}.feat_refine.{i}")
+            scales = self.g.const(np.array([1.0, 1.0, 2.0 ** (i + 1), 2.0 ** (i + 1)], np.float32))
+            up = self.g.op(
+                "Resize",
+                [up, "", scales],
+                hint=path,
+                mode="nearest",
+                coordinate_transformation_mode="asymmetric",
+                nearest_mode="floor",
+            )
+            feat = self.g.op("Add", [feat, up], hint=path)
+        return self.m_Proto(m, self.module(m.child("feat_fuse"), feat, f"{path}.feat_fuse"), path)
+
     # ------------------------------------------------------------------ heads
     def _level_outputs(self, heads: StandIn, feats: list[str], ch: int, path: str) -> str:
         outs = []
@@ -418,13 +464,12 @@ class _Builder:
 
     def m_Detect(self, m: StandIn, feats: Any, path: str) -> tuple[str, str | None]:
         name = m.cls_name
-        if name not in ("Detect", "Segment"):
+        if name not in _HEADS:
             raise NotImplementedError(f"unsupported head '{m.qualname()}' at {path}")
-        if m.get("one2one_cv2") is not None or m.get("cv2") is None:
-            raise NotImplementedError(
-                f"unsupported head at {path}: end-to-end (NMS-free, one-to-one) '{m.qualname()}' heads "
-                "are not supported"
-            )
+        end2end = head_end2end(m)
+        prefix = "one2one_" if end2end else ""
+        if m.get(f"{prefix}cv2") is None:
+            raise ValueError(f"{path}: the head has no '{prefix}cv2' branch (neither one-to-many nor one-to-one)")
         if not isinstance(feats, list):
             feats = [feats]
         self.head_inputs = list(feats)
@@ -439,8 +484,8 @@ class _Builder:
         if len(strides) != nl or not all(s > 0 for s in strides):
             raise ValueError(f"{path}: bad strides {short_repr(strides)} in the checkpoint")
 
-        boxes = self._level_outputs(m.child("cv2"), feats, 4 * reg_max, f"{path}.cv2")
-        scores = self._level_outputs(m.child("cv3"), feats, nc, f"{path}.cv3")
+        boxes = self._level_outputs(m.child(f"{prefix}cv2"), feats, 4 * reg_max, f"{path}.{prefix}cv2")
+        scores = self._level_outputs(m.child(f"{prefix}cv3"), feats, nc, f"{path}.{prefix}cv3")
         if reg_max > 1:
             dfl = m.child("dfl")
             w = dfl.child("conv").child("weight") if _name(dfl) == "DFL" else np.arange(reg_max, dtype=np.float32)
@@ -455,18 +500,85 @@ class _Builder:
         lt, rb = self.split(dist, [2, 2], 1, f"{path}.dist2bbox")
         x1y1 = g.op("Sub", [anchors, lt], hint=path)
         x2y2 = g.op("Add", [anchors, rb], hint=path)
-        cxy = g.op("Div", [g.op("Add", [x1y1, x2y2], hint=path), g.const(np.float32(2.0))], hint=path)
-        wh = g.op("Sub", [x2y2, x1y1], hint=path)
-        dbox = g.op("Mul", [self.concat([cxy, wh], 1, path), stride_t], hint=path)
+        if end2end or m.get("xyxy", False):  # dist2bbox(xywh=not end2end and not xyxy)
+            dbox = g.op("Mul", [self.concat([x1y1, x2y2], 1, path), stride_t], hint=path)
+        else:
+            cxy = g.op("Div", [g.op("Add", [x1y1, x2y2], hint=path), g.const(np.float32(2.0))], hint=path)
+            wh = g.op("Sub", [x2y2, x1y1], hint=path)
+            dbox = g.op("Mul", [self.concat([cxy, wh], 1, path), stride_t], hint=path)
         parts = [dbox, g.op("Sigmoid", [scores], hint=path)]
         proto = None
-        if name == "Segment":
+        if name in _SEGMENT_HEADS:
             nm = int(m.child("nm"))
-            parts.append(self._level_outputs(m.child("cv4"), feats, nm, f"{path}.cv4"))
-            proto = self.module(m.child("proto"), feats[0], f"{path}.proto")
-        return self.concat(parts, 1, f"{path}.out"), proto
+            parts.append(self._level_outputs(m.child(f"{prefix}cv4"), feats, nm, f"{path}.{prefix}cv4"))
+            proto_in = feats if name == "Segment26" else feats[0]
+            proto = self.module(m.child("proto"), proto_in, f"{path}.proto")
+        out = self.concat(parts, 1, f"{path}.out")
+        if end2end:
+            nm = int(m.child("nm")) if name in _SEGMENT_HEADS else 0
+            out = self._topk(out, nc, nm, f"{path}.topk")
+        return out, proto
 
-    m_Segment = m_Detect
+    def _topk(self, preds: str, nc: int, nm: int, path: str) -> str:
+        """Detect.postprocess as exported: the top ``min(max_det, anchors)`` anchors by best class score, then the
+        top (anchor, class) pairs among them; rows ``[x1, y1, x2, y2, score, class, extra...]`` ``[B, k, 6 + nm]``.
+
+        The selection is Ultralytics' ops one for one (ReduceMax, TopK, GatherElements, Flatten, TopK, Mod, Div), so
+        ties resolve as in its export. ``k`` is computed in the graph from the anchor count, so any input size runs
+        (the original bakes ``k`` for its export size).
+        """
+        g = self.g
+        y = g.op("Transpose", [preds], hint=path, perm=[0, 2, 1])  # [B, A, 4 + nc + extra]
+        boxes = g.op("Slice", [y, g.const([0], np.int64), g.const([4], np.int64), g.const([-1], np.int64)], hint=path)
+        scores = g.op(
+            "Slice", [y, g.const([4], np.int64), g.const([4 + nc], np.int64), g.const([-1], np.int64)], hint=path
+        )
+        n_anchors = g.op("Shape", [y], hint=path, start=1, end=2)  # [1]
+        k = g.op("Min", [g.const([int(self.max_det)], np.int64), n_anchors], hint=path)
+
+        def gather_rows(x: str, index: str) -> str:  # x [B, A, C], index [B, k] -> [B, k, C]
+            # the expand shape is read from x, as the original's (its outputs' declared dims stay symbolic there too)
+            width = g.op("Shape", [x], hint=path, start=2, end=3)
+            idx = g.op("Unsqueeze", [index, g.const([2], np.int64)], hint=path)
+            idx = g.op("Expand", [idx, self.concat([g.const([1, 1], np.int64), width], 0, path)], hint=path)
+            return g.op("GatherElements", [x, idx], hint=path, axis=1)
+
+        if self.agnostic_nms:
+            best = self.reduce_max(scores, path)
+            labels = g.op("ArgMax", [scores], hint=path, axis=-1, keepdims=0)
+            top, index = g.op("TopK", [best, k], hint=path, n_out=2, axis=1, largest=1, sorted=1)
+            labels = g.op("Cast", [g.op("GatherElements", [labels, index], hint=path, axis=1)], to=TensorProto.FLOAT)
+        else:
+            best = self.reduce_max(scores, path)
+            _, ori_index = g.op("TopK", [best, k], hint=path, n_out=2, axis=1, largest=1, sorted=1)
+            cand = g.op("Flatten", [gather_rows(scores, ori_index)], hint=path, axis=1)
+            top, flat_index = g.op("TopK", [cand, k], hint=path, n_out=2, axis=1, largest=1, sorted=1)
+            ncc = g.const([nc], np.int64)
+            labels = g.op("Cast", [g.op("Mod", [flat_index, ncc], hint=path)], hint=path, to=TensorProto.FLOAT)
+            index = g.op("GatherElements", [ori_index, g.op("Div", [flat_index, ncc], hint=path)], hint=path, axis=1)
+        unsq = g.const([2], np.int64)
+        parts = [
+            gather_rows(boxes, index),
+            g.op("Unsqueeze", [top, unsq], hint=path),
+            g.op("Unsqueeze", [labels, unsq], hint=path),
+        ]
+        if nm:
+            start, end = g.const([4 + nc], np.int64), g.const([4 + nc + nm], np.int64)
+            extra = g.op("Slice", [y, start, end, g.const([-1], np.int64)], hint=path)
+            parts.append(gather_rows(extra, index))
+        return self.concat(parts, -1, path)
+
+    def reduce_max(self, x: str, path: str) -> str:
+        """max over the last axis, without keeping it (ReduceMax's axes moved from attribute to input in opset 18)."""
+        if self.opset >= 18:
+            return self.g.op("ReduceMax", [x, self.g.const([-1], np.int64)], hint=path, keepdims=0)
+        return self.g.op("ReduceMax", [x], hint=path, axes=[-1], keepdims=0)
+
+    m_Segment = m_Segment26 = m_Detect
+
+    opset: int = OPSET
+    max_det: int = 300
+    agnostic_nms: bool = False
 
     model_stride: np.ndarray | None = None
     head_inputs: list[str] | None = None
@@ -488,13 +600,13 @@ class _Builder:
             x = self.module(layer, x, f"model.{idx}")
             y.append(x)
         head = layers[-1]
-        if not (isinstance(x, tuple) and head.cls_name in ("Detect", "Segment")):
+        if not (isinstance(x, tuple) and head.cls_name in _HEADS):
             raise NotImplementedError(
                 f"unsupported model: its last module is '{_qual(head)}', not a Detect/Segment head"
             )
         out0, out1 = x
-        no = 4 + int(head.child("nc")) + (int(head.child("nm")) if out1 is not None else 0)
         nm = int(head.child("nm")) if out1 is not None else 0
+        no = (6 if head_end2end(head) else 4 + int(head.child("nc"))) + nm
         return out0, out1, no, nm
 
 
@@ -576,7 +688,7 @@ def _metadata(
         "names": names,
         "args": export_args,
         "channels": yaml.get("channels", 3) if isinstance(yaml, dict) else 3,
-        "end2end": False,
+        "end2end": head_end2end(head),
     }
     return {k: str(v) for k, v in meta.items()}
 
@@ -590,6 +702,8 @@ def build_onnx(
     batch: int = 1,
     export_args: dict[str, Any] | None = None,
     feature_outputs: bool = False,
+    max_det: int = 300,
+    agnostic_nms: bool = False,
 ) -> onnx.ModelProto:
     """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`.
 
@@ -604,7 +718,7 @@ def build_onnx(
     """
     where = f"{source}: " if source is not None else ""
     try:
-        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs)
+        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs, max_det, agnostic_nms)
     except (NotImplementedError, ValueError):
         raise
     except (RecursionError, MemoryError) as e:
@@ -623,6 +737,8 @@ def _build_onnx(
     batch: int,
     export_args: dict[str, Any] | None,
     feature_outputs: bool = False,
+    max_det: int = 300,
+    agnostic_nms: bool = False,
 ) -> onnx.ModelProto:
     if not MIN_OPSET <= int(opset) <= max_opset():
         raise ValueError(f"opset={opset} is not supported: the graph needs opset {MIN_OPSET} to {max_opset()}")
@@ -645,6 +761,7 @@ def _build_onnx(
     if model.get("task") not in (None, task):
         raise NotImplementedError(f"{where}unsupported task {short_repr(model.get('task'))}")
     b = _Builder()
+    b.opset, b.max_det, b.agnostic_nms = int(opset), int(max_det), bool(agnostic_nms)
     stride = model.get("stride")
     b.model_stride = np.asarray(stride, dtype=np.float32).ravel() if stride is not None else None
     channels = (model.get("yaml") or {}).get("channels", 3)
@@ -658,7 +775,9 @@ def _build_onnx(
 
     g = b.g
     g.nodes.append(helper.make_node("Identity", [out0], ["output0"], name="output0"))
-    outputs = [helper.make_tensor_value_info("output0", TensorProto.FLOAT, ["batch", no, "anchors"])]
+    # end-to-end: (batch, k, 6 + nm) rows, named as the original's export names them
+    dims0 = ["batch", "Concatoutput0_dim_1", "anchors"] if head_end2end(head) else ["batch", no, "anchors"]
+    outputs = [helper.make_tensor_value_info("output0", TensorProto.FLOAT, dims0)]
     if out1 is not None:
         g.nodes.append(helper.make_node("Identity", [out1], ["output1"], name="output1"))
         outputs.append(

@@ -9,9 +9,10 @@ thop. An ONNX graph keeps no modules, so here:
   ``numel`` sum; 2,868,664 for YOLO11n-seg, as the original). For int8 graphs biases that a separate ``Add`` applies
   are not counted;
 - ``gradients``: 0 (inference only, as the original's fused model);
-- ``GFLOPs``: 2 x the multiply-adds of every convolution at ``imgsz`` x ``imgsz`` (default 640; ONNX shape
-  inference), which is what thop counts for these models (10.4 for YOLO11n-seg, as the original); 0.0 (left out of
-  the line) when the shapes cannot be inferred.
+- ``GFLOPs``: 2 x the multiply-adds of every convolution (a transposed one: input x output channels x kernel area)
+  and every ``MatMul`` (attention: output x contracted axis) at ``imgsz`` x ``imgsz`` (default 640; ONNX shape
+  inference), which is what thop (ultralytics-thop 2.2) counts for these models (9.8 for YOLO11n-seg, 9.3 for
+  YOLO26n-seg, as the original); 0.0 (left out of the line) when the shapes cannot be inferred.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int
         if not g.input[0].type.tensor_type.shape.dim[0].dim_value:
             g.input[0].type.tensor_type.shape.dim[0].dim_value = 1
         inferred = shape_inference.infer_shapes(model, data_prop=True).graph
-        for vi in [*inferred.value_info, *inferred.output]:
+        for vi in [*inferred.input, *inferred.value_info, *inferred.output]:
             shapes[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in vi.type.tensor_type.shape.dim]
     except Exception:  # noqa: BLE001 (any failure of onnx shape inference: no shapes, no GFLOPs)
         shapes = {}
@@ -64,6 +65,13 @@ def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int
     macs = 0.0
     flops_ok = True
     for n in g.node:
+        if n.op_type == "MatMul":  # attention products: thop counts out x the contracted axis
+            a, y = shapes.get(n.input[0]), shapes.get(n.output[0])
+            if a and y and all(v is not None for v in (*a, *y)):
+                macs += float(np.prod([int(v or 0) for v in y])) * int(a[-1] or 0)
+            else:
+                flops_ok = False
+            continue
         if n.op_type not in CONV_OPS:
             continue
         layers += 1
@@ -77,8 +85,12 @@ def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int
             flops_ok = False
             continue
         out = [int(v or 0) for v in shape]
-        if n.op_type == "ConvTranspose":  # weight (cin, cout / g, kh, kw); thop: out x cin / g x kernel area
-            macs += float(np.prod(out)) * (w[0] / _groups(n)) * float(np.prod(w[2:]))
+        if n.op_type == "ConvTranspose":  # weight (cin, cout / g, kh, kw); thop: input x cout / g x kernel area
+            inp = shapes.get(n.input[0])
+            if not inp or any(v is None for v in inp):
+                flops_ok = False
+                continue
+            macs += float(np.prod([int(v or 0) for v in inp])) * float(np.prod(w[1:]))
         else:
             macs += float(np.prod(out)) * float(np.prod(w[1:]))
     gflops = round(2 * macs / 1e9, 6) if flops_ok and layers else 0.0
@@ -93,7 +105,7 @@ def _groups(node: Any) -> int:
 
 
 def summary_line(name: str, info: tuple[int, int, int, float]) -> str:
-    """``YOLO11n-seg summary: 100 layers, 2,868,664 parameters, 0 gradients, 10.4 GFLOPs`` (Ultralytics' words)."""
+    """``YOLO11n-seg summary: 100 layers, 2,868,664 parameters, 0 gradients, 9.8 GFLOPs`` (Ultralytics' words)."""
     layers, params, grads, flops = info
     stem = Path(name).stem.replace("yolo", "YOLO") or "Model"
     fs = f", {flops:,.1f} GFLOPs" if flops else ""

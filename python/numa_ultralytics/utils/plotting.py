@@ -455,6 +455,78 @@ def draw_filled(
     return ann.result()
 
 
+def blend_masks(im: np.ndarray, masks: Any, colors: Sequence[Sequence[int]], alpha: float = 0.5) -> None:
+    """8.4.190's ``Annotator.masks`` as ``Results.plot`` calls it (the tensor path), on ``im`` in place: masks (n, H, W)
+    at the network input size get the letterbox padding cut off (``ops.scale_masks``), bilinear to the frame, ``> 0.5``;
+    then, in float32, ``im / 255 * prod(1 - m * alpha) + max(m * colour / 255 * alpha)``, times 255, truncated."""
+    from numa_ultralytics.utils.ops import upsample_bilinear
+
+    masks = np.asarray(masks)
+    if len(masks) == 0:
+        return
+    h0, w0 = im.shape[:2]
+    mh, mw = masks.shape[1:]
+    m = masks.astype(np.float32)
+    if (mh, mw) != (h0, w0):
+        gain = min(mh / h0, mw / w0)
+        pad_w, pad_h = (mw - max(round(w0 * gain), 1)) / 2, (mh - max(round(h0 * gain), 1)) / 2
+        top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+        bottom, right = top + max(round(h0 * gain), 1), left + max(round(w0 * gain), 1)
+        m = upsample_bilinear(m[:, top:bottom, left:right], (h0, w0))
+    on = m > 0.5
+    a = np.float32(alpha)
+    cols = np.asarray(colors, dtype=np.float32).reshape(-1, 3) / np.float32(255.0) * a
+    mcs = np.zeros((h0, w0, 3), np.float32)
+    inv = np.ones((h0, w0, 1), np.float32)
+    for i in range(len(on)):
+        mi = on[i][..., None]
+        np.maximum(mcs, np.where(mi, cols[i], np.float32(0)), out=mcs)
+        inv *= np.where(mi, np.float32(1) - a, np.float32(1))
+    im[:] = ((im.astype(np.float32) / np.float32(255.0) * inv + mcs) * np.float32(255)).astype(np.uint8)
+
+
+def draw_plot(
+    r: Any,
+    img: np.ndarray | None = None,
+    conf: bool = True,
+    line_width: int | None = None,
+    labels: bool = True,
+    boxes: bool = True,
+    masks: bool = True,
+    color_mode: str = "class",
+) -> np.ndarray:
+    """8.4.190's ``Results.plot`` pixel for pixel, on a copy of ``img`` (default ``r.orig_img``): masks by
+    ``blend_masks`` (coloured by track id with ``color_mode="instance"`` when tracked, by class with ``"class"``,
+    else by reversed index), then boxes from the last to the first, labelled ``id:<n> name conf`` (``conf`` alone
+    without ``labels``), coloured by class, or by track id (by position from the last box when untracked). What
+    solutions.InstanceSegmentation draws."""
+    im = np.ascontiguousarray(r.orig_img if img is None else img).copy()
+    ann = Annotator(im, line_width=line_width)
+    b = r.boxes
+    if b is None:
+        return ann.result()
+    data = np.asarray(b.data)
+    tracked = bool(b.is_track)
+    if masks and r.masks is not None and len(r.masks):
+        if tracked and color_mode == "instance":
+            keys = [int(v) for v in data[:, 4]]
+        elif color_mode == "class":
+            keys = [int(v) for v in data[:, -1]]
+        else:
+            keys = list(reversed(range(len(r.masks))))
+        blend_masks(ann.im, r.masks.data, [colors(k, True) for k in keys])
+    if boxes:
+        for i, row in enumerate(data[::-1]):
+            c = int(row[-1])
+            tid = int(row[4]) if tracked else None
+            name = ("" if tid is None else f"id:{tid} ") + r.names[c]
+            d_conf = float(row[-2])
+            label = (f"{name} {d_conf:.2f}" if conf else name) if labels else (f"{d_conf:.2f}" if conf else "")
+            key = c if color_mode == "class" else tid if tid is not None else i
+            ann.box_label(row[:4], label, color=colors(key, True))
+    return ann.result()
+
+
 def save_one_box(
     xyxy: Sequence[float] | np.ndarray,
     im: np.ndarray,

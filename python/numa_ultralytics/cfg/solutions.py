@@ -166,7 +166,7 @@ def run_solution(name: str, kw: dict[str, Any], out: TextIO = sys.stdout) -> int
         save_dir.mkdir(parents=True, exist_ok=True)
         final = save_dir / f"{name}.avi"
         part = save_dir / f"{name}.partial.avi"
-        writer = cv2.VideoWriter(str(part), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+        writer = cv2.VideoWriter(str(part), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     bar = ProgressBar(total=total, desc=f"solutions {name}")
     frames = 0
     try:

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from numa_ultralytics.utils.ops import upsample_bilinear
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
 from numa_ultralytics.engine.sink import increment_path
@@ -40,6 +39,7 @@ from numa_ultralytics.utils.metrics import (
     mask_iou,
     match_predictions,
 )
+from numa_ultralytics.utils.ops import upsample_bilinear
 from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")

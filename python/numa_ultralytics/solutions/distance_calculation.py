@@ -46,7 +46,9 @@ class DistanceCalculation(BaseSolution):
         annotator = SolutionAnnotator(im0, line_width=self.line_width)
         pixels_distance: float = 0
         for box, track_id, cls, conf in zip(self.boxes, self.track_ids, self.clss, self.confs):
-            annotator.box_label(box, color=colors(int(cls), True), label=self.adjust_box_label(cls, conf, track_id) or "")
+            annotator.box_label(
+                box, color=colors(int(cls), True), label=self.adjust_box_label(cls, conf, track_id) or ""
+            )
             if len(self.selected_boxes) == 2:
                 for trk_id in self.selected_boxes:
                     if trk_id == track_id:

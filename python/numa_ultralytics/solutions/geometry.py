@@ -61,10 +61,9 @@ def _locate(p: _Q, ring: list[_Q]) -> int:
     for a, b in zip(ring, ring[1:]):
         if _on_segment(p, a, b):
             return 0
-        if (a[1] > p[1]) != (b[1] > p[1]):
-            # x of the edge at p's height, compared exactly: p[0] < a.x + (p.y - a.y) (b.x - a.x) / (b.y - a.y)
-            if p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]):
-                inside = not inside
+        # an edge spanning p's height, right of p (its x there, exactly: a.x + (p.y - a.y) (b.x - a.x) / (b.y - a.y))
+        if (a[1] > p[1]) != (b[1] > p[1]) and p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]):
+            inside = not inside
     return 1 if inside else -1
 
 

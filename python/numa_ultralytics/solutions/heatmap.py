@@ -1,4 +1,4 @@
-"""``Heatmap``: a heat map of where tracked objects have been, optionally with ``ObjectCounter``'s counting (8.4.190)."""
+"""``Heatmap``: where tracked objects have been, optionally with ``ObjectCounter``'s counting (8.4.190)."""
 
 from __future__ import annotations
 

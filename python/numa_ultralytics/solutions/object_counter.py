@@ -36,9 +36,7 @@ class ObjectCounter(BaseSolution):
             self.out_count += 1
         self.classwise_count[self.names[int(cls)]][key] += 1
 
-    def count_objects(
-        self, current_centroid: tuple[float, float], track_id: int, prev_position: Any, cls: Any
-    ) -> None:
+    def count_objects(self, current_centroid: tuple[float, float], track_id: int, prev_position: Any, cls: Any) -> None:
         """Count ``track_id`` if its move from ``prev_position`` to ``current_centroid`` crosses the region."""
         if prev_position is None or track_id in self.counted_ids:
             return

@@ -127,7 +127,8 @@ class BaseSolution:
         else:
             self.LOGGER.warning("No tracks found.")
             self.boxes, self.clss, self.track_ids, self.confs = [], [], [], []
-        self.forget_tracks([t.track_id for t in self.model.predictor.trackers[0].removed_stracks_frame])
+        trackers = self.model.predictor.trackers
+        self.forget_tracks([t.track_id for t in trackers[0].removed_stracks_frame] if trackers else [])
 
     def forget_tracks(self, track_ids: list[int]) -> None:
         """Drop the bookkeeping of tracks the tracker removed in the latest frame."""

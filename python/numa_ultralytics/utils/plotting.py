@@ -213,7 +213,7 @@ class Annotator:
     def box_label(
         self,
         box: Any,
-        label: str = "",
+        label: str | None = "",
         color: Sequence[int] = (128, 128, 128),
         txt_color: Color = (255, 255, 255),
     ) -> None:

@@ -459,29 +459,47 @@ def blend_masks(im: np.ndarray, masks: Any, colors: Sequence[Sequence[int]], alp
     """8.4.190's ``Annotator.masks`` as ``Results.plot`` calls it (the tensor path), on ``im`` in place: masks (n, H, W)
     at the network input size get the letterbox padding cut off (``ops.scale_masks``), bilinear to the frame, ``> 0.5``;
     then, in float32, ``im / 255 * prod(1 - m * alpha) + max(m * colour / 255 * alpha)``, times 255, truncated."""
-    from numa_ultralytics.utils.ops import upsample_bilinear
+    from numa_ultralytics.utils.ops import _taps
 
     masks = np.asarray(masks)
     if len(masks) == 0:
         return
     h0, w0 = im.shape[:2]
     mh, mw = masks.shape[1:]
-    m = masks.astype(np.float32)
+    top, left, bottom, right = 0, 0, mh, mw
     if (mh, mw) != (h0, w0):
         gain = min(mh / h0, mw / w0)
         pad_w, pad_h = (mw - max(round(w0 * gain), 1)) / 2, (mh - max(round(h0 * gain), 1)) / 2
         top, left = round(pad_h - 0.1), round(pad_w - 0.1)
         bottom, right = top + max(round(h0 * gain), 1), left + max(round(w0 * gain), 1)
-        m = upsample_bilinear(m[:, top:bottom, left:right], (h0, w0))
-    on = m > 0.5
+    src_all = masks[:, top:bottom, left:right]
+    sh, sw = src_all.shape[1:]
+    hy0, hy1, wy0, wy1 = _taps(sh, h0)
+    wx0, wx1, wx0w, wx1w = _taps(sw, w0)
     a = np.float32(alpha)
     cols = np.asarray(colors, dtype=np.float32).reshape(-1, 3) / np.float32(255.0) * a
     mcs = np.zeros((h0, w0, 3), np.float32)
     inv = np.ones((h0, w0, 1), np.float32)
-    for i in range(len(on)):
-        mi = on[i][..., None]
-        np.maximum(mcs, np.where(mi, cols[i], np.float32(0)), out=mcs)
-        inv *= np.where(mi, np.float32(1) - a, np.float32(1))
+    for i, src in enumerate(src_all):
+        # only the output pixels whose bilinear taps reach the mask's non-zero rows / columns can be > 0.5: the
+        # same taps and arithmetic as utils/ops.py upsample_bilinear, on that window
+        ys, xs = np.flatnonzero(src.any(1)), np.flatnonzero(src.any(0))
+        if not len(ys):
+            continue
+        ry = np.flatnonzero(((hy0 >= ys[0]) & (hy0 <= ys[-1])) | ((hy1 >= ys[0]) & (hy1 <= ys[-1])))
+        rx = np.flatnonzero(((wx0 >= xs[0]) & (wx0 <= xs[-1])) | ((wx1 >= xs[0]) & (wx1 <= xs[-1])))
+        if (mh, mw) == (h0, w0):
+            on = src[ry[0] : ry[-1] + 1, rx[0] : rx[-1] + 1].astype(np.float32) > 0.5
+        else:
+            f = src.astype(np.float32)
+            r0, r1 = f[hy0[ry]], f[hy1[ry]]
+            t0 = r0[:, wx0[rx]] * wx0w[rx] + r0[:, wx1[rx]] * wx1w[rx]
+            t1 = r1[:, wx0[rx]] * wx0w[rx] + r1[:, wx1[rx]] * wx1w[rx]
+            on = (t0 * wy0[ry][:, None] + t1 * wy1[ry][:, None]) > 0.5
+        win = (slice(ry[0], ry[-1] + 1), slice(rx[0], rx[-1] + 1))
+        mi = on[..., None]
+        np.maximum(mcs[win], np.where(mi, cols[i], np.float32(0)), out=mcs[win])
+        inv[win] *= np.where(mi, np.float32(1) - a, np.float32(1))
     im[:] = ((im.astype(np.float32) / np.float32(255.0) * inv + mcs) * np.float32(255)).astype(np.uint8)
 
 

@@ -29,8 +29,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def cli_imports(source: str, module: str, is_package: bool) -> list[str]:
-    """The statements of ``source`` (module ``module``) that import the command line package, as text."""
+def cli_imports(source: str, module: str, is_package: bool, pkg: str = CLI) -> list[str]:
+    """The statements of ``source`` (module ``module``) that import the package ``pkg`` (default: the command line),
+    as text."""
     package = module if is_package else module.rpartition(".")[0]
     found = []
     for node in ast.walk(ast.parse(source)):
@@ -46,7 +47,7 @@ def cli_imports(source: str, module: str, is_package: bool) -> list[str]:
             targets = [target] + [f"{target}.{a.name}" for a in node.names]
         else:
             continue
-        if any(t == CLI or t.startswith(CLI + ".") for t in targets):
+        if any(t == pkg or t.startswith(pkg + ".") for t in targets):
             found.append(ast.unparse(node) if hasattr(ast, "unparse") else f"line {node.lineno}")
     return found
 
@@ -89,3 +90,26 @@ def test_only_the_command_line_imports_cfg():
         for stmt in cli_imports(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py"):
             offenders.append(f"{rel}: {stmt}")
     assert offenders == [], "only cfg/ and __main__.py may import numa_ultralytics.cfg:\n" + "\n".join(offenders)
+
+
+SOLUTIONS = "numa_ultralytics.solutions"
+
+
+def test_solutions_sit_on_top():
+    """``solutions/`` builds on engine (and below); only the command line imports it, and it never imports the command
+    line (utils <- data <- nn <- trackers <- engine <- solutions / cfg)."""
+    offenders = []
+    for path in sorted(PKG_DIR.rglob("*.py")):
+        rel = path.relative_to(PKG_DIR)
+        if rel.parts[0] in ("cfg", "solutions"):
+            continue
+        for stmt in cli_imports(
+            path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py", SOLUTIONS
+        ):
+            offenders.append(f"{rel}: {stmt}")
+    assert offenders == [], "only cfg/ may import numa_ultralytics.solutions:\n" + "\n".join(offenders)
+    assert {
+        "numa_ultralytics.solutions",
+        "numa_ultralytics.solutions.geometry",
+        "numa_ultralytics.cfg.solutions",
+    } <= set(all_modules())

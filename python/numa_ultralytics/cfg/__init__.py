@@ -625,6 +625,10 @@ def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:
 def entrypoint(argv: list[str] | None = None) -> int:
     """The ``numa-yolo`` console script: parse, run, return the exit code (2 for bad arguments)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "solutions":  # 8.4.190's `yolo solutions NAME ...`: cfg/solutions.py
+        from numa_ultralytics.cfg.solutions import run_solutions_cli
+
+        return run_solutions_cli(argv[1:])
     if not argv or any(a in ("help", "-h", "--help") for a in argv):  # also `numa-yolo segment val help`
         if "val" in argv:
             from numa_ultralytics.cfg.val import val_usage

@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -132,6 +133,7 @@ class YOLO:
         self.task = task or ("segment" if b.has_protos else "detect")
         self.model = _ModelInfo(names=b.names, stride=b.stride, task=self.task, yaml=b.metadata, pt_path=self.ckpt_path)
         self.predictor = Predictor(b, self.task)
+        self.predictor.owner = weakref.ref(self)
         self._track_state = threading.local()  # trackers and their config, per thread (``trackers``)
         self._track_threads: list[threading.Thread] = []  # live threads that have tracked with this model
         self._threads_noted = False
@@ -266,6 +268,7 @@ class YOLO:
                 LOGGER.warning(f"half=True: {e}; running the graph as it is")
                 self.backend = AutoBackend(b.path, dev, half, runtime, intra_op_threads=b.intra_op_threads)
             self.predictor = Predictor(self.backend, self.task)
+            self.predictor.owner = weakref.ref(self)
         if device is not None:
             self._device_arg = device
 

@@ -78,6 +78,14 @@ class Predictor:
         self.batch: tuple[list[str], list[np.ndarray], list[str]] | None = None
         self.results: Any = []
         self.callbacks: dict[str, list[Any]] = {}
+        self.owner: Any = None  # weakref to the YOLO using this predictor (engine/model.py), for ``trackers``
+
+    @property
+    def trackers(self) -> list[Any] | None:
+        """The calling thread's trackers of the model this predictor runs (``YOLO.trackers``; 8.4.190 keeps them in
+        ``model.predictor.trackers``, where solutions read ``trackers[0].removed_stracks_frame``)."""
+        model = self.owner() if self.owner is not None else None
+        return None if model is None else model.trackers
 
     def input_shape(self, imgsz: Any) -> tuple[tuple[int, int], bool]:
         """(target (h, w), auto) for the letterbox: static exports fix the size."""

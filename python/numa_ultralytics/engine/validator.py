@@ -39,6 +39,7 @@ from numa_ultralytics.utils.metrics import (
     mask_iou,
     match_predictions,
 )
+from numa_ultralytics.utils.ops import upsample_bilinear
 from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -188,29 +189,6 @@ def process_mask(
     in_x = (cols >= b[:, 0:1]) & (cols < b[:, 2:3])  # (n, mw)
     in_y = (rows >= b[:, 1:2]) & (rows < b[:, 3:4])  # (n, mh)
     return (masks & in_y[:, :, None] & in_x[:, None, :]).astype(np.uint8)
-
-
-def _taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PyTorch ``upsample_bilinear2d`` (``align_corners=False``, output size given) along one axis, float32: source
-    ``max(scale * (d + 0.5) - 0.5, 0)`` with ``scale = n_in / n_out``, taps ``i0``, ``i1 = min(i0 + 1, n_in - 1)``,
-    weights ``1 - l1``, ``l1``."""
-    scale = np.float32(n_in) / np.float32(n_out)
-    src = np.maximum(scale * (np.arange(n_out, dtype=np.float32) + np.float32(0.5)) - np.float32(0.5), np.float32(0))
-    i0 = src.astype(np.int64)
-    l1 = src - i0.astype(np.float32)
-    return i0, np.minimum(i0 + 1, n_in - 1), np.float32(1) - l1, l1
-
-
-def upsample_bilinear(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``F.interpolate(x[None], size, mode="bilinear")[0]`` of ``(n, h, w)`` float32, in the kernel's order:
-    ``(v00 w0 + v01 w1) h0 + (v10 w0 + v11 w1) h1``."""
-    x = np.asarray(x, dtype=np.float32)
-    hy0, hy1, h0, h1 = _taps(x.shape[1], size[0])
-    wx0, wx1, w0, w1 = _taps(x.shape[2], size[1])
-    r0, r1 = x[:, hy0], x[:, hy1]
-    t0 = r0[:, :, wx0] * w0 + r0[:, :, wx1] * w1
-    t1 = r1[:, :, wx0] * w0 + r1[:, :, wx1] * w1
-    return t0 * h0[:, None] + t1 * h1[:, None]
 
 
 def _crop(masks: np.ndarray, bboxes: np.ndarray) -> np.ndarray:

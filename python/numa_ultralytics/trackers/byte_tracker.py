@@ -144,8 +144,31 @@ class BYTETracker:
         """Snapshots of the lost tracks, in tracker order (with, for one frame, the tracks just removed: state 3)."""
         return [t for t in self._views() if t.state != TrackState.Tracked]
 
+    # removed_stracks_frame: set on its first read; then trackers/track.py apply_tracker snapshots the pools before
+    # each update (note_before_update), so that tracks dropped without lingering (unconfirmed ones) are found too.
+    _removed_watch = False
+    _before: tuple[int, list[TrackView]] | None = None
+
+    def note_before_update(self) -> None:
+        """Snapshot the track pools before an update (for ``removed_stracks_frame``)."""
+        self._before = (self.frame_id, self._views())
+
+    @property
+    def removed_stracks_frame(self) -> list[TrackView]:
+        """The tracks the latest update removed (Ultralytics' ``removed_stracks_frame``): the lost tracks it retired
+        (they stay in ``lost_stracks`` one frame, marked Removed) and, from the second frame after the first read of
+        this property, the unconfirmed tracks it dropped."""
+        self._removed_watch = True
+        now = self._views()
+        removed = [t for t in now if t.state == TrackState.Removed]
+        if self._before is not None and self._before[0] == self.frame_id - 1:
+            ids = {t.track_id for t in now}
+            removed += [t for t in self._before[1] if t.track_id not in ids and t.state != TrackState.Removed]
+        return removed
+
     def reset(self) -> None:
         """Forget all tracks; the next frame is frame 1 and the next ID is 1."""
+        self._before = None
         self._core.reset()
 
     def config(self) -> dict[str, Any]:

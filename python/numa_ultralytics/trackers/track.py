@@ -23,6 +23,8 @@ def apply_tracker(r: Results, tracker: Any) -> None:
         raise ValueError("apply_tracker needs a detection result (Results.boxes is None)")
     det = np.asarray(r.boxes.data, dtype=np.float32)
     extras = {k: getattr(r, k) for k in tracker_needs(tracker)}
+    if getattr(tracker, "_removed_watch", False):  # someone reads removed_stracks_frame (trackers/byte_tracker.py)
+        tracker.note_before_update()
     tracks = tracker.update(det, r.orig_img, **extras)
     if len(tracks) == 0:
         if tracker.has_unconfirmed:  # the original hides new tracks until confirmed: result[:0]

@@ -213,7 +213,7 @@ class Annotator:
     def box_label(
         self,
         box: Any,
-        label: str = "",
+        label: str | None = "",
         color: Sequence[int] = (128, 128, 128),
         txt_color: Color = (255, 255, 255),
     ) -> None:
@@ -452,6 +452,96 @@ def draw_filled(
         data = np.asarray(r.boxes.data)
         for i in range(len(data) - 1, -1, -1):
             ann.box_label(data[i, :4], styles[i][1], color=styles[i][0])
+    return ann.result()
+
+
+def blend_masks(im: np.ndarray, masks: Any, colors: Sequence[Sequence[int]], alpha: float = 0.5) -> None:
+    """8.4.190's ``Annotator.masks`` as ``Results.plot`` calls it (the tensor path), on ``im`` in place: masks (n, H, W)
+    at the network input size get the letterbox padding cut off (``ops.scale_masks``), bilinear to the frame, ``> 0.5``;
+    then, in float32, ``im / 255 * prod(1 - m * alpha) + max(m * colour / 255 * alpha)``, times 255, truncated."""
+    from numa_ultralytics.utils.ops import _taps
+
+    masks = np.asarray(masks)
+    if len(masks) == 0:
+        return
+    h0, w0 = im.shape[:2]
+    mh, mw = masks.shape[1:]
+    top, left, bottom, right = 0, 0, mh, mw
+    if (mh, mw) != (h0, w0):
+        gain = min(mh / h0, mw / w0)
+        pad_w, pad_h = (mw - max(round(w0 * gain), 1)) / 2, (mh - max(round(h0 * gain), 1)) / 2
+        top, left = round(pad_h - 0.1), round(pad_w - 0.1)
+        bottom, right = top + max(round(h0 * gain), 1), left + max(round(w0 * gain), 1)
+    src_all = masks[:, top:bottom, left:right]
+    sh, sw = src_all.shape[1:]
+    hy0, hy1, wy0, wy1 = _taps(sh, h0)
+    wx0, wx1, wx0w, wx1w = _taps(sw, w0)
+    a = np.float32(alpha)
+    cols = np.asarray(colors, dtype=np.float32).reshape(-1, 3) / np.float32(255.0) * a
+    mcs = np.zeros((h0, w0, 3), np.float32)
+    inv = np.ones((h0, w0, 1), np.float32)
+    for i, src in enumerate(src_all):
+        # only the output pixels whose bilinear taps reach the mask's non-zero rows / columns can be > 0.5: the
+        # same taps and arithmetic as utils/ops.py upsample_bilinear, on that window
+        ys, xs = np.flatnonzero(src.any(1)), np.flatnonzero(src.any(0))
+        if not len(ys):
+            continue
+        ry = np.flatnonzero(((hy0 >= ys[0]) & (hy0 <= ys[-1])) | ((hy1 >= ys[0]) & (hy1 <= ys[-1])))
+        rx = np.flatnonzero(((wx0 >= xs[0]) & (wx0 <= xs[-1])) | ((wx1 >= xs[0]) & (wx1 <= xs[-1])))
+        if (mh, mw) == (h0, w0):
+            on = src[ry[0] : ry[-1] + 1, rx[0] : rx[-1] + 1].astype(np.float32) > 0.5
+        else:
+            f = src.astype(np.float32)
+            r0, r1 = f[hy0[ry]], f[hy1[ry]]
+            t0 = r0[:, wx0[rx]] * wx0w[rx] + r0[:, wx1[rx]] * wx1w[rx]
+            t1 = r1[:, wx0[rx]] * wx0w[rx] + r1[:, wx1[rx]] * wx1w[rx]
+            on = (t0 * wy0[ry][:, None] + t1 * wy1[ry][:, None]) > 0.5
+        win = (slice(ry[0], ry[-1] + 1), slice(rx[0], rx[-1] + 1))
+        mi = on[..., None]
+        np.maximum(mcs[win], np.where(mi, cols[i], np.float32(0)), out=mcs[win])
+        inv[win] *= np.where(mi, np.float32(1) - a, np.float32(1))
+    im[:] = ((im.astype(np.float32) / np.float32(255.0) * inv + mcs) * np.float32(255)).astype(np.uint8)
+
+
+def draw_plot(
+    r: Any,
+    img: np.ndarray | None = None,
+    conf: bool = True,
+    line_width: int | None = None,
+    labels: bool = True,
+    boxes: bool = True,
+    masks: bool = True,
+    color_mode: str = "class",
+) -> np.ndarray:
+    """8.4.190's ``Results.plot`` pixel for pixel, on a copy of ``img`` (default ``r.orig_img``): masks by
+    ``blend_masks`` (coloured by track id with ``color_mode="instance"`` when tracked, by class with ``"class"``,
+    else by reversed index), then boxes from the last to the first, labelled ``id:<n> name conf`` (``conf`` alone
+    without ``labels``), coloured by class, or by track id (by position from the last box when untracked). What
+    solutions.InstanceSegmentation draws."""
+    im = np.ascontiguousarray(r.orig_img if img is None else img).copy()
+    ann = Annotator(im, line_width=line_width)
+    b = r.boxes
+    if b is None:
+        return ann.result()
+    data = np.asarray(b.data)
+    tracked = bool(b.is_track)
+    if masks and r.masks is not None and len(r.masks):
+        if tracked and color_mode == "instance":
+            keys = [int(v) for v in data[:, 4]]
+        elif color_mode == "class":
+            keys = [int(v) for v in data[:, -1]]
+        else:
+            keys = list(reversed(range(len(r.masks))))
+        blend_masks(ann.im, r.masks.data, [colors(k, True) for k in keys])
+    if boxes:
+        for i, row in enumerate(data[::-1]):
+            c = int(row[-1])
+            tid = int(row[4]) if tracked else None
+            name = ("" if tid is None else f"id:{tid} ") + r.names[c]
+            d_conf = float(row[-2])
+            label = (f"{name} {d_conf:.2f}" if conf else name) if labels else (f"{d_conf:.2f}" if conf else "")
+            key = c if color_mode == "class" else tid if tid is not None else i
+            ann.box_label(row[:4], label, color=colors(key, True))
     return ann.result()
 
 

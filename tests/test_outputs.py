@@ -282,7 +282,10 @@ def test_cli_task_warning_and_label_options(tmp_path, bus_png):
     run = tmp_path / "runs" / "segment" / "predict"  # the model's task
     rows = read_labels(run / "labels" / "bus.txt", save_conf=True, tracked=False)
     assert rows and all(len(poly) > 4 for _, poly, _, _ in rows)  # polygons: segment ran
-    p = _cli(["predict", f"source={bus_png}", "save_txt=True", "txt_format=mot", "plot_style=outlines"], tmp_path)
+    # the segment task's default weights (8.4.190's yolo26n-seg.pt, from the weights folder)
+    p = _cli(
+        ["segment", "predict", f"source={bus_png}", "save_txt=True", "txt_format=mot", "plot_style=outlines"], tmp_path
+    )
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "runs" / "segment" / "predict2" / "labels" / "bus_polygons.txt").exists()
     p = _cli(["predict", f"source={bus_png}", "txt_format=csv"], tmp_path)

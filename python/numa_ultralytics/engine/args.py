@@ -96,7 +96,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "project": None,
     "name": None,
     "exist_ok": False,
-    # how save/show draw frames (utils/plotting.py): "filled" is Results.plot()'s look (draw_filled), "outlines" the
+    # how save/show draw frames (utils/plotting.py): "filled" is Results.plot()'s look (draw_plot), "outlines" the
     # seed's look (draw_outlines); None below means the style's own default (engine/sink.py OutputSink)
     "plot_style": "filled",
     "line_width": None,

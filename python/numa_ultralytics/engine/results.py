@@ -358,9 +358,9 @@ class Results(SimpleClass, DataExportMixin):
         """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray); ``save=True`` also
         writes it (to ``filename``, by default ``results_<name>``, as ``save()``). Other Ultralytics arguments (``pil``,
         ``font``, ...) are accepted and change nothing."""
-        from numa_ultralytics.utils.plotting import draw_filled
+        from numa_ultralytics.utils.plotting import draw_plot
 
-        im = draw_filled(
+        im = draw_plot(
             self,
             img,
             conf=conf,

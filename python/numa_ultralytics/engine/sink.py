@@ -5,7 +5,7 @@ the command line gets its files through the same calls, so both write the same r
 
 - ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics);
 - ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn by ``plot_style``: ``"filled"`` (default) is
-  ``Results.plot()``'s look (:func:`~numa_ultralytics.utils.plotting.draw_filled`, with ``show_boxes`` /
+  ``Results.plot()``'s look (:func:`~numa_ultralytics.utils.plotting.draw_plot`, with ``show_boxes`` /
   ``show_conf`` / ``show_labels`` / ``line_width`` as the original's predictor passes them), ``"outlines"`` the seed's
   look (:func:`~numa_ultralytics.utils.plotting.draw_outlines`);
 - ``save_txt`` with ``txt_format="yolo"`` (default), as Ultralytics' ``predictor.write_results``: one file per image
@@ -343,13 +343,13 @@ class OutputSink:
         return bool(args["save"] or args["save_txt"] or args["save_crop"] or args["show"])
 
     def __call__(self, item: Any, r: Any) -> None:
-        from numa_ultralytics.utils.plotting import draw_filled, draw_outlines
+        from numa_ultralytics.utils.plotting import draw_outlines, draw_plot
 
         t0 = time.perf_counter()
         im = None
         if self.save or self.show:
             if self.filled:
-                im = draw_filled(r, **self.draw_args)  # draws on a copy
+                im = draw_plot(r, **self.draw_args)  # draws on a copy
             else:
                 im = draw_outlines(r, r.names, im=r.orig_img.copy(), **self.draw_args)
         t1 = time.perf_counter()

@@ -2,12 +2,12 @@
 
 Two looks, one policy (:func:`object_styles` picks every object's colour and label):
 
-- :func:`draw_filled`: Ultralytics' ``Results.plot()`` look (filled masks, boxes with ``name conf`` labels).
+- :func:`draw_plot`: Ultralytics' ``Results.plot()`` pixel for pixel (blended masks, boxes with ``name conf`` labels).
 - :func:`draw_outlines`: the seed's look (``seg_bbox`` outlines labelled by class or track id; boxes for detect
   models).
 
 ``save=True`` / ``show=True`` of ``model.predict`` / ``model.track`` and the command line draw with
-:func:`draw_filled` by default and with :func:`draw_outlines` when ``plot_style="outlines"`` (engine/sink.py).
+:func:`draw_plot` by default and with :func:`draw_outlines` when ``plot_style="outlines"`` (engine/sink.py).
 :func:`save_one_box` is ``Results.save_crop``'s crop.
 
 ``Annotator`` draws **in place** on the array it is given (like the original's cv2 path), so code that
@@ -28,7 +28,7 @@ from numa_ultralytics.engine.args import check_line_width
 
 Color = tuple[int, int, int]
 
-__all__ = ["Annotator", "Colors", "colors", "draw_filled", "draw_outlines", "object_styles", "save_one_box"]
+__all__ = ["Annotator", "Colors", "colors", "draw_plot", "draw_outlines", "object_styles", "save_one_box"]
 
 
 class Colors:
@@ -424,37 +424,6 @@ def draw_outlines(
     return ann.result()
 
 
-def draw_filled(
-    r: Any,
-    img: np.ndarray | None = None,
-    conf: bool = True,
-    line_width: int | None = None,
-    labels: bool = True,
-    boxes: bool = True,
-    masks: bool = True,
-    color_mode: str = "class",
-    alpha: float = 0.5,
-) -> np.ndarray:
-    """``Results.plot()``'s look on a copy of ``img`` (default ``r.orig_img``): masks filled with ``alpha``, boxes with
-    labels (the last object drawn first, so the most confident label ends on top)."""
-    im = np.ascontiguousarray(r.orig_img if img is None else img).copy()
-    ann = Annotator(im, line_width=line_width)
-    if r.boxes is None:
-        return ann.result()
-    styles = object_styles(r, None, "filled", color_mode, labels, conf)
-    if masks and r.masks is not None and len(r.masks):
-        overlay = im.copy()
-        for i, poly in enumerate(r.masks.xy):
-            if len(poly) >= 3:
-                cv2.fillPoly(overlay, [np.round(poly).astype(np.int32)], styles[i][0])
-        cv2.addWeighted(overlay, alpha, im, 1 - alpha, 0, dst=im)
-    if boxes:
-        data = np.asarray(r.boxes.data)
-        for i in range(len(data) - 1, -1, -1):
-            ann.box_label(data[i, :4], styles[i][1], color=styles[i][0])
-    return ann.result()
-
-
 def blend_masks(im: np.ndarray, masks: Any, colors: Sequence[Sequence[int]], alpha: float = 0.5) -> None:
     """8.4.190's ``Annotator.masks`` as ``Results.plot`` calls it (the tensor path), on ``im`` in place: masks (n, H, W)
     at the network input size get the letterbox padding cut off (``ops.scale_masks``), bilinear to the frame, ``> 0.5``;
@@ -512,8 +481,11 @@ def draw_plot(
     boxes: bool = True,
     masks: bool = True,
     color_mode: str = "class",
+    alpha: float = 0.5,
 ) -> np.ndarray:
-    """8.4.190's ``Results.plot`` pixel for pixel, on a copy of ``img`` (default ``r.orig_img``): masks by
+    """8.4.190's ``Results.plot`` pixel for pixel (``Results.plot``, ``save=True`` / ``show=True`` / the CLI by
+    default; ``alpha``, the masks' opacity, is an extra: 0.5 as the original), on a copy of ``img`` (default
+    ``r.orig_img``): masks by
     ``blend_masks`` (coloured by track id with ``color_mode="instance"`` when tracked, by class with ``"class"``,
     else by reversed index), then boxes from the last to the first, labelled ``id:<n> name conf`` (``conf`` alone
     without ``labels``), coloured by class, or by track id (by position from the last box when untracked). What
@@ -532,7 +504,7 @@ def draw_plot(
             keys = [int(v) for v in data[:, -1]]
         else:
             keys = list(reversed(range(len(r.masks))))
-        blend_masks(ann.im, r.masks.data, [colors(k, True) for k in keys])
+        blend_masks(ann.im, r.masks.data, [colors(k, True) for k in keys], alpha)
     if boxes:
         for i, row in enumerate(data[::-1]):
             c = int(row[-1])

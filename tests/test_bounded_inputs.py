@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -381,3 +382,20 @@ def test_absurd_sizes_are_errors_not_an_abort():
     assert "orig_hw (1099511627776, 1099511627776) is too large" in lines[1]
     assert "input_hw (1099511627776, 1099511627776) is too large" in lines[2]
     assert lines[3].startswith("ValueError model output has 6 channels")
+
+
+@pytest.mark.parametrize("stride", [8192, -32, 7, 0, "nan", "'32'", 32.5, True])
+def test_metadata_stride_is_validated(tmp_path, stride):
+    """Issue 22.7: ``stride: 8192`` letterboxed a 640 frame to 8192x8192 (round the 4096 imgsz bound); -32, 7 and nan
+    gave raw errors. Refused when loaded, naming the field."""
+    bad = _with_metadata(need(MODELS / "yolo11n-seg-dynamic.onnx"), tmp_path / "stride.onnx", stride=stride)
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match=r"metadata 'stride' must be one of \[8, 16, 32, 64\]"):
+        YOLO(bad).predict(np.zeros((480, 640, 3), np.uint8), verbose=False)
+    assert time.monotonic() - t0 < 10
+
+
+@pytest.mark.parametrize("stride", [32, 64])
+def test_real_strides_load(tmp_path, stride):
+    ok = _with_metadata(need(MODELS / "yolo11n-seg-dynamic.onnx"), tmp_path / "s.onnx", stride=stride)
+    assert YOLO(ok).predict(np.zeros((480, 640, 3), np.uint8), verbose=False)[0].orig_shape == (480, 640)

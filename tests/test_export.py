@@ -285,3 +285,66 @@ def test_cli_export(pt_dir, tmp_path):
         assert p.returncode == 2, (argv, p.stderr)
         lines = p.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("numa-yolo: error:") and needle in lines[0], (argv, p.stderr)
+
+
+def _coco8_yaml(tmp_path: Path) -> Path:
+    data = tmp_path / "coco8-seg.yaml"
+    names = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).names
+    data.write_text(f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/val\nnames: {names}\n")
+    return data
+
+
+def test_export_has_predicts_bounds(pt_dir, tmp_path):
+    """Issue 22.8: ``imgsz=10000`` took 12 s, then failed in ORT; ``batch=10**6`` gave numpy's "4.47 TiB"; a static
+    batch int8 calibration with fewer images than the batch a raw ORT error. Now each is a clear error, at once."""
+    import time
+
+    from numa_ultralytics.engine.args import MAX_BATCH, MAX_IMGSZ
+
+    pt = tmp_path / "b.pt"
+    shutil.copy(pt_dir / "yolo11n-seg.pt", pt)
+    model = YOLO(str(pt))
+    for kw, match in (
+        ({"imgsz": 10000}, f"imgsz=10000.*1 to {MAX_IMGSZ}"),
+        ({"imgsz": [640, MAX_IMGSZ + 1]}, "MAX_IMGSZ"),
+        ({"batch": 10**6}, f"batch=1000000.*at most {MAX_BATCH}"),
+    ):
+        t0 = time.monotonic()
+        with pytest.raises(ArgError, match=match):
+            model.export(format="onnx", **kw)
+        assert time.monotonic() - t0 < 2, kw
+    with pytest.raises(ValueError, match="static batch=8 export needs at least 8 images.*has 4"):
+        model.export(format="onnx", int8=True, data=str(_coco8_yaml(tmp_path)), imgsz=160, batch=8)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.pt", "coco8-seg.yaml"]  # nothing left behind
+
+
+def test_sigterm_during_int8_export_leaves_no_temporaries(pt_dir, tmp_path):
+    """Issue 22.10: SIGTERM while the int8 export calibrates left ``.b_int8.*.fp32.onnx`` (11.5 MB) and a 0-byte
+    ``.b_int8.*.int8.onnx``. Now it exits 143 and removes both; no ``b_int8.onnx`` appears. The signal goes when the
+    temporary fp32 graph is written (the calibration has started), a state, not a time."""
+    import signal
+    import time
+
+    pt = tmp_path / "b.pt"
+    shutil.copy(pt_dir / "yolo11n-seg.pt", pt)
+    data = _coco8_yaml(tmp_path)
+    code = (
+        "import signal, sys; signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+        "from numa_ultralytics import YOLO\n"
+        f"YOLO({str(pt)!r}).export(format='onnx', int8=True, data={str(data)!r}, imgsz=640, dynamic=True)\n"
+        "print('not reached')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    fp32 = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        fp32 = [p for p in tmp_path.glob(".b_int8.*.fp32.onnx") if p.stat().st_size > 1 << 20]
+        if fp32:  # written: the quantizer is reading it or calibrating
+            proc.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=120)
+    assert fp32, "the export never reached its calibration"
+    assert proc.returncode == 143, err[-2000:]
+    assert b"not reached" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.pt", "coco8-seg.yaml"], list(tmp_path.iterdir())

@@ -244,6 +244,8 @@ class _EndlessMJPEG:
             self.jpegs.append(cv2.imencode(".jpg", cv2.resize(im, (640, 360)))[1].tobytes())
         cap.release()
         self.done = threading.Event()
+        self.stall = threading.Event()  # set: the server stops sending but keeps the connection open (a stalled stream)
+        self.stalled = threading.Event()  # set by the server once it has sent its last frame and stalls
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -257,6 +259,10 @@ class _EndlessMJPEG:
                 i = 0
                 try:
                     while not owner.done.is_set():
+                        if owner.stall.is_set():
+                            owner.stalled.set()
+                            owner.done.wait()
+                            break
                         j = owner.jpegs[i % len(owner.jpegs)]
                         self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(j))
                         self.wfile.write(j + b"\r\n")
@@ -301,3 +307,48 @@ def test_cli_sigterm_without_outputs(tmp_path):
     assert len(stopped) == 1 and "results saved" not in stopped[0]
     assert int(stopped[0].split()[3]) > 0
     assert list(tmp_path.iterdir()) == []
+
+
+STALL_CHILD = r"""
+import sys
+from numa_ultralytics import YOLO
+model = YOLO(sys.argv[1])
+model.add_callback("on_predict_batch_end", lambda p: print("FRAME", flush=True))
+for _ in model.predict(sys.argv[2], stream=True, save=True, project=sys.argv[3], name="run", imgsz=320, verbose=False):
+    pass
+print("not reached")
+"""
+
+
+def test_sigterm_with_a_stalled_live_stream_exits_within_2_s(tmp_path):
+    """Issue 22.11: a live stream that stalls (the server stops sending, the connection stays open) held SIGTERM for
+    ~10 s (the stream's read timeout, docker's grace period: the run could be SIGKILLed with a .partial video). The
+    signal goes once frames were read and the server has stalled (states); the run exits 143 within 2 s with its
+    video complete."""
+    server = _EndlessMJPEG(need(MEDIA / "videos" / "seeed_people-walking.mp4"))
+    model = need(MODELS / "yolo11n-seg-dynamic.onnx")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", STALL_CHILD, str(model), server.url, str(tmp_path)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_default_signals,
+        )
+        assert proc.stdout is not None
+        for _ in range(3):  # frames were read and run
+            assert proc.stdout.readline().strip() == b"FRAME", proc.stderr.read() if proc.stderr else b""
+        server.stall.set()
+        assert server.stalled.wait(30), "the server never stalled"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        latency = time.monotonic() - t0
+    finally:
+        server.stop()
+    print(f"exit {latency:.2f} s after SIGTERM")
+    assert proc.returncode == 143, err.decode()[-2000:]
+    assert b"not reached" not in out
+    assert latency < 2.0, f"took {latency:.1f} s to exit after SIGTERM"
+    videos = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert videos == ["live.avi"], videos  # complete, under its final name

@@ -174,3 +174,39 @@ def test_reconnect_arguments_checked():
             check_args({"reconnect_timeout": bad}, "predict")
         with pytest.raises(ArgError, match="reset_after_drop"):
             check_args({"reset_after_drop": bad}, "track")
+
+
+def test_stream_without_frames_is_dropped_and_the_others_complete(seg_onnx, tmp_path, caplog):
+    """Issue 22.12: a stream of a list that opens but yields no frame ended the whole run (a ValueError), leaving the
+    other streams' videos truncated under their final names. Now it is dropped with a warning, as a dead live stream,
+    and the others run to their end."""
+    cap = cv2.VideoCapture(str(need(MEDIA / "videos" / "seeed_people-walking.mp4")))
+    clips = []
+    for name in ("a", "b"):
+        p = tmp_path / f"{name}.avi"
+        w = cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (320, 180))
+        for _ in range(6):
+            ok, im = cap.read()
+            assert ok
+            w.write(cv2.resize(im, (320, 180)))
+        w.release()
+        clips.append(p)
+    cap.release()
+    empty = tmp_path / "empty.avi"  # a valid container without a frame: it opens, its first read fails
+    cv2.VideoWriter(str(empty), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (320, 180)).release()
+    assert cv2.VideoCapture(str(empty)).isOpened()
+    sources = [str(clips[0]), str(empty), str(clips[1])]
+    with caplog.at_level(logging.WARNING, logger="numa_ultralytics"):
+        results = list(
+            YOLO(seg_onnx).predict(sources, stream=True, save=True, project=str(tmp_path), name="run", imgsz=160)
+        )
+    assert sorted((r.source_item.stream, r.source_item.frame) for r in results) == [
+        (s, i) for s in (0, 2) for i in range(6)
+    ]
+    assert any("empty.avi dropped" in x and "no frame could be read" in x for x in caplog.messages), caplog.messages
+    run = tmp_path / "run"
+    assert sorted(p.name for p in run.iterdir()) == ["a.avi", "b.avi"]
+    for name in ("a", "b"):
+        out = cv2.VideoCapture(str(run / f"{name}.avi"))
+        assert int(out.get(cv2.CAP_PROP_FRAME_COUNT)) == 6  # complete
+        out.release()

@@ -504,6 +504,109 @@ def test_total_declared_size_is_bounded(tmp_path):
     refused(p, "entries declare .* zip bomb", UnsafeCheckpointError)
 
 
+def _patch_entry(path: Path, name: str, **fields: int) -> None:
+    """Rewrite ``method`` / ``crc`` / ``csize`` / ``usize`` of entry ``name`` in its local and central headers."""
+    data = bytearray(path.read_bytes())
+    local = {"method": 8, "crc": 14, "csize": 18, "usize": 22}  # central headers: the same fields 2 bytes later
+    for sig, shift, name_len_at, name_at in ((b"PK\x03\x04", 0, 26, 30), (b"PK\x01\x02", 2, 28, 46)):
+        at = data.find(sig)
+        while at >= 0:
+            nlen = struct.unpack_from("<H", data, at + name_len_at)[0]
+            if bytes(data[at + name_at : at + name_at + nlen]) == name.encode():
+                for key, value in fields.items():
+                    struct.pack_into("<H" if key == "method" else "<I", data, at + local[key] + shift, value)
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def deflate_bomb(size: int) -> bytes:
+    """A raw deflate stream of at least ``size`` zero bytes (2064 per 13 bytes), built in milliseconds."""
+    bits = [1, 1, 0]  # BFINAL=1, BTYPE=01 (fixed Huffman; header fields go LSB first)
+
+    def code(value: int, n: int) -> None:  # Huffman codes go MSB first
+        bits.extend((value >> (n - 1 - i)) & 1 for i in range(n))
+
+    code(0x30, 8)  # literal 0
+    for _ in range(16):  # two 104-bit (13-byte) units of 8 x (length 258, distance 1)
+        code(0xC5, 8)  # length code 285: 258 bytes
+        code(0, 5)  # distance code 0: distance 1
+    code(0, 7)  # end of block
+    bits.extend([0] * (-len(bits) % 8))
+    two = bytes(sum(b << i for i, b in enumerate(bits[j : j + 8])) for j in range(0, len(bits), 8))
+    extra = max(0, -(-(size - 1 - 16 * 258) // 2064))  # bytes 2..14 lie inside the units: repeat them
+    return two[:2] + two[2:15] * extra + two[2:]
+
+
+def test_deflate_bomb_builder_inflates_to_zeros():
+    raw = __import__("zlib").decompress(deflate_bomb(1 << 20), -15)
+    assert len(raw) >= 1 << 20 and not any(raw)
+
+
+def _lying_storage(tmp_path: Path, method: int, real: int, declared: int) -> Path:
+    """A checkpoint whose storage ``archive/data/0`` holds ``real`` zero bytes but declares ``declared``."""
+    body = tensor(persid("0", declared // 4), 0, (declared // 4,), (1,))
+    p = torch_zip(tmp_path / f"lie{method}.pt", ckpt_pkl(body), {"archive/data/0": b"\0"}, method)
+    if method == zipfile.ZIP_DEFLATED:  # swap in the bomb's bytes as the entry's compressed data
+        with zipfile.ZipFile(p) as z:
+            info = z.getinfo("archive/data/0")
+        data = p.read_bytes()
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+        bomb = deflate_bomb(real)
+        data = data[:start] + bomb + data[start + info.compress_size :]
+        shift = len(bomb) - info.compress_size
+        cd = data.find(b"PK\x01\x02")  # entries after the storage moved: fix their offsets and the end record
+        out = bytearray(data)
+        while cd >= 0:
+            off = struct.unpack_from("<I", out, cd + 42)[0]
+            if off > info.header_offset:
+                struct.pack_into("<I", out, cd + 42, off + shift)
+            cd = out.find(b"PK\x01\x02", cd + 4)
+        eocd = out.rfind(b"PK\x05\x06")
+        struct.pack_into("<I", out, eocd + 16, struct.unpack_from("<I", out, eocd + 16)[0] + shift)
+        p.write_bytes(bytes(out))
+        _patch_entry(p, "archive/data/0", csize=len(bomb))
+    else:
+        torch_zip(p, ckpt_pkl(body), {"archive/data/0": bytes(real)}, method)
+    _patch_entry(p, "archive/data/0", usize=declared, crc=__import__("zlib").crc32(bytes(declared)))
+    return p
+
+
+def test_lying_deflate_size_inflates_only_the_declared_bytes(tmp_path):
+    """Issue 22.5: 2 GiB of zeros declared as 1 MiB: read in bounded chunks, stop at the declared size (under the
+    1.5 GB address-space limit; before, zipfile asked zlib for 2 GiB at once and the load ran out of memory)."""
+    p = _lying_storage(tmp_path, zipfile.ZIP_DEFLATED, 2 << 30, 1 << 20)
+    assert p.stat().st_size < 16 << 20
+    t0 = time.monotonic()
+    with bounded():
+        ck = load_checkpoint(p)
+    assert time.monotonic() - t0 < 5
+    assert ck["model"].shape == (1 << 18,) and not ck["model"].any()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_bz2_and_lzma_members_are_refused_by_name(tmp_path, method):
+    """Issue 22.5: 64 MiB of zeros in a bz2 / lzma member declared as 1 MiB is refused from its header, naming the
+    method, never inflated (before: bz2 was read, 64 MiB at once)."""
+    import tracemalloc
+
+    p = _lying_storage(tmp_path, method, 64 << 20, 1 << 20)
+    tracemalloc.start()
+    try:
+        err = refused(p, {zipfile.ZIP_BZIP2: r"method 12 \(bzip2\)", zipfile.ZIP_LZMA: r"method 14 \(lzma\)"}[method])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "never uses" in str(err)
+    assert peak < 16 << 20, peak
+
+
+@pytest.mark.parametrize("method", [9, 93, 95, 98, 99, 200])
+def test_exotic_method_ids_are_refused(tmp_path, method):
+    p = torch_zip(tmp_path / "m.pt", ckpt_pkl(atom(None)))
+    _patch_entry(p, "archive/data.pkl", method=method)
+    refused(p, f"compression method {method} ")
+
+
 # -------------------------------------------------------------------------------- code execution attempts
 
 
@@ -751,6 +854,7 @@ def _fuzz_state() -> dict[str, Any]:
         import tempfile
 
         _STATE["seeds"] = fuzz_seeds()
+        _STATE["bomb"] = deflate_bomb(2 << 30)  # 2 GiB of zeros in 13 MB: over the fuzz's address-space limit
         real = real_pickle("yolov8n-seg")
         _STATE["real"] = real
         import pickletools
@@ -764,12 +868,31 @@ def _fuzz_state() -> dict[str, Any]:
 
 
 @st.composite
-def _fuzzed(draw: Any) -> tuple[bytes, dict[str, bytes], bool]:
+def _fuzzed(draw: Any) -> tuple[bytes, dict[str, bytes], Any]:
     s = _fuzz_state()
-    kind = draw(st.sampled_from(["mutate", "mutate", "mutate", "splice", "random", "zip"]))
+    kind = draw(st.sampled_from(["mutate", "mutate", "mutate", "splice", "random", "zip", "member", "member"]))
     if kind == "random":
         return b"\x80\x02" + draw(st.binary(max_size=300)) + b".", {}, False
     pk, storages = draw(st.sampled_from(s["seeds"]))
+    if kind == "member":  # a valid pickle, its members compressed by any method, sizes and methods lying
+        names = ["archive/data.pkl", *(f"archive/data/{k}" for k in storages)]
+        lies = []
+        for _ in range(draw(st.integers(0, 3))):
+            field = draw(st.sampled_from(["usize", "csize", "method", "crc"]))
+            values = {
+                "usize": st.sampled_from([0, 1, 15, 1 << 20, (1 << 20) + 1, 1 << 30, 0xFFFFFFFF]),
+                "csize": st.sampled_from([0, 1, 15, 1 << 20, 1 << 30, 0xFFFFFFFF]),
+                "method": st.sampled_from([0, 1, 8, 9, 12, 14, 93, 95, 98, 99, 0xFFFF]),
+                "crc": st.integers(0, 0xFFFFFFFF),
+            }
+            value = draw(values[field])
+            lies.append((draw(st.sampled_from(names)), field, value))
+        spec = {
+            "method": draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, 14])),
+            "lies": lies,
+            "bomb": draw(st.sampled_from([None, None, *names[1:]])),  # a storage swapped for 2 GiB of deflated 0s
+        }
+        return pk, storages, spec
     data = bytearray(pk)
     if kind == "splice":  # a run of real opcodes pasted into the seed
         ops = s["real_ops"]
@@ -795,11 +918,47 @@ def _fuzzed(draw: Any) -> tuple[bytes, dict[str, bytes], bool]:
     return bytes(data), storages, kind == "zip"
 
 
-def _check_one(case: tuple[bytes, dict[str, bytes], bool]) -> None:
+def _write_member_case(path: Path, data: bytes, storages: dict[str, bytes], spec: dict[str, Any]) -> Path:
+    method = spec["method"]
+    with zipfile.ZipFile(path, "w", method) as z:
+        z.writestr("archive/data.pkl", data)
+        for k, v in storages.items():
+            z.writestr(f"archive/data/{k}", v)
+        z.writestr("archive/version", "3\n")
+    if spec["bomb"]:  # rewrite the archive with the storage as a raw deflate bomb declaring its real size
+        with zipfile.ZipFile(path) as z:
+            members = [(i, z.read(i.filename)) for i in z.infolist()]
+        out = io.BytesIO()
+        central = []
+        for info, content in members:
+            if info.filename == spec["bomb"]:
+                comp, m, crc = _fuzz_state()["bomb"], zipfile.ZIP_DEFLATED, __import__("zlib").crc32(content)
+            else:
+                comp, m, crc = content, zipfile.ZIP_STORED, __import__("zlib").crc32(content)
+            name = info.filename.encode()
+            fields = struct.pack("<HHHHHIIIHH", 20, 0, m, 0, 0x21, crc, len(comp), len(content), len(name), 0)
+            central.append((out.tell(), fields, name))
+            out.write(b"PK\x03\x04" + fields + name + comp)
+        cd = out.tell()
+        for off, fields, name in central:
+            out.write(b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, off) + name)
+        n = len(central)
+        out.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, out.tell() - cd, cd, 0))
+        path.write_bytes(out.getvalue())
+    for name, field, value in spec["lies"]:
+        _patch_entry(path, name, **{field: value})
+    return path
+
+
+def _check_one(case: tuple[bytes, dict[str, bytes], Any]) -> None:
     s = _fuzz_state()
     data, storages, damage_zip = case
     s["n"] += 1
-    path = write_checkpoint(s["dir"] / "f.pt", data, storages)
+    if isinstance(damage_zip, dict):
+        path = _write_member_case(s["dir"] / "f.pt", data, storages, damage_zip)
+        damage_zip = False
+    else:
+        path = write_checkpoint(s["dir"] / "f.pt", data, storages)
     if damage_zip:  # flip bytes of the archive itself (headers, central directory)
         raw = bytearray(path.read_bytes())
         rnd = np.random.default_rng(len(data) * 7919 + s["n"])
@@ -813,6 +972,7 @@ def _check_one(case: tuple[bytes, dict[str, bytes], bool]) -> None:
             ck = load_checkpoint(path)
         except ValueError as e:
             assert len(str(e)) < 1000
+            assert "ran out of memory" not in str(e), f"a limit was reached by running out of memory: {e}"
             s["outcomes"]["refused"] += 1
         else:
             assert isinstance(ck, dict)
@@ -848,7 +1008,7 @@ def _fuzz_main(examples: int) -> None:
         suppress_health_check=list(HealthCheck),
     )
     @given(_fuzzed())
-    def fuzz(case: tuple[bytes, dict[str, bytes], bool]) -> None:
+    def fuzz(case: tuple[bytes, dict[str, bytes], Any]) -> None:
         _check_one(case)
 
     # the seeds themselves load (the fuzz starts from valid checkpoints)
@@ -862,7 +1022,8 @@ def _fuzz_main(examples: int) -> None:
 def test_fuzz_restricted_unpickler_under_memory_limit():
     need(MODELS / "yolov8n-seg.pt")
     tests_dir = Path(__file__).resolve().parent
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONPATH=str(tests_dir))
+    pythonpath = os.pathsep.join([str(tests_dir), str(tests_dir.parent / "python")])  # this checkout's package
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONPATH=pythonpath)
     code = f"import test_untrusted as t; t._fuzz_main({FUZZ_EXAMPLES})"
     t0 = time.monotonic()
     proc = subprocess.run(

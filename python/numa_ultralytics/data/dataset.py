@@ -8,6 +8,7 @@ ground truth the validator compares against is the original's, pixel for pixel.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Iterator
@@ -18,8 +19,17 @@ from typing import Any
 import cv2
 import numpy as np
 
+LOGGER = logging.getLogger("numa_ultralytics")
+
 IMG_FORMATS = {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"}
 SEGMENT_RESAMPLES = 1000
+#: Limits of one image's labels (a label file over them is skipped as corrupt, naming the limit): every instance
+#: becomes a mask (up to ~0.4 MB while drawn) and every polygon is resampled to the longest one's point count.
+MAX_INSTANCES = 1000  #: objects in one image (crowded sets such as SKU-110K stay under ~700)
+MAX_SEGMENT_POINTS = 10_000  #: points of one polygon
+MAX_LABEL_BYTES = 8 << 20  #: size of one label file
+#: Most classes a dataset may declare (``nc`` / ``names``; LVIS has 1203, YOLOE's vocabulary 4585).
+MAX_CLASSES = 10_000
 
 
 def datasets_dir() -> Path:
@@ -29,13 +39,37 @@ def datasets_dir() -> Path:
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
-    import yaml
+    from numa_ultralytics.utils import load_yaml_file
 
-    with open(path, encoding="utf-8", errors="ignore") as f:
-        data = yaml.safe_load(f) or {}
+    data = load_yaml_file(path, "dataset YAML") or {}  # bounded: size, alias expansion, regular files only
     if not isinstance(data, dict):
         raise ValueError(f"dataset YAML {path} is not a mapping")
     return data
+
+
+def _check_names(d: dict[str, Any], data: Any) -> dict[int, str]:
+    """``names`` (a list or a ``{index: name}`` dict) or ``nc`` as ``{0: name, ...}``, at most ``MAX_CLASSES``."""
+    where = f"dataset {data if isinstance(data, dict) else str(data)!r}"[:300]
+    if "names" not in d:
+        nc = d["nc"]
+        if isinstance(nc, bool) or not isinstance(nc, int) or not 0 < nc <= MAX_CLASSES:
+            shown = nc if isinstance(nc, (int, float)) and not isinstance(nc, bool) else type(nc).__name__
+            raise ValueError(f"{where}: nc={shown} must be a class count from 1 to {MAX_CLASSES} (MAX_CLASSES)")
+        return {i: f"class_{i}" for i in range(nc)}
+    nm = d["names"]
+    if not isinstance(nm, (list, dict)):
+        raise ValueError(f"{where}: names must be a list or a mapping of class index to name")
+    if len(nm) > MAX_CLASSES:
+        raise ValueError(f"{where}: {len(nm)} class names; at most {MAX_CLASSES} (MAX_CLASSES)")
+    items = nm.items() if isinstance(nm, dict) else enumerate(nm)
+    out: dict[int, str] = {}
+    for k, v in items:
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < MAX_CLASSES:
+            raise ValueError(f"{where}: class index {str(k)[:40]!r} in names must be an integer from 0")
+        if isinstance(v, (list, dict)):
+            raise ValueError(f"{where}: the name of class {k} must be a string, not a {type(v).__name__}")
+        out[k] = str(v)
+    return out
 
 
 def check_det_dataset(data: str | os.PathLike | dict[str, Any], names: dict[int, str] | None = None) -> dict[str, Any]:
@@ -83,10 +117,7 @@ def check_det_dataset(data: str | os.PathLike | dict[str, Any], names: dict[int,
                 raise ValueError(f"dataset {data!r}: '{k}:' key missing (train and val are required)")
     if "names" not in d and "nc" not in d:
         raise ValueError(f"dataset {data!r}: 'names' or 'nc' key missing")
-    if "names" not in d:
-        d["names"] = [f"class_{i}" for i in range(int(d["nc"]))]
-    nm = d["names"]
-    d["names"] = {int(k): str(v) for k, v in nm.items()} if isinstance(nm, dict) else dict(enumerate(map(str, nm)))
+    d["names"] = _check_names(d, data)
     d["nc"] = len(d["names"])
     # Ultralytics: no ``path`` -> the YAML's folder; a relative ``path`` that does not exist from the working
     # directory -> under the datasets folder
@@ -125,9 +156,13 @@ def img_files(path: str | list[str]) -> list[str]:
         else:
             raise FileNotFoundError(f"{p} does not exist")
     out = sorted(x.replace("/", os.sep) for x in files if x.rpartition(".")[-1].lower() in IMG_FORMATS)
-    if not out:
+    # never open a FIFO or device named *.jpg (reading it blocks); a missing listed file stays, to be counted corrupt
+    regular = [x for x in out if os.path.isfile(x) or not os.path.exists(x)]
+    for x in sorted(set(out) - set(regular))[:10]:
+        LOGGER.warning(f"WARNING {x}: ignoring image, not a regular file")
+    if not regular:
         raise FileNotFoundError(f"no images found in {path}")
-    return out
+    return regular
 
 
 def img2label_path(im_file: str) -> str:
@@ -164,11 +199,15 @@ class ImageLabels:
     cls: np.ndarray  # (n,) float32
     bboxes: np.ndarray  # (n, 4) float32, normalised xywh
     segments: list[np.ndarray]  # n x (k, 2) float32, normalised
+    label: str = "found"  # the label file: "found" (with objects), "empty" or "missing" (a background image)
 
 
 def read_labels(im_file: str, nc: int) -> ImageLabels:
     """A YOLO label file: boxes ``cls cx cy w h`` or polygons ``cls x1 y1 x2 y2 ...`` (normalised); duplicates
-    removed as Ultralytics removes them."""
+    removed as Ultralytics removes them. A label file over ``MAX_LABEL_BYTES``, ``MAX_INSTANCES`` or
+    ``MAX_SEGMENT_POINTS`` is a ``ValueError`` naming the limit (the validator skips the image as corrupt)."""
+    if not os.path.isfile(im_file):
+        raise FileNotFoundError(f"image not found or not a regular file: {im_file}")
     im = cv2.imread(im_file, cv2.IMREAD_COLOR)
     if im is None:
         raise FileNotFoundError(f"image not readable: {im_file}")
@@ -176,9 +215,19 @@ def read_labels(im_file: str, nc: int) -> ImageLabels:
     lb_file = img2label_path(im_file)
     segments: list[np.ndarray] = []
     lb = np.zeros((0, 5), dtype=np.float32)
+    state = "missing"
     if os.path.isfile(lb_file):
-        with open(lb_file, encoding="utf-8-sig") as f:
-            rows = [x.split() for x in f.read().strip().splitlines() if x.strip()]
+        with open(lb_file, "rb") as fb:
+            raw = fb.read(MAX_LABEL_BYTES + 1)
+        if len(raw) > MAX_LABEL_BYTES:
+            raise ValueError(f"{lb_file}: label file over {MAX_LABEL_BYTES} bytes (MAX_LABEL_BYTES)")
+        lines = raw.decode("utf-8-sig").strip().splitlines()
+        if len(lines) > MAX_INSTANCES and sum(1 for x in lines if x.strip()) > MAX_INSTANCES:
+            raise ValueError(f"{lb_file}: over {MAX_INSTANCES} objects in one image (MAX_INSTANCES)")
+        rows = [x.split() for x in lines if x.strip()]
+        if any(len(x) > 2 * MAX_SEGMENT_POINTS + 1 for x in rows):
+            raise ValueError(f"{lb_file}: a polygon of over {MAX_SEGMENT_POINTS} points (MAX_SEGMENT_POINTS)")
+        state = "found" if rows else "empty"
         if any(len(x) > 6 for x in rows):
             if any(len(x) == 5 for x in rows):
                 raise ValueError(f"{lb_file}: labels mix segment and detection rows")
@@ -199,6 +248,8 @@ def read_labels(im_file: str, nc: int) -> ImageLabels:
                 raise ValueError(f"{lb_file}: non-normalized or out of bounds coordinates")
             if not (lb.min() >= 0 or (lb.min() >= -0.01 and lb[:, 3:5].min() >= 0)):
                 raise ValueError(f"{lb_file}: negative label values")
+            if not (lb[:, 0] % 1 == 0).all():
+                raise ValueError(f"{lb_file}: non-integer class labels")
             if lb[:, 0].max() >= nc:
                 raise ValueError(f"{lb_file}: label class {int(lb[:, 0].max())} exceeds dataset class count {nc}")
             _, i = np.unique(lb, axis=0, return_index=True)
@@ -209,7 +260,7 @@ def read_labels(im_file: str, nc: int) -> ImageLabels:
                 lb = lb[i]
                 if segments:
                     segments = [segments[x] for x in i]
-    return ImageLabels(im_file, shape, lb[:, 0].copy(), lb[:, 1:5].copy(), segments)
+    return ImageLabels(im_file, shape, lb[:, 0].copy(), lb[:, 1:5].copy(), segments, state)
 
 
 def resample_segments(segments: list[np.ndarray], n: int = SEGMENT_RESAMPLES) -> list[np.ndarray]:
@@ -289,7 +340,7 @@ class ValDataset:
         self.use_segments = use_segments
         self.mask_ratio = mask_ratio
         self.overlap_mask = overlap_mask
-        self.labels = [read_labels(f, nc) for f in img_files(img_path)]
+        self.labels = self._scan(img_files(img_path), nc)
         if single_cls:
             for lb in self.labels:
                 lb.cls[:] = 0
@@ -307,6 +358,34 @@ class ValDataset:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def _scan(self, files: list[str], nc: int, prefix: str = "val: ") -> list[ImageLabels]:
+        """Every image's labels, as Ultralytics' ``cache_labels``: a bad image or label file is skipped with a
+        warning naming it, and one line gives the counts (``N images, M backgrounds, K corrupt``)."""
+        labels: list[ImageLabels] = []
+        nf = nm = ne = n_bad = 0
+        msgs: list[str] = []
+        for f in files:
+            try:
+                lb = read_labels(f, nc)
+            except Exception as e:  # noqa: BLE001 - any failure of one file skips that file, as the original
+                n_bad += 1
+                nf += not isinstance(e, FileNotFoundError) and os.path.isfile(img2label_path(f))
+                msgs.append(f"{prefix}{f}: ignoring corrupt image/label: {str(e)[:300]}")
+                continue
+            nf += lb.label != "missing"
+            nm += lb.label == "missing"
+            ne += lb.label == "empty"
+            labels.append(lb)
+        where = Path(img2label_path(files[0])).parent if files else Path(".")
+        for m in msgs:
+            LOGGER.warning(m)
+        LOGGER.info(f"{prefix}Scanning {where}... {nf} images, {nm + ne} backgrounds, {n_bad} corrupt")
+        if not labels:
+            issues = "\n  ".join(sorted(set(msgs))[:10]) or "no error details"
+            raise ValueError(f"No valid images found in {where}.\n  {issues}")
+        self.counts = {"found": nf, "missing": nm, "empty": ne, "corrupt": n_bad}
+        return labels
 
     def _set_rectangle(self, batch_size: int, stride: int, pad: float) -> None:
         n = len(self.labels)

@@ -78,6 +78,9 @@ READ_AHEAD = 4  # frames a stream's (or the pipelined loop's) reader thread may 
 READY_POLL_S = 0.005  # live stream lists: how long to wait before looking again when no stream has a frame ready
 RECONNECT_BACKOFF = (0.5, 1.0, 2.0, 4.0)  # seconds before each reconnect try of a dropped stream (then every 4 s)
 STREAM_TIMEOUT_S = 10.0  # network streams: opening or reading a frame longer than this is a drop
+#: How long closing a live stream waits for its reader thread: one blocked in a stalled read (up to STREAM_TIMEOUT_S)
+#: is left to end by itself and release its capture, so a stop signal exits within ~1 s whatever the stream does.
+STREAM_CLOSE_WAIT_S = 0.5
 
 
 class SourceItem(NamedTuple):
@@ -366,6 +369,7 @@ class _LiveStream:
         self._cv = threading.Condition()
         self._running = True
         self._done = False
+        self._orphaned = False  # closed while the reader was blocked in a read: the reader releases the capture
         self._thread = threading.Thread(target=self._update, name=f"numa-stream-{stream}", daemon=True)
         self._thread.start()
 
@@ -409,6 +413,9 @@ class _LiveStream:
             with self._cv:
                 self._done = True
                 self._cv.notify_all()
+                orphaned = self._orphaned
+            if orphaned:  # close() did not wait for this read to end: the capture is this thread's to release
+                self.cap.release()
 
     def _reconnect(self, n: int) -> bool:
         """After a drop at frame ``n``: reopen with backoff until ``reconnect_timeout``; the first frame read is queued
@@ -481,11 +488,20 @@ class _LiveStream:
         return SourceItem(self.source, im, n, self.frames, self.stream, self.fps, False, gap)
 
     def close(self) -> None:
+        """Stop the reader; a reader blocked in a stalled read is waited for ``STREAM_CLOSE_WAIT_S`` only, then left to
+        release the capture itself when its read times out (a capture is never released under a running read)."""
         self._running = False
         with self._cv:
             self._cv.notify_all()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=STREAM_TIMEOUT_S + 1)
+        if threading.current_thread() is self._thread:  # the reader itself: no read is running
+            self.cap.release()
+            return
+        if self._thread.is_alive():
+            self._thread.join(timeout=STREAM_CLOSE_WAIT_S)
+        with self._cv:
+            if not self._done and self._thread.is_alive():
+                self._orphaned = True
+                return
         self.cap.release()
 
 
@@ -737,6 +753,20 @@ class InferenceSource:
             except StopIteration:
                 if self.kind == "streams" and self.num_streams > 1:
                     LOGGER.debug(f"stream {getattr(it, 'source', self._pos)} ended; {len(self._iters) - 1} left")
+                del self._iters[self._pos]
+                continue
+            except (ValueError, OSError, cv2.error) as e:
+                if not (self.kind == "streams" and self.num_streams > 1):
+                    self.close()
+                    raise
+                # one stream of a list that fails (opens but yields no frame, a read error): dropped with a warning,
+                # as a dead live stream; the others go on (their outputs stay complete)
+                LOGGER.warning(
+                    f"WARNING stream {getattr(it, 'source', self._pos)} dropped: {str(e)[:300]}; "
+                    f"{len(self._iters) - 1} stream(s) left"
+                )
+                with contextlib.suppress(Exception):
+                    getattr(it, "close", lambda: None)()
                 del self._iters[self._pos]
                 continue
             except BaseException:

@@ -46,7 +46,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from numa_ultralytics.engine.args import ArgError, check_positive_int
+from numa_ultralytics.engine.args import MAX_BATCH, MAX_IMGSZ, ArgError, check_positive_int
+from numa_ultralytics.utils.signals import stop_on_signals
 
 __all__ = [
     "DEFAULT_OPSET",
@@ -97,6 +98,8 @@ def _check_imgsz(v: Any) -> list[int] | None:
     vals = [v] if isinstance(v, int) else list(v) if isinstance(v, (list, tuple)) else None
     if not vals or len(vals) > 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals):
         raise ArgError("imgsz", v, "an integer like 640 or [height, width] like [384, 640]")
+    if max(vals) > MAX_IMGSZ:  # the bound predict has (engine/args.py): larger graphs fail deep inside ORT
+        raise ArgError("imgsz", v, f"sides from 1 to {MAX_IMGSZ} (MAX_IMGSZ)")
     return [int(vals[0]), int(vals[-1])]
 
 
@@ -121,7 +124,7 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
         raise ArgError("format", args["format"], "'onnx' (the only format numa_ultralytics exports)")
     args["format"] = fmt
     args["imgsz"] = _check_imgsz(args["imgsz"])
-    args["batch"] = check_positive_int("batch", args["batch"])
+    args["batch"] = check_positive_int("batch", args["batch"], MAX_BATCH)
     args["max_det"] = check_positive_int("max_det", args["max_det"])
     for k in ("dynamic", "half", "simplify", "agnostic_nms"):
         _check_bool(k, args[k])
@@ -201,11 +204,17 @@ def _export_int8(
         data = TASK2DATA[task]
         LOGGER.warning(f"WARNING INT8 export requires a 'data' arg for calibration, using default 'data={data}'")
     files = calibration_files(data, float(args["fraction"]))
+    if not args["dynamic"] and len(files) < batch:  # a static batch needs full batches of calibration images
+        raise ValueError(
+            f"int8 calibration of a static batch={batch} export needs at least {batch} images; data={data!r} "
+            f"(fraction={args['fraction']}) has {len(files)}: use more images, a smaller batch or dynamic=True"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".fp32.onnx", dir=target.parent)
     os.close(fd)
     fd, qtmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".int8.onnx", dir=target.parent)
     os.close(fd)
+    # SIGINT/SIGTERM raise at once here (utils/signals.py, interrupt=True): the finally below removes the temporaries
     try:
         Path(tmp).write_bytes(model.SerializeToString())
         quantize_int8(tmp, qtmp, files, imgsz, batch, stride)
@@ -299,13 +308,15 @@ def export(
         target = export_path(loaded_as if loaded_as is not None else ckpt, ckpt, args["format"])
         if args["int8"]:  # the original's name for its int8 ONNX
             target = target.with_name(f"{target.stem}_int8{target.suffix}")
-    if args["int8"]:
-        _export_int8(model, target, args, imgsz, batch, stride, "segment" if len(out_shapes) >= 2 else "detect")
-    else:
-        try:
-            write_atomic(model.SerializeToString(), target)
-        except OSError as e:
-            raise OSError(f"cannot write the export of {ckpt} to {target}: {e}") from e
+    # a stop signal ends the export at once, through the finally blocks that remove the temporary files
+    with stop_on_signals(interrupt=True):
+        if args["int8"]:
+            _export_int8(model, target, args, imgsz, batch, stride, "segment" if len(out_shapes) >= 2 else "detect")
+        else:
+            try:
+                write_atomic(model.SerializeToString(), target)
+            except OSError as e:
+                raise OSError(f"cannot write the export of {ckpt} to {target}: {e}") from e
     size_mb = target.stat().st_size / 1e6
     LOGGER.info(
         f"ONNX: export success {time.perf_counter() - t0:.1f}s, saved as '{target}' ({size_mb:.1f} MB), "

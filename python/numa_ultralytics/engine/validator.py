@@ -289,6 +289,12 @@ class Validator:
     def build_dataset(self) -> ValDataset:
         b, a = self.backend, self.args
         data = check_det_dataset(a["data"], self.names)
+        # a dataset with classes the model has not got is refused up front (its labels would index past the names)
+        if max(data["names"], default=-1) >= self.nc and not a["single_cls"]:
+            raise ValueError(
+                f"dataset {str(a['data'])!r} has {data['nc']} classes (indices up to {max(data['names'])}) but the "
+                f"model has {self.nc}; validate with a dataset of the model's classes (at most {self.nc})"
+            )
         split = a["split"]
         if not data.get(split):
             raise ValueError(f"dataset {a['data']!r} has no '{split}' split")

@@ -122,6 +122,24 @@ def _end2end_hint(o0: list[Any], nm: int) -> str:
     return ""
 
 
+#: The strides an Ultralytics model's metadata may declare: its largest feature-map stride (32; 64 for P6 models).
+#: Anything else is refused: the letterbox pads to a multiple of it, so ``stride: 8192`` would run 8192x8192 inputs.
+STRIDES = (8, 16, 32, 64)
+
+
+def check_stride(path: Any, meta: dict[str, Any]) -> int:
+    """The metadata ``stride`` (32 when absent), one of ``STRIDES``; a ``ValueError`` naming the field otherwise."""
+    v = meta.get("stride")
+    if v is None:
+        return 32
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v not in STRIDES:
+        raise ValueError(
+            f"{path}: metadata 'stride' must be one of {list(STRIDES)} (the model's largest feature-map stride), "
+            f"got {short_repr(v)}"
+        )
+    return int(v)
+
+
 def check_outputs(
     path: Path, metadata: dict[str, Any], task: str, end2end: bool, out_shapes: list[list[Any]]
 ) -> tuple[int, int, dict[int, str]]:
@@ -314,7 +332,7 @@ class AutoBackend:
         self.output_names = [o.name for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
         out_shapes = [o.shape for o in outputs if not o.name.startswith(FEATURE_OUTPUT_PREFIX)]
 
-        self.stride = int(self.metadata.get("stride", 32) or 32)
+        self.stride = check_stride(path, self.metadata)
         imgsz = self.metadata.get("imgsz")
         self.imgsz = list(imgsz) if isinstance(imgsz, (list, tuple)) else None
         self.end2end = bool(self.metadata.get("end2end", False))

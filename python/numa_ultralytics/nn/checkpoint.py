@@ -723,7 +723,11 @@ MAX_ZIP_ENTRIES = 100_000  #: entries in a checkpoint archive
 MAX_DEFLATE_RATIO = 100  #: a compressed entry over 1 MiB may expand at most this much
 #: All entries together may declare at most 4x the file's size + 64 MiB of content (stored entries: at most 1x).
 _ZIP_SLACK_BYTES = 64 << 20
-_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2}
+#: Compression methods read: torch writes stored entries; deflate is what re-zipping tools use. Anything else (bzip2,
+#: lzma, ...) is refused by name: Python's bzip2/lzma readers inflate a whole compressed chunk at once, unbounded.
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_ZIP_METHOD_NAMES = {9: "deflate64", 12: "bzip2", 14: "lzma", 93: "zstandard", 95: "xz", 98: "ppmd", 99: "AES"}
+ZIP_READ_CHUNK = 4 << 20  #: an entry is inflated this many bytes at a time, and never past its declared size
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -749,10 +753,11 @@ def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
         seen.add(name)
         if info.flag_bits & 0x1:
             raise ValueError(f"{path}: zip entry {short_repr(name)} is encrypted; not a torch checkpoint")
-        if info.compress_type not in _ZIP_METHODS:
+        if info.compress_type not in ZIP_METHODS:
+            method = _ZIP_METHOD_NAMES.get(info.compress_type, "unknown")
             raise ValueError(
-                f"{path}: zip entry {short_repr(name)} uses compression method {info.compress_type}, which a torch "
-                "checkpoint never does"
+                f"{path}: zip entry {short_repr(name)} uses compression method {info.compress_type} ({method}), which "
+                f"a torch checkpoint never uses (torch writes stored entries; read: {', '.join(ZIP_METHODS.values())})"
             )
         if info.compress_type == zipfile.ZIP_STORED:
             if info.file_size != info.compress_size:
@@ -769,9 +774,30 @@ def _check_archive(zf: zipfile.ZipFile, path: Path) -> None:
         )
 
 
-def _read_entry(zf: zipfile.ZipFile, name: str, path: Path, what: str) -> bytes:
+def _read_bounded(zf: zipfile.ZipFile, name: str) -> bytearray:
+    """An entry's content, inflated ``ZIP_READ_CHUNK`` bytes at a time and never past its declared size.
+
+    The declared sizes were checked by :func:`_check_archive` (ratio, total against the file), so they are the cap:
+    a header that declares less than the entry really holds gets the declared bytes (then zipfile's CRC check fails),
+    never the rest. ``zf.read`` would ask the decompressor for up to 2 GiB in one call.
+    """
+    info = zf.getinfo(name)
+    size = info.file_size
+    out = bytearray(size)
+    pos = 0
+    with zf.open(info) as fh:
+        while pos < size:
+            chunk = fh.read(min(ZIP_READ_CHUNK, size - pos))
+            if not chunk:
+                raise EOFError(f"{size - pos} of its {size} declared bytes are missing")
+            out[pos : pos + len(chunk)] = chunk
+            pos += len(chunk)
+    return out
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str, path: Path, what: str) -> bytearray:
     try:
-        return zf.read(name)
+        return _read_bounded(zf, name)
     except KeyError:
         raise ValueError(f"{path} is truncated or corrupt: {what} {name} is missing") from None
     except MemoryError:
@@ -835,7 +861,7 @@ def _load_checkpoint(path: Path) -> dict[str, Any]:
             raise UnsafeCheckpointError(
                 f"checkpoint refused: {path}: {prefix}data.pkl is over {MAX_PICKLE_BYTES} bytes"
             )
-        data = _read_entry(zf, prefix + "data.pkl", path, "pickle")
+        data = bytes(_read_entry(zf, prefix + "data.pkl", path, "pickle"))
         _scan_pickle(data, path)
         cache: dict[str, _Storage] = {}
         budget = _Budget()

@@ -10,6 +10,9 @@ from typing import Any, Union
 
 import yaml
 
+from numa_ultralytics.nn.safety import short_repr
+from numa_ultralytics.utils import load_yaml_file
+
 CFG_DIR = Path(__file__).resolve().parent / "cfg"
 
 # The trackers are the YAML files that ship (``cfg/<tracker_type>.yaml``): the one list of their names.
@@ -93,13 +96,14 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     ttype = raw.get("tracker_type")
     if ttype not in TRACKER_TYPES:
         raise ValueError(
-            f"tracker config {source}: tracker_type={ttype!r} is not supported; allowed values: {list(TRACKER_TYPES)}"
+            f"tracker config {source}: tracker_type={short_repr(ttype)} is not supported; "
+            f"allowed values: {list(TRACKER_TYPES)}"
         )
     defaults = DEFAULTS[ttype]
     unknown = [k for k in raw if k not in defaults]
     if unknown:
         raise ValueError(
-            f"tracker config {source}: unknown key(s) {unknown} for tracker_type '{ttype}'; "
+            f"tracker config {source}: unknown key(s) {short_repr(unknown)} for tracker_type '{ttype}'; "
             f"allowed keys: {sorted(defaults)}"
         )
     cfg = {**defaults, **raw}
@@ -108,29 +112,31 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
             continue
         v = cfg[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0.0 <= v <= 1.0:
-            raise ValueError(f"tracker config {source}: {key}={v!r} must be a number in [0, 1]")
+            raise ValueError(f"tracker config {source}: {key}={short_repr(v)} must be a number in [0, 1]")
         cfg[key] = float(v)
     for key in _COUNTS:
         if key in cfg:
             v = cfg[key]
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT:
-                raise ValueError(f"tracker config {source}: {key}={v!r} must be an integer in [0, {MAX_COUNT}]")
+                raise ValueError(
+                    f"tracker config {source}: {key}={short_repr(v)} must be an integer in [0, {MAX_COUNT}]"
+                )
     for key in _POSITIVE_FLOATS:
         if key in cfg:
             v = cfg[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not v > 0:
-                raise ValueError(f"tracker config {source}: {key}={v!r} must be a positive number")
+                raise ValueError(f"tracker config {source}: {key}={short_repr(v)} must be a positive number")
             cfg[key] = float(v)
     for key in _BOOLS:
         if key in cfg and not isinstance(cfg[key], bool):
-            raise ValueError(f"tracker config {source}: {key}={cfg[key]!r} must be true or false")
+            raise ValueError(f"tracker config {source}: {key}={short_repr(cfg[key])} must be true or false")
     if "gmc_method" in cfg and cfg["gmc_method"] not in GMC_METHODS:
         raise ValueError(
-            f"tracker config {source}: gmc_method={cfg['gmc_method']!r} is not supported; "
+            f"tracker config {source}: gmc_method={short_repr(cfg['gmc_method'])} is not supported; "
             f"allowed values: {list(GMC_METHODS)}"
         )
     if "model" in cfg and not isinstance(cfg["model"], str):
-        raise ValueError(f"tracker config {source}: model={cfg['model']!r} must be a string")
+        raise ValueError(f"tracker config {source}: model={short_repr(cfg['model'])} must be a string")
     if cfg.get("with_reid") and ttype not in REID_SUPPORTED:
         raise ValueError(
             f"tracker config {source}: with_reid=True (ReID) is not supported for tracker_type '{ttype}' yet; "
@@ -177,11 +183,7 @@ def load_tracker_config(tracker: TrackerSpec) -> dict[str, Any]:
     key = (path, st.st_mtime_ns, st.st_size)
     cfg = _FILE_CACHE.get(key)
     if cfg is None:
-        with open(path, encoding="utf-8") as f:
-            try:
-                raw = yaml.safe_load(f)
-            except yaml.YAMLError as e:
-                raise ValueError(f"tracker config '{path}' is not valid YAML: {e}") from None
+        raw = load_yaml_file(path, "tracker config")  # bounded: size, alias expansion, regular files only
         cfg = _validate(raw if raw is not None else {}, f"'{path}'")
         _FILE_CACHE[key] = cfg
     return dict(cfg)

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["ROOT", "YAML", "DataExportMixin", "IterableSimpleNamespace", "literal"]
+__all__ = ["ROOT", "YAML", "DataExportMixin", "IterableSimpleNamespace", "literal", "load_yaml_file"]
 
 ROOT = Path(__file__).resolve().parents[1]  # the package folder (tracker YAMLs: ROOT / "trackers/cfg")
 
@@ -45,6 +45,81 @@ class IterableSimpleNamespace(SimpleNamespace):
 
     def get(self, key: str, default: Any = None) -> Any:
         return getattr(self, key, default)
+
+
+#: Largest YAML file read (dataset and tracker YAMLs are a few KB; Objects365's 365 names ~10 KB).
+MAX_YAML_BYTES = 1 << 20
+#: Most values a YAML document may expand to, each use of an alias counted again (an "alias bomb" of a few hundred
+#: bytes expands to 10**9; str() or repr() of it, or iterating it, would run for minutes).
+MAX_YAML_VALUES = 100_000
+
+
+def _yaml_expansion(node: Any, cap: int) -> int:
+    """Values ``node`` expands to with aliases counted at every use (stops counting past ``cap``); -1 if a node
+    contains itself."""
+    import yaml
+
+    weight: dict[int, int] = {}
+    busy: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            busy.discard(key)
+            kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
+            weight[key] = min(cap + 1, 1 + sum(weight[id(k)] for k in kids))
+            continue
+        if key in weight:
+            continue
+        if key in busy:
+            return -1
+        if isinstance(n, yaml.ScalarNode):
+            weight[key] = 1
+            continue
+        busy.add(key)
+        stack.append((n, True))
+        kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
+        stack.extend((k, False) for k in kids if id(k) not in weight)
+    return weight[id(node)]
+
+
+def load_yaml_file(path: str | os.PathLike, what: str = "YAML file") -> Any:
+    """A YAML file read with PyYAML's safe loader, bounded: a regular file (a FIFO or device would block) of at most
+    ``MAX_YAML_BYTES``, expanding to at most ``MAX_YAML_VALUES`` values with aliases counted at every use. ``None``
+    for an empty file. Every refusal is a ``ValueError`` naming ``what``, the file and the limit; nothing unbounded
+    is ever formatted."""
+    import stat
+
+    import yaml
+
+    with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{what} '{path}' is not a regular file")
+        raw = f.read(MAX_YAML_BYTES + 1)
+    if len(raw) > MAX_YAML_BYTES:
+        raise ValueError(f"{what} '{path}' is over {MAX_YAML_BYTES} bytes (MAX_YAML_BYTES); not a config file")
+    loader = yaml.SafeLoader(raw.decode("utf-8-sig", errors="ignore"))
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as e:
+            raise ValueError(f"{what} '{path}' is not valid YAML: {str(e)[:500]}") from None
+        if node is None:
+            return None
+        n = _yaml_expansion(node, MAX_YAML_VALUES)
+        if n < 0 or n > MAX_YAML_VALUES:
+            raise ValueError(
+                f"{what} '{path}' refused: its aliases expand to "
+                + ("a value that contains itself" if n < 0 else f"over {MAX_YAML_VALUES} values (MAX_YAML_VALUES)")
+            )
+        try:
+            return loader.construct_document(node)
+        except yaml.YAMLError as e:
+            raise ValueError(f"{what} '{path}' is not valid YAML: {str(e)[:500]}") from None
+    finally:
+        loader.dispose()
 
 
 class YAML:

@@ -12,6 +12,9 @@ A run (``model.predict/track(save=True/save_txt=True/...)``, the ``numa-yolo`` c
 
 A second signal during that exits at once (``os._exit(130/143)``), without closing anything.
 
+Work with no frame to finish (an export: ``stop_on_signals(interrupt=True)``) is stopped at once instead: the first
+signal raises the stop exception in the main thread, so ``finally`` blocks remove the temporary files.
+
 Handlers are installed only by the main thread (Python delivers signals there; a signal the process ignores, as under
 ``nohup``, stays ignored) and only while a run is active; the previous handlers are put back when it ends. Calls from
 other threads install nothing and behave as before. Scopes nest: an inner run (``model.predict`` inside the command
@@ -40,8 +43,9 @@ _active: StopScope | None = None  # the main thread's outermost scope
 class StopScope:
     """A run's stop state: ``signum`` is the first signal received (None until then)."""
 
-    def __init__(self, owner: bool, installed: bool, outer: StopScope | None = None) -> None:
+    def __init__(self, owner: bool, installed: bool, outer: StopScope | None = None, interrupt: bool = False) -> None:
         self.owner = owner
+        self.interrupt = interrupt  # the first signal raises the stop at once (no frame to finish)
         self.installed = installed
         self._outer = outer  # an inner scope reads the outer scope's signal
         self._signum: int | None = None
@@ -78,11 +82,15 @@ class StopScope:
             os._exit(EXIT_CODES.get(signum, 128 + signum))
         self._signum = signum
         with contextlib.suppress(Exception):  # never fail inside a signal handler
-            sys.stderr.write(
-                f"\n{signal.Signals(signum).name} received: finishing the current frame and closing the outputs "
-                "(send it again to exit at once)\n"
+            what = (
+                "stopping, removing temporary files"
+                if self.interrupt
+                else "finishing the current frame and closing the outputs"
             )
+            sys.stderr.write(f"\n{signal.Signals(signum).name} received: {what} (send it again to exit at once)\n")
             sys.stderr.flush()
+        if self.interrupt:
+            self.raise_stop()
 
 
 def stop_requested() -> bool:
@@ -92,12 +100,13 @@ def stop_requested() -> bool:
 
 
 @contextlib.contextmanager
-def stop_on_signals(install: bool = True) -> Iterator[StopScope]:
+def stop_on_signals(install: bool = True, interrupt: bool = False) -> Iterator[StopScope]:
     """Catch SIGINT/SIGTERM for the duration of a run (see the module doc); yields its :class:`StopScope`.
 
     Outside the main thread nothing is installed and the scope never reports a stop. Inside an active scope the
     outer scope is shared (``owner=False``). ``install=False``: only share an active scope, never install one (a
     run without outputs keeps Python's own Ctrl-C, but still stops when the command line around it is told to).
+    ``interrupt=True``: the first signal raises ``KeyboardInterrupt`` / ``SystemExit(143)`` at once (an export).
     """
     global _active
     if threading.current_thread() is not threading.main_thread():
@@ -109,7 +118,7 @@ def stop_on_signals(install: bool = True) -> Iterator[StopScope]:
     if not install:
         yield StopScope(owner=False, installed=False)
         return
-    scope = StopScope(owner=True, installed=True)
+    scope = StopScope(owner=True, installed=True, interrupt=interrupt)
     previous: dict[int, Any] = {}
     try:
         for s in SIGNALS:

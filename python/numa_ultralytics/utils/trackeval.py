@@ -138,7 +138,8 @@ def summary(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """``{"sequences": {seq | "COMBINED_SEQ": {metric: {field: value}}}}`` with HOTA's arrays averaged over alphas."""
     return {
         "sequences": {
-            seq: {m: {k: _mean(v) for k, v in fields.items()} for m, fields in per.items()} for seq, per in results.items()
+            seq: {m: {k: _mean(v) for k, v in fields.items()} for m, fields in per.items()}
+            for seq, per in results.items()
         }
     }
 

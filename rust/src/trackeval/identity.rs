@@ -3,7 +3,7 @@
 //! frames matched at IoU >= 0.5, with a dummy partner per id (scipy's assignment on the
 //! `(G + T)` square cost matrix).
 
-use super::lsap::linear_sum_assignment;
+use super::lsap::max_score_assignment;
 use super::mot_data::SeqData;
 
 /// TrackEval's default match threshold.
@@ -40,6 +40,31 @@ impl Identity {
     }
 }
 
+/// The most frames matched by a one-to-one pairing of ground-truth and result ids: `max sum p[i, j]` over matchings.
+///
+/// TrackEval solves the `(G + T)` square problem with cost `(g_i - p_ij) + (t_j - p_ij)` for a pair, `g_i` / `t_j` for
+/// an id left to its dummy and 0 for dummy pairs; its total is `sum g + sum t - 2 sum p` over the matched pairs, so
+/// its optimum is this matching, and IDFN = `sum g - IDTP`, IDFP = `sum t - IDTP` follow exactly (integer counts in
+/// float64). Ids without any frame at IoU >= 0.5 add nothing to a matching and are left out, which keeps the
+/// assignment small when a result has many short false-positive ids.
+fn max_matched_frames(potential: &[f64], ng: usize, nt: usize) -> f64 {
+    let rows: Vec<usize> = (0..ng)
+        .filter(|&i| potential[i * nt..(i + 1) * nt].iter().any(|&p| p > 0.0))
+        .collect();
+    let cols: Vec<usize> = (0..nt)
+        .filter(|&j| rows.iter().any(|&i| potential[i * nt + j] > 0.0))
+        .collect();
+    let score: Vec<f64> = rows
+        .iter()
+        .flat_map(|&i| cols.iter().map(move |&j| potential[i * nt + j]))
+        .collect();
+    let (r, c) = max_score_assignment(&score, rows.len(), cols.len());
+    r.iter()
+        .zip(&c)
+        .map(|(&i, &j)| score[i * cols.len() + j])
+        .sum()
+}
+
 /// Identity of one sequence (`Identity.eval_sequence`).
 pub fn eval_sequence(d: &SeqData) -> Identity {
     let mut res = Identity::default();
@@ -70,47 +95,10 @@ pub fn eval_sequence(d: &SeqData) -> Identity {
             tr_count[tj] += 1.0;
         }
     }
-    let n = ng + nt;
-    let mut fp_mat = vec![0.0; n * n];
-    let mut fn_mat = vec![0.0; n * n];
-    for i in ng..n {
-        fp_mat[i * n..i * n + nt].fill(1e10);
-    }
-    for i in 0..ng {
-        fn_mat[i * n + nt..(i + 1) * n].fill(1e10);
-    }
-    for gi in 0..ng {
-        fn_mat[gi * n..gi * n + nt].fill(gt_count[gi]);
-        fn_mat[gi * n + nt + gi] = gt_count[gi];
-    }
-    for tj in 0..nt {
-        for i in 0..ng {
-            fp_mat[i * n + tj] = tr_count[tj];
-        }
-        fp_mat[(tj + ng) * n + tj] = tr_count[tj];
-    }
-    for gi in 0..ng {
-        for tj in 0..nt {
-            fn_mat[gi * n + tj] -= potential[gi * nt + tj];
-            fp_mat[gi * n + tj] -= potential[gi * nt + tj];
-        }
-    }
-    let cost: Vec<f64> = fn_mat.iter().zip(&fp_mat).map(|(a, b)| a + b).collect();
-    // Counts and 1e10 are exact in float64, so the cost is finite and the problem feasible.
-    let (rows, cols) = linear_sum_assignment(&cost, n, n).unwrap_or_default();
-    let idfn: f64 = rows
-        .iter()
-        .zip(&cols)
-        .map(|(&i, &j)| fn_mat[i * n + j])
-        .sum();
-    let idfp: f64 = rows
-        .iter()
-        .zip(&cols)
-        .map(|(&i, &j)| fp_mat[i * n + j])
-        .sum();
-    res.idfn = idfn;
-    res.idfp = idfp;
-    res.idtp = gt_count.iter().sum::<f64>() - idfn;
+    let idtp = max_matched_frames(&potential, ng, nt);
+    res.idfn = gt_count.iter().sum::<f64>() - idtp;
+    res.idfp = tr_count.iter().sum::<f64>() - idtp;
+    res.idtp = idtp;
     res.finish();
     res
 }
@@ -130,7 +118,70 @@ pub fn combine(all: &[&Identity]) -> Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trackeval::lsap::linear_sum_assignment;
     use crate::trackeval::Mat;
+
+    /// TrackEval's own `(G + T)` square formulation: `(IDFN, IDFP)`.
+    fn trackeval_square(potential: &[f64], g: &[f64], t: &[f64]) -> (f64, f64) {
+        let (ng, nt) = (g.len(), t.len());
+        let n = ng + nt;
+        let mut fp = vec![0.0; n * n];
+        let mut fn_ = vec![0.0; n * n];
+        for i in ng..n {
+            fp[i * n..i * n + nt].fill(1e10);
+        }
+        for i in 0..ng {
+            fn_[i * n + nt..(i + 1) * n].fill(1e10);
+            fn_[i * n..i * n + nt].fill(g[i]);
+            fn_[i * n + nt + i] = g[i];
+        }
+        for j in 0..nt {
+            for i in 0..ng {
+                fp[i * n + j] = t[j];
+            }
+            fp[(j + ng) * n + j] = t[j];
+        }
+        for i in 0..ng {
+            for j in 0..nt {
+                fn_[i * n + j] -= potential[i * nt + j];
+                fp[i * n + j] -= potential[i * nt + j];
+            }
+        }
+        let cost: Vec<f64> = fn_.iter().zip(&fp).map(|(a, b)| a + b).collect();
+        let (r, c) = linear_sum_assignment(&cost, n, n).unwrap();
+        let pick = |m: &[f64]| r.iter().zip(&c).map(|(&i, &j)| m[i * n + j]).sum();
+        (pick(&fn_), pick(&fp))
+    }
+
+    #[test]
+    fn matching_equals_trackevals_square_problem() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for _ in 0..300 {
+            let (ng, nt) = (1 + next() % 6, 1 + next() % 9);
+            let g: Vec<f64> = (0..ng).map(|_| (5 + next() % 20) as f64).collect();
+            let t: Vec<f64> = (0..nt).map(|_| (1 + next() % 20) as f64).collect();
+            let potential: Vec<f64> = (0..ng * nt)
+                .map(|k| {
+                    let cap = g[k / nt].min(t[k % nt]) as usize;
+                    if next() % 3 == 0 {
+                        0.0
+                    } else {
+                        (next() % (cap + 1)) as f64
+                    }
+                })
+                .collect();
+            let idtp = max_matched_frames(&potential, ng, nt);
+            let (idfn, idfp) = trackeval_square(&potential, &g, &t);
+            assert_eq!(g.iter().sum::<f64>() - idtp, idfn);
+            assert_eq!(t.iter().sum::<f64>() - idtp, idfp);
+        }
+    }
 
     #[test]
     fn switch_costs_half_the_frames() {

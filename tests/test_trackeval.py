@@ -16,10 +16,12 @@ import pytest
 
 from numa_ultralytics.cfg import entrypoint
 from numa_ultralytics.utils import trackeval as te
+from tests.conftest import need
 
 FIX = Path(__file__).parent / "fixtures" / "trackeval"
 SYNTH = FIX / "synth"
 MINI_GT = Path(__file__).resolve().parents[2] / "shared" / "media" / "mot17-mini" / "train"
+MINI_FIX = FIX / "mot17mini" / "trackers"
 TOL = 1e-6
 
 
@@ -166,3 +168,33 @@ def test_cli_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert entrypoint(["trackeval", f"data={SYNTH / 'gt'}", f"res={res}", "benchmark=MOT99"]) == 2
     assert entrypoint(["trackeval", f"data={SYNTH / 'gt'}", f"res={res}", "tracker=all"]) == 2
     assert entrypoint(["trackeval", f"data={SYNTH / 'gt'}", f"res={res}", "bogus=1"]) == 2
+
+
+def test_model_tracks_img1_then_scores(tmp_path: Path, seg_onnx_static: Path) -> None:
+    """``model=`` tracks a sequence's img1/ as one video: the same lines as the stored fp32 fixture, same scores."""
+    from numa_ultralytics.engine.track_eval import evaluate_trackers
+
+    seq = need(MINI_GT / "MOT17-09-FRCNN")
+    data = tmp_path / "data" / seq.name
+    data.mkdir(parents=True)
+    for part in ("gt", "img1", "seqinfo.ini"):
+        (data / part).symlink_to(seq / part)
+    out = evaluate_trackers(tmp_path / "data", seg_onnx_static, "bytetrack.yaml", project=tmp_path, name="run",
+                            verbose=False)  # fmt: skip
+    written = tmp_path / "run" / "bytetrack" / f"{seq.name}.txt"
+    assert written.read_text() == (MINI_FIX / "bytetrack" / "data" / f"{seq.name}.txt").read_text()
+    ref = _ref("mot17mini_reference.json")["MOT17"]["bytetrack"][seq.name]
+    assert max(_max_diff({seq.name: out["bytetrack"][seq.name]}, {seq.name: ref}).values()) <= TOL
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["bytetrack"]["sequences"][seq.name]
+
+
+def test_all_trackers_table_and_plots(tmp_path: Path) -> None:
+    from numa_ultralytics.engine.track_eval import compare_table
+    from numa_ultralytics.utils.trackeval_plots import plot_hota_alpha, plot_sequence_bars
+
+    per = {t: te.evaluate(SYNTH / "gt", SYNTH / "trackers" / t / "data") for t in ("noisy", "perfect", "empty")}
+    table = compare_table(per).splitlines()
+    assert table[0].split()[:4] == ["tracker", "HOTA", "DetA", "AssA"]
+    assert table[2].split()[1] == "100.00" and len(table) == 4
+    assert plot_hota_alpha(per, tmp_path / "a.png").stat().st_size > 0
+    assert plot_sequence_bars(per, tmp_path / "b.png").stat().st_size > 0

@@ -9,10 +9,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from numa_ultralytics.utils.plotting import colors
 from numa_ultralytics.utils.val_plots import BLACK, _centered, _line_chart, _text, _write
 
 ALPHAS = np.arange(0.05, 0.99, 0.05)
+# Well separated BGR colours for the bars (the label palette's third colour is nearly white).
+BAR_COLORS = [(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148), (75, 86, 140),
+              (194, 119, 227), (127, 127, 127), (34, 189, 188), (207, 190, 23)]  # fmt: skip
+
+
+def _bar_color(i: int) -> tuple[int, int, int]:
+    return BAR_COLORS[i % len(BAR_COLORS)]
 
 
 def plot_hota_alpha(results: dict[str, dict[str, Any]], save_file: Path) -> Path:
@@ -44,13 +50,13 @@ def plot_sequence_bars(results: dict[str, dict[str, Any]], save_file: Path) -> P
             v = float(np.mean(results[n][s]["HOTA"]["HOTA"])) if s in results[n] else 0.0
             x = int(x0 + ti * bar)
             y = int(bottom - v * (bottom - top))
-            cv2.rectangle(img, (x, y), (x + bar - 2, bottom), colors(ti, True), -1)
+            cv2.rectangle(img, (x, y), (x + bar - 2, bottom), _bar_color(ti), -1)
         label = "COMBINED" if s == "COMBINED_SEQ" else s
         _text(img, label[:18], (int(x0), bottom + 20 + 18 * (si % 2)), 0.45)
     cv2.rectangle(img, (left, top), (right, bottom), BLACK, 1)
     _centered(img, "HOTA per sequence", (left + right) // 2, top - 30, 0.8)
     for ti, n in enumerate(names):
         y = top + 10 + 24 * ti
-        cv2.rectangle(img, (right + 20, y - 8), (right + 40, y + 8), colors(ti, True), -1)
+        cv2.rectangle(img, (right + 20, y - 8), (right + 40, y + 8), _bar_color(ti), -1)
         _text(img, n[:22], (right + 48, y + 5), 0.5)
     return _write(save_file, img)

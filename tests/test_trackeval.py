@@ -159,6 +159,17 @@ def test_cli_scores_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert comb["Identity"]["IDF1"] == pytest.approx(ref["Identity"]["IDF1"], abs=TOL)
 
 
+def test_cli_masks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.json"
+    g, r = SYNTH_MOTS / "gt", SYNTH_MOTS / "trackers" / "noisy" / "data"
+    assert entrypoint(["trackeval", f"data={g}", f"res={r}", "masks=True", f"out={out}"]) == 0
+    ref = _ref("synth_mots_reference.json")["MOTS"]["noisy"][te.COMBINED]
+    comb = json.loads(out.read_text())["sequences"][te.COMBINED]
+    assert abs(comb["HOTA"]["HOTA"] - np.mean(ref["HOTA"]["HOTA"])) <= TOL
+    assert entrypoint(["trackeval", f"data={g}", f"res={r}", "masks=maybe"]) == 2
+    assert "masks" in capsys.readouterr().err
+
+
 def test_cli_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     res = tmp_path / "res"
     res.mkdir()
@@ -198,3 +209,69 @@ def test_all_trackers_table_and_plots(tmp_path: Path) -> None:
     assert table[2].split()[1] == "100.00" and len(table) == 4
     assert plot_hota_alpha(per, tmp_path / "a.png").stat().st_size > 0
     assert plot_sequence_bars(per, tmp_path / "b.png").stat().st_size > 0
+
+
+SYNTH_MOTS = FIX / "synth_mots"
+
+
+@pytest.mark.parametrize("tracker", ["noisy", "perfect", "empty"])
+def test_mots_masks_equal_trackeval(tracker: str) -> None:
+    """MOTS: RLE masks, ignore regions (results inside them removed), cars not scored, id switches."""
+    ours = te.evaluate(SYNTH_MOTS / "gt", SYNTH_MOTS / "trackers" / tracker / "data", masks=True)
+    ref = _ref("synth_mots_reference.json")["MOTS"][tracker]
+    worst = _max_diff(ours, ref)
+    assert max(worst.values()) <= TOL, {k: v for k, v in worst.items() if v > TOL}
+    assert te.evaluate(SYNTH_MOTS / "gt", SYNTH_MOTS / "trackers" / tracker / "data", benchmark="MOTS") == ours
+
+
+def test_mots_bad_and_overlapping_masks(tmp_path: Path) -> None:
+    res = tmp_path / "res"
+    shutil.copytree(SYNTH_MOTS / "trackers" / "noisy" / "data", res)
+    f = res / "MOTS-SYN-01.txt"
+    lines = f.read_text().splitlines()
+    f.write_text("\n".join([*lines[:2], "1 99 2 96 160 !!!", *lines[2:]]) + "\n")
+    with pytest.raises(te.TrackEvalError, match=r"MOTS-SYN-01\.txt:3: invalid RLE"):
+        te.evaluate(SYNTH_MOTS / "gt", res, masks=True)
+    t, _, c, h, w, counts = lines[0].split()
+    f.write_text(f"{t} 5 {c} {h} {w} {counts}\n{t} 6 {c} {h} {w} {counts}\n")
+    with pytest.raises(te.TrackEvalError, match=r"overlapping masks in frame 1"):
+        te.evaluate(SYNTH_MOTS / "gt", res, masks=True)
+
+
+def test_rle_encode_equals_pycocotools() -> None:
+    from numa_ultralytics import _core
+
+    for case in json.loads((FIX / "rle_cases.json").read_text()):
+        m = np.array([[int(ch) for ch in row] for row in case["rows"]], np.uint8)
+        assert _core.rle_encode(m) == case["counts"]
+
+
+def test_mots_lines_from_tracking_score_themselves_perfectly(tmp_path: Path, seg_onnx_static: Path) -> None:
+    """``masks=True`` tracking writes parseable, non-overlapping MOTS lines at the original size; scored against
+    themselves as ground truth they are perfect."""
+    from numa_ultralytics.engine.model import YOLO
+    from numa_ultralytics.engine.track_eval import track_sequences
+
+    seq = need(MINI_GT / "MOT17-09-FRCNN")
+    data = tmp_path / "data" / seq.name
+    (data / "gt").mkdir(parents=True)
+    for part in ("img1", "seqinfo.ini"):
+        (data / part).symlink_to(seq / part)
+    (data / "gt" / "gt.txt").write_text("")
+    out = track_sequences(tmp_path / "data", YOLO(seg_onnx_static), "bytetrack.yaml", tmp_path / "res", masks=True)
+    lines = out[seq.name].read_text().splitlines()
+    assert lines and all(len(s.split()) == 6 and s.split()[3:5] == ["1080", "1920"] for s in lines)
+    assert {s.split()[2] for s in lines} == {"2"}
+    (data / "gt" / "gt.txt").unlink()
+    (data / "gt" / "gt.txt").write_text("\n".join(lines) + "\n")
+    r = te.evaluate(tmp_path / "data", tmp_path / "res", masks=True)[te.COMBINED]
+    assert r["HOTA"]["HOTA"] == [1.0] * 19 and r["Identity"]["IDF1"] == 1.0
+
+
+def test_save_txt_mots_format(tmp_path: Path, seg_onnx_static: Path, bus_jpg: Path) -> None:
+    from numa_ultralytics.engine.model import YOLO
+
+    YOLO(seg_onnx_static).track(bus_jpg, save_txt=True, txt_format="mots", project=tmp_path, name="t")
+    lines = (tmp_path / "t" / "labels" / f"{bus_jpg.stem}.txt").read_text().splitlines()
+    assert lines and all(s.split()[:1] == ["1"] and s.split()[3:5] == ["1080", "810"] for s in lines)
+    assert len({s.split()[1] for s in lines}) == len(lines)  # one line per track id

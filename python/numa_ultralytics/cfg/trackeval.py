@@ -17,6 +17,7 @@ TRACKEVAL_KEYS = {
     "data": "ground-truth root: <seq>/gt/gt.txt and <seq>/seqinfo.ini",
     "res": "folder of <seq>.txt results (MOTChallenge format) to score",
     "benchmark": "MOT17 (default), MOT16, MOT20 or MOT15 (no preprocessing)",
+    "masks": "True: MOTS files (frame id class h w rle), scored by mask IoU (benchmark does not apply)",
     "out": "write the alpha-averaged numbers as JSON to this file",
     "model": "track with this model first (instead of res=)",
     "tracker": "tracker YAML name or path, or all (default botsort.yaml; with model=)",
@@ -61,7 +62,7 @@ def parse_trackeval_args(argv: list[str]) -> dict[str, Any]:
     if ("res" in kw) == ("model" in kw):
         raise CLIError("give either res=RES_DIR (results to score) or model=M (track first)", "res")
     if "model" not in kw:
-        extra = [k for k in kw if k not in ("data", "res", "benchmark", "out")]
+        extra = [k for k in kw if k not in ("data", "res", "benchmark", "out", "masks")]
         if extra:
             raise CLIError(f"{', '.join(extra)} only apply with model=", extra[0])
     return kw
@@ -75,9 +76,12 @@ def run_trackeval_cli(argv: list[str]) -> int:
     kw = parse_trackeval_args(argv)
     benchmark = kw.pop("benchmark", "MOT17")
     out = kw.pop("out", None)
+    masks = kw.pop("masks", False)
+    if not isinstance(masks, bool):
+        raise CLIError(f"invalid value for masks: {masks!r} (allowed: True or False)", "masks")
     try:
         if "res" in kw:
-            results = te.evaluate(kw["data"], kw["res"], benchmark=benchmark)
+            results = te.evaluate(kw["data"], kw["res"], benchmark=benchmark, masks=masks)
             print(te.format_tables(results, "res"))
             if out:
                 print(f"Saved {te.save_json(results, out)}")
@@ -86,7 +90,7 @@ def run_trackeval_cli(argv: list[str]) -> int:
 
         data, model = kw.pop("data"), kw.pop("model")
         tracker = kw.pop("tracker", "botsort.yaml")
-        per = evaluate_trackers(data, model, tracker, benchmark=benchmark, **kw)
+        per = evaluate_trackers(data, model, tracker, benchmark=benchmark, masks=masks, **kw)
         if out:
             import json
             from pathlib import Path

@@ -34,16 +34,19 @@ def _frame_number(path: str, index: int) -> int:
 
 
 def track_sequences(
-    data: str | os.PathLike[str], model: YOLO, tracker: str, out_dir: Path, **track_kw: Any
+    data: str | os.PathLike[str], model: YOLO, tracker: str, out_dir: Path, masks: bool = False, **track_kw: Any
 ) -> dict[str, Path]:
-    """``out_dir/<seq>.txt`` for every sequence of ``data`` tracked with ``tracker``; returns ``{seq: file}``."""
+    """``out_dir/<seq>.txt`` for every sequence of ``data`` tracked with ``tracker`` (MOTS lines with ``masks``);
+    returns ``{seq: file}``."""
+    from numa_ultralytics.engine.mots import mots_lines
+
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for seq, (folder, _) in te.find_sequences(data).items():
         img1 = folder / "img1"
         if not img1.is_dir():
             raise te.TrackEvalError(f"{img1}: missing (the frames to track)")
-        lines = []
+        lines: list[str] = []
         kw = {"classes": [PERSON], "verbose": False, **track_kw}
         # One tracker over the sequence's frames: persist=True (without it every new image path resets the tracker,
         # as in Ultralytics), and a fresh tracker per sequence.
@@ -53,6 +56,9 @@ def track_sequences(
             if b is None or b.id is None or len(b.id) == 0:
                 continue
             frame = _frame_number(r.path, i)
+            if masks:
+                lines.extend(s.rstrip("\n") for s in mots_lines(frame, r))
+                continue
             xyxy = np.asarray(b.xyxy, np.float64)
             for (x1, y1, x2, y2), tid, conf in zip(xyxy, np.asarray(b.id), np.asarray(b.conf)):
                 lines.append(
@@ -69,6 +75,7 @@ def evaluate_trackers(
     model: str | os.PathLike[str] | YOLO,
     tracker: str = "botsort.yaml",
     benchmark: str = "MOT17",
+    masks: bool = False,
     project: str | os.PathLike[str] | None = None,
     name: str | None = None,
     exist_ok: bool = False,
@@ -77,8 +84,9 @@ def evaluate_trackers(
 ) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
     """Track every sequence of ``data`` with ``tracker`` (a shipped name, a YAML path, or ``"all"``) and score it.
 
-    Returns ``{tracker: utils.trackeval.evaluate output}``; the run folder is ``<project>/<name>``
-    (``runs/trackeval/exp`` by default, a free name like ``exp2`` unless ``exist_ok``).
+    ``masks=True``: the ground truth is MOTS (masks, ``frame id class h w rle``) and the tracks are written and scored
+    as MOTS lines (engine/mots.py). Returns ``{tracker: utils.trackeval.evaluate output}``; the run folder is
+    ``<project>/<name>`` (``runs/trackeval/exp`` by default, a free name like ``exp2`` unless ``exist_ok``).
     """
     trackers = list(SHIPPED_TRACKERS) if tracker == "all" else [tracker]
     te.find_sequences(data)  # a bad data= fails before any tracking
@@ -89,8 +97,8 @@ def evaluate_trackers(
     for t in trackers:
         label = Path(t).stem
         res_dir = save_dir / label
-        track_sequences(data, yolo, t, res_dir, **track_kw)
-        out[label] = te.evaluate(data, res_dir, benchmark=benchmark)
+        track_sequences(data, yolo, t, res_dir, masks=masks, **track_kw)
+        out[label] = te.evaluate(data, res_dir, benchmark=benchmark, masks=masks)
         tables.append(te.format_tables(out[label], label))
         if verbose:
             print(tables[-1])

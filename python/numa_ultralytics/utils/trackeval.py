@@ -2,9 +2,10 @@
 
 ``evaluate(data, res)`` scores ``res/<seq>.txt`` against ``data/<seq>/gt/gt.txt`` (``data/<seq>/seqinfo.ini`` gives
 ``seqLength``) with the rules of ``benchmark`` (MOT17/MOT16/MOT20 preprocessing: distractor classes, zero-flagged rows;
-none for MOT15). The metrics are computed by ``_core.trackeval_mot`` (rust/src/trackeval/); this module finds the
-files, turns a bad line into ``TrackEvalError`` naming the file and line, averages HOTA over its 19 alphas
-(``summary``) and prints TrackEval's tables (``format_tables``).
+none for MOT15), or MOTS masks (``masks=True``: RLE lines, ignore regions). The metrics are computed by
+``_core.trackeval_mot`` (rust/src/trackeval/); this module finds the files, turns a bad line into ``TrackEvalError``
+naming the file and line, averages HOTA over its 19 alphas (``summary``) and prints TrackEval's tables
+(``format_tables``).
 """
 
 from __future__ import annotations
@@ -94,16 +95,22 @@ def evaluate(
     do_preproc: bool = True,
     sequences: list[str] | None = None,
     threads: int | None = None,
+    masks: bool = False,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Score ``res/<seq>.txt`` against the ground truth of every sequence in ``data`` (or of ``sequences``).
+
+    ``masks=True`` scores MOTS files (``frame id class h w rle`` lines, pedestrians = class 2, ignore regions = class
+    10) by mask IoU as TrackEval's MOTSChallenge (``benchmark="MOTS"`` is the same); ``benchmark`` then does not apply.
 
     Returns ``{seq | "COMBINED_SEQ": {"HOTA" | "CLEAR" | "Identity" | "Count": {field: value}}}`` with TrackEval's field
     names; HOTA's array fields are lists over the alphas 0.05..0.95 (``summary`` averages them). Raises
     ``TrackEvalError`` naming the file (and line) for a missing or unreadable file.
     """
     bench = str(benchmark).upper()
+    if bench == "MOTS":  # the MOTS benchmark: masks
+        bench, masks = "MOT17", True
     if bench not in BENCHMARKS:
-        raise TrackEvalError(f"benchmark={benchmark}: expected one of {', '.join(BENCHMARKS)}")
+        raise TrackEvalError(f"benchmark={benchmark}: expected one of {', '.join(BENCHMARKS)} or MOTS")
     found = find_sequences(data)
     if sequences is not None:
         missing = [s for s in sequences if s not in found]
@@ -121,7 +128,7 @@ def evaluate(
         inputs.append((seq, _read(gt_path), _read(res_path), n))
     threads = threads or min(len(inputs), os.cpu_count() or 1)
     try:
-        return _core.trackeval_mot(inputs, bench, do_preproc, threads)
+        return _core.trackeval_mot(inputs, bench, do_preproc, threads, masks)
     except ValueError as e:
         if len(e.args) == 4:
             msg, seq, which, line = e.args

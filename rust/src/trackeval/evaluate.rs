@@ -4,7 +4,20 @@
 use std::thread;
 
 use super::mot_data::{parse_mot, preprocess, Benchmark, DataError, ParseError, SeqData};
+use super::mots_data::{parse_mots, preprocess_mots};
 use super::{clear, count, hota, identity};
+
+/// What the files hold and which rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// MOTChallenge 2D boxes, with the benchmark's preprocessing when `do_preproc`.
+    Boxes {
+        benchmark: Benchmark,
+        do_preproc: bool,
+    },
+    /// MOTS masks (RLE lines, ignore regions).
+    Masks,
+}
 
 /// All metrics of one sequence (or of the combination).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -48,24 +61,33 @@ pub fn score(d: &SeqData) -> Scores {
 }
 
 /// Reads, preprocesses and scores one sequence.
-pub fn score_sequence(
-    input: &SequenceInput<'_>,
-    benchmark: Benchmark,
-    do_preproc: bool,
-) -> Result<Scores, EvalError> {
-    let parse = |text, is_gt| {
-        parse_mot(text, input.seq_len, is_gt).map_err(|err| EvalError::Parse {
+pub fn score_sequence(input: &SequenceInput<'_>, kind: Kind) -> Result<Scores, EvalError> {
+    let parse_err = |is_gt| {
+        move |err| EvalError::Parse {
             seq: input.name.to_owned(),
             is_gt,
             err,
-        })
+        }
     };
-    let gt = parse(input.gt, true)?;
-    let tr = parse(input.res, false)?;
-    let d = preprocess(&gt, &tr, benchmark, do_preproc).map_err(|err| EvalError::Data {
+    let data_err = |err| EvalError::Data {
         seq: input.name.to_owned(),
         err,
-    })?;
+    };
+    let d = match kind {
+        Kind::Boxes {
+            benchmark,
+            do_preproc,
+        } => {
+            let gt = parse_mot(input.gt, input.seq_len, true).map_err(parse_err(true))?;
+            let tr = parse_mot(input.res, input.seq_len, false).map_err(parse_err(false))?;
+            preprocess(&gt, &tr, benchmark, do_preproc).map_err(data_err)?
+        }
+        Kind::Masks => {
+            let gt = parse_mots(input.gt, input.seq_len, true).map_err(parse_err(true))?;
+            let tr = parse_mots(input.res, input.seq_len, false).map_err(parse_err(false))?;
+            preprocess_mots(&gt, &tr).map_err(data_err)?
+        }
+    };
     Ok(score(&d))
 }
 
@@ -83,15 +105,14 @@ pub fn combine(all: &[&Scores]) -> Scores {
 /// in input order is returned.
 pub fn evaluate(
     inputs: &[SequenceInput<'_>],
-    benchmark: Benchmark,
-    do_preproc: bool,
+    kind: Kind,
     threads: usize,
 ) -> Result<(Vec<Scores>, Scores), EvalError> {
     let threads = threads.clamp(1, inputs.len().max(1));
     let mut slots: Vec<Option<Result<Scores, EvalError>>> = vec![None; inputs.len()];
     if threads == 1 {
         for (slot, input) in slots.iter_mut().zip(inputs) {
-            *slot = Some(score_sequence(input, benchmark, do_preproc));
+            *slot = Some(score_sequence(input, kind));
         }
     } else {
         let chunk = inputs.len().div_ceil(threads);
@@ -99,7 +120,7 @@ pub fn evaluate(
             for (slot_chunk, input_chunk) in slots.chunks_mut(chunk).zip(inputs.chunks(chunk)) {
                 s.spawn(move || {
                     for (slot, input) in slot_chunk.iter_mut().zip(input_chunk) {
-                        *slot = Some(score_sequence(input, benchmark, do_preproc));
+                        *slot = Some(score_sequence(input, kind));
                     }
                 });
             }
@@ -117,6 +138,10 @@ pub fn evaluate(
 mod tests {
     use super::*;
 
+    const BOXES: Kind = Kind::Boxes {
+        benchmark: Benchmark::Mot17,
+        do_preproc: true,
+    };
     const GT: &str =
         "1,1,0,0,10,10,1,1,1\n1,2,50,0,10,10,1,1,1\n2,1,1,0,10,10,1,1,1\n2,2,51,0,10,10,1,1,1\n";
 
@@ -129,7 +154,7 @@ mod tests {
             res: perfect,
             seq_len: 2,
         }];
-        let (seqs, comb) = evaluate(&inputs, Benchmark::Mot17, true, 1).unwrap();
+        let (seqs, comb) = evaluate(&inputs, BOXES, 1).unwrap();
         assert_eq!(seqs[0].hota.hota, [1.0; 19]);
         assert_eq!(comb.clear.mota, 1.0);
         assert_eq!(comb.identity.idf1, 1.0);
@@ -143,7 +168,7 @@ mod tests {
             res: "1,1,0,0\n",
             seq_len: 2,
         }];
-        match evaluate(&inputs, Benchmark::Mot17, true, 2) {
+        match evaluate(&inputs, BOXES, 2) {
             Err(EvalError::Parse { seq, is_gt, err }) => {
                 assert_eq!((seq.as_str(), is_gt, err.line), ("b", false, 1));
             }
@@ -162,8 +187,8 @@ mod tests {
                 seq_len: 2,
             })
             .collect();
-        let one = evaluate(&inputs, Benchmark::Mot17, true, 1).unwrap();
-        let four = evaluate(&inputs, Benchmark::Mot17, true, 4).unwrap();
+        let one = evaluate(&inputs, BOXES, 1).unwrap();
+        let four = evaluate(&inputs, BOXES, 4).unwrap();
         assert_eq!(one, four);
     }
 }

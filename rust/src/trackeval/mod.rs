@@ -14,6 +14,8 @@ pub mod hota;
 pub mod identity;
 pub mod lsap;
 pub mod mot_data;
+pub mod mots_data;
+pub mod rle;
 
 /// `np.finfo('float').eps`, TrackEval's slack on thresholds.
 pub const EPS: f64 = f64::EPSILON;

@@ -160,11 +160,7 @@ pub fn parse_mot(text: &str, seq_len: usize, is_gt: bool) -> Result<Frames, Pars
             class,
         });
     }
-    Ok(frames_checked(frames))
-}
-
-fn frames_checked(frames: Vec<Vec<Row>>) -> Frames {
-    Frames { frames }
+    Ok(Frames { frames })
 }
 
 /// A sequence ready for the metrics: per frame, the kept ids (renumbered `0..n`) and the
@@ -203,7 +199,7 @@ fn check_unique(rows: &[Row], frame: usize, what: &str) -> Result<(), DataError>
 }
 
 /// Renumbers ids `0..n` in sorted order (TrackEval's id map); returns `n`.
-fn relabel(ids: &mut [Vec<i64>]) -> (Vec<Vec<usize>>, usize) {
+pub(crate) fn relabel(ids: &[Vec<i64>]) -> (Vec<Vec<usize>>, usize) {
     let mut uniq: Vec<i64> = ids.iter().flatten().copied().collect();
     uniq.sort_unstable();
     uniq.dedup();
@@ -297,8 +293,8 @@ pub fn preprocess(
         gt_raw_ids.push(gi.iter().map(|&i| g[i].id).collect());
         tr_raw_ids.push(ri.iter().map(|&j| r[j].id).collect());
     }
-    let (gt_ids, num_gt_ids) = relabel(&mut gt_raw_ids);
-    let (tracker_ids, num_tracker_ids) = relabel(&mut tr_raw_ids);
+    let (gt_ids, num_gt_ids) = relabel(&gt_raw_ids);
+    let (tracker_ids, num_tracker_ids) = relabel(&tr_raw_ids);
     Ok(SeqData {
         gt_ids,
         tracker_ids,

@@ -274,8 +274,9 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
             "txt_format",
             Spec(
                 _choice(TXT_FORMATS),
-                "save_txt: yolo (Ultralytics' labels) or mot (labels/<stem>.txt frame,id,x,y,w,h,conf,cls lines "
-                "and labels/<stem>_polygons.txt, one pair per source)",
+                "save_txt: yolo (Ultralytics' labels), mot (labels/<stem>.txt frame,id,x,y,w,h,conf,cls lines "
+                "and labels/<stem>_polygons.txt, one pair per source) or mots (labels/<stem>.txt frame id class h w "
+                "rle lines)",
             ),
         ),
         ("project", Spec(_str, "run folder parent (default runs/<task>)")),

@@ -229,3 +229,18 @@ def tracktrack_tai(
     new_track_thresh: float,
 ) -> list[bool]:
     """TrackTrack's track-aware NMS: which detections may start a track."""
+
+def trackeval_mot(
+    sequences: list[tuple[str, str, str, int]],
+    benchmark: str = "MOT17",
+    do_preproc: bool = True,
+    threads: int = 1,
+    masks: bool = False,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """TrackEval 1.3.0's MOTChallenge 2D box scores (``masks=True``: MOTS, RLE lines) of
+    ``(name, gt_text, res_text, seq_len)`` sequences:
+    ``{name | "COMBINED_SEQ": {"HOTA" | "CLEAR" | "Identity" | "Count": {field: value}}}`` (HOTA's array fields
+    per alpha). A bad file raises ``ValueError(message, seq, "gt" | "res" | "data", line)``."""
+
+def rle_encode(mask: npt.NDArray[np.uint8]) -> str:
+    """pycocotools' compressed RLE ``counts`` string of a ``(h, w)`` uint8 mask (nonzero = set)."""

@@ -78,6 +78,7 @@ examples:
   numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True   (writes yolo11n-seg.onnx)
   numa-yolo segment val model=yolo11n-seg.pt data=coco8-seg.yaml imgsz=640   (box and mask P, R, mAP50, mAP50-95)
 
+  numa-yolo trackeval data=GT_ROOT res=RES_DIR [benchmark=MOT17] [out=scores.json]   (HOTA, CLEAR, IDF1)
   numa-yolo version | checks | settings [key=value | reset] | cfg   (version, environment, settings, defaults)
 
 arguments (key=value; a True/False one alone means key=True: `save` is save=True):
@@ -276,8 +277,9 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
             "txt_format",
             Spec(
                 _choice(TXT_FORMATS),
-                "save_txt: yolo (Ultralytics' labels) or mot (labels/<stem>.txt frame,id,x,y,w,h,conf,cls lines "
-                "and labels/<stem>_polygons.txt, one pair per source)",
+                "save_txt: yolo (Ultralytics' labels), mot (labels/<stem>.txt frame,id,x,y,w,h,conf,cls lines "
+                "and labels/<stem>_polygons.txt, one pair per source) or mots (labels/<stem>.txt frame id class h w "
+                "rle lines)",
             ),
         ),
         ("project", Spec(_str, "run folder parent (default runs/<task>)")),
@@ -634,6 +636,10 @@ def entrypoint(argv: list[str] | None = None) -> int:
             from numa_ultralytics.cfg.val import val_usage
 
             print(val_usage())
+        elif argv and argv[0] == "trackeval":
+            from numa_ultralytics.cfg.trackeval import trackeval_usage
+
+            print(trackeval_usage())
         else:
             print(_usage())
         return 0
@@ -647,6 +653,10 @@ def entrypoint(argv: list[str] | None = None) -> int:
 
         return info.checks() if argv[0] == "checks" else info.cfg() if argv[0] == "cfg" else info.settings(argv[1:])
     try:
+        if argv[0] == "trackeval":  # tracking evaluation: its own arguments, cfg/trackeval.py
+            from numa_ultralytics.cfg.trackeval import run_trackeval_cli
+
+            return run_trackeval_cli(argv)
         if "val" in argv:  # the mode word: val has its own arguments (data, split, ...), parsed by cfg/val.py
             from numa_ultralytics.cfg.val import run_val_cli
 

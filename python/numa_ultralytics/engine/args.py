@@ -91,7 +91,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "save_txt": False,
     "save_conf": False,  # save_txt: append each object's confidence (YOLO format)
     "save_crop": False,  # crops/<class name>/<label file stem>.jpg (Results.save_crop)
-    "txt_format": "yolo",  # save_txt: "yolo" (Ultralytics' labels/<stem>[_<frame>].txt) or "mot" (TXT_FORMATS)
+    "txt_format": "yolo",  # save_txt: "yolo" (Ultralytics' labels/<stem>[_<frame>].txt) or "mot" / "mots" (TXT_FORMATS)
     "show": False,
     "project": None,
     "name": None,
@@ -121,7 +121,8 @@ NEUTRAL_ARGS: dict[str, Any] = {
 }
 UNSUPPORTED = ("save_frames", "augment", "visualize", "embed")  # refused when true
 COLOR_MODES = ("class", "instance")
-TXT_FORMATS = ("yolo", "mot")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt
+TXT_FORMATS = ("yolo", "mot", "mots")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt,
+# "mots" MOTS lines (frame id class h w rle; engine/mots.py)
 PLOT_STYLES = ("filled", "outlines")
 MAX_IMGSZ = 4096  # largest imgsz side (README "Limits"; docs/architecture.md)
 MAX_BATCH = 256  # frames in one session.run: a batch is held in memory (256 letterboxed 640x640 frames: 1.2 GB)

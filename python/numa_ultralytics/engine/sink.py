@@ -16,6 +16,8 @@ the command line gets its files through the same calls, so both write the same r
 - ``save_txt`` with ``txt_format="mot"``: ``labels/<stem>.txt`` (MOT-style ``frame,id,x,y,w,h,conf,cls`` lines, frame
   1-based, id -1 when not tracked) and ``labels/<stem>_polygons.txt`` (``frame,id,cls,x1,y1,x2,y2,...`` segment
   outlines in pixels), one pair per source;
+- ``save_txt`` with ``txt_format="mots"``: ``labels/<stem>.txt`` of MOTS lines (``frame id class h w rle``,
+  non-overlapping masks at the original size; engine/mots.py), one per source;
 - ``save_crop``: ``crops/<class name>/<stem>[_<frame>].jpg`` per object (``Results.save_crop``);
 - ``show``: a window per stream (``q`` stops the run).
 
@@ -117,6 +119,7 @@ class Outputs:
             (save_dir / "labels").mkdir(parents=True, exist_ok=True)
         self.videos: dict[int, _VideoFile] = {}  # stream -> its current video
         self.txt: dict[str, tuple[_TextFile, _TextFile]] = {}
+        self.mots: dict[str, _TextFile] = {}  # txt_format="mots": one file per source
         self.written: list[Path] = []
         self.names: dict[tuple[int, str], str] = {}
         self._taken: set[str] = set()
@@ -185,6 +188,15 @@ class Outputs:
             os.replace(tmp, out)
             return
         stem = self.name(item.stream, item.path)
+        if self.txt_format == "mots":  # engine/mots.py: frame id class h w rle, one file per source
+            from numa_ultralytics.engine.mots import mots_lines
+
+            mfile = self.mots.get(stem)
+            if mfile is None:
+                (self.save_dir / "labels").mkdir(parents=True, exist_ok=True)
+                mfile = self.mots[stem] = _TextFile(self.save_dir / "labels" / f"{stem}.txt")
+            mfile.write(mots_lines(item.frame + 1, r))
+            return
         files = self.txt.get(stem)
         if files is None:
             d = self.save_dir / "labels"
@@ -212,7 +224,11 @@ class Outputs:
     def close(self) -> None:
         """Close every writer; each file gets its final name (see :func:`_partial`). Safe to call twice."""
         errors: list[BaseException] = []
-        files: list[_VideoFile | _TextFile] = [*self.videos.values(), *(f for pair in self.txt.values() for f in pair)]
+        files: list[_VideoFile | _TextFile] = [
+            *self.videos.values(),
+            *(f for pair in self.txt.values() for f in pair),
+            *self.mots.values(),
+        ]
         for f in files:
             try:
                 f.close()
@@ -220,6 +236,7 @@ class Outputs:
                 errors.append(e)
         self.videos = {}
         self.txt = {}
+        self.mots = {}
         if errors:
             raise errors[0]
 

@@ -13,6 +13,7 @@ mod ocsort;
 mod predict;
 mod reid;
 mod tracker;
+mod trackeval;
 mod tracktrack;
 
 /// Rows of a float32 `(n, 4)` xyxy array (`name` goes into the error for any other shape).
@@ -39,6 +40,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ocsort::register(m)?;
     predict::register(m)?;
     reid::register(m)?;
+    trackeval::register(m)?;
     tracker::register(m)?;
     tracktrack::register(m)?;
     Ok(())

@@ -13,14 +13,14 @@ These are the constants of the original ``tests/__init__.py``, on the shared ass
 import tempfile
 from pathlib import Path
 
+import cv2
+
 from tests.conftest import MEDIA
 from tests.conftest import MODELS as WEIGHTS_DIR
 
 ASSETS = MEDIA / "images"  # bus.jpg and zidane.jpg, as the original's ASSETS
 SUITE_TMP = Path(tempfile.gettempdir()) / "numa_ultralytics_suite"
-# numa: the original's MODEL is yolo26n.pt (an end-to-end detect checkpoint, which this package reads from ONNX
-# only); yolo11n-seg.pt in a path with spaces tests the same path handling (conftest.py copies it there)
-MODEL = SUITE_TMP / "path with spaces" / "yolo11n-seg.pt"
+MODEL = SUITE_TMP / "path with spaces" / "yolo26n.pt"  # path with spaces to test path handling
 SOURCE = ASSETS / "bus.jpg"
 SOURCES_LIST = [ASSETS / "bus.jpg", ASSETS, ASSETS / "*", ASSETS / "**/*.jpg"]  # file, dir, and glob patterns
 # numa: the task models this package runs (segment, NMS-based and end-to-end); the original's list covers every task
@@ -31,3 +31,12 @@ TASK_MODEL_DATA = [
     ("detect", WEIGHTS_DIR / "yolo11n-detect-int8-320.onnx", "coco8-seg.yaml"),
     ("segment", WEIGHTS_DIR / "yolo11n-seg.pt", "coco8-seg.yaml"),
 ]
+# numa: the original's SOLUTION_ASSETS are demo videos downloaded from ASSETS_URL; here: (shared video, frames,
+# rotation) of a short clip cut from it (conftest.py's solution_assets): the people video stands in for the demo video
+# (rotated for the vertical one), the cars video for the cropping one. The pose, parking and similarity assets are for
+# solutions this package does not provide (SKIPPED.md)
+SOLUTION_ASSETS = {
+    "demo_video": (MEDIA / "videos" / "seeed_people-walking.mp4", 8, None),
+    "crop_video": (MEDIA / "videos" / "intel_car-detection.mp4", 8, None),
+    "vertical_video": (MEDIA / "videos" / "seeed_people-walking.mp4", 8, cv2.ROTATE_90_CLOCKWISE),
+}

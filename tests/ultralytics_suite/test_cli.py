@@ -46,3 +46,14 @@ def test_predict(task: str, model: str, data: str) -> None:
     """Test YOLO prediction on provided sample assets for specified task and model."""
     for nms in (None, False):
         run(f"yolo {task} predict model={model} source={ASSETS} imgsz=32 save nms={nms} max_det=100")
+
+
+# numa: "workout" (AIGym, pose) and "analytics" (matplotlib) are not provided by this package (SKIPPED.md)
+@pytest.mark.parametrize(
+    "solution",
+    ["count", "blur", "heatmap", "isegment", "visioneye", "speed", "queue", "trackzone"],
+)
+def test_solutions(solution: str, solution_assets) -> None:
+    """Test yolo solutions command-line modes."""
+    source = solution_assets("demo_video")  # numa: no pose video (workout is not provided)
+    run(f"yolo solutions {solution} verbose=False source={source}")

@@ -256,7 +256,15 @@ def test_val(task: str, weight: str, data: str) -> None:
             metrics.to_df()
         metrics.to_csv()
         metrics.to_json()
-        # numa: the confusion-matrix checks are left out (no confusion matrix; SKIPPED.md)
+        if task != "depth":  # depth is dense regression: no classes, no confusion matrix
+            if HAS_PANDAS:  # numa: the [pandas] extra
+                metrics.confusion_matrix.to_df()
+            metrics.confusion_matrix.to_csv()
+            metrics.confusion_matrix.to_json()
+            cm = metrics.confusion_matrix
+            expected = cm.nc if task in {"classify", "semantic"} else cm.nc + 1  # background for detection tasks
+            assert cm.matrix.shape == (expected, expected), f"{task} confusion matrix is {cm.matrix.shape}"
+            assert len(cm.tp_fp()[0]) == cm.nc  # per-class TP/FP never include background
 
 
 def test_predict_callback_and_setup():

@@ -149,10 +149,10 @@ def ap_per_class(
     return tp_n, fp_n, p, r, f1, ap, unique_classes.astype(int), p_curve, r_curve, f1_curve, x, prec
 
 
-class ConfusionMatrix:
+class ConfusionMatrix(DataExportMixin):
     """Detection confusion matrix as Ultralytics 8.4.190's ``ConfusionMatrix`` (task ``detect``, also used for segment):
     ``matrix[predicted, true]``, ``(nc + 1, nc + 1)``, the last row / column the background (missed objects / false
-    detections)."""
+    detections); ``to_df`` / ``to_csv`` / ``to_json`` export ``summary()``, as the original's ``DataExportMixin``."""
 
     def __init__(self, names: dict[int, str] | None = None, task: str = "detect") -> None:
         self.task = task

@@ -23,13 +23,13 @@ SUITE_TMP = Path(tempfile.gettempdir()) / "numa_ultralytics_suite"
 MODEL = SUITE_TMP / "path with spaces" / "yolo26n.pt"  # path with spaces to test path handling
 SOURCE = ASSETS / "bus.jpg"
 SOURCES_LIST = [ASSETS / "bus.jpg", ASSETS, ASSETS / "*", ASSETS / "**/*.jpg"]  # file, dir, and glob patterns
-# numa: the task models this package runs (segment, NMS-based and end-to-end); the original's list covers every task
-MODELS = ["yolo11n-seg.pt", "yolo26n-seg.onnx"]
-# numa: (task, model, data): coco8-seg is the shared dataset (detect reads its boxes); the detect model is a static
-# 320 export, so that imgsz=32 runs (the dynamic end-to-end export's TopK needs >= 300 anchors)
+# numa: the original's list covers every task: here its detect and segment models (TASK2MODEL) and an NMS-based one
+MODELS = ["yolo11n-seg.pt", "yolo26n-seg.pt", "yolo26n.pt"]
+# numa: (task, model, data): the original's detect and segment models; coco8-seg is the shared dataset (detect reads its
+# boxes)
 TASK_MODEL_DATA = [
-    ("detect", WEIGHTS_DIR / "yolo11n-detect-int8-320.onnx", "coco8-seg.yaml"),
-    ("segment", WEIGHTS_DIR / "yolo11n-seg.pt", "coco8-seg.yaml"),
+    ("detect", WEIGHTS_DIR / "yolo26n.pt", "coco8-seg.yaml"),
+    ("segment", WEIGHTS_DIR / "yolo26n-seg.pt", "coco8-seg.yaml"),
 ]
 # numa: the original's SOLUTION_ASSETS are demo videos downloaded from ASSETS_URL; here: (shared video, frames,
 # rotation) of a short clip cut from it (conftest.py's solution_assets): the people video stands in for the demo video

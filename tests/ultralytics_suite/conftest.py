@@ -58,5 +58,25 @@ def solution_assets():
     return get_asset
 
 
+def isolated_model_path(tmp_path, model):
+    """Copy a model to a per-test path to prevent export file races under pytest-xdist."""
+    model = Path(model)
+    dst = tmp_path / model.name  # numa: MODEL is copied from the shared weights by _suite_env, never downloaded
+    shutil.copy(model, dst)
+    return str(dst)
+
+
+@pytest.fixture
+def isolated_model(tmp_path):
+    """Provide an isolated copy of the test model to prevent export file races under pytest-xdist.
+
+    When multiple xdist workers run export tests simultaneously, they derive output filenames from the model path (e.g.,
+    model.onnx, model.torchscript). Using the same MODEL path causes workers to overwrite each other's
+    intermediate/export files. This fixture copies the shared model to a per-test temporary directory so each test
+    exports to a unique path.
+    """
+    return isolated_model_path(tmp_path, MODEL)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(SUITE_TMP, ignore_errors=True)

@@ -78,8 +78,7 @@ def test_predict_img(model_name):
     assert len(model(batch, imgsz=32, classes=0)) == len(batch)  # multiple sources in a batch
 
 
-# numa: yolo26n.pt / yolo11n.pt -> the end-to-end detect export and an NMS-based segment checkpoint
-@pytest.mark.parametrize("model_name", ["yolo26n-dynamic.onnx", "yolo11n-seg.pt"])
+@pytest.mark.parametrize("model_name", ["yolo26n.pt", "yolo11n-seg.pt"])  # numa: yolo11n.pt -> its segment checkpoint
 @pytest.mark.parametrize("nms", [None, False])
 def test_predict_classes_with_max_det(model_name, nms):
     """Test classes-before-max_det and reset reused-call filters for end2end and NMS-based models."""
@@ -327,7 +326,7 @@ def test_results_plot_without_boxes():
 def test_labels_and_crops(tmp_path):
     """Test output from prediction args for saving YOLO detection labels and crops."""
     imgs = [SOURCE, ASSETS / "zidane.jpg"]
-    model = YOLO(WEIGHTS_DIR / "yolo26n-dynamic.onnx")  # numa: yolo26n.pt, exported
+    model = YOLO(WEIGHTS_DIR / "yolo26n.pt")
     # numa: imgsz=320, not 160: the original runs these two images as one batch padded to 160x160, where bus.jpg has 4
     # detections; this package letterboxes each frame alone (160x128: 1 detection, as the original gives it alone)
     results = model(imgs, imgsz=320, save_txt=True, save_crop=True)

@@ -2,9 +2,10 @@
 """Ultralytics 8.4.190's own tests (the sdist's ``tests/``), the in-scope ones, run against numa_ultralytics.
 
 Vendored from ``ultralytics-8.4.190.tar.gz`` (PyPI sdist, ``tests/__init__.py``, ``tests/test_cli.py``,
-``tests/test_python.py``), AGPL-3.0 like this project, with ``ultralytics`` renamed ``numa_ultralytics`` and ``yolo``
-(the command) ``python -m numa_ultralytics``. Bodies are kept as close to verbatim as possible; each adaptation is
-marked ``# numa:``. Offline, with local assets: models from ``../shared/models``, images from ``../shared/media``.
+``tests/test_python.py``, ``tests/test_solutions.py``, ``tests/test_exports.py``), AGPL-3.0 like this project, with
+``ultralytics`` renamed ``numa_ultralytics`` and ``yolo`` (the command) ``python -m numa_ultralytics``. Bodies are kept
+as close to verbatim as possible; each adaptation is marked ``# numa:``. Offline, with local assets: models from
+``../shared/models``, images and video clips from ``../shared/media``.
 What was left out and why: SKIPPED.md.
 
 These are the constants of the original ``tests/__init__.py``, on the shared assets.
@@ -33,10 +34,11 @@ TASK_MODEL_DATA = [
 ]
 # numa: the original's SOLUTION_ASSETS are demo videos downloaded from ASSETS_URL; here: (shared video, frames,
 # rotation) of a short clip cut from it (conftest.py's solution_assets): the people video stands in for the demo video
-# (rotated for the vertical one), the cars video for the cropping one. The pose, parking and similarity assets are for
-# solutions this package does not provide (SKIPPED.md)
+# (rotated for the vertical one and the portrait tracking one), the cars video for the cropping one. The pose, parking
+# and similarity assets are for solutions this package does not provide (SKIPPED.md)
 SOLUTION_ASSETS = {
     "demo_video": (MEDIA / "videos" / "seeed_people-walking.mp4", 8, None),
     "crop_video": (MEDIA / "videos" / "intel_car-detection.mp4", 8, None),
     "vertical_video": (MEDIA / "videos" / "seeed_people-walking.mp4", 8, cv2.ROTATE_90_CLOCKWISE),
+    "track_video": (MEDIA / "videos" / "seeed_people-walking.mp4", 8, cv2.ROTATE_90_COUNTERCLOCKWISE),
 }

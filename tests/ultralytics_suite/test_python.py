@@ -289,10 +289,39 @@ def test_predict_callback_and_setup():
         print(boxes)
 
 
+# numa: no ONLINE skip: the video is a local clip (conftest.py's solution_assets)
+@pytest.mark.parametrize("model", MODELS)
+def test_track_stream(model, tmp_path, solution_assets):
+    """Test streaming tracking on a short video with all built-in trackers and various GMC/ReID configurations.
+
+    Note imgsz=160 required for tracking for higher confidence and better matches.
+    """
+    from numa_ultralytics.trackers.track import TRACKER_MAP
+    from numa_ultralytics.utils import ROOT, YAML
+
+    video_url = solution_assets("track_video")
+    model = YOLO(WEIGHTS_DIR / model)  # numa: the shared weights folder
+
+    # Default end-to-end run for all built-in trackers
+    for tracker_type in TRACKER_MAP:
+        kwargs = {}  # numa: save_frames=True (botsort) is not supported (README "Not supported")
+        model.track(video_url, imgsz=160, tracker=f"{tracker_type}.yaml", **kwargs)
+
+    # Test Global Motion Compensation (GMC) methods and ReID on botsort
+    # numa: ReID model "auto" for the third, not the yolo26n-cls.pt classifier (ReID takes auto or an .onnx embedder)
+    for gmc, reidm in zip(["orb", "sift", "ecc"], ["auto", "auto", "auto"]):
+        default_args = YAML.load(ROOT / "trackers/cfg/botsort.yaml")  # numa: trackers/cfg
+        custom_yaml = tmp_path / f"botsort-{gmc}.yaml"
+        YAML.save(custom_yaml, {**default_args, "gmc_method": gmc, "with_reid": True, "model": reidm})
+        model.track(video_url, imgsz=160, tracker=custom_yaml)
+
+    # numa: the ONNX ReID encoder auto-download (yolo26n-reid.onnx) is left out: offline, and no shared copy
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_results(model: str, tmp_path):
     """Test YOLO model results processing and output in various formats."""
-    im = SOURCE  # numa: no OBB model, no solution assets
+    im = SOURCE  # numa: no OBB model (the original gives it the boats.jpg solution asset)
     results = YOLO(WEIGHTS_DIR / model)([im, im], imgsz=160)
     for r in results:
         assert len(r), f"'{model}' results should not be empty!"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def solution_assets():
         asset_path = cache_dir / f"{name}.avi"
         if not asset_path.exists():
             need(src)
+            part = asset_path.with_name(f"{name}.{os.getpid()}.avi")  # written aside, then renamed: no half clips
             cap, writer = cv2.VideoCapture(str(src)), None
             for _ in range(frames):
                 ok, im = cap.read()
@@ -49,10 +51,11 @@ def solution_assets():
                 if writer is None:
                     fps = cap.get(cv2.CAP_PROP_FPS)
                     fourcc = cv2.VideoWriter_fourcc(*"MJPG")
-                    writer = cv2.VideoWriter(str(asset_path), fourcc, fps, (im.shape[1], im.shape[0]))
+                    writer = cv2.VideoWriter(str(part), fourcc, fps, (im.shape[1], im.shape[0]))
                 writer.write(im)
             cap.release()
             writer.release()
+            part.replace(asset_path)
         return asset_path
 
     return get_asset

@@ -8,12 +8,15 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2,
-C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention,
-Upsample, Concat, Detect, Segment, Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches
-selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class,
-mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops
-so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
+Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 / YOLO12 / YOLOv10 / YOLOv9 / YOLOv3u detect and
+segment models (Conv, DWConv, C2, C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its
+shortcut), C2PSA, PSABlock, Attention, A2C2f, ABlock, AAttn (area attention), SCDown, PSA, C2fCIB, CIB, RepVGGDW,
+ELAN1, RepNCSPELAN4, RepCSP, RepBottleneck, RepConv, AConv, ADown, SPPELAN, MaxPool2d, ZeroPad2d, Upsample, Concat,
+Detect, v10Detect, Segment, Segment26, Proto, Proto26, DFL). BatchNorm is folded, and RepConv / RepVGGDW branches
+merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export. End-to-end heads (YOLO26, and YOLOv10
+when its one-to-one branch is selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows
+``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs,
+selected with the original's ops so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ __all__ = [
 ]
 
 #: Bump when the generated graph changes: it is part of the cache file name.
-BUILDER_VERSION = 3  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+BUILDER_VERSION = 4  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
 # 3: graphs built for predict also output the detection head's input feature maps (FEATURE_OUTPUT_PREFIX)
+# 4: BatchNorm folded in float32 as torch's fuse does (unfused checkpoints' graphs equal the export bit for bit)
 
 OPSET = 17  # the cached graphs' opset (pt_loader)
 IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
@@ -280,8 +284,9 @@ class _Builder:
         fn = getattr(self, f"m_{n}", None)
         if fn is None:
             raise NotImplementedError(
-                f"unsupported module '{m.qualname()}' at {path}: only YOLOv8/YOLO11/YOLO26 detect and segment "
-                "models can be converted from .pt (export this model to ONNX with Ultralytics instead)"
+                f"unsupported module '{m.qualname()}' at {path}: only YOLOv3u/v5u/v6/v8/v9/v10/YOLO11/YOLO12/YOLO26 "
+                "detect and segment models can be converted from .pt (not RT-DETR, YOLO-World, YOLOE; export this "
+                "model to ONNX with Ultralytics instead)"
             )
         return fn(m, x, path)
 

@@ -29,7 +29,7 @@ from numa_ultralytics.nn.onnx_builder import build_onnx
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
 
 ZOO = Path(__file__).resolve().parent / "fixtures" / "zoo"
-# name -> (task, head, end2end, nc)
+# name -> (task, head, end2end)
 MODELS = {
     "yolo12n": ("detect", "Detect", False),
     "yolov10n": ("detect", "v10Detect", True),

@@ -8,12 +8,15 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 detect and segment models (Conv, DWConv, C2,
-C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its shortcut), C2PSA, PSABlock, Attention,
-Upsample, Concat, Detect, Segment, Segment26, Proto, Proto26, DFL). End-to-end heads (YOLO26: one-to-one branches
-selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class,
-mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops
-so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
+Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 / YOLO12 / YOLOv10 / YOLOv9 / YOLOv3u detect and
+segment models (Conv, DWConv, C2, C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its
+shortcut), C2PSA, PSABlock, Attention, A2C2f, ABlock, AAttn (area attention), SCDown, PSA, C2fCIB, CIB, RepVGGDW,
+ELAN1, RepNCSPELAN4, RepCSP, RepBottleneck, RepConv, AConv, ADown, SPPELAN, MaxPool2d, ZeroPad2d, Upsample, Concat,
+Detect, v10Detect, Segment, Segment26, Proto, Proto26, DFL). BatchNorm is folded, and RepConv / RepVGGDW branches
+merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export. End-to-end heads (YOLO26, and YOLOv10
+when its one-to-one branch is selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows
+``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs,
+selected with the original's ops so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -43,8 +46,9 @@ __all__ = [
 ]
 
 #: Bump when the generated graph changes: it is part of the cache file name.
-BUILDER_VERSION = 3  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+BUILDER_VERSION = 4  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
 # 3: graphs built for predict also output the detection head's input feature maps (FEATURE_OUTPUT_PREFIX)
+# 4: BatchNorm folded in float32 as torch's fuse does (unfused checkpoints' graphs equal the export bit for bit)
 
 OPSET = 17  # the cached graphs' opset (pt_loader)
 IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
@@ -61,7 +65,7 @@ def max_opset() -> int:
 
 _SUPPORTED_TASKS = {"DetectionModel": "detect", "SegmentationModel": "segment"}
 #: The detection heads the builder converts, and those of them with a mask branch (``cv4`` + ``proto``).
-_HEADS = ("Detect", "Segment", "Segment26")
+_HEADS = ("Detect", "Segment", "Segment26", "v10Detect")
 _SEGMENT_HEADS = ("Segment", "Segment26")
 
 
@@ -84,16 +88,30 @@ def fuse_conv_bn(
     var: np.ndarray,
     eps: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fold ``BatchNorm2d(conv(x))`` into one convolution; returns float32 ``(weight, bias)``."""
-    w = weight.astype(np.float64)
+    """Fold ``BatchNorm2d(conv(x))`` into one convolution; returns float32 ``(weight, bias)``.
+
+    Computed in float32 in the order of ``torch.nn.utils.fusion.fuse_conv_bn_weights`` (what Ultralytics' ``fuse()``
+    runs before an export, on the checkpoint's weights made float32), so the folded weights are the export's bit for
+    bit."""
+    f32 = np.float32
+    w = np.asarray(weight, f32)
     c = w.shape[0]
-    g = np.ones(c) if gamma is None else gamma.astype(np.float64)
-    b = np.zeros(c) if beta is None else beta.astype(np.float64)
-    scale = g / np.sqrt(var.astype(np.float64) + float(eps))
-    w_f = w * scale.reshape(-1, *([1] * (w.ndim - 1)))
-    b0 = np.zeros(c) if bias is None else bias.astype(np.float64)
-    b_f = b + (b0 - mean.astype(np.float64)) * scale
-    return w_f.astype(np.float32), b_f.astype(np.float32)
+    g = np.ones(c, f32) if gamma is None else np.asarray(gamma, f32)
+    b = np.zeros(c, f32) if beta is None else np.asarray(beta, f32)
+    b0 = np.zeros(c, f32) if bias is None else np.asarray(bias, f32)
+    rsqrt = f32(1.0) / np.sqrt(np.asarray(var, f32) + f32(eps))
+    w_f = w * (g * rsqrt).reshape(-1, *([1] * (w.ndim - 1)))
+    b_f = (b0 - np.asarray(mean, f32)) * rsqrt * g + b
+    return w_f.astype(f32), b_f.astype(f32)
+
+
+def _rep_fuse_bn(weight: np.ndarray, bn: StandIn) -> tuple[np.ndarray, np.ndarray]:
+    """``RepConv._fuse_bn_tensor``: ``kernel * gamma / std``, ``beta - mean * gamma / std`` (float32, its order)."""
+    f32 = np.float32
+    std = np.sqrt(np.asarray(bn.child("running_var"), f32) + f32(float(bn.get("eps", 1e-5))))
+    gamma, beta = np.asarray(bn.child("weight"), f32), np.asarray(bn.child("bias"), f32)
+    t = (gamma / std).reshape(-1, 1, 1, 1)
+    return np.asarray(weight, f32) * t, beta - np.asarray(bn.child("running_mean"), f32) * gamma / std
 
 
 def _name(m: Any) -> str:
@@ -266,8 +284,9 @@ class _Builder:
         fn = getattr(self, f"m_{n}", None)
         if fn is None:
             raise NotImplementedError(
-                f"unsupported module '{m.qualname()}' at {path}: only YOLOv8/YOLO11/YOLO26 detect and segment "
-                "models can be converted from .pt (export this model to ONNX with Ultralytics instead)"
+                f"unsupported module '{m.qualname()}' at {path}: only YOLOv3u/v5u/v6/v8/v9/v10/YOLO11/YOLO12/YOLO26 "
+                "detect and segment models can be converted from .pt (not RT-DETR, YOLO-World, YOLOE; export this "
+                "model to ONNX with Ultralytics instead)"
             )
         return fn(m, x, path)
 
@@ -375,6 +394,185 @@ class _Builder:
         a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
         b = self.module(m.child("m"), b, f"{path}.m")
         return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
+
+    # ------------------------------------------------------------------ YOLOv9 / YOLOv10 / YOLO12 / YOLOv3 blocks
+    def batch_norm(self, m: StandIn, x: str, path: str) -> str:
+        """A standalone BatchNorm2d (eval): ``x * scale + shift`` with the statistics folded."""
+        n = m.child("running_mean").shape[0]
+        scale, shift = fuse_conv_bn(
+            np.ones((n, 1, 1, 1), np.float32),
+            None,
+            m.get("weight"),
+            m.get("bias"),
+            m.child("running_mean"),
+            m.child("running_var"),
+            float(m.get("eps", 1e-5)),
+        )
+        s = self.g.init(f"{path}.scale", scale.reshape(1, n, 1, 1))
+        b = self.g.init(f"{path}.shift", shift.reshape(1, n, 1, 1))
+        return self.g.op("Add", [self.g.op("Mul", [x, s], hint=path), b], hint=path)
+
+    m_BatchNorm2d = batch_norm
+
+    def _fused(self, m: StandIn) -> bool:
+        fwd = m.__dict__.get("forward")
+        return isinstance(fwd, BoundMethodRef) and fwd.name == "forward_fuse"
+
+    def m_RepConv(self, m: StandIn, x: str, path: str) -> str:
+        """RepConv: ``act(conv1(x) + conv2(x) (+ bn(x)))``, reparameterized into one 3x3 convolution as
+        ``RepConv.fuse_convs`` does before an export; once fused ``act(conv(x))``."""
+        if self._fused(m) or m.get("conv1") is None:
+            return self.act(m.get("act"), self.module(m.child("conv"), x, f"{path}.conv"), f"{path}.act")
+        conv1, conv2 = m.child("conv1"), m.child("conv2")
+        for c in (conv1, conv2):
+            if c.get("bn") is None or self._fused(c):
+                raise ValueError(f"{path}: RepConv branch without its BatchNorm")
+        w3, b3 = _rep_fuse_bn(conv1.child("conv").child("weight"), conv1.child("bn"))
+        w1, b1 = _rep_fuse_bn(conv2.child("conv").child("weight"), conv2.child("bn"))
+        w = w3 + np.pad(w1, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        b = b3 + b1
+        if m.get("bn") is not None:  # the identity branch
+            groups = int(m.child("g"))
+            c1 = int(m.child("c1"))
+            kid = np.zeros((c1, c1 // groups, 3, 3), np.float32)
+            for i in range(c1):
+                kid[i, i % (c1 // groups), 1, 1] = 1
+            wi, bi = _rep_fuse_bn(kid, m.child("bn"))
+            w, b = w + wi, b + bi
+        y = self.conv2d(conv1.child("conv"), x, f"{path}.conv", weight=w, bias=b)
+        return self.act(m.get("act"), y, f"{path}.act")
+
+    def _folded(self, m: StandIn) -> tuple[np.ndarray, np.ndarray]:
+        """The (weight, bias) of a Conv block with its BatchNorm folded (``fuse_conv_and_bn``), or as fused."""
+        conv, bn = m.child("conv"), m.get("bn")
+        if bn is None or self._fused(m):
+            w = np.asarray(conv.child("weight"), np.float32)
+            bias = conv.get("bias")
+            return w, np.zeros(w.shape[0], np.float32) if bias is None else np.asarray(bias, np.float32)
+        return fuse_conv_bn(
+            conv.child("weight"),
+            conv.get("bias"),
+            bn.get("weight"),
+            bn.get("bias"),
+            bn.child("running_mean"),
+            bn.child("running_var"),
+            float(bn.get("eps", 1e-5)),
+        )
+
+    def m_RepVGGDW(self, m: StandIn, x: str, path: str) -> str:
+        """RepVGGDW (YOLOv10 CIB): ``act(conv(x) + conv1(x))``, the 3x3 depthwise branch padded into the 7x7 one as
+        ``RepVGGDW.fuse`` does before an export; once fused ``act(conv(x))``."""
+        if self._fused(m) or m.get("conv1") is None:
+            return self.act(m.get("act"), self.module(m.child("conv"), x, f"{path}.conv"), f"{path}.act")
+        w7, b7 = self._folded(m.child("conv"))
+        w3, b3 = self._folded(m.child("conv1"))
+        p = (w7.shape[-1] - w3.shape[-1]) // 2
+        w = w7 + np.pad(w3, ((0, 0), (0, 0), (p, p), (p, p)))
+        y = self.conv2d(m.child("conv").child("conv"), x, f"{path}.conv", weight=w, bias=b7 + b3)
+        return self.act(m.get("act"), y, f"{path}.act")
+
+    m_RepBottleneck = m_Bottleneck
+    m_RepCSP = m_C3
+    m_C2fCIB = m_C2f
+
+    def m_CIB(self, m: StandIn, x: str, path: str) -> str:
+        y = self.module(m.child("cv1"), x, f"{path}.cv1")
+        return self.g.op("Add", [x, y], hint=path) if m.get("add", False) else y
+
+    def m_RepNCSPELAN4(self, m: StandIn, x: str, path: str) -> str:
+        """RepNCSPELAN4 / ELAN1 (YOLOv9): cv1 halves, then cv2 and cv3 chained on the last, cv4 of all four."""
+        c = int(m.child("c"))
+        ys = list(self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path))
+        for k in ("cv2", "cv3"):
+            ys.append(self.module(m.child(k), ys[-1], f"{path}.{k}"))
+        return self.module(m.child("cv4"), self.concat(ys, 1, path), f"{path}.cv4")
+
+    m_ELAN1 = m_RepNCSPELAN4
+
+    def avg_pool_2x2_s1(self, x: str, path: str) -> str:
+        """``avg_pool2d(x, 2, 1, 0, False, True)`` (AConv, ADown)."""
+        return self.g.op("AveragePool", [x], hint=path, kernel_shape=[2, 2], strides=[1, 1], pads=[0, 0, 0, 0])
+
+    def m_AConv(self, m: StandIn, x: str, path: str) -> str:
+        return self.module(m.child("cv1"), self.avg_pool_2x2_s1(x, path), f"{path}.cv1")
+
+    def m_ADown(self, m: StandIn, x: str, path: str) -> str:
+        """ADown: 2x2 average pool (stride 1), halves: ``cv1`` (3x3 stride 2) and ``cv2(max_pool(3, 2, 1))``."""
+        half = int(m.child("cv1").child("conv").child("weight").shape[1])
+        x1, x2 = self.split(self.avg_pool_2x2_s1(x, path), [half, half], 1, path)
+        x1 = self.module(m.child("cv1"), x1, f"{path}.cv1")
+        x2 = self.g.op("MaxPool", [x2], hint=path, kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+        x2 = self.module(m.child("cv2"), x2, f"{path}.cv2")
+        return self.concat([x1, x2], 1, path)
+
+    def m_SPPELAN(self, m: StandIn, x: str, path: str) -> str:
+        ys = [self.module(m.child("cv1"), x, f"{path}.cv1")]
+        for k in ("cv2", "cv3", "cv4"):
+            ys.append(self.module(m.child(k), ys[-1], f"{path}.{k}"))
+        return self.module(m.child("cv5"), self.concat(ys, 1, path), f"{path}.cv5")
+
+    def m_SCDown(self, m: StandIn, x: str, path: str) -> str:
+        return self.module(m.child("cv2"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.cv2")
+
+    def m_PSA(self, m: StandIn, x: str, path: str) -> str:
+        """PSA (YOLOv10): halves ``a, b``; ``b += attn(b)``; ``b += ffn(b)``; ``cv2(cat(a, b))``."""
+        c = int(m.child("c"))
+        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
+        b = self.g.op("Add", [b, self.module(m.child("attn"), b, f"{path}.attn")], hint=path)
+        b = self.g.op("Add", [b, self.module(m.child("ffn"), b, f"{path}.ffn")], hint=path)
+        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
+
+    def m_AAttn(self, m: StandIn, x: str, path: str) -> str:
+        """Area attention (YOLO12): the ``H*W`` positions (row-major) cut into ``area`` equal runs, attention within
+        each run. Computed in 5-D ``[B, area, heads, dim, N / area]`` so that no size is baked in."""
+        g = self.g
+        area = int(m.get("area", 1))
+        nh = int(m.child("num_heads"))
+        hd = int(m.child("head_dim"))
+        c = nh * hd
+        qkv = self.module(m.child("qkv"), x, f"{path}.qkv")  # [B, 3c, H, W]
+        qkv = g.op("Transpose", [g.op("Reshape", [qkv, g.const([0, 3 * c, -1], np.int64)], hint=path)], perm=[0, 2, 1])
+        qkv = g.op("Reshape", [qkv, g.const([0, area, -1, nh, 3 * hd], np.int64)], hint=path)
+        qkv = g.op("Transpose", [qkv], hint=path, perm=[0, 1, 3, 4, 2])  # [B, area, nh, 3hd, n]
+        q, k, v = self.split(qkv, [hd, hd, hd], 3, path)
+        qs = g.op("Mul", [q, g.const(np.float32(hd**-0.5))], hint=path)
+        attn = g.op("MatMul", [g.op("Transpose", [qs], hint=path, perm=[0, 1, 2, 4, 3]), k], hint=path)
+        attn = g.op("Softmax", [attn], hint=path, axis=-1)
+        o = g.op("MatMul", [v, g.op("Transpose", [attn], hint=path, perm=[0, 1, 2, 4, 3])], hint=path)
+        shape = g.op("Shape", [x], hint=path)
+
+        def to_map(t: str) -> str:  # [B, area, nh, hd, n] -> [B, c, H, W]
+            t = g.op("Transpose", [t], hint=path, perm=[0, 1, 4, 2, 3])  # [B, area, n, nh, hd]
+            t = g.op("Reshape", [t, g.const([0, -1, c], np.int64)], hint=path)  # [B, N, c]
+            return g.op("Reshape", [g.op("Transpose", [t], hint=path, perm=[0, 2, 1]), shape], hint=path)
+
+        o, v = to_map(o), to_map(v)
+        o = g.op("Add", [o, self.module(m.child("pe"), v, f"{path}.pe")], hint=path)
+        return self.module(m.child("proj"), o, f"{path}.proj")
+
+    def m_ABlock(self, m: StandIn, x: str, path: str) -> str:
+        x = self.g.op("Add", [x, self.module(m.child("attn"), x, f"{path}.attn")], hint=path)
+        return self.g.op("Add", [x, self.module(m.child("mlp"), x, f"{path}.mlp")], hint=path)
+
+    def m_A2C2f(self, m: StandIn, x: str, path: str) -> str:
+        """A2C2f (YOLO12): ``cv1``, each of ``m`` (ABlock pairs or C3k) on the last, ``cv2`` of all; with ``gamma``
+        the residual ``x + gamma * y``."""
+        ys = [self.module(m.child("cv1"), x, f"{path}.cv1")]
+        for k, b in (m.child("m").get("_modules") or {}).items():
+            ys.append(self.module(b, ys[-1], f"{path}.m.{k}"))
+        y = self.module(m.child("cv2"), self.concat(ys, 1, path), f"{path}.cv2")
+        gamma = m.get("gamma")
+        if gamma is None:
+            return y
+        gamma = np.asarray(gamma, np.float32)
+        gy = self.g.op("Mul", [self.g.init(f"{path}.gamma", gamma.reshape(1, -1, 1, 1)), y], hint=path)
+        return self.g.op("Add", [x, gy], hint=path)
+
+    def m_ZeroPad2d(self, m: StandIn, x: str, path: str) -> str:
+        pad = m.get("padding", 0)
+        left, right, top, bottom = [int(pad)] * 4 if isinstance(pad, int) else [int(v) for v in pad]
+        pads = self.g.const([0, 0, top, left, 0, 0, bottom, right], np.int64)
+        return self.g.op("Pad", [x, pads], hint=path, mode="constant")
 
     def m_Upsample(self, m: StandIn, x: str, path: str) -> str:
         mode = m.get("mode", "nearest")
@@ -574,7 +772,7 @@ class _Builder:
             return self.g.op("ReduceMax", [x, self.g.const([-1], np.int64)], hint=path, keepdims=0)
         return self.g.op("ReduceMax", [x], hint=path, axes=[-1], keepdims=0)
 
-    m_Segment = m_Segment26 = m_Detect
+    m_Segment = m_Segment26 = m_v10Detect = m_Detect
 
     opset: int = OPSET
     max_det: int = 300

@@ -1,0 +1,115 @@
+"""The rest of the zoo from ``.pt``: YOLO12, YOLOv10 (end-to-end), YOLOv9 (detect, and segment with ADown), YOLOv3u.
+
+Each fixture in ``tests/fixtures/zoo`` is a tiny random-init checkpoint made by Ultralytics 8.4.190 from its ``.yaml``
+(seeded, BatchNorm statistics randomized so folding is exercised) with the outputs of Ultralytics' own ONNX export of
+it on two fixed inputs (``bus.jpg`` letterboxed to 160x160, a seeded random 128x192 image); ``make_zoo.py`` made them.
+The graph our builder makes from the checkpoint must give the same outputs. ``yolov3-tinyu-w`` and ``yolov9c-seg-w``
+are those yamls at a reduced width (the official smallest scales are 24 MB / 56 MB fp16): the same blocks.
+
+The weights are random: the outputs are deterministic, not meaningful. Boxes are in input pixels (up to ~500 here)
+and scores small (~2e-4), so each output is compared with a tolerance relative to its scale (1e-4 of its largest
+value, at least 1e-4) and the scores with 1e-6 absolute; on the machine that made the fixtures most graphs give
+0.0, YOLOv9's ~6e-5 px (torch's float32 ``sqrt`` when Ultralytics reparameterizes RepConv differs from numpy's by
+an ulp), YOLOv3u's ~1e-2 px of ~500 when onnxruntime's version differs from the one that made the fixture.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from numa_ultralytics.nn.checkpoint import load_checkpoint
+from numa_ultralytics.nn.onnx_builder import build_onnx
+from numa_ultralytics.nn.pt_loader import pt_to_onnx
+
+ZOO = Path(__file__).resolve().parent / "fixtures" / "zoo"
+# name -> (task, head, end2end)
+MODELS = {
+    "yolo12n": ("detect", "Detect", False),
+    "yolov10n": ("detect", "v10Detect", True),
+    "yolov9t": ("detect", "Detect", False),
+    "yolov3-tinyu-w": ("detect", "Detect", False),
+    "yolov9c-seg-w": ("segment", "Segment", False),
+}
+TOL = 1e-4
+
+
+def session(model: onnx.ModelProto | Path) -> ort.InferenceSession:
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    src = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
+    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(tmp_path_factory.mktemp("cache_zoo")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, onnx.ModelProto]:
+    return {name: build_onnx(load_checkpoint(ZOO / f"{name}.pt"), source=ZOO / f"{name}.pt") for name in MODELS}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_built_graph_equals_ultralytics_export(built, name):
+    ref = np.load(ZOO / f"{name}.npz")
+    sess = session(built[name])
+    names = [o.name for o in sess.get_outputs()]
+    task = MODELS[name][0]
+    assert names == (["output0", "output1"] if task == "segment" else ["output0"])
+    for key in ("bus", "random"):
+        x = ref[f"input_{key}"].astype(np.float32) / 255.0
+        for out, got in zip(names, sess.run(None, {"images": x})):
+            want = ref[f"{key}_{out}"]
+            assert got.shape == want.shape and got.dtype == np.float32, (name, key, out, got.shape, want.shape)
+            diff = np.abs(got - want)
+            assert diff.max() <= TOL * max(1.0, float(np.abs(want).max())), f"{name} {key} {out}: {diff.max()}"
+            if out == "output0" and not MODELS[name][2]:  # scores (sigmoid) after the 4 box rows
+                nc = len(ast.literal_eval(str(ref["meta_names"])))
+                assert diff[:, 4 : 4 + nc].max() <= 1e-6, f"{name} {key} scores: {diff[:, 4 : 4 + nc].max()}"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_metadata(built, name):
+    task, head, end2end = MODELS[name]
+    ref = np.load(ZOO / f"{name}.npz")
+    meta = {p.key: p.value for p in built[name].metadata_props}
+    assert meta["task"] == task == str(ref["meta_task"])
+    assert meta["head"] == head == str(ref["meta_head"])
+    assert meta["end2end"] == str(end2end) == str(ref["meta_end2end"])
+    assert meta["stride"] == str(ref["meta_stride"]) == "32"
+    assert ast.literal_eval(meta["names"]) == ast.literal_eval(str(ref["meta_names"]))
+    assert set(ref["meta_keys"].tolist()) <= set(meta)  # every key the export writes
+
+
+def test_v10_end_to_end_rows(built):
+    """YOLOv10's one-to-one head: ``[B, 300, 6]`` rows sorted by score, classes in range, xyxy boxes."""
+    ref = np.load(ZOO / "yolov10n.npz")
+    out = session(built["yolov10n"]).run(None, {"images": ref["input_bus"].astype(np.float32) / 255.0})[0]
+    assert out.shape == (1, 300, 6)
+    assert np.all(np.diff(out[0, :, 4]) <= 0) and set(np.unique(out[0, :, 5])) <= set(range(80))
+    assert np.all(out[0, :, 2] >= out[0, :, 0]) and np.all(out[0, :, 3] >= out[0, :, 1])
+
+
+@pytest.mark.parametrize("name", ["yolo12n", "yolov9c-seg-w"])
+def test_pt_to_onnx_dynamic_batch(tmp_path, name):
+    """Through the cached-graph path (feature outputs included), a batch of two gives each image's outputs."""
+    ref = np.load(ZOO / f"{name}.npz")
+    shutil.copy(ZOO / f"{name}.pt", tmp_path / f"{name}.pt")
+    sess = session(pt_to_onnx(tmp_path / f"{name}.pt"))
+    x = ref["input_random"].astype(np.float32) / 255.0
+    outs = sess.run(None, {"images": np.concatenate([x, x])})
+    want = ref["random_output0"]
+    assert np.abs(outs[0] - want[[0, 0]]).max() <= TOL * max(1.0, float(np.abs(want).max()))
+    feats = [o for o in sess.get_outputs() if o.name.startswith("feats")]
+    assert len(feats) == 3

@@ -125,10 +125,29 @@ def cpu_has_bf16() -> bool:
     return _BF16
 
 
-def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32") -> Plan:
+def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32", ir: bool = False) -> Plan:
     """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime``, for a ``graph`` of
-    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`; module table)."""
+    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`), an ONNX file or with ``ir`` an OpenVINO IR (module
+    table)."""
     runtime = check_runtime("runtime", runtime)
+    if ir:
+        if kind == "cuda":
+            raise ValueError("an OpenVINO model (_openvino_model/) runs on the CPU; use device='cpu' with it")
+        if runtime == "onnxruntime":
+            raise ValueError(
+                "an OpenVINO model (_openvino_model/) runs on OpenVINO only; load the .onnx export for onnxruntime"
+            )
+        if not openvino_available():
+            raise ImportError(f"an OpenVINO model (_openvino_model/) needs OpenVINO: {OPENVINO_EXTRA}")
+        if graph != "fp32" or not half:
+            return Plan("openvino", graph)
+        if not cpu_has_bf16():
+            return Plan(
+                "openvino",
+                "fp32",
+                "WARNING half=True: this CPU has no bf16 matrix units (AVX512-BF16 or AMX), running fp32 on OpenVINO",
+            )
+        return Plan("openvino", "bf16")
     if kind == "cuda":
         if runtime == "openvino":
             raise ValueError("runtime='openvino' runs on the CPU; use device='cpu' with it")
@@ -165,10 +184,15 @@ def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str =
 
 
 def graph_precision(path: str | os.PathLike, default: str | None = None) -> str:
-    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file).
-    A file onnx cannot parse raises, or gives ``default`` when one is given."""
+    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file, or
+    from an OpenVINO IR's ``.xml``: nn/openvino_ir.py ``ir_precision``). A file onnx cannot parse raises, or gives
+    ``default`` when one is given."""
     import onnx
 
+    if Path(path).suffix.lower() == ".xml":
+        from numa_ultralytics.nn.openvino_ir import ir_precision
+
+        return ir_precision(path)
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception:
@@ -210,13 +234,17 @@ class OpenVINOSession:
     YOLO26-seg export: GatherElements shape inference) runs per concrete shape from the first frame. At most
     ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
 
-    def __init__(self, path: str | os.PathLike, described_by: Any, precision: str = "fp32") -> None:
+    def __init__(self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32") -> None:
         import openvino as ov
 
         self.path = Path(path)
         self.precision = precision
-        self._described_by = described_by
         self._core = ov.Core()
+        if described_by is None:  # an OpenVINO IR (.xml): its own description and metadata.yaml
+            from numa_ultralytics.nn.openvino_ir import IRDescription, read_metadata
+
+            described_by = IRDescription(self._core.read_model(str(self.path)), read_metadata(self.path))
+        self._described_by = described_by
         self._config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
         shape = described_by.get_inputs()[0].shape
         self._input = described_by.get_inputs()[0].name

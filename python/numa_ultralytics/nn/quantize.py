@@ -112,3 +112,44 @@ def quantize_int8(
     finally:
         root.setLevel(level)
     return Path(target)
+
+
+#: NNCF's extra, named by the error when it is missing (the ``[openvino]`` extra brings it).
+NNCF_EXTRA = 'pip install "numa_ultralytics[openvino]"'
+
+
+def head_ignored_scope(ov_model: Any) -> list[str]:
+    """The operations NNCF leaves in float (Ultralytics 8.4.190 ``torch2openvino``'s ignored scope for Detect heads):
+    every ``Sigmoid`` and every operation of the head (the scope of the last ``Sigmoid``, ``/model.<i>/...``) and of its
+    DFL (``/model.<i>.dfl...``): the head's last convolutions, box decode, class scores and mask coefficients stay
+    float; the backbone, the neck and the mask prototypes run int8."""
+    ops = ov_model.get_ordered_ops()
+    sigmoids = [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid"]
+    if not sigmoids:
+        return []
+    parts = sigmoids[-1].split("/")
+    head = parts[1] if len(parts) > 1 and not parts[0] else parts[0]  # "/model.23/Sigmoid" -> "model.23"
+    prefixes = (f"/{head}/", f"/{head}.dfl", f"{head}/", f"{head}.dfl")
+    return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or o.get_friendly_name().startswith(prefixes)]
+
+
+def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: int, stride: int) -> Any:
+    """The OpenVINO model ``ov_model`` quantized to int8 by NNCF (``nncf.quantize``, preset ``MIXED``: symmetric
+    weights, asymmetric activations), calibrated on ``files`` (letterboxed as the predictor does,
+    :func:`calibration_batches`, every batch used), with :func:`head_ignored_scope` kept float. As Ultralytics 8.4.190
+    ``format=openvino int8=True``. NNCF needs no torch."""
+    try:
+        import nncf
+    except ImportError as e:
+        raise ImportError(f"export(format='openvino', int8=True) needs NNCF (nncf): {NNCF_EXTRA}") from e
+
+    blobs = list(calibration_batches(files, imgsz, batch, stride))
+    ignored = head_ignored_scope(ov_model)
+    LOGGER.info(f"OpenVINO: quantizing INT8 with NNCF {nncf.__version__} on {len(files)} calibration images...")
+    return nncf.quantize(
+        model=ov_model,
+        calibration_dataset=nncf.Dataset(blobs),
+        preset=nncf.QuantizationPreset.MIXED,
+        subset_size=len(blobs),
+        ignored_scope=nncf.IgnoredScope(names=ignored, validate=False) if ignored else None,
+    )

@@ -146,10 +146,16 @@ def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: 
     blobs = list(calibration_batches(files, imgsz, batch, stride))
     ignored = head_ignored_scope(ov_model)
     LOGGER.info(f"OpenVINO: quantizing INT8 with NNCF {nncf.__version__} on {len(files)} calibration images...")
-    return nncf.quantize(
-        model=ov_model,
-        calibration_dataset=nncf.Dataset(blobs),
-        preset=nncf.QuantizationPreset.MIXED,
-        subset_size=len(blobs),
-        ignored_scope=nncf.IgnoredScope(names=ignored, validate=False) if ignored else None,
-    )
+    nncf_log = logging.getLogger("nncf")  # its per-operation INFO lines
+    level = nncf_log.level
+    nncf_log.setLevel(logging.WARNING)
+    try:
+        return nncf.quantize(
+            model=ov_model,
+            calibration_dataset=nncf.Dataset(blobs),
+            preset=nncf.QuantizationPreset.MIXED,
+            subset_size=len(blobs),
+            ignored_scope=nncf.IgnoredScope(names=ignored, validate=False) if ignored else None,
+        )
+    finally:
+        nncf_log.setLevel(level)

@@ -237,7 +237,9 @@ def _export_openvino(
             folder = folder.with_name(folder.name.replace("_openvino_model", "_int8_openvino_model"))
     files = None
     if args["int8"]:
-        from numa_ultralytics.nn.quantize import TASK2DATA, calibration_files
+        from numa_ultralytics.nn.quantize import TASK2DATA, calibration_files, require_nncf
+
+        require_nncf()  # before any work: the missing extra named at once
 
         data = args["data"]
         if not data:

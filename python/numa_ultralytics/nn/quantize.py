@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,17 +121,26 @@ NNCF_EXTRA = 'pip install "numa_ultralytics[openvino]"'
 
 def head_ignored_scope(ov_model: Any) -> list[str]:
     """The operations NNCF leaves in float (Ultralytics 8.4.190 ``torch2openvino``'s ignored scope for Detect heads):
-    every ``Sigmoid`` and every operation of the head (the scope of the last ``Sigmoid``, ``/model.<i>/...``) and of its
-    DFL (``/model.<i>.dfl...``): the head's last convolutions, box decode, class scores and mask coefficients stay
-    float; the backbone, the neck and the mask prototypes run int8."""
+    every ``Sigmoid`` and every operation of the head module (``model.<i>``, the module of the last ``Sigmoid``),
+    its DFL included: the head's convolutions, box decode, class scores, mask coefficients and prototypes stay float;
+    the backbone and the neck run int8. Operation names carry the module path as Ultralytics' ONNX export writes it
+    (``/model.23/cv2.0/...``, ``/model.23.dfl/...``) or as nn/onnx_builder.py does (``Conv_model.23.cv2.0.0.conv_3``)."""
     ops = ov_model.get_ordered_ops()
     sigmoids = [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid"]
-    if not sigmoids:
-        return []
-    parts = sigmoids[-1].split("/")
-    head = parts[1] if len(parts) > 1 and not parts[0] else parts[0]  # "/model.23/Sigmoid" -> "model.23"
-    prefixes = (f"/{head}/", f"/{head}.dfl", f"{head}/", f"{head}.dfl")
-    return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or o.get_friendly_name().startswith(prefixes)]
+    found = re.search(r"model\.(\d+)", sigmoids[-1]) if sigmoids else None
+    if found is None:
+        return sigmoids
+    head = re.compile(rf"(?:^|[/_])model\.{found.group(1)}(?:[./_]|$)")
+    return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or head.search(o.get_friendly_name())]
+
+
+def require_nncf() -> Any:
+    """The ``nncf`` module, or an ``ImportError`` naming the ``[openvino]`` extra that brings it."""
+    try:
+        import nncf
+    except ImportError as e:
+        raise ImportError(f"export(format='openvino', int8=True) needs NNCF (nncf): {NNCF_EXTRA}") from e
+    return nncf
 
 
 def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: int, stride: int) -> Any:
@@ -138,11 +148,7 @@ def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: 
     weights, asymmetric activations), calibrated on ``files`` (letterboxed as the predictor does,
     :func:`calibration_batches`, every batch used), with :func:`head_ignored_scope` kept float. As Ultralytics 8.4.190
     ``format=openvino int8=True``. NNCF needs no torch."""
-    try:
-        import nncf
-    except ImportError as e:
-        raise ImportError(f"export(format='openvino', int8=True) needs NNCF (nncf): {NNCF_EXTRA}") from e
-
+    nncf = require_nncf()
     blobs = list(calibration_batches(files, imgsz, batch, stride))
     ignored = head_ignored_scope(ov_model)
     LOGGER.info(f"OpenVINO: quantizing INT8 with NNCF {nncf.__version__} on {len(files)} calibration images...")

@@ -98,9 +98,8 @@ class YOLO:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
         from numa_ultralytics.nn.autobackend import refuse_other_tasks
-        from numa_ultralytics.utils.downloads import attempt_download_asset, find_weights
-
         from numa_ultralytics.nn.openvino_ir import is_ir
+        from numa_ultralytics.utils.downloads import attempt_download_asset, find_weights
 
         if find_weights(str(model)) is None:  # a pose / classify / OBB / ... name to look up: refused, not downloaded
             refuse_other_tasks(str(model))

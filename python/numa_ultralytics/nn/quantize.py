@@ -124,7 +124,8 @@ def head_ignored_scope(ov_model: Any) -> list[str]:
     every ``Sigmoid`` and every operation of the head module (``model.<i>``, the module of the last ``Sigmoid``),
     its DFL included: the head's convolutions, box decode, class scores, mask coefficients and prototypes stay float;
     the backbone and the neck run int8. Operation names carry the module path as Ultralytics' ONNX export writes it
-    (``/model.23/cv2.0/...``, ``/model.23.dfl/...``) or as nn/onnx_builder.py does (``Conv_model.23.cv2.0.0.conv_3``)."""
+    (``/model.23/cv2.0/...``, ``/model.23.dfl/...``) or as nn/onnx_builder.py does
+    (``Conv_model.23.cv2.0.0.conv_3``)."""
     ops = ov_model.get_ordered_ops()
     sigmoids = [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid"]
     found = re.search(r"model\.(\d+)", sigmoids[-1]) if sigmoids else None

@@ -11,8 +11,13 @@ carries (``imgsz`` = the export size, ``batch``, ``args`` = its format arguments
 
 Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
 
-- ``format``: ``"onnx"`` only; anything else is an :class:`~numa_ultralytics.engine.args.ArgError` (``ValueError``)
-  naming the supported one.
+- ``format``: ``"onnx"``, or ``"openvino"``: Ultralytics' OpenVINO model folder ``<stem>_openvino_model/``
+  (``<stem>_int8_openvino_model/`` with ``int8=True``) holding ``<stem>.xml``, ``<stem>.bin`` and ``metadata.yaml``
+  (nn/openvino_ir.py; the ``[openvino]`` extra). There ``half=True`` stores the weights as fp16 (as the original,
+  ``quantize=16`` in the metadata) and ``int8=True`` quantizes with NNCF on the OpenVINO model, the head kept float
+  (nn/quantize.py ``quantize_openvino``): int8 that is fast where the CPU has VNNI / AMX (bench/RESULTS.md).
+  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.engine.args.ArgError`
+  (``ValueError``) naming the supported ones.
 - ``imgsz``: int or ``[h, w]``; default the checkpoint's training size (640 for the COCO models), rounded up to a
   multiple of the model stride (with a warning) as Ultralytics' ``check_imgsz``.
 - ``dynamic``: False (default) fixes the input to ``[batch, 3, h, w]`` and the outputs to their sizes; True makes

@@ -4,6 +4,7 @@
     model.predict(src, device="cpu", half=True)     # bf16 through OpenVINO where the CPU has bf16 units, else fp32
     model.predict(src, device="cpu", runtime="openvino")  # OpenVINO at fp32 (its own threading, no accuracy change)
     YOLO("yolo11n-seg_int8.onnx")              # an int8 (QDQ) export (engine/exporter.py int8=True) runs as it is
+    YOLO("yolo11n-seg_int8_openvino_model/")   # an OpenVINO model (format="openvino"): OpenVINO, int8 or fp32
 
 :func:`plan` is the rule (:class:`Plan`: runtime, precision, the one warning to log):
 
@@ -28,7 +29,17 @@ CPU           openvino              (int8 graph) onnxruntime, with one warning: 
                                                  frames); tests/test_precision.py checks it against onnxruntime
 any           any                   True         an int8 or fp16 graph runs as it is (``half`` only picks bf16
               (int8 / fp16 graph)                for fp32 graphs on the CPU)
+CPU / None    None / openvino       any          an OpenVINO model (``_openvino_model/``, ``ir=True``): OpenVINO
+(OpenVINO                                        always; int8 (NNCF) as it is, fp32 or with ``half`` bf16 as
+model)                                           above; ``device=None`` is the CPU here
+CUDA          any (OpenVINO model)  any          ``ValueError``: an OpenVINO model runs on the CPU
+CPU           onnxruntime           any          ``ValueError``: an OpenVINO model runs on OpenVINO only (load the
+              (OpenVINO model)                   .onnx export for onnxruntime)
 ============  ====================  ===========  =========================================================
+
+int8 where the CPU has VNNI / AMX: the OpenVINO model exported with ``format="openvino", int8=True`` (NNCF on the
+OpenVINO graph, nn/quantize.py ``quantize_openvino``) is the fast and right one (bench/RESULTS.md "int8 on OpenVINO");
+the ONNX QDQ export stays on onnxruntime (right, slower than fp32 there).
 
 OpenVINO comes with the optional extra ``pip install "numa_ultralytics[openvino]"``. Without it, ``half=True`` on the
 CPU warns once (naming the extra) and runs fp32 on onnxruntime, never an error; an explicit ``runtime="openvino"``
@@ -38,9 +49,10 @@ Why OpenVINO's own runtime, not onnxruntime's OpenVINO execution provider plugin
 plugin 1.8.1 offers its devices only on Intel hardware (``GetSupportedDevices`` skips any device whose vendor id is not
 Intel's), so on an AMD CPU, including Zen 4 with AVX512-BF16, ``ort.get_ep_devices()`` lists no OpenVINO device and no
 session can use it. OpenVINO reads the same ONNX file itself and runs on any x86-64 CPU. :class:`OpenVINOSession`
-gives it the part of onnxruntime's ``InferenceSession`` interface that nn/autobackend.py uses; the metadata and the
-input/output descriptions still come from an onnxruntime session of the same file (opened without graph
-optimisations), so every check of the export is the same on both runtimes.
+gives it the part of onnxruntime's ``InferenceSession`` interface that nn/autobackend.py uses; for an ONNX file the
+metadata and the input/output descriptions still come from an onnxruntime session of the same file (opened without
+graph optimisations), so every check of the export is the same on both runtimes; an OpenVINO model describes itself
+(nn/openvino_ir.py ``IRDescription``: its inputs and outputs, and ``metadata.yaml``).
 
 A model's precision label (:func:`describe`): ``int8`` for a quantized graph (QDQ or integer convolutions), ``fp16``
 for an fp16 graph, ``bf16`` for OpenVINO's bf16 inference, else ``fp32``. It shows in the speed line
@@ -223,7 +235,8 @@ STATIC_AFTER = 2  # frames of one input shape before it gets its own compiled mo
 class OpenVINOSession:
     """OpenVINO's compiled model behind the part of onnxruntime's ``InferenceSession`` interface that
     nn/autobackend.py uses: ``run``, ``get_inputs`` / ``get_outputs`` / ``get_modelmeta`` (from ``described_by``, an
-    onnxruntime session of the same file), ``get_providers``.
+    onnxruntime session of the same file; None for an OpenVINO model's ``.xml``: nn/openvino_ir.py
+    ``IRDescription``), ``get_providers``.
 
     ``precision`` "bf16" asks OpenVINO's CPU plugin for bf16 inference (``INFERENCE_PRECISION_HINT``), "fp32" for f32
     (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly).

@@ -162,6 +162,19 @@ def test_the_rule_for_openvino_models(exported: dict[str, Path], monkeypatch: py
     assert (m.backend.runtime, m.backend.precision) == ("openvino CPU", "int8") and len(r.boxes) >= 3
 
 
+def test_dynamic_int8_on_amx_runs_per_shape(exported: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the CPU has AMX, the dynamic int8 model is never compiled in its dynamic form (OpenVINO's CPU plugin
+    crashes on it there, openvinotoolkit/openvino#37577): each input shape gets its own compiled model from the first
+    frame, with the same detections."""
+    im = str(need(MEDIA / "images" / "bus.jpg"))
+    ref = YOLO(exported["int8"]).predict(im, verbose=False)[0]
+    monkeypatch.setattr(precision, "cpu_has_amx_int8", lambda: True)
+    m = YOLO(exported["int8"])
+    assert m.backend.session.compiled is None
+    got = m.predict(im, verbose=False)[0]
+    np.testing.assert_allclose(got.boxes.data, ref.boxes.data, atol=1e-3)
+
+
 def test_track_on_int8_ir(exported: dict[str, Path], frames: list[np.ndarray]) -> None:
     """Tracking runs unchanged on the OpenVINO model (ids on the people video's frames)."""
     m = YOLO(exported["int8"])

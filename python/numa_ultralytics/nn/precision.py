@@ -137,6 +137,15 @@ def cpu_has_bf16() -> bool:
     return _BF16
 
 
+def cpu_has_amx_int8() -> bool:
+    """True when the CPU lists ``amx_int8`` (Linux ``/proc/cpuinfo``)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return any(line.startswith("flags") and "amx_int8" in line.split() for line in f)
+    except OSError:
+        return False
+
+
 def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32", ir: bool = False) -> Plan:
     """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime``, for a ``graph`` of
     precision "fp32" | "fp16" | "int8" (:func:`graph_precision`), an ONNX file or with ``ir`` an OpenVINO IR (module
@@ -264,6 +273,10 @@ class OpenVINOSession:
         self.dynamic = not all(isinstance(d, int) for d in shape)
         self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile)
         try:
+            if self.dynamic and precision == "int8" and cpu_has_amx_int8():
+                # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
+                # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
+                raise RuntimeError("dynamic int8 on AMX")
             self.compiled = self._core.compile_model(str(self.path), "CPU", self._config)
         except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
             if not self.dynamic:

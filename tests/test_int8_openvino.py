@@ -107,6 +107,8 @@ def test_layout_and_metadata_round_trip(exported: dict[str, Path]) -> None:
         assert b.dynamic and b.fixed_batch is None and b.metadata["args"]["quantize"] == 8
     m = YOLO(exported["fp32"])
     assert (m.backend.runtime, m.backend.precision) == ("openvino CPU", "fp32")
+    # model.info() from the IR: the ONNX graph's convolutions, parameters and GFLOPs
+    assert m.info(verbose=False) == YOLO(exported["int8"]).info(verbose=False) == onnx_model.info(verbose=False)
 
 
 def test_fp32_ir_matches_onnxruntime(exported: dict[str, Path], frames: list[np.ndarray], fp32_ref: list) -> None:  # type: ignore[type-arg]

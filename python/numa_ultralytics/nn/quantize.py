@@ -1,4 +1,9 @@
-"""int8 export: static post-training quantization of an fp32 ONNX graph (``model.export(int8=True, data=...)``).
+"""int8 exports: static post-training quantization (``model.export(int8=True, data=...)``).
+
+Two forms. ``format="openvino"`` (:func:`quantize_openvino`): NNCF on the OpenVINO model, the detect head kept float
+(:func:`head_ignored_scope`), as Ultralytics 8.4.190's OpenVINO int8 export; OpenVINO runs it with int8 kernels, the
+fast and right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO"). ``format="onnx"``
+(:func:`quantize_int8`, below): a QDQ graph for onnxruntime.
 
 As Ultralytics 8.4.190 (``utils/export/onnx.py onnx_int8_quantize``): onnxruntime's ``quantize_static`` (QDQ,
 signed int8 activations and weights, MinMax calibration) over the weighted operators only (``Conv``, ``Gemm``,

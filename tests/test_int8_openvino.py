@@ -131,8 +131,10 @@ def test_int8_ir_against_fp32(exported: dict[str, Path], frames: list[np.ndarray
     assert matched >= 0.94 * n_ref and matched >= 0.92 * n_out, (n_ref, n_out, matched)
     assert np.mean(mious) >= 0.97, np.mean(mious)
     batched = m.predict(frames[2:6], imgsz=IMGSZ, verbose=False, batch=4)
-    for a, b in zip(out[2:6], batched):
-        np.testing.assert_allclose(a.boxes.data, b.boxes.data, atol=1e-3)
+    for a, b in zip(out[2:6], batched):  # a batch may run on the dynamic compiled model: rounding differs a little
+        assert len(a.boxes) == len(b.boxes)
+        np.testing.assert_allclose(a.boxes.xyxy, b.boxes.xyxy, atol=1.0)
+        np.testing.assert_allclose(a.boxes.conf, b.boxes.conf, atol=0.01)
     ref = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx")).val(
         data=str(exported["val"]), imgsz=IMGSZ, batch=1, verbose=False, plots=False, device="cpu"
     )
@@ -167,14 +169,18 @@ def test_the_rule_for_openvino_models(exported: dict[str, Path], monkeypatch: py
 def test_dynamic_int8_on_amx_runs_per_shape(exported: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the CPU has AMX, the dynamic int8 model is never compiled in its dynamic form (OpenVINO's CPU plugin
     crashes on it there, openvinotoolkit/openvino#37577): each input shape gets its own compiled model from the first
-    frame, with the same detections."""
+    frame, with the same detections (OpenVINO's static and dynamic int8 kernels round differently: measured here up
+    to 0.19 px)."""
     im = str(need(MEDIA / "images" / "bus.jpg"))
     ref = YOLO(exported["int8"]).predict(im, verbose=False)[0]
     monkeypatch.setattr(precision, "cpu_has_amx_int8", lambda: True)
     m = YOLO(exported["int8"])
     assert m.backend.session.compiled is None
     got = m.predict(im, verbose=False)[0]
-    np.testing.assert_allclose(got.boxes.data, ref.boxes.data, atol=1e-3)
+    assert len(got.boxes) == len(ref.boxes) >= 3
+    np.testing.assert_array_equal(got.boxes.cls, ref.boxes.cls)
+    np.testing.assert_allclose(got.boxes.xyxy, ref.boxes.xyxy, atol=1.0)
+    np.testing.assert_allclose(got.boxes.conf, ref.boxes.conf, atol=0.01)
 
 
 def test_track_on_int8_ir(exported: dict[str, Path], frames: list[np.ndarray]) -> None:

@@ -215,3 +215,21 @@ print(m.export(format="openvino", imgsz=64))
     assert lines[0] == f"ImportError: export(format='openvino', int8=True) needs NNCF (nncf): {extra}"
     assert lines[1] == "['yolo11n-seg.pt']"  # nothing written
     assert lines[-1] == str(tmp_path / "yolo11n-seg_openvino_model")
+
+
+def test_openvino_model_without_the_extra(exported: dict[str, Path]) -> None:
+    """openvino not importable: loading an OpenVINO model folder is an ImportError naming the extra."""
+    code = f"""
+import sys
+sys.modules["openvino"] = None  # the [openvino] extra missing
+from numa_ultralytics import YOLO
+try:
+    YOLO({str(exported["int8"])!r})
+except ImportError as e:
+    print("ImportError:", e)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    extra = 'pip install "numa_ultralytics[openvino]"'
+    assert p.stdout.splitlines()[-1] == f"ImportError: an OpenVINO model (_openvino_model/) needs OpenVINO: {extra}"

@@ -1,5 +1,6 @@
-"""CPU precision (issue 15): fp32 (onnxruntime CPU) against OpenVINO fp32, bf16 (``half=True``, where the CPU has
-bf16 units) and int8 (our ``export(int8=True)``), all in the same run: speed of the seed's two loops and the floor,
+"""CPU precision (issues 15, 26): fp32 (onnxruntime CPU) against OpenVINO fp32, bf16 (``half=True``, where the CPU
+has bf16 units), int8 (our ``export(int8=True)``, onnxruntime) and int8 on OpenVINO (``export(format="openvino",
+int8=True)``: NNCF), all in the same run: speed of the seed's two loops and the floor,
 and accuracy (``model.val`` box / mask mAP50-95, and agreement with fp32 on the shared videos).
 
     .venv/bin/python bench/bench_precision.py                       # 60 frames x 3 repeats, accuracy too
@@ -9,7 +10,9 @@ Variants (nn/precision.py is the rule): ``fp32`` = the default (onnxruntime CPU 
 ``runtime="openvino"``, ``bf16`` = ``half=True`` (only when OpenVINO reports BF16 for this CPU; otherwise it is the
 fp32 fallback and is left out), ``int8`` = ``yolo11n-seg.pt`` exported with ``int8=True, dynamic=True`` calibrated on
 coco8-seg's val images, run by onnxruntime (nn/precision.py never runs int8 graphs on OpenVINO: its detections are
-wrong, tests/test_precision.py).
+wrong, tests/test_precision.py), ``int8-openvino`` = ``yolo11n-seg.pt`` exported with ``format="openvino", int8=True,
+dynamic=True`` calibrated on coco8-seg's **train** images (so coco8-seg val is held out for it), loaded as the
+folder (OpenVINO, nn/openvino_ir.py).
 
 Loops as bench/bench_pipeline.py (its ``LOOP_SRC``: decode, predict/track, ``seg_bbox`` per polygon, MJPG write;
 the first ``--warmup`` frames untimed); the floor is the bare ``session.run`` of each variant's session on
@@ -43,13 +46,15 @@ VIDEOS = [
 ]
 
 
-def variants(int8_path: Path) -> list[tuple[str, Path, dict[str, Any]]]:
+def variants(int8_path: Path, int8_ov: Path | None = None) -> list[tuple[str, Path, dict[str, Any]]]:
     from numa_ultralytics.nn.precision import cpu_has_bf16
 
     out = [("fp32", MODEL, {}), ("openvino-fp32", MODEL, {"runtime": "openvino"})]
     if cpu_has_bf16():
         out.append(("bf16", MODEL, {"half": True}))
     out.append(("int8", int8_path, {}))  # on onnxruntime only: nn/precision.py never runs int8 on OpenVINO (wrong)
+    if int8_ov is not None:
+        out.append(("int8-openvino", int8_ov, {}))  # the OpenVINO model folder: OpenVINO, int8 (NNCF)
     return out
 
 
@@ -61,6 +66,18 @@ def make_int8(d: Path) -> Path:
     data = d / "coco8-seg.yaml"
     data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/val\nnames: {YOLO(str(MODEL)).names}\n")
     return Path(YOLO(str(pt)).export(format="onnx", int8=True, dynamic=True, data=str(data)))
+
+
+def make_int8_openvino(d: Path) -> Path:
+    """``export(format="openvino", int8=True, dynamic=True)`` calibrated on coco8-seg train (val held out)."""
+    from numa_ultralytics import YOLO
+
+    pt = d / PT.name
+    if not pt.exists():
+        pt.write_bytes(PT.read_bytes())
+    data = d / "coco8-seg-train.yaml"
+    data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/train\nnames: {YOLO(str(MODEL)).names}\n")
+    return Path(YOLO(str(pt)).export(format="openvino", int8=True, dynamic=True, data=str(data)))
 
 
 def frames_of(video: Path, n: int) -> list[np.ndarray]:
@@ -107,7 +124,8 @@ def speed(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]]) 
             for name, path, kw in vs:  # interleaved: every variant sees the same load in each repeat
                 b = AutoBackend(path, device="cpu", half=kw.get("half", False), runtime=kw.get("runtime"))
                 sess, inp = b.session, b.input_name
-                sess.run(None, {inp: blobs[0]})
+                for x in blobs[:3]:  # OpenVINO compiles a dynamic model for a shape at its second frame of it
+                    sess.run(None, {inp: x})
                 t0 = __import__("time").perf_counter()
                 for x in blobs:
                     sess.run(None, {inp: x})
@@ -306,6 +324,7 @@ def main() -> None:
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-accuracy", action="store_true")
     ap.add_argument("--ids-only", action="store_true", help="only the loop 2 track-id comparison")
+    ap.add_argument("--only", default="", help="comma-separated variants besides fp32 (always run), e.g. int8-openvino")
     args = ap.parse_args()
     import openvino
 
@@ -316,7 +335,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as td:
         d = Path(td)
         int8 = make_int8(d)
-        vs = variants(int8)
+        vs = variants(int8, make_int8_openvino(d))
+        if args.only:
+            vs = [v for v in vs if v[0] == "fp32" or v[0] in args.only.split(",")]
         print("variants: " + ", ".join(f"{n} ({p.name} {kw or ''})" for n, p, kw in vs))
         if args.ids_only:
             track_ids(args, vs)

@@ -11,8 +11,13 @@ carries (``imgsz`` = the export size, ``batch``, ``args`` = its format arguments
 
 Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
 
-- ``format``: ``"onnx"`` only; anything else is an :class:`~numa_ultralytics.engine.args.ArgError` (``ValueError``)
-  naming the supported one.
+- ``format``: ``"onnx"``, or ``"openvino"``: Ultralytics' OpenVINO model folder ``<stem>_openvino_model/``
+  (``<stem>_int8_openvino_model/`` with ``int8=True``) holding ``<stem>.xml``, ``<stem>.bin`` and ``metadata.yaml``
+  (nn/openvino_ir.py; the ``[openvino]`` extra). There ``half=True`` stores the weights as fp16 (as the original,
+  ``quantize=16`` in the metadata) and ``int8=True`` quantizes with NNCF on the OpenVINO model, the head kept float
+  (nn/quantize.py ``quantize_openvino``): int8 that is fast where the CPU has VNNI / AMX (bench/RESULTS.md).
+  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.engine.args.ArgError`
+  (``ValueError``) naming the supported ones.
 - ``imgsz``: int or ``[h, w]``; default the checkpoint's training size (640 for the COCO models), rounded up to a
   multiple of the model stride (with a warning) as Ultralytics' ``check_imgsz``.
 - ``dynamic``: False (default) fixes the input to ``[batch, 3, h, w]`` and the outputs to their sizes; True makes
@@ -61,7 +66,7 @@ __all__ = [
 LOGGER = logging.getLogger("numa_ultralytics")
 
 #: Formats this package writes (Ultralytics' ``format=`` names and file suffixes).
-EXPORT_FORMATS: dict[str, str] = {"onnx": ".onnx"}
+EXPORT_FORMATS: dict[str, str] = {"onnx": ".onnx", "openvino": "_openvino_model"}
 #: ``opset=None``: the opset Ultralytics 8.4.190 writes (the shared reference exports are opset 18).
 DEFAULT_OPSET = 18
 EXPORT_DEFAULTS: dict[str, Any] = {
@@ -121,7 +126,7 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     fmt = args["format"]
     fmt = fmt.strip().lower().lstrip(".") if isinstance(fmt, str) else fmt
     if fmt not in EXPORT_FORMATS:
-        raise ArgError("format", args["format"], "'onnx' (the only format numa_ultralytics exports)")
+        raise ArgError("format", args["format"], "'onnx' or 'openvino' (the formats numa_ultralytics exports)")
     args["format"] = fmt
     args["imgsz"] = _check_imgsz(args["imgsz"])
     args["batch"] = check_positive_int("batch", args["batch"], MAX_BATCH)
@@ -160,7 +165,7 @@ def export_path(model: str | os.PathLike, ckpt: str | os.PathLike, fmt: str = "o
     from numa_ultralytics.utils.downloads import is_bare_name, is_url
 
     ckpt = Path(ckpt)
-    name = ckpt.with_suffix(EXPORT_FORMATS[fmt]).name
+    name = ckpt.stem + EXPORT_FORMATS[fmt]
     if (is_bare_name(model) or is_url(model)) and ckpt.parent.resolve() != Path.cwd().resolve():
         return Path(name)
     return ckpt.with_name(name)
@@ -225,6 +230,63 @@ def _export_int8(
     finally:
         for f in (tmp, qtmp):
             Path(f).unlink(missing_ok=True)
+
+
+def _export_openvino(
+    model: Any,
+    ckpt: Path,
+    file: str | os.PathLike | None,
+    loaded_as: str | os.PathLike | None,
+    args: dict[str, Any],
+    imgsz: list[int],
+    batch: int,
+    stride: int,
+    out_shapes: list[list[int]],
+    t0: float,
+) -> Path:
+    """``format="openvino"``: the fp32 graph ``model`` as an OpenVINO model folder (nn/openvino_ir.py), int8 through
+    NNCF with ``int8=True`` (nn/quantize.py ``quantize_openvino``), fp16 weights with ``half=True``."""
+    from numa_ultralytics.nn.openvino_ir import META_ARG_KEYS, export_openvino
+
+    if file is not None:
+        folder = Path(file)
+    else:
+        folder = export_path(loaded_as if loaded_as is not None else ckpt, ckpt, "openvino")
+        if args["int8"]:  # the original's name for its int8 OpenVINO model
+            folder = folder.with_name(folder.name.replace("_openvino_model", "_int8_openvino_model"))
+    files = None
+    if args["int8"]:
+        from numa_ultralytics.nn.quantize import TASK2DATA, calibration_files, require_nncf
+
+        require_nncf()  # before any work: the missing extra named at once
+
+        data = args["data"]
+        if not data:
+            data = TASK2DATA["segment" if len(out_shapes) >= 2 else "detect"]
+            LOGGER.warning(f"WARNING INT8 export requires a 'data' arg for calibration, using default 'data={data}'")
+        files = calibration_files(data, float(args["fraction"]))
+    meta_args = {k: args[k] for k in META_ARG_KEYS}
+    meta_args["quantize"] = 8 if args["int8"] else 16 if args["half"] else None  # 8.4.190: half=True is quantize=16
+    meta_args["nms"] = meta_args["nms"] or None
+    try:
+        export_openvino(
+            model,
+            folder,
+            half=args["half"],
+            int8_files=files,
+            imgsz=imgsz,
+            batch=batch,
+            stride=stride,
+            export_args=meta_args,
+        )
+    except OSError as e:
+        raise OSError(f"cannot write the OpenVINO export of {ckpt} to {folder}: {e}") from e
+    size_mb = sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
+    LOGGER.info(
+        f"OpenVINO: export success {time.perf_counter() - t0:.1f}s, saved as '{folder}' ({size_mb:.1f} MB)"
+        + (", int8 (NNCF)" if args["int8"] else ", fp16 weights" if args["half"] else "")
+    )
+    return folder
 
 
 def export(
@@ -295,6 +357,8 @@ def export(
                 dim.Clear()
                 dim.dim_value = int(n)
         onnx.checker.check_model(model)
+    if args["format"] == "openvino":
+        return _export_openvino(model, ckpt, file, loaded_as, args, imgsz, batch, stride, out_shapes, t0)
     if args["half"]:  # fp16 weights and activations, float32 input / outputs (nn/fp16.py)
         from numa_ultralytics.nn.fp16 import convert_to_fp16
 

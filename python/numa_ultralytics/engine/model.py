@@ -99,20 +99,23 @@ class YOLO:
         if task is not None and task not in ("segment", "detect"):
             raise ValueError(f"task={task!r} is not supported; numa_ultralytics runs 'segment' and 'detect' models")
         from numa_ultralytics.nn.autobackend import refuse_other_tasks
+        from numa_ultralytics.nn.openvino_ir import is_ir
         from numa_ultralytics.utils.downloads import attempt_download_asset, find_weights
 
         if find_weights(str(model)) is None:  # a pose / classify / OBB / ... name to look up: refused, not downloaded
             refuse_other_tasks(str(model))
-        path = attempt_download_asset(model)
+        # an OpenVINO model folder (or its .xml) is only ever that path (nn/openvino_ir.py)
+        path = Path(model).expanduser() if is_ir(model) else attempt_download_asset(model)
         self.ckpt_path = str(path)
         onnx_path = path
         if path.suffix.lower() == ".pt":
             from numa_ultralytics.nn.pt_loader import pt_to_onnx
 
             onnx_path = pt_to_onnx(path)
-        elif path.suffix.lower() != ".onnx":
+        elif path.suffix.lower() != ".onnx" and not is_ir(path):
             raise ValueError(
-                f"unsupported model format {path.suffix!r} ({path}); use a .onnx export or a .pt checkpoint"
+                f"unsupported model format {path.suffix!r} ({path}); use a .onnx export, a .pt checkpoint or an "
+                "OpenVINO model folder (_openvino_model/)"
             )
         self._device_arg: Any = None
         try:

@@ -223,8 +223,8 @@ def open_session(
     from numa_ultralytics.nn import precision
 
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"model path is a directory, not a model file: {path}")
+    if path.is_dir() or path.suffix.lower() == ".xml":  # an OpenVINO model (_openvino_model/): OpenVINO only
+        return _open_openvino_ir(path, device, half, runtime)
     if not path.exists():
         raise FileNotFoundError(f"model file not found: {path}")
     if path.stat().st_size == 0:
@@ -268,6 +268,24 @@ def open_session(
         except Exception as e:  # OpenVINO raises its own exception types
             raise ValueError(f"OpenVINO could not load {path}: {str(e).strip().splitlines()[0]}") from e
     return session, path, dev
+
+
+def _open_openvino_ir(path: Path, device: Any, half: bool, runtime: str | None) -> tuple[Any, Path, str]:
+    """An OpenVINO IR (a ``_openvino_model/`` folder or its ``.xml``) as an OpenVINO session (nn/openvino_ir.py;
+    the rule: nn/precision.py ``plan`` with ``ir=True``, on the CPU: ``device=None`` means the CPU here)."""
+    from numa_ultralytics.nn import precision
+    from numa_ultralytics.nn.openvino_ir import ir_file
+
+    xml = ir_file(path)
+    kind = "cpu" if device is None or device == "" else parse_device(device)[0]
+    run_plan = precision.plan(kind, half, runtime, precision.graph_precision(xml), ir=True)
+    if run_plan.warning:
+        logging.getLogger("numa_ultralytics").warning(run_plan.warning)
+    try:
+        session = precision.OpenVINOSession(xml, None, run_plan.precision)
+    except Exception as e:  # OpenVINO raises its own exception types
+        raise ValueError(f"OpenVINO could not load {xml}: {str(e).strip().splitlines()[0]}") from e
+    return session, xml, "cpu"
 
 
 class AutoBackend:

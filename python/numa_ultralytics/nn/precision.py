@@ -4,6 +4,7 @@
     model.predict(src, device="cpu", half=True)     # bf16 through OpenVINO where the CPU has bf16 units, else fp32
     model.predict(src, device="cpu", runtime="openvino")  # OpenVINO at fp32 (its own threading, no accuracy change)
     YOLO("yolo11n-seg_int8.onnx")              # an int8 (QDQ) export (engine/exporter.py int8=True) runs as it is
+    YOLO("yolo11n-seg_int8_openvino_model/")   # an OpenVINO model (format="openvino"): OpenVINO, int8 or fp32
 
 :func:`plan` is the rule (:class:`Plan`: runtime, precision, the one warning to log):
 
@@ -28,7 +29,17 @@ CPU           openvino              (int8 graph) onnxruntime, with one warning: 
                                                  frames); tests/test_precision.py checks it against onnxruntime
 any           any                   True         an int8 or fp16 graph runs as it is (``half`` only picks bf16
               (int8 / fp16 graph)                for fp32 graphs on the CPU)
+CPU / None    None / openvino       any          an OpenVINO model (``_openvino_model/``, ``ir=True``): OpenVINO
+(OpenVINO                                        always; int8 (NNCF) as it is, fp32 or with ``half`` bf16 as
+model)                                           above; ``device=None`` is the CPU here
+CUDA          any (OpenVINO model)  any          ``ValueError``: an OpenVINO model runs on the CPU
+CPU           onnxruntime           any          ``ValueError``: an OpenVINO model runs on OpenVINO only (load the
+              (OpenVINO model)                   .onnx export for onnxruntime)
 ============  ====================  ===========  =========================================================
+
+int8 where the CPU has VNNI / AMX: the OpenVINO model exported with ``format="openvino", int8=True`` (NNCF on the
+OpenVINO graph, nn/quantize.py ``quantize_openvino``) is the fast and right one (bench/RESULTS.md "int8 on OpenVINO");
+the ONNX QDQ export stays on onnxruntime (right, slower than fp32 there).
 
 OpenVINO comes with the optional extra ``pip install "numa_ultralytics[openvino]"``. Without it, ``half=True`` on the
 CPU warns once (naming the extra) and runs fp32 on onnxruntime, never an error; an explicit ``runtime="openvino"``
@@ -38,9 +49,10 @@ Why OpenVINO's own runtime, not onnxruntime's OpenVINO execution provider plugin
 plugin 1.8.1 offers its devices only on Intel hardware (``GetSupportedDevices`` skips any device whose vendor id is not
 Intel's), so on an AMD CPU, including Zen 4 with AVX512-BF16, ``ort.get_ep_devices()`` lists no OpenVINO device and no
 session can use it. OpenVINO reads the same ONNX file itself and runs on any x86-64 CPU. :class:`OpenVINOSession`
-gives it the part of onnxruntime's ``InferenceSession`` interface that nn/autobackend.py uses; the metadata and the
-input/output descriptions still come from an onnxruntime session of the same file (opened without graph
-optimisations), so every check of the export is the same on both runtimes.
+gives it the part of onnxruntime's ``InferenceSession`` interface that nn/autobackend.py uses; for an ONNX file the
+metadata and the input/output descriptions still come from an onnxruntime session of the same file (opened without
+graph optimisations), so every check of the export is the same on both runtimes; an OpenVINO model describes itself
+(nn/openvino_ir.py ``IRDescription``: its inputs and outputs, and ``metadata.yaml``).
 
 A model's precision label (:func:`describe`): ``int8`` for a quantized graph (QDQ or integer convolutions), ``fp16``
 for an fp16 graph, ``bf16`` for OpenVINO's bf16 inference, else ``fp32``. It shows in the speed line
@@ -125,10 +137,38 @@ def cpu_has_bf16() -> bool:
     return _BF16
 
 
-def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32") -> Plan:
+def cpu_has_amx_int8() -> bool:
+    """True when the CPU lists ``amx_int8`` (Linux ``/proc/cpuinfo``)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return any(line.startswith("flags") and "amx_int8" in line.split() for line in f)
+    except OSError:
+        return False
+
+
+def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str = "fp32", ir: bool = False) -> Plan:
     """The runtime and precision for a ``kind`` ("cpu" | "cuda") device, ``half`` and ``runtime``, for a ``graph`` of
-    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`; module table)."""
+    precision "fp32" | "fp16" | "int8" (:func:`graph_precision`), an ONNX file or with ``ir`` an OpenVINO IR (module
+    table)."""
     runtime = check_runtime("runtime", runtime)
+    if ir:
+        if kind == "cuda":
+            raise ValueError("an OpenVINO model (_openvino_model/) runs on the CPU; use device='cpu' with it")
+        if runtime == "onnxruntime":
+            raise ValueError(
+                "an OpenVINO model (_openvino_model/) runs on OpenVINO only; load the .onnx export for onnxruntime"
+            )
+        if not openvino_available():
+            raise ImportError(f"an OpenVINO model (_openvino_model/) needs OpenVINO: {OPENVINO_EXTRA}")
+        if graph != "fp32" or not half:
+            return Plan("openvino", graph)
+        if not cpu_has_bf16():
+            return Plan(
+                "openvino",
+                "fp32",
+                "WARNING half=True: this CPU has no bf16 matrix units (AVX512-BF16 or AMX), running fp32 on OpenVINO",
+            )
+        return Plan("openvino", "bf16")
     if kind == "cuda":
         if runtime == "openvino":
             raise ValueError("runtime='openvino' runs on the CPU; use device='cpu' with it")
@@ -165,10 +205,15 @@ def plan(kind: str, half: bool = False, runtime: str | None = None, graph: str =
 
 
 def graph_precision(path: str | os.PathLike, default: str | None = None) -> str:
-    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file).
-    A file onnx cannot parse raises, or gives ``default`` when one is given."""
+    """``"int8"`` for a quantized graph, ``"fp16"`` for an fp16 input, else ``"fp32"`` (read from the ONNX file, or
+    from an OpenVINO IR's ``.xml``: nn/openvino_ir.py ``ir_precision``). A file onnx cannot parse raises, or gives
+    ``default`` when one is given."""
     import onnx
 
+    if Path(path).suffix.lower() == ".xml":
+        from numa_ultralytics.nn.openvino_ir import ir_precision
+
+        return ir_precision(path)
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception:
@@ -199,7 +244,8 @@ STATIC_AFTER = 2  # frames of one input shape before it gets its own compiled mo
 class OpenVINOSession:
     """OpenVINO's compiled model behind the part of onnxruntime's ``InferenceSession`` interface that
     nn/autobackend.py uses: ``run``, ``get_inputs`` / ``get_outputs`` / ``get_modelmeta`` (from ``described_by``, an
-    onnxruntime session of the same file), ``get_providers``.
+    onnxruntime session of the same file; None for an OpenVINO model's ``.xml``: nn/openvino_ir.py
+    ``IRDescription``), ``get_providers``.
 
     ``precision`` "bf16" asks OpenVINO's CPU plugin for bf16 inference (``INFERENCE_PRECISION_HINT``), "fp32" for f32
     (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly).
@@ -210,19 +256,27 @@ class OpenVINOSession:
     YOLO26-seg export: GatherElements shape inference) runs per concrete shape from the first frame. At most
     ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
 
-    def __init__(self, path: str | os.PathLike, described_by: Any, precision: str = "fp32") -> None:
+    def __init__(self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32") -> None:
         import openvino as ov
 
         self.path = Path(path)
         self.precision = precision
-        self._described_by = described_by
         self._core = ov.Core()
+        if described_by is None:  # an OpenVINO IR (.xml): its own description and metadata.yaml
+            from numa_ultralytics.nn.openvino_ir import IRDescription, read_metadata
+
+            described_by = IRDescription(self._core.read_model(str(self.path)), read_metadata(self.path))
+        self._described_by = described_by
         self._config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
         shape = described_by.get_inputs()[0].shape
         self._input = described_by.get_inputs()[0].name
         self.dynamic = not all(isinstance(d, int) for d in shape)
         self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile)
         try:
+            if self.dynamic and precision == "int8" and cpu_has_amx_int8():
+                # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
+                # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
+                raise RuntimeError("dynamic int8 on AMX")
             self.compiled = self._core.compile_model(str(self.path), "CPU", self._config)
         except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
             if not self.dynamic:

@@ -1,4 +1,9 @@
-"""int8 export: static post-training quantization of an fp32 ONNX graph (``model.export(int8=True, data=...)``).
+"""int8 exports: static post-training quantization (``model.export(int8=True, data=...)``).
+
+Two forms. ``format="openvino"`` (:func:`quantize_openvino`): NNCF on the OpenVINO model, the detect head kept float
+(:func:`head_ignored_scope`), as Ultralytics 8.4.190's OpenVINO int8 export; OpenVINO runs it with int8 kernels, the
+fast and right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO"). ``format="onnx"``
+(:func:`quantize_int8`, below): a QDQ graph for onnxruntime.
 
 As Ultralytics 8.4.190 (``utils/export/onnx.py onnx_int8_quantize``): onnxruntime's ``quantize_static`` (QDQ,
 signed int8 activations and weights, MinMax calibration) over the weighted operators only (``Conv``, ``Gemm``,
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,3 +118,56 @@ def quantize_int8(
     finally:
         root.setLevel(level)
     return Path(target)
+
+
+#: NNCF's extra, named by the error when it is missing (the ``[openvino]`` extra brings it).
+NNCF_EXTRA = 'pip install "numa_ultralytics[openvino]"'
+
+
+def head_ignored_scope(ov_model: Any) -> list[str]:
+    """The operations NNCF leaves in float (Ultralytics 8.4.190 ``torch2openvino``'s ignored scope for Detect heads):
+    every ``Sigmoid`` and every operation of the head module (``model.<i>``, the module of the last ``Sigmoid``),
+    its DFL included: the head's convolutions, box decode, class scores, mask coefficients and prototypes stay float;
+    the backbone and the neck run int8. Operation names carry the module path as Ultralytics' ONNX export writes it
+    (``/model.23/cv2.0/...``, ``/model.23.dfl/...``) or as nn/onnx_builder.py does
+    (``Conv_model.23.cv2.0.0.conv_3``)."""
+    ops = ov_model.get_ordered_ops()
+    sigmoids = [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid"]
+    found = re.search(r"model\.(\d+)", sigmoids[-1]) if sigmoids else None
+    if found is None:
+        return sigmoids
+    head = re.compile(rf"(?:^|[/_])model\.{found.group(1)}(?:[./_]|$)")
+    return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or head.search(o.get_friendly_name())]
+
+
+def require_nncf() -> Any:
+    """The ``nncf`` module, or an ``ImportError`` naming the ``[openvino]`` extra that brings it."""
+    try:
+        import nncf
+    except ImportError as e:
+        raise ImportError(f"export(format='openvino', int8=True) needs NNCF (nncf): {NNCF_EXTRA}") from e
+    return nncf
+
+
+def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: int, stride: int) -> Any:
+    """The OpenVINO model ``ov_model`` quantized to int8 by NNCF (``nncf.quantize``, preset ``MIXED``: symmetric
+    weights, asymmetric activations), calibrated on ``files`` (letterboxed as the predictor does,
+    :func:`calibration_batches`, every batch used), with :func:`head_ignored_scope` kept float. As Ultralytics 8.4.190
+    ``format=openvino int8=True``. NNCF needs no torch."""
+    nncf = require_nncf()
+    blobs = list(calibration_batches(files, imgsz, batch, stride))
+    ignored = head_ignored_scope(ov_model)
+    LOGGER.info(f"OpenVINO: quantizing INT8 with NNCF {nncf.__version__} on {len(files)} calibration images...")
+    nncf_log = logging.getLogger("nncf")  # its per-operation INFO lines
+    level = nncf_log.level
+    nncf_log.setLevel(logging.WARNING)
+    try:
+        return nncf.quantize(
+            model=ov_model,
+            calibration_dataset=nncf.Dataset(blobs),
+            preset=nncf.QuantizationPreset.MIXED,
+            subset_size=len(blobs),
+            ignored_scope=nncf.IgnoredScope(names=ignored, validate=False) if ignored else None,
+        )
+    finally:
+        nncf_log.setLevel(level)

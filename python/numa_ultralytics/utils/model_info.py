@@ -29,9 +29,13 @@ CONV_OPS = {"Conv": (1, 2), "ConvTranspose": (1, 2), "ConvInteger": (1, None), "
 
 
 def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int, float]:
-    """``(layers, parameters, gradients, GFLOPs)`` of the ONNX graph at ``path`` (see the module docstring)."""
+    """``(layers, parameters, gradients, GFLOPs)`` of the ONNX graph at ``path`` (see the module docstring), or of an
+    OpenVINO model's ``.xml`` (:func:`_ir_info`)."""
     import onnx
     from onnx import shape_inference
+
+    if Path(path).suffix.lower() == ".xml":
+        return _ir_info(path, imgsz)
 
     model = onnx.load(str(path))
     g = model.graph
@@ -95,6 +99,38 @@ def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int
             macs += float(np.prod(out)) * float(np.prod(w[1:]))
     gflops = round(2 * macs / 1e9, 6) if flops_ok and layers else 0.0
     return layers, params, 0, gflops
+
+
+def _ir_info(path: str | os.PathLike, imgsz: int) -> tuple[int, int, int, float]:
+    """The same for an OpenVINO model (nn/openvino_ir.py): its ``Convolution`` / ``GroupConvolution`` /
+    ``ConvolutionBackpropData`` operations, their weight shapes (plus the bias ``Add`` that follows each) and their
+    output shapes at ``imgsz`` x ``imgsz``, batch 1."""
+    import openvino as ov
+
+    model = ov.Core().read_model(str(path))
+    if model.inputs[0].get_partial_shape().is_dynamic:
+        model.reshape({model.inputs[0]: [1, 3, imgsz, imgsz]})
+    layers = params = 0
+    macs = 0.0
+    for op in model.get_ordered_ops():
+        kind = op.get_type_name()
+        if kind not in ("Convolution", "GroupConvolution", "ConvolutionBackpropData"):
+            continue
+        layers += 1
+        w = [int(d) for d in op.input(1).get_partial_shape().to_shape()]
+        if kind == "GroupConvolution":  # (groups, cout / g, cin / g, kh, kw)
+            w = [w[0] * w[1], *w[2:]]
+        params += int(np.prod(w))
+        for t in op.output(0).get_target_inputs():
+            add = t.get_node()
+            if add.get_type_name() == "Add":
+                params += int(np.prod([int(d) for d in add.input(1).get_partial_shape().to_shape()]))
+        out = [int(d) for d in op.output(0).get_partial_shape().to_shape()]
+        if kind == "ConvolutionBackpropData":  # weight (cin, cout, kh, kw)
+            macs += float(np.prod(out)) * w[0] * float(np.prod(w[2:]))
+        else:
+            macs += float(np.prod(out)) * float(np.prod(w[1:]))
+    return layers, params, 0, round(2 * macs / 1e9, 6) if layers else 0.0
 
 
 def _groups(node: Any) -> int:

@@ -114,6 +114,11 @@ def _ir_info(path: str | os.PathLike, imgsz: int) -> tuple[int, int, int, float]
     macs = 0.0
     for op in model.get_ordered_ops():
         kind = op.get_type_name()
+        if kind == "MatMul":  # attention products, as model_info's: out x the contracted axis
+            a = [int(d) for d in op.input(0).get_partial_shape().to_shape()]
+            contracted = a[-2] if op.get_attributes().get("transpose_a") else a[-1]
+            macs += float(np.prod([int(d) for d in op.output(0).get_partial_shape().to_shape()])) * contracted
+            continue
         if kind not in ("Convolution", "GroupConvolution", "ConvolutionBackpropData"):
             continue
         layers += 1
@@ -126,8 +131,9 @@ def _ir_info(path: str | os.PathLike, imgsz: int) -> tuple[int, int, int, float]
             if add.get_type_name() == "Add":
                 params += int(np.prod([int(d) for d in add.input(1).get_partial_shape().to_shape()]))
         out = [int(d) for d in op.output(0).get_partial_shape().to_shape()]
-        if kind == "ConvolutionBackpropData":  # weight (cin, cout, kh, kw)
-            macs += float(np.prod(out)) * w[0] * float(np.prod(w[2:]))
+        if kind == "ConvolutionBackpropData":  # weight (cin, cout, kh, kw); as model_info's: input x cout x kernel
+            inp = [int(d) for d in op.input(0).get_partial_shape().to_shape()]
+            macs += float(np.prod(inp)) * float(np.prod(w[1:]))
         else:
             macs += float(np.prod(out)) * float(np.prod(w[1:]))
     return layers, params, 0, round(2 * macs / 1e9, 6) if layers else 0.0

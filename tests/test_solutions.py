@@ -2,8 +2,8 @@
 tests/fixtures/make_solutions_reference.py): every ``SolutionResults`` field but the timings, and ``plot_im`` pixel for
 pixel, frame by frame, same ONNX models, same video, same tracker (``tracktrack.yaml``, the solutions' default).
 
-``NUMA_SOLUTIONS_FRAMES`` (default 40) frames per case; set it to 150 for the whole reference. Also: the guide's code
-block, the command line (``numa-yolo solutions ...``), ``SolutionConfig``'s defaults and checks, the regions' geometry,
+``NUMA_SOLUTIONS_FRAMES`` (default: all of the reference, 150) frames per case (about 2 min for the 16 cases on 2
+quiet cores). Also: the guide's code block, the command line (``numa-yolo solutions ...``), ``SolutionConfig``'s defaults and checks, the regions' geometry,
 the solutions that are not provided.
 """
 
@@ -26,7 +26,7 @@ from tests.conftest import MEDIA, MODELS, ROOT, need
 from tests.fixtures import make_solutions_reference as ref_maker
 
 REFERENCE = ROOT / "tests" / "fixtures" / "solutions_reference.json.gz"
-FRAMES = int(os.environ.get("NUMA_SOLUTIONS_FRAMES", "40"))
+FRAMES = int(os.environ.get("NUMA_SOLUTIONS_FRAMES", "150"))
 VIDEO = MEDIA / "videos" / ref_maker.VIDEO
 
 

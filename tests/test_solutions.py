@@ -3,8 +3,8 @@ tests/fixtures/make_solutions_reference.py): every ``SolutionResults`` field but
 pixel, frame by frame, same ONNX models, same video, same tracker (``tracktrack.yaml``, the solutions' default).
 
 ``NUMA_SOLUTIONS_FRAMES`` (default: all of the reference, 150) frames per case (about 2 min for the 16 cases on 2
-quiet cores). Also: the guide's code block, the command line (``numa-yolo solutions ...``), ``SolutionConfig``'s defaults and checks, the regions' geometry,
-the solutions that are not provided.
+quiet cores). Also: the guide's code block, the command line (``numa-yolo solutions ...``), ``SolutionConfig``'s
+defaults and checks, the regions' geometry, the solutions that are not provided.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from numa_ultralytics.cfg.common import CLIError, _merge_equals
 from numa_ultralytics.data.loaders import VID_FORMATS, load_inference_source
 from numa_ultralytics.engine.args import (
     PLOT_STYLES,
@@ -83,14 +84,6 @@ examples:
 
 arguments (key=value; a True/False one alone means key=True: `save` is save=True):
 """
-
-
-class CLIError(ValueError):
-    """A bad command line: ``key`` is the argument at fault (or None)."""
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        super().__init__(message)
-        self.key = key
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -350,29 +343,6 @@ def _usage() -> str:
     from numa_ultralytics.cfg.val import val_usage
 
     return USAGE + "\n".join(lines) + "\n\n" + val_usage()
-
-
-def _merge_equals(argv: list[str]) -> list[str]:
-    """Join ``key = value`` / ``key= value`` / ``key =value`` into ``key=value`` (as Ultralytics does)."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "=" and out and i + 1 < len(argv):
-            out[-1] += "=" + argv[i + 1]
-            i += 2
-            continue
-        if a.endswith("=") and a.count("=") == 1 and i + 1 < len(argv) and "=" not in argv[i + 1]:
-            out.append(a + argv[i + 1])
-            i += 2
-            continue
-        if a.startswith("=") and out and "=" not in out[-1]:
-            out[-1] += a
-            i += 1
-            continue
-        out.append(a)
-        i += 1
-    return out
 
 
 def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[str]]:

@@ -92,7 +92,7 @@ def check_region(name: str, region: Any) -> None:
 
 def parse_solution_args(argv: list[str]) -> tuple[str, dict[str, Any]]:
     """``NAME key=value ...`` -> (NAME, keyword arguments); bad names, keys and regions raise ``SolutionsCLIError``."""
-    from numa_ultralytics.cfg import _merge_equals
+    from numa_ultralytics.cfg.common import _merge_equals
     from numa_ultralytics.solutions.config import SolutionConfig
 
     fields = vars(SolutionConfig())

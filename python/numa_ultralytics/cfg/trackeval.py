@@ -40,7 +40,7 @@ def trackeval_usage() -> str:
 
 
 def parse_trackeval_args(argv: list[str]) -> dict[str, Any]:
-    from numa_ultralytics.cfg import CLIError
+    from numa_ultralytics.cfg.common import CLIError
 
     kw: dict[str, Any] = {}
     for a in argv:
@@ -70,7 +70,7 @@ def parse_trackeval_args(argv: list[str]) -> dict[str, Any]:
 
 def run_trackeval_cli(argv: list[str]) -> int:
     """Parse and run ``trackeval``; returns the exit code (2 for bad arguments or files)."""
-    from numa_ultralytics.cfg import CLIError
+    from numa_ultralytics.cfg.common import CLIError
     from numa_ultralytics.utils import trackeval as te
 
     kw = parse_trackeval_args(argv)

@@ -31,7 +31,7 @@ def val_usage() -> str:
 
 def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
     """``argv`` (containing the word ``val``) -> (task or None, keyword arguments including ``model``)."""
-    from numa_ultralytics.cfg import CLIError
+    from numa_ultralytics.cfg.common import CLIError
 
     task: str | None = None
     kw: dict[str, Any] = {}
@@ -64,7 +64,7 @@ def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
 
 def run_val_cli(argv: list[str]) -> int:
     """Parse and run ``val``; prints the original's per-class table and speed line. Returns the exit code."""
-    from numa_ultralytics.cfg import CLIError
+    from numa_ultralytics.cfg.common import CLIError
 
     task, kw = parse_val_args(argv)
     model_name = kw.pop("model", None) or default_model(task)

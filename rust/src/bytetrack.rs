@@ -18,8 +18,9 @@ use std::fmt;
 use crate::assignment::{linear_assignment, Assignment};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
-use crate::reid::{absorb, embedding_distance, normalized, Appearance};
+use crate::reid::{absorb, embedding_distance, normalized, FeatureMath, TrackFeatures};
 use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
+pub use crate::tracker::Warp;
 use crate::tracker::{Feats, FrameExtras, MultiTracker, TrackSummary};
 
 /// Tracker settings (the keys of `bytetrack.yaml`; `max_time_lost` is derived from
@@ -110,9 +111,6 @@ impl TrackerConfig {
     }
 }
 
-/// A 2x3 affine camera-motion warp.
-pub type Warp = [[f64; 3]; 2];
-
 /// BoT-SORT's appearance gate (`with_reid: True`): an appearance distance counts only for pairs
 /// with IoU distance `<= 1 - proximity_thresh` and cosine distance / 2 `<= 1 - appearance_thresh`;
 /// the cost is then the smaller of the (fused) IoU cost and the appearance distance.
@@ -140,7 +138,7 @@ pub struct ByteTracker {
     /// The appearance gate when ReID is on.
     pub reid: Option<ReidGate>,
     /// Appearance of each track (by ID) when ReID is on.
-    appearance: HashMap<u64, Appearance>,
+    appearance: HashMap<u64, TrackFeatures>,
     /// This frame's normalised detection features, by detection row.
     det_feats: Vec<Option<Vec<f32>>>,
     // Scratch buffers reused across frames.
@@ -298,7 +296,7 @@ impl ByteTracker {
                 .iter()
                 .map(|d| self.det_feats.get(d.idx).and_then(|f| f.as_deref()))
                 .collect();
-            let emb = embedding_distance(&tf, &df);
+            let emb = embedding_distance(&tf, &df, FeatureMath::Float64);
             let thr = (1.0 - g.appearance_thresh) as f32;
             for ((c, e), far) in self.buf_cost.iter_mut().zip(emb).zip(far) {
                 let mut e = e / 2.0;

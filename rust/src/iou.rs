@@ -59,6 +59,12 @@ pub fn fuse_score(cost: &mut [f32], cols: usize, scores: &[f32]) {
     }
 }
 
+/// `OCSortTrack._xyxy_center` of a float32 box (float32).
+#[inline]
+pub fn xyxy_center(b: &Xyxy) -> [f32; 2] {
+    [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

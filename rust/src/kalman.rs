@@ -9,6 +9,8 @@
 
 #![allow(clippy::needless_range_loop)] // index loops mirror the matrix formulas
 
+use crate::iou::{xyxy_center, Xyxy};
+
 /// Kalman state mean `(x, y, a|w, h, vx, vy, va|vw, vh)`.
 pub type Mean = [f64; 8];
 /// Kalman state covariance.
@@ -363,6 +365,65 @@ pub fn apply_gmc(mean: &mut Mean, cov: &mut Cov, h: &[[f64; 3]; 2]) {
     }
     *mean = nm;
     *cov = nc;
+}
+
+/// `DeepOCSortTrack.multi_gmc` for one XYAH track: rotate the centre and its velocity by `R`,
+/// move the centre by `t`, keep aspect ratio and height; move the centre of the track's last
+/// observation (`[x1, y1, x2, y2]`, float32; none when `x1 < 0`) the same way.
+pub fn multi_gmc_xyah(
+    mean: &mut Mean,
+    cov: &mut Cov,
+    last_observation: &mut Xyxy,
+    h: &[[f64; 3]; 2],
+) {
+    let r = [[h[0][0], h[0][1]], [h[1][0], h[1][1]]];
+    let t = [h[0][2], h[1][2]];
+    let m = *mean;
+    let mut nm = m;
+    for i in 0..2 {
+        nm[i] = r[i][0] * m[0] + r[i][1] * m[1];
+        nm[i + 4] = r[i][0] * m[4] + r[i][1] * m[5];
+    }
+    nm[0] += t[0];
+    nm[1] += t[1];
+    // (R8 @ C) @ R8^T, each product a fused multiply-add chain (OpenBLAS dgemm).
+    let c = *cov;
+    let mut l = c;
+    for b in [0usize, 4] {
+        for i in 0..2 {
+            for j in 0..8 {
+                l[b + i][j] = r[i][1].mul_add(c[b + 1][j], r[i][0] * c[b][j]);
+            }
+        }
+    }
+    let mut o = l;
+    for row in &mut o {
+        let lr = *row;
+        for b in [0usize, 4] {
+            for j in 0..2 {
+                row[b + j] = lr[b + 1].mul_add(r[j][1], lr[b] * r[j][0]);
+            }
+        }
+    }
+    *mean = nm;
+    *cov = o;
+    let obs = *last_observation;
+    if obs[0] >= 0.0 {
+        let c = xyxy_center(&obs);
+        let (w, hh) = (obs[2] - obs[0], obs[3] - obs[1]);
+        let (cx, cy) = (f64::from(c[0]), f64::from(c[1]));
+        let nc = [
+            r[0][0].mul_add(cx, r[0][1] * cy) + t[0],
+            r[1][0].mul_add(cx, r[1][1] * cy) + t[1],
+        ];
+        let (hw, hh) = (f64::from(w / 2.0), f64::from(hh / 2.0));
+        *last_observation = [
+            (nc[0] - hw) as f32,
+            (nc[1] - hh) as f32,
+            (nc[0] + hw) as f32,
+            (nc[1] + hh) as f32,
+        ];
+    }
 }
 
 #[cfg(test)]

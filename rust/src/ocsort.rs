@@ -23,9 +23,9 @@ use std::collections::VecDeque;
 
 use crate::assignment::linear_assignment;
 use crate::bytetrack::{Tier, TrackerConfig};
-use crate::deepocsort::{fuse_appearance, multi_gmc_xyah, smooth_feature, Appearance};
-use crate::iou::{fuse_score, iou_distance_into, Xyxy};
-use crate::kalman::{Cov, KalmanKind, Mean};
+use crate::iou::{fuse_score, iou_distance_into, xyxy_center, Xyxy};
+use crate::kalman::{multi_gmc_xyah, Cov, KalmanKind, Mean};
+use crate::reid::{fuse_appearance, smooth_feature, Appearance, FeatureMath};
 use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
@@ -58,12 +58,6 @@ impl OcDet {
     pub fn xyxy(&self) -> Xyxy {
         self.det.xyxy()
     }
-}
-
-/// `OCSortTrack._xyxy_center` of a float32 box (float32).
-#[inline]
-pub fn xyxy_center(b: &Xyxy) -> [f32; 2] {
-    [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
 }
 
 /// `np.linalg.norm` of a float32 2-vector (float32, products rounded before the sum).
@@ -137,9 +131,10 @@ impl OcTrack {
         } else {
             1.0
         };
-        if let (Some(curr), smooth) = smooth_feature(feat, self.smooth_feat.as_deref(), alpha) {
+        let smooth = self.smooth_feat.as_deref();
+        if let Some((curr, smooth)) = smooth_feature(feat, smooth, alpha, FeatureMath::OpenBlas) {
             self.curr_feat = Some(curr);
-            self.smooth_feat = smooth;
+            self.smooth_feat = Some(smooth);
         }
     }
 
@@ -479,10 +474,10 @@ impl OcSort {
                 continue;
             }
             let (curr_feat, smooth_feat) = match feats {
-                Some(f) => {
-                    let (c, s) = smooth_feature(f.row(i), None, 1.0);
-                    (c, s)
-                }
+                Some(f) => match smooth_feature(f.row(i), None, 1.0, FeatureMath::OpenBlas) {
+                    Some((c, s)) => (Some(c), Some(s)),
+                    None => (None, None),
+                },
                 None => (None, None),
             };
             let d = OcDet {
@@ -539,7 +534,8 @@ impl OcSort {
         if self.gmc {
             if let Some(h) = extras.warp {
                 for &s in pool.iter().chain(unconfirmed.iter()) {
-                    multi_gmc_xyah(self.track_mut(s), h);
+                    let t = self.track_mut(s);
+                    multi_gmc_xyah(&mut t.t.mean, &mut t.t.cov, &mut t.last_observation, h);
                 }
             }
         }

@@ -4,7 +4,8 @@
 //! A tracker lives in its own file (`bytetrack.rs`, `botsort.rs`, ...) and implements
 //! [`MultiTracker`]; `py/tracker.rs` only converts arguments and picks the variant.
 
-use crate::bytetrack::Warp;
+/// A 2x3 affine camera-motion warp between the previous and the current frame.
+pub type Warp = [[f64; 3]; 2];
 
 /// Per-detection appearance embeddings: `data` is row-major `(n, dim)` float32, one row per
 /// detection row of the frame.

@@ -21,11 +21,11 @@ use std::collections::{HashSet, VecDeque};
 use std::f32::consts::PI as PI32;
 use std::f64::consts::PI as PI64;
 
-use crate::bytetrack::Warp;
 use crate::iou::{iou, iou_matrix, Xyxy};
 use crate::kalman::{apply_gmc, Cov, KalmanKind, Mean};
+use crate::reid::{dot64, smooth_feature, FeatureMath};
 use crate::track::{duplicate_drops, retain_kept, Det, TrackState, REMOVED_BUFFER};
-use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+use crate::tracker::{FrameExtras, MultiTracker, TrackSummary, Warp};
 
 /// `TTSTrack._delta_t`: frames back for the corner velocity and the angle cost.
 const DELTA_T: u64 = 3;
@@ -105,43 +105,6 @@ impl HistBox {
     }
 }
 
-/// `smooth_feature(feat, smooth, alpha)` in float32: `(curr, smooth)`, or `None` for a zero-norm
-/// feature (the caller keeps its features).
-pub fn smooth_feature(
-    feat: &[f32],
-    smooth: Option<&[f32]>,
-    alpha: f32,
-) -> Option<(Vec<f32>, Vec<f32>)> {
-    let norm = l2(feat);
-    if norm < 1e-12f32 {
-        return None;
-    }
-    let curr: Vec<f32> = feat.iter().map(|v| v / norm).collect();
-    let Some(s) = smooth else {
-        return Some((curr.clone(), curr));
-    };
-    let one_minus = 1.0f32 - alpha;
-    let mixed: Vec<f32> = s
-        .iter()
-        .zip(&curr)
-        .map(|(a, b)| alpha * a + one_minus * b)
-        .collect();
-    let n = l2(&mixed);
-    Some((curr, mixed.iter().map(|v| v / n).collect()))
-}
-
-/// `np.linalg.norm` of a float32 vector (accumulated in float64, rounded once).
-fn l2(v: &[f32]) -> f32 {
-    (dot64(v, v) as f32).sqrt()
-}
-
-fn dot64(a: &[f32], b: &[f32]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| f64::from(*x) * f64::from(*y))
-        .sum()
-}
-
 /// A detection of the frame as TrackTrack sees it (an unactivated `TTSTrack`).
 #[derive(Debug, Clone)]
 pub struct TtDet {
@@ -162,7 +125,7 @@ impl TtDet {
         };
         if let Some(f) = feat {
             let beta = feat_beta(d.det.score);
-            if let Some((c, s)) = smooth_feature(f, None, beta) {
+            if let Some((c, s)) = smooth_feature(f, None, beta, FeatureMath::Float64) {
                 d.curr_feat = Some(c);
                 d.smooth_feat = Some(s);
             }
@@ -271,7 +234,12 @@ impl TtTrack {
 
     fn update_features(&mut self, feat: &[f32]) {
         let beta = feat_beta(self.score);
-        if let Some((c, s)) = smooth_feature(feat, self.smooth_feat.as_deref(), beta) {
+        if let Some((c, s)) = smooth_feature(
+            feat,
+            self.smooth_feat.as_deref(),
+            beta,
+            FeatureMath::Float64,
+        ) {
             self.curr_feat = Some(c);
             self.smooth_feat = Some(s);
         }

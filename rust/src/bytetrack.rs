@@ -12,14 +12,16 @@
 //! distance < 0.15) in favour of the longer track. Track lists keep Ultralytics' order, which
 //! decides row order in the cost matrices (and so lapjv's tie-breaking) and the output order.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::assignment::{linear_assignment, Assignment};
 use crate::iou::{fuse_score, iou_distance_into, Xyxy};
 use crate::kalman::{apply_gmc, KalmanKind};
 use crate::reid::{absorb, embedding_distance, normalized, FeatureMath, TrackFeatures};
-use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
+use crate::track::{Det, Track, TrackState};
+pub(crate) use crate::track_pool::Slot;
+use crate::track_pool::TrackPool;
 pub use crate::tracker::Warp;
 use crate::tracker::{Feats, FrameExtras, MultiTracker, TrackSummary};
 
@@ -128,13 +130,8 @@ pub const BOTRACK_ALPHA: f32 = 0.9;
 pub struct ByteTracker {
     pub cfg: TrackerConfig,
     pub frame_id: u64,
-    pub tracked: Vec<Track>,
-    pub lost: Vec<Track>,
-    next_id: u64,
-    /// `removed_stracks` as IDs (the last `REMOVED_BUFFER` removals, repeats included) and how
-    /// often each ID is in it.
-    removed_ids: VecDeque<u64>,
-    removed_count: HashMap<u64, u32>,
+    /// The tracked and lost tracks, IDs and removed-ID buffer.
+    pub pool: TrackPool<Track>,
     /// The appearance gate when ReID is on.
     pub reid: Option<ReidGate>,
     /// Appearance of each track (by ID) when ReID is on.
@@ -156,23 +153,12 @@ pub(crate) struct FrameStart {
     pub pool: Vec<Slot>,
 }
 
-/// Where a track of the pool lives while a frame is processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Slot {
-    Tracked(usize),
-    Lost(usize),
-}
-
 impl ByteTracker {
     pub fn new(cfg: TrackerConfig) -> Self {
         ByteTracker {
             cfg,
             frame_id: 0,
-            tracked: Vec::new(),
-            lost: Vec::new(),
-            next_id: 1,
-            removed_ids: VecDeque::new(),
-            removed_count: HashMap::new(),
+            pool: TrackPool::new(),
             reid: None,
             appearance: HashMap::new(),
             det_feats: Vec::new(),
@@ -186,37 +172,27 @@ impl ByteTracker {
     /// `reset`: no tracks, frame 0, IDs restart at 1.
     pub fn reset(&mut self) {
         self.frame_id = 0;
-        self.tracked.clear();
-        self.lost.clear();
-        self.next_id = 1;
-        self.removed_ids.clear();
-        self.removed_count.clear();
+        self.pool.reset();
         self.appearance.clear();
         self.det_feats.clear();
     }
 
     /// The ID the next new track will get.
     pub fn next_id(&self) -> u64 {
-        self.next_id
+        self.pool.next_id()
     }
 
     /// True when a tracked track is not yet confirmed (`not t.is_activated`).
     pub fn has_unconfirmed(&self) -> bool {
-        self.tracked.iter().any(|t| !t.is_activated)
+        self.pool.has_unconfirmed()
     }
 
     pub(crate) fn track(&self, s: Slot) -> &Track {
-        match s {
-            Slot::Tracked(i) => &self.tracked[i],
-            Slot::Lost(i) => &self.lost[i],
-        }
+        self.pool.track(s)
     }
 
     pub(crate) fn track_mut(&mut self, s: Slot) -> &mut Track {
-        match s {
-            Slot::Tracked(i) => &mut self.tracked[i],
-            Slot::Lost(i) => &mut self.lost[i],
-        }
+        self.pool.track_mut(s)
     }
 
     /// IoU distance (optionally fused with detection scores) between tracks and detections,
@@ -391,25 +367,28 @@ impl ByteTracker {
         }
 
         // Stale lost tracks (of the lost list as it was at the start of the frame).
-        for t in &mut self.lost {
+        for t in &mut self.pool.lost {
             if frame_id.saturating_sub(t.frame_id) > cfg.max_time_lost {
                 t.state = TrackState::Removed;
                 removed.push(t.track_id);
             }
         }
 
-        self.merge(activated, refind, lost_now, removed, new_tracks);
+        self.pool
+            .merge(&activated, &refind, &lost_now, removed, new_tracks, kind);
         if !self.appearance.is_empty() {
             let live: std::collections::HashSet<u64> = self
+                .pool
                 .tracked
                 .iter()
-                .chain(self.lost.iter())
+                .chain(self.pool.lost.iter())
                 .map(|t| t.track_id)
                 .collect();
             self.appearance.retain(|id, _| live.contains(id));
         }
 
-        self.tracked
+        self.pool
+            .tracked
             .iter()
             .filter(|t| t.is_activated)
             .map(|t| t.result(kind))
@@ -418,9 +397,7 @@ impl ByteTracker {
 
     /// A fresh track ID (IDs count per tracker from 1).
     pub(crate) fn new_id(&mut self) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
+        self.pool.new_id()
     }
 
     /// The opening of `update`: next frame, split the detections (indices refer to the full
@@ -443,14 +420,14 @@ impl ByteTracker {
 
         let mut unconfirmed: Vec<Slot> = Vec::new();
         let mut pool: Vec<Slot> = Vec::new();
-        for (i, t) in self.tracked.iter().enumerate() {
+        for (i, t) in self.pool.tracked.iter().enumerate() {
             if t.is_activated {
                 pool.push(Slot::Tracked(i));
             } else {
                 unconfirmed.push(Slot::Tracked(i));
             }
         }
-        for (i, t) in self.lost.iter().enumerate() {
+        for (i, t) in self.pool.lost.iter().enumerate() {
             let dup = pool.iter().any(|&s| self.track(s).track_id == t.track_id);
             if !dup {
                 pool.push(Slot::Lost(i));
@@ -568,114 +545,12 @@ impl ByteTracker {
         }
         a
     }
-    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order; `removed` are the
-    /// IDs removed this frame, in order.
-    pub(crate) fn merge(
-        &mut self,
-        activated: Vec<Slot>,
-        refind: Vec<Slot>,
-        lost_now: Vec<Slot>,
-        removed: Vec<u64>,
-        new_tracks: Vec<Track>,
-    ) {
-        let old_tracked = std::mem::take(&mut self.tracked);
-        let old_lost = std::mem::take(&mut self.lost);
-        let take = |s: Slot, tr: &[Track], lo: &[Track]| match s {
-            Slot::Tracked(i) => tr[i].clone(),
-            Slot::Lost(i) => lo[i].clone(),
-        };
-        // tracked = [t for t in tracked if Tracked]; joint(., activated); joint(., refind).
-        let mut tracked: Vec<Track> =
-            Vec::with_capacity(old_tracked.len() + new_tracks.len() + refind.len());
-        tracked.extend(
-            old_tracked
-                .iter()
-                .filter(|t| t.state == TrackState::Tracked)
-                .cloned(),
-        );
-        // `activated` (existing ones) are all already in `tracked` (same id): joint keeps them in
-        // place. Lost tracks only enter through `refind`. New tracks are appended.
-        for s in &activated {
-            let t = take(*s, &old_tracked, &old_lost);
-            if !tracked.iter().any(|x| x.track_id == t.track_id) {
-                tracked.push(t);
-            }
-        }
-        for t in new_tracks {
-            if !tracked.iter().any(|x| x.track_id == t.track_id) {
-                tracked.push(t);
-            }
-        }
-        for s in &refind {
-            let t = take(*s, &old_tracked, &old_lost);
-            if !tracked.iter().any(|x| x.track_id == t.track_id) {
-                tracked.push(t);
-            }
-        }
-        // lost = sub(lost, tracked); lost += lost_now; lost = sub(lost, removed).
-        let lost_now: Vec<Track> = lost_now
-            .iter()
-            .map(|&s| take(s, &old_tracked, &old_lost))
-            .collect();
-        let mut lost: Vec<Track> = old_lost
-            .into_iter()
-            .filter(|t| !tracked.iter().any(|x| x.track_id == t.track_id))
-            .collect();
-        lost.extend(lost_now);
-        // `removed_stracks` before this frame's removals: a track removed now stays in `lost` (as
-        // removed) for one more frame, where the first association can still find it again.
-        lost.retain(|t| !self.removed_count.contains_key(&t.track_id));
-
-        // remove_duplicate_stracks(tracked, lost).
-        let kind = self.cfg.kind;
-        self.buf_a.clear();
-        self.buf_b.clear();
-        self.buf_a.extend(tracked.iter().map(|t| t.xyxy(kind)));
-        self.buf_b.extend(lost.iter().map(|t| t.xyxy(kind)));
-        let age = |t: &Track| t.frame_id as i64 - t.start_frame as i64;
-        let age_a: Vec<i64> = tracked.iter().map(age).collect();
-        let age_b: Vec<i64> = lost.iter().map(age).collect();
-        let (drop_a, drop_b) = duplicate_drops(&self.buf_a, &age_a, &self.buf_b, &age_b);
-        retain_kept(&mut tracked, &drop_a);
-        retain_kept(&mut lost, &drop_b);
-        self.tracked = tracked;
-        self.lost = lost;
-
-        // removed_stracks.extend(removed), keeping the last REMOVED_BUFFER.
-        for id in removed {
-            self.removed_ids.push_back(id);
-            *self.removed_count.entry(id).or_insert(0) += 1;
-        }
-        while self.removed_ids.len() > REMOVED_BUFFER {
-            if let Some(id) = self.removed_ids.pop_front() {
-                if let Some(c) = self.removed_count.get_mut(&id) {
-                    *c -= 1;
-                    if *c == 0 {
-                        self.removed_count.remove(&id);
-                    }
-                }
-            }
-        }
-    }
 }
 
 impl ByteTracker {
     /// Summaries of the tracked then the lost tracks.
     pub fn track_summaries(&self) -> Vec<TrackSummary> {
-        self.tracked
-            .iter()
-            .chain(self.lost.iter())
-            .map(|t| TrackSummary {
-                track_id: t.track_id,
-                state: t.state as u8,
-                is_activated: t.is_activated,
-                frame_id: t.frame_id,
-                start_frame: t.start_frame,
-                score: t.score,
-                cls: t.cls,
-                idx: t.idx,
-            })
-            .collect()
+        self.pool.summaries()
     }
 }
 
@@ -783,11 +658,11 @@ mod tests {
         t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)], None);
         for _ in 0..3 {
             assert!(t.update(&[], None).is_empty());
-            assert_eq!(t.lost.len(), 1);
+            assert_eq!(t.pool.lost.len(), 1);
         }
         t.update(&[], None);
         t.update(&[], None);
-        assert!(t.lost.is_empty() && t.tracked.is_empty());
+        assert!(t.pool.lost.is_empty() && t.pool.tracked.is_empty());
     }
 
     #[test]
@@ -805,14 +680,14 @@ mod tests {
         for _ in 0..4 {
             assert!(t.update(&[], None).is_empty());
         }
-        assert_eq!(t.lost.len(), 1);
-        assert_eq!(t.lost[0].state, TrackState::Removed);
+        assert_eq!(t.pool.lost.len(), 1);
+        assert_eq!(t.pool.lost[0].state, TrackState::Removed);
         let out = t.update(&[r], None);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0][4], 1.0);
-        assert!(t.lost.is_empty());
+        assert!(t.pool.lost.is_empty());
         t.update(&[], None);
-        assert!(t.lost.is_empty() && t.tracked.is_empty());
+        assert!(t.pool.lost.is_empty() && t.pool.tracked.is_empty());
     }
 
     #[test]

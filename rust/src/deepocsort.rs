@@ -58,7 +58,7 @@ impl MultiTracker for DeepOcSort {
         self.inner.next_id()
     }
     fn has_unconfirmed(&self) -> bool {
-        self.inner.tracked.iter().any(|t| !t.t.is_activated)
+        self.inner.has_unconfirmed()
     }
     fn summaries(&self) -> Vec<TrackSummary> {
         self.inner.track_summaries()
@@ -117,7 +117,7 @@ mod tests {
         let mut t = DeepOcSort::new(config(None));
         let ex = FrameExtras::default();
         t.update(&[[100.0, 100.0, 140.0, 180.0, 0.9, 0.0]], &ex);
-        let before = t.inner.tracked[0].clone();
+        let before = t.inner.pool.tracked[0].clone();
         let mut tr = before.clone();
         gmc(&mut tr, &[[1.0, 0.0, 5.0], [0.0, 1.0, -3.0]]);
         assert_eq!(tr.t.mean[0], before.t.mean[0] + 5.0);
@@ -174,10 +174,10 @@ mod tests {
             ..FrameExtras::default()
         };
         t.update(&dets, &ex);
-        assert_eq!(t.inner.tracked.len(), 1);
-        assert_eq!(t.inner.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
+        assert_eq!(t.inner.pool.tracked.len(), 1);
+        assert_eq!(t.inner.pool.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
         // A frame without embeddings: motion only, the track's embedding stays.
         t.update(&dets[..1], &FrameExtras::default());
-        assert_eq!(t.inner.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
+        assert_eq!(t.inner.pool.tracked[0].smooth_feat, Some(vec![1.0, 0.0]));
     }
 }

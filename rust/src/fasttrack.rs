@@ -364,6 +364,7 @@ impl FastTracker {
                 .filter(|t| t.is_activated)
                 .chain(
                     self.inner
+                        .pool
                         .tracked
                         .iter()
                         .filter(|t| t.state == TrackState::Tracked),
@@ -391,7 +392,7 @@ impl FastTracker {
 
         // Stale lost tracks, with the grace window of recently occluded ones.
         let window = self.fast.occ_reappear_window as i64;
-        for t in &mut self.inner.lost {
+        for t in &mut self.inner.pool.lost {
             let recently = self.occ.get(&t.track_id).is_some_and(|o| {
                 o.was_recently_occluded && frame_id as i64 - o.last_occluded_frame <= window
             });
@@ -402,17 +403,20 @@ impl FastTracker {
         }
 
         self.inner
-            .merge(activated, refind, lost_now, removed, new_tracks);
+            .pool
+            .merge(&activated, &refind, &lost_now, removed, new_tracks, kind);
         let live: HashSet<u64> = self
             .inner
+            .pool
             .tracked
             .iter()
-            .chain(self.inner.lost.iter())
+            .chain(self.inner.pool.lost.iter())
             .map(|t| t.track_id)
             .collect();
         self.occ.retain(|id, _| live.contains(id));
 
         self.inner
+            .pool
             .tracked
             .iter()
             .filter(|t| t.is_activated && t.frame_id == frame_id)
@@ -658,7 +662,7 @@ mod tests {
         assert!(o.was_recently_occluded && o.is_occluded, "{o:?}");
         assert!(o.not_matched > 2 && o.occluded_len > 2);
         // Still tracked (not lost) inside the grace period, and not returned.
-        assert!(t.inner.tracked.iter().any(|x| x.track_id == 1));
+        assert!(t.inner.pool.tracked.iter().any(|x| x.track_id == 1));
         assert!(last.iter().all(|r| r[4] != 1.0));
         // It reappears: same ID.
         let out = t.update(&[small(414.0), big(570.0)]);
@@ -679,14 +683,14 @@ mod tests {
         t.update(&[row(10.0, 10.0, 50.0, 100.0, 0.9)]);
         for _ in 0..2 {
             assert!(t.update(&[]).is_empty());
-            assert_eq!(t.inner.tracked.len(), 1);
+            assert_eq!(t.inner.pool.tracked.len(), 1);
         }
         t.update(&[]);
-        assert_eq!(t.inner.lost.len(), 1);
+        assert_eq!(t.inner.pool.lost.len(), 1);
         for _ in 0..3 {
             t.update(&[]);
         }
-        assert!(t.inner.lost.is_empty() && t.occ.is_empty());
+        assert!(t.inner.pool.lost.is_empty() && t.occ.is_empty());
         t.reset();
         assert_eq!(t.update(&[row(0.0, 0.0, 10.0, 10.0, 0.9)])[0][4], 1.0);
     }

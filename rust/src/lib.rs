@@ -21,6 +21,7 @@ pub mod preprocess;
 pub mod reid;
 pub mod scale;
 pub mod track;
+pub mod track_pool;
 pub mod tracker;
 pub mod trackeval;
 pub mod tracktrack;

@@ -19,14 +19,13 @@
 //! float32 arithmetic, no fused multiply-add), the Kalman state float64, and the ORU replay uses
 //! the single-track `KalmanFilterXYAH.predict` ([`KalmanKind::predict_single`]).
 
-use std::collections::VecDeque;
-
 use crate::assignment::linear_assignment;
 use crate::bytetrack::{Tier, TrackerConfig};
 use crate::iou::{fuse_score, iou_distance_into, xyxy_center, Xyxy};
 use crate::kalman::{multi_gmc_xyah, Cov, KalmanKind, Mean};
 use crate::reid::{fuse_appearance, smooth_feature, Appearance, FeatureMath};
-use crate::track::{duplicate_drops, retain_kept, Det, Track, TrackState, REMOVED_BUFFER};
+use crate::track::{Det, Track, TrackState};
+use crate::track_pool::{PoolTrack, Slot, TrackPool};
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// OC-SORT's Kalman filter (`KalmanFilterXYAH`).
@@ -80,6 +79,15 @@ pub struct OcTrack {
     saved: Option<(Mean, Cov)>,
     pub smooth_feat: Option<Vec<f32>>,
     pub curr_feat: Option<Vec<f32>>,
+}
+
+impl PoolTrack for OcTrack {
+    fn core(&self) -> &Track {
+        &self.t
+    }
+    fn core_mut(&mut self) -> &mut Track {
+        &mut self.t
+    }
 }
 
 impl OcTrack {
@@ -290,13 +298,6 @@ pub fn velocity_direction_cost(tracks: &[(Xyxy, Option<[f32; 2]>)], dets: &[Xyxy
     out
 }
 
-/// Where a track of the pool lives while a frame is processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Tracked(usize),
-    Lost(usize),
-}
-
 /// The OC-SORT tracker state (also Deep OC-SORT's, with `appearance` and the XYAH warp).
 #[derive(Debug, Clone)]
 pub struct OcSort {
@@ -306,12 +307,8 @@ pub struct OcSort {
     /// Deep OC-SORT: warp the tracks with the camera motion.
     pub gmc: bool,
     pub frame_id: u64,
-    pub tracked: Vec<OcTrack>,
-    /// Lost tracks as the original lists them: a track removed this frame stays until the next.
-    pub lost: Vec<OcTrack>,
-    /// IDs of `removed_stracks` (with repeats, the newest [`REMOVED_BUFFER`]).
-    removed_ids: VecDeque<u64>,
-    next_id: u64,
+    /// The tracked and lost tracks, IDs and removed-ID buffer.
+    pub pool: TrackPool<OcTrack>,
 }
 
 impl OcSort {
@@ -321,38 +318,31 @@ impl OcSort {
             appearance: None,
             gmc: false,
             frame_id: 0,
-            tracked: Vec::new(),
-            lost: Vec::new(),
-            removed_ids: VecDeque::new(),
-            next_id: 1,
+            pool: TrackPool::new(),
         }
     }
 
     /// `reset`: no tracks, frame 0, IDs restart at 1.
     pub fn reset(&mut self) {
         self.frame_id = 0;
-        self.tracked.clear();
-        self.lost.clear();
-        self.removed_ids.clear();
-        self.next_id = 1;
+        self.pool.reset();
     }
 
     pub fn next_id(&self) -> u64 {
-        self.next_id
+        self.pool.next_id()
+    }
+
+    /// True when a tracked track is not yet confirmed.
+    pub fn has_unconfirmed(&self) -> bool {
+        self.pool.has_unconfirmed()
     }
 
     fn track(&self, s: Slot) -> &OcTrack {
-        match s {
-            Slot::Tracked(i) => &self.tracked[i],
-            Slot::Lost(i) => &self.lost[i],
-        }
+        self.pool.track(s)
     }
 
     fn track_mut(&mut self, s: Slot) -> &mut OcTrack {
-        match s {
-            Slot::Tracked(i) => &mut self.tracked[i],
-            Slot::Lost(i) => &mut self.lost[i],
-        }
+        self.pool.track_mut(s)
     }
 
     /// `get_dists`: IoU distance of the Kalman boxes (score-fused with `fuse_score`) plus
@@ -505,14 +495,14 @@ impl OcSort {
 
         let mut unconfirmed: Vec<Slot> = Vec::new();
         let mut pool: Vec<Slot> = Vec::new();
-        for (i, t) in self.tracked.iter().enumerate() {
+        for (i, t) in self.pool.tracked.iter().enumerate() {
             if t.t.is_activated {
                 pool.push(Slot::Tracked(i));
             } else {
                 unconfirmed.push(Slot::Tracked(i));
             }
         }
-        for (i, t) in self.lost.iter().enumerate() {
+        for (i, t) in self.pool.lost.iter().enumerate() {
             let dup = pool
                 .iter()
                 .any(|&s| self.track(s).t.track_id == t.t.track_id);
@@ -642,113 +632,38 @@ impl OcSort {
             if det.det.score < cfg.base.new_track_thresh {
                 continue;
             }
-            let id = self.next_id;
-            self.next_id += 1;
+            let id = self.pool.new_id();
             new_tracks.push(OcTrack::activate(det, id, frame_id, delta_t));
         }
 
         // Stale lost tracks.
-        for t in &mut self.lost {
+        for t in &mut self.pool.lost {
             if frame_id.saturating_sub(t.t.frame_id) > cfg.base.max_time_lost {
                 t.t.state = TrackState::Removed;
                 removed_now.push(t.t.track_id);
             }
         }
 
-        self.merge(activated, refind, lost_now, new_tracks);
-        self.removed_ids.extend(removed_now);
-        if self.removed_ids.len() > REMOVED_BUFFER {
-            let extra = self.removed_ids.len() - REMOVED_BUFFER;
-            self.removed_ids.drain(..extra);
-        }
+        self.pool.merge(
+            &activated,
+            &refind,
+            &lost_now,
+            removed_now,
+            new_tracks,
+            KIND,
+        );
 
-        self.tracked
+        self.pool
+            .tracked
             .iter()
             .filter(|t| t.t.is_activated)
             .map(|t| t.t.result(KIND))
             .collect()
     }
 
-    /// `merge_track_pools`: rebuild `tracked` and `lost` in Ultralytics' order. Lost tracks are
-    /// dropped by the IDs removed in earlier frames only (this frame's removals join the history
-    /// after the merge, as in the original).
-    fn merge(
-        &mut self,
-        activated: Vec<Slot>,
-        refind: Vec<Slot>,
-        lost_now: Vec<Slot>,
-        new_tracks: Vec<OcTrack>,
-    ) {
-        let old_tracked = std::mem::take(&mut self.tracked);
-        let old_lost = std::mem::take(&mut self.lost);
-        let take = |s: Slot| match s {
-            Slot::Tracked(i) => old_tracked[i].clone(),
-            Slot::Lost(i) => old_lost[i].clone(),
-        };
-        let mut tracked: Vec<OcTrack> = old_tracked
-            .iter()
-            .filter(|t| t.t.state == TrackState::Tracked)
-            .cloned()
-            .collect();
-        let has = |v: &[OcTrack], id: u64| v.iter().any(|x| x.t.track_id == id);
-        for s in &activated {
-            let t = take(*s);
-            if !has(&tracked, t.t.track_id) {
-                tracked.push(t);
-            }
-        }
-        for t in new_tracks {
-            if !has(&tracked, t.t.track_id) {
-                tracked.push(t);
-            }
-        }
-        for s in &refind {
-            let t = take(*s);
-            if !has(&tracked, t.t.track_id) {
-                tracked.push(t);
-            }
-        }
-        let lost_now: Vec<OcTrack> = lost_now.iter().map(|&s| take(s)).collect();
-        let mut lost: Vec<OcTrack> = old_lost
-            .iter()
-            .filter(|t| !has(&tracked, t.t.track_id))
-            .cloned()
-            .collect();
-        lost.extend(lost_now);
-        lost.retain(|t| !self.removed_ids.contains(&t.t.track_id));
-
-        // remove_duplicate_stracks(tracked, lost).
-        let a: Vec<Xyxy> = tracked.iter().map(|t| t.t.xyxy(KIND)).collect();
-        let b: Vec<Xyxy> = lost.iter().map(|t| t.t.xyxy(KIND)).collect();
-        let age = |t: &OcTrack| t.t.frame_id as i64 - t.t.start_frame as i64;
-        let age_a: Vec<i64> = tracked.iter().map(age).collect();
-        let age_b: Vec<i64> = lost.iter().map(age).collect();
-        let (drop_a, drop_b) = duplicate_drops(&a, &age_a, &b, &age_b);
-        retain_kept(&mut tracked, &drop_a);
-        retain_kept(&mut lost, &drop_b);
-        self.tracked = tracked;
-        self.lost = lost;
-    }
-
     /// Summaries of the tracked then the lost tracks.
     pub fn track_summaries(&self) -> Vec<TrackSummary> {
-        self.tracked
-            .iter()
-            .chain(self.lost.iter())
-            .map(|o| {
-                let t = &o.t;
-                TrackSummary {
-                    track_id: t.track_id,
-                    state: t.state as u8,
-                    is_activated: t.is_activated,
-                    frame_id: t.frame_id,
-                    start_frame: t.start_frame,
-                    score: t.score,
-                    cls: t.cls,
-                    idx: t.idx,
-                }
-            })
-            .collect()
+        self.pool.summaries()
     }
 }
 
@@ -766,7 +681,7 @@ impl MultiTracker for OcSort {
         OcSort::next_id(self)
     }
     fn has_unconfirmed(&self) -> bool {
-        self.tracked.iter().any(|t| !t.t.is_activated)
+        OcSort::has_unconfirmed(self)
     }
     fn summaries(&self) -> Vec<TrackSummary> {
         self.track_summaries()
@@ -877,11 +792,11 @@ mod tests {
         for _ in 0..6 {
             assert!(t.update(&[], &ex).is_empty());
         }
-        assert_eq!(t.lost.len(), 1);
+        assert_eq!(t.pool.lost.len(), 1);
         // Reappears far from where the (stopped) Kalman prediction sits but on its last observation.
         let out = t.update(&[row(122.0, 50.0, 40.0, 80.0, 0.9)], &ex);
         assert_eq!(ids(&out), vec![1]);
-        assert!(t.lost.is_empty());
+        assert!(t.pool.lost.is_empty());
     }
 
     #[test]
@@ -913,13 +828,13 @@ mod tests {
             t.update(&[], &ex);
         }
         // Removed this frame, still listed (state Removed) until the next merge.
-        assert_eq!(t.lost.len(), 1);
-        assert_eq!(t.lost[0].t.state, TrackState::Removed);
+        assert_eq!(t.pool.lost.len(), 1);
+        assert_eq!(t.pool.lost[0].t.state, TrackState::Removed);
         t.update(&[], &ex);
-        assert!(t.lost.is_empty());
+        assert!(t.pool.lost.is_empty());
         // IDs are never reused.
         t.update(&[row(10.0, 10.0, 40.0, 80.0, 0.9)], &ex);
-        assert_eq!(t.tracked[0].t.track_id, 2);
+        assert_eq!(t.pool.tracked[0].t.track_id, 2);
         t.reset();
         assert_eq!(t.next_id(), 1);
     }

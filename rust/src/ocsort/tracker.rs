@@ -1,35 +1,15 @@
-//! OC-SORT (`OCSORT` of Ultralytics 8.4.190), also the engine of Deep OC-SORT (`deepocsort.rs`).
-//!
-//! ByteTrack's frame (`bytetrack.rs`: high/low split, XYAH Kalman prediction of tracked + lost
-//! tracks, unconfirmed association, new tracks, stale lost tracks, pool merge) with the
-//! original's observation-centric pieces:
-//! - every track keeps its real detector observations (xyxy, float32) of the last `delta_t + 2`
-//!   frames and an observation-centric velocity direction (`velocity`, float32 unit vector from
-//!   the observation `delta_t` frames back, or the earliest one kept);
-//! - **OCM**: the first association's cost is `fuse_score(1 - IoU) + inertia * angle / pi`, the
-//!   angle between a track's velocity and the direction from its last observation to each
-//!   detection (`velocity_direction_cost`), also used for unconfirmed tracks;
-//! - **OCR**: detections left after the first association are matched by IoU with the tracks'
-//!   last observations, still-tracked tracks first, then lost ones;
-//! - **ORU**: a lost track found again by OCR first replays its Kalman filter from its last
-//!   observation over virtual observations interpolated to the new one (`apply_oru`);
-//! - the ByteTrack low-score pass only with `use_byte`.
-//!
-//! Number formats as the original: observations, centres and the OCM cost are float32 (numpy
-//! float32 arithmetic, no fused multiply-add), the Kalman state float64, and the ORU replay uses
-//! the single-track `KalmanFilterXYAH.predict` ([`KalmanKind::predict_single`]).
+//! The OC-SORT tracker: settings and the per-frame association (see the module doc of `ocsort`).
 
+use super::motion::{add_ocm_row, KIND};
+use super::track::{OcDet, OcTrack};
 use crate::assignment::linear_assignment;
 use crate::bytetrack::{Tier, TrackerConfig};
 use crate::iou::{fuse_score, iou_distance_into, xyxy_center, Xyxy};
-use crate::kalman::{multi_gmc_xyah, Cov, KalmanKind, Mean};
+use crate::kalman::multi_gmc_xyah;
 use crate::reid::{fuse_appearance, smooth_feature, Appearance, FeatureMath};
-use crate::track::{Det, Track, TrackState};
-use crate::track_pool::{PoolTrack, Slot, TrackPool};
+use crate::track::{Det, TrackState};
+use crate::track_pool::{Slot, TrackPool};
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
-
-/// OC-SORT's Kalman filter (`KalmanFilterXYAH`).
-const KIND: KalmanKind = KalmanKind::Xyah;
 
 /// OC-SORT settings: ByteTrack's plus the keys of `ocsort.yaml` (no defaults here).
 #[derive(Debug, Clone, Copy)]
@@ -41,261 +21,6 @@ pub struct OcSortConfig {
     pub inertia: f64,
     /// Run ByteTrack's low-score association.
     pub use_byte: bool,
-}
-
-/// A detection of the current frame with its appearance embedding (Deep OC-SORT with ReID):
-/// `curr_feat`/`smooth_feat` as `DeepOCSortTrack.__init__` leaves them.
-#[derive(Debug, Clone)]
-pub struct OcDet {
-    pub det: Det,
-    pub curr_feat: Option<Vec<f32>>,
-    pub smooth_feat: Option<Vec<f32>>,
-}
-
-impl OcDet {
-    /// `xyxy` of the detection (float32).
-    pub fn xyxy(&self) -> Xyxy {
-        self.det.xyxy()
-    }
-}
-
-/// `np.linalg.norm` of a float32 2-vector (float32, products rounded before the sum).
-#[inline]
-fn norm2(v: [f32; 2]) -> f32 {
-    (v[0] * v[0] + v[1] * v[1]).sqrt()
-}
-
-/// A tracklet with its observation history (`OCSortTrack` / `DeepOCSortTrack`).
-#[derive(Debug, Clone)]
-pub struct OcTrack {
-    pub t: Track,
-    /// The last real observation (xyxy, float32); `[-1; 4]` before the first.
-    pub last_observation: Xyxy,
-    /// `(frame, xyxy)` observations, ascending frames, at most `delta_t + 2`.
-    pub observations: Vec<(u64, Xyxy)>,
-    /// Observation-centric velocity direction (float32 unit vector, zeros for no motion).
-    pub velocity: Option<[f32; 2]>,
-    /// Kalman state right after the last observation (the ORU replays from it).
-    saved: Option<(Mean, Cov)>,
-    pub smooth_feat: Option<Vec<f32>>,
-    pub curr_feat: Option<Vec<f32>>,
-}
-
-impl PoolTrack for OcTrack {
-    fn core(&self) -> &Track {
-        &self.t
-    }
-    fn core_mut(&mut self) -> &mut Track {
-        &mut self.t
-    }
-}
-
-impl OcTrack {
-    /// `activate`: a new track from a detection, with a fresh ID; its first observation is the
-    /// Kalman box (float32).
-    pub fn activate(det: &OcDet, track_id: u64, frame_id: u64, delta_t: u64) -> OcTrack {
-        let t = Track::activate(&det.det, KIND, track_id, frame_id);
-        let mut o = OcTrack {
-            last_observation: [-1.0; 4],
-            observations: Vec::new(),
-            velocity: None,
-            saved: None,
-            smooth_feat: det.smooth_feat.clone(),
-            curr_feat: det.curr_feat.clone(),
-            t,
-        };
-        let obs = o.t.xyxy(KIND);
-        o.record_observation(obs, frame_id, delta_t);
-        o.saved = Some((o.t.mean, o.t.cov));
-        o
-    }
-
-    /// `_record_observation`: keep the newest `delta_t + 2` frames.
-    fn record_observation(&mut self, obs: Xyxy, frame_id: u64, delta_t: u64) {
-        self.last_observation = obs;
-        match self.observations.binary_search_by_key(&frame_id, |e| e.0) {
-            Ok(i) => self.observations[i].1 = obs,
-            Err(i) => self.observations.insert(i, (frame_id, obs)),
-        }
-        let max_keep = usize::try_from(delta_t.saturating_add(2)).unwrap_or(usize::MAX);
-        if self.observations.len() > max_keep {
-            let drop = self.observations.len() - max_keep;
-            self.observations.drain(..drop);
-        }
-    }
-
-    /// `_compute_velocity` of this track's observations.
-    pub fn compute_velocity(&self, delta_t: u64) -> Option<[f32; 2]> {
-        velocity_direction(&self.observations, delta_t)
-    }
-
-    /// `DeepOCSortTrack.update_features`: blend a detection's embedding into `smooth_feat` with
-    /// the confidence-adaptive factor (`alpha = 1` at or below `det_thresh`).
-    fn update_features(&mut self, feat: &[f32], score: f32, app: &Appearance) {
-        // numpy float32 scalars meet Python floats: each Python float is rounded to float32.
-        let alpha = if score > app.det_thresh as f32 {
-            let trust = (score - app.det_thresh as f32) / (1.0 - app.det_thresh).max(1e-9) as f32;
-            app.alpha_fixed_emb as f32 + (1.0 - app.alpha_fixed_emb) as f32 * (1.0 - trust)
-        } else {
-            1.0
-        };
-        let smooth = self.smooth_feat.as_deref();
-        if let Some((curr, smooth)) = smooth_feature(feat, smooth, alpha, FeatureMath::OpenBlas) {
-            self.curr_feat = Some(curr);
-            self.smooth_feat = Some(smooth);
-        }
-    }
-
-    /// `update`: correct with a matched detection (tracked or unconfirmed track).
-    pub fn update(&mut self, det: &OcDet, frame_id: u64, delta_t: u64, app: Option<&Appearance>) {
-        if let (Some(f), Some(app)) = (det.curr_feat.as_deref(), app) {
-            self.update_features(f, det.det.score, app);
-        }
-        self.record_observation(det.xyxy(), frame_id, delta_t);
-        self.t.update(&det.det, KIND, frame_id);
-        self.saved = Some((self.t.mean, self.t.cov));
-        self.velocity = self.compute_velocity(delta_t);
-    }
-
-    /// `re_activate(new_id=False)`: a lost track found again.
-    pub fn re_activate(
-        &mut self,
-        det: &OcDet,
-        frame_id: u64,
-        delta_t: u64,
-        app: Option<&Appearance>,
-    ) {
-        if let (Some(f), Some(app)) = (det.curr_feat.as_deref(), app) {
-            self.update_features(f, det.det.score, app);
-        }
-        self.record_observation(det.xyxy(), frame_id, delta_t);
-        self.t.re_activate(&det.det, KIND, frame_id);
-        self.saved = Some((self.t.mean, self.t.cov));
-        self.velocity = self.compute_velocity(delta_t);
-    }
-
-    /// `apply_oru`: restore the Kalman state of the last observation and replay it towards
-    /// `new_obs` ([`oru_replay`]); nothing without a gap of more than one frame.
-    pub fn apply_oru(&mut self, new_obs: &Xyxy, frame_id: u64) {
-        let Some((mean, cov)) = self.saved else {
-            return;
-        };
-        let Some(&(last_frame, last_obs)) = self.observations.last() else {
-            return;
-        };
-        let gap = frame_id as i128 - last_frame as i128;
-        if gap <= 1 {
-            return;
-        }
-        self.t.mean = mean;
-        self.t.cov = cov;
-        oru_replay(
-            &mut self.t.mean,
-            &mut self.t.cov,
-            &last_obs,
-            new_obs,
-            gap as u64,
-        );
-    }
-}
-
-/// `OCSortTrack._compute_velocity` over `(frame, xyxy)` observations in ascending frames: the
-/// unit direction (float32) from the centre of the newest observation at least `delta_t` frames
-/// before the last one (else the earliest) to the last one's; zeros for no motion, None with fewer
-/// than two observations.
-pub fn velocity_direction(observations: &[(u64, Xyxy)], delta_t: u64) -> Option<[f32; 2]> {
-    if observations.len() < 2 {
-        return None;
-    }
-    let &(current_frame, current_obs) = observations.last()?;
-    let cur = xyxy_center(&current_obs);
-    let limit = current_frame as i128 - delta_t as i128 + 1;
-    let prev = observations
-        .iter()
-        .rev()
-        .find(|e| (e.0 as i128) < limit)
-        .map(|e| e.1);
-    let prev = match prev {
-        Some(p) => p,
-        None => {
-            let &(earliest, obs) = observations.first()?;
-            if earliest == current_frame {
-                return None;
-            }
-            obs
-        }
-    };
-    let pc = xyxy_center(&prev);
-    let d = [cur[0] - pc[0], cur[1] - pc[1]];
-    let n = norm2(d);
-    if n < 1e-6f32 {
-        return Some([0.0, 0.0]);
-    }
-    Some([d[0] / n, d[1] / n])
-}
-
-/// The replay of `apply_oru` from the Kalman state of the last observation `last_obs`, `gap`
-/// frames before `new_obs`: for `t` in `1..gap`, predict and update with the float32 box
-/// `(1 - t/gap) * last_obs + t/gap * new_obs` (as xyah), then predict once more. The predictions
-/// are the single-track `KalmanFilterXYAH.predict`.
-pub fn oru_replay(mean: &mut Mean, cov: &mut Cov, last_obs: &Xyxy, new_obs: &Xyxy, gap: u64) {
-    for t in 1..gap {
-        let alpha = t as f64 / gap as f64;
-        let (wa, wb) = ((1.0 - alpha) as f32, alpha as f32);
-        let v: [f32; 4] = std::array::from_fn(|k| wa * last_obs[k] + wb * new_obs[k]);
-        // xyxy2ltwh, then tlwh_to_xyah (float32).
-        let (w, h) = (v[2] - v[0], v[3] - v[1]);
-        let z = [v[0] + w / 2.0, v[1] + h / 2.0, w / h, h];
-        KIND.predict_single(mean, cov);
-        KIND.update(mean, cov, z.map(f64::from));
-    }
-    KIND.predict_single(mean, cov);
-}
-
-/// `_velocity_direction_cost` for one track (last observation, velocity) against detection
-/// centres, added into `row` as `inertia * cost` (float32): the angle between the velocity and the
-/// direction to each centre, over pi. A track without velocity or whose last observation starts
-/// left of 0 adds nothing, so does a centre on the last observation's.
-fn add_ocm_row(
-    row: &mut [f32],
-    last_obs: &Xyxy,
-    velocity: Option<[f32; 2]>,
-    det_centers: &[[f32; 2]],
-    inertia: f32,
-) {
-    let Some(v) = velocity else {
-        return;
-    };
-    if last_obs[0] < 0.0 {
-        return;
-    }
-    let tc = xyxy_center(last_obs);
-    for (c, dc) in row.iter_mut().zip(det_centers) {
-        let d = [dc[0] - tc[0], dc[1] - tc[1]];
-        let n = norm2(d);
-        let cost = if n > 1e-6f32 {
-            let u = [d[0] / n, d[1] / n];
-            let dot = (u[0] * v[0] + u[1] * v[1]).clamp(-1.0, 1.0);
-            dot.acos() / std::f32::consts::PI
-        } else {
-            0.0
-        };
-        *c += inertia * cost;
-    }
-}
-
-/// The OCM cost matrix (rows: tracks as `(last observation, velocity)`, columns: detection
-/// boxes), row-major float32, unweighted.
-pub fn velocity_direction_cost(tracks: &[(Xyxy, Option<[f32; 2]>)], dets: &[Xyxy]) -> Vec<f32> {
-    let centers: Vec<[f32; 2]> = dets.iter().map(xyxy_center).collect();
-    let mut out = vec![0.0f32; tracks.len() * dets.len()];
-    if dets.is_empty() {
-        return out;
-    }
-    for (row, (obs, vel)) in out.chunks_mut(dets.len()).zip(tracks) {
-        add_ocm_row(row, obs, *vel, &centers, 1.0);
-    }
-    out
 }
 
 /// The OC-SORT tracker state (also Deep OC-SORT's, with `appearance` and the XYAH warp).
@@ -697,6 +422,7 @@ impl MultiTracker for OcSort {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kalman::KalmanKind;
     use crate::tracker::FrameExtras;
 
     /// The shipped `ocsort.yaml` values.
@@ -723,63 +449,6 @@ mod tests {
 
     fn ids(out: &[[f32; 8]]) -> Vec<u64> {
         out.iter().map(|r| r[4] as u64).collect()
-    }
-
-    #[test]
-    fn velocity_reaches_delta_t_back() {
-        let b = |x: f32| [x, 0.0, x + 10.0, 10.0];
-        assert_eq!(velocity_direction(&[(1, b(0.0))], 3), None);
-        // Frames 1..=5 moving right; delta_t 3 from frame 5 reaches frame 2.
-        let obs: Vec<(u64, Xyxy)> = (1..=5).map(|f| (f, b(f as f32 * 4.0))).collect();
-        assert_eq!(velocity_direction(&obs, 3), Some([1.0, 0.0]));
-        // Nothing delta_t back: the earliest observation.
-        let short = [(7, b(0.0)), (8, [0.0, 3.0, 10.0, 13.0])];
-        assert_eq!(velocity_direction(&short, 3), Some([0.0, 1.0]));
-        // No motion.
-        assert_eq!(
-            velocity_direction(&[(1, b(1.0)), (9, b(1.0))], 3),
-            Some([0.0, 0.0])
-        );
-        // The pieces the window keeps only matter through the reached frame.
-        let zigzag = [(1, b(0.0)), (2, b(100.0)), (3, b(0.0)), (4, b(3.0))];
-        assert_eq!(velocity_direction(&zigzag, 3), Some([1.0, 0.0]));
-    }
-
-    #[test]
-    fn ocm_cost_is_the_angle_over_pi() {
-        let obs = [0.0, 0.0, 10.0, 10.0];
-        let dets = [
-            [10.0, 0.0, 20.0, 10.0], // along the velocity
-            [-10.0, 0.0, 0.0, 10.0], // against it
-            [0.0, 10.0, 10.0, 20.0], // perpendicular
-            [0.0, 0.0, 10.0, 10.0],  // on the last observation: no direction
-        ];
-        let c = velocity_direction_cost(&[(obs, Some([1.0, 0.0])), (obs, None)], &dets);
-        assert_eq!(&c[..4], &[0.0, 1.0, 0.5, 0.0]);
-        assert_eq!(&c[4..], &[0.0; 4]);
-        // A last observation left of the image (x1 < 0) adds nothing.
-        let off = [-1.0, 0.0, 10.0, 10.0];
-        assert_eq!(
-            velocity_direction_cost(&[(off, Some([1.0, 0.0]))], &dets),
-            vec![0.0; 4]
-        );
-    }
-
-    #[test]
-    fn oru_replay_lands_near_the_new_observation() {
-        let last = [0.0, 0.0, 20.0, 40.0];
-        let new = [50.0, 0.0, 70.0, 40.0];
-        let (mut m, mut c) = KIND.initiate([10.0, 20.0, 0.5, 40.0]);
-        oru_replay(&mut m, &mut c, &last, &new, 5);
-        // Four virtual steps of 10 px and a final predict: the centre moved about 50 px at ~10 px/frame.
-        assert!((m[0] - 60.0).abs() < 8.0, "{m:?}");
-        assert!(m[4] > 5.0, "{m:?}");
-        let (m0, c0) = KIND.initiate([10.0, 20.0, 0.5, 40.0]);
-        let (mut m1, mut c1) = (m0, c0);
-        oru_replay(&mut m1, &mut c1, &last, &new, 1); // no gap: only the predict
-        let (mut m2, mut c2) = (m0, c0);
-        KIND.predict_single(&mut m2, &mut c2);
-        assert_eq!((m1, c1), (m2, c2));
     }
 
     #[test]

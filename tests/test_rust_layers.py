@@ -37,7 +37,7 @@ def test_cycles_are_found_in_a_synthetic_graph():
 def test_sources_give_edges_from_use_lines_inline_paths_and_groups():
     sources = {
         "lib.rs": "pub mod a; pub mod b; pub mod c; pub mod d; pub mod f;",
-        "a.rs": "use crate::b::Thing;\n// use crate::d::Commented;\nfn x() { let s = \"crate::d::no\"; }",
+        "a.rs": 'use crate::b::Thing;\n// use crate::d::Commented;\nfn x() { let s = "crate::d::no"; }',
         "b.rs": "fn y() -> crate::c::T { todo!() }",
         "c.rs": "use crate::{a::X, d::{Y, Z}};",
         "d.rs": "/* crate::a::Block */ fn z() {}",

@@ -105,26 +105,29 @@ pub struct ReidGate {
 /// EMA weight of a BoT-SORT track's smoothed feature (`BOTrack.alpha`).
 pub const BOTRACK_ALPHA: f32 = 0.9;
 
+/// The shipped `bytetrack.yaml` values, for the tests of this folder.
+#[cfg(test)]
+pub(super) fn config(kind: KalmanKind) -> TrackerConfig {
+    TrackerConfig {
+        track_high_thresh: 0.25,
+        track_low_thresh: 0.1,
+        new_track_thresh: 0.25,
+        match_thresh: 0.8,
+        fuse_score: true,
+        max_time_lost: 30,
+        kind,
+    }
+}
+
+/// A detection row `[x, y, x + w, y + h, s, 0]`, for the tests of this folder.
+#[cfg(test)]
+pub(super) fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
+    [x, y, x + w, y + h, s, 0.0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The shipped `bytetrack.yaml` values.
-    fn config(kind: KalmanKind) -> TrackerConfig {
-        TrackerConfig {
-            track_high_thresh: 0.25,
-            track_low_thresh: 0.1,
-            new_track_thresh: 0.25,
-            match_thresh: 0.8,
-            fuse_score: true,
-            max_time_lost: 30,
-            kind,
-        }
-    }
-
-    fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
-        [x, y, x + w, y + h, s, 0.0]
-    }
 
     #[test]
     fn tiers_split_on_float32_scores_and_drop_empty_boxes() {

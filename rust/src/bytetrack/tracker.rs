@@ -231,25 +231,9 @@ impl MultiTracker for ByteTracker {
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{config, row};
     use super::*;
     use crate::kalman::KalmanKind;
-
-    /// The shipped `bytetrack.yaml` values.
-    fn config(kind: KalmanKind) -> TrackerConfig {
-        TrackerConfig {
-            track_high_thresh: 0.25,
-            track_low_thresh: 0.1,
-            new_track_thresh: 0.25,
-            match_thresh: 0.8,
-            fuse_score: true,
-            max_time_lost: 30,
-            kind,
-        }
-    }
-
-    fn row(x: f32, y: f32, w: f32, h: f32, s: f32) -> [f32; 6] {
-        [x, y, x + w, y + h, s, 0.0]
-    }
 
     #[test]
     fn ids_start_at_one_and_follow_a_moving_box() {

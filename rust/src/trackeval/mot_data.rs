@@ -177,6 +177,27 @@ pub struct SeqData {
 }
 
 impl SeqData {
+    /// A sequence from its frames: per frame the similarity of the kept ground truth (rows) and
+    /// results (columns) and their raw IDs, in the same order; IDs are relabelled
+    /// ([`relabel`]) and detections counted.
+    pub(crate) fn from_frames(
+        similarity: Vec<Mat>,
+        gt_raw_ids: &[Vec<i64>],
+        tr_raw_ids: &[Vec<i64>],
+    ) -> SeqData {
+        let (gt_ids, num_gt_ids) = relabel(gt_raw_ids);
+        let (tracker_ids, num_tracker_ids) = relabel(tr_raw_ids);
+        SeqData {
+            gt_ids,
+            tracker_ids,
+            similarity,
+            num_gt_ids,
+            num_tracker_ids,
+            num_gt_dets: gt_raw_ids.iter().map(Vec::len).sum(),
+            num_tracker_dets: tr_raw_ids.iter().map(Vec::len).sum(),
+        }
+    }
+
     pub fn num_timesteps(&self) -> usize {
         self.gt_ids.len()
     }
@@ -228,7 +249,6 @@ pub fn preprocess(
     let mut gt_raw_ids: Vec<Vec<i64>> = Vec::with_capacity(n);
     let mut tr_raw_ids: Vec<Vec<i64>> = Vec::with_capacity(n);
     let mut similarity = Vec::with_capacity(n);
-    let (mut num_gt_dets, mut num_tracker_dets) = (0, 0);
     for t in 0..n {
         let g = gt.frames.get(t).unwrap_or(&empty);
         let r = tr.frames.get(t).unwrap_or(&empty);
@@ -288,22 +308,10 @@ pub fn preprocess(
             }
         }
         similarity.push(m);
-        num_gt_dets += gi.len();
-        num_tracker_dets += ri.len();
         gt_raw_ids.push(gi.iter().map(|&i| g[i].id).collect());
         tr_raw_ids.push(ri.iter().map(|&j| r[j].id).collect());
     }
-    let (gt_ids, num_gt_ids) = relabel(&gt_raw_ids);
-    let (tracker_ids, num_tracker_ids) = relabel(&tr_raw_ids);
-    Ok(SeqData {
-        gt_ids,
-        tracker_ids,
-        similarity,
-        num_gt_ids,
-        num_tracker_ids,
-        num_gt_dets,
-        num_tracker_dets,
-    })
+    Ok(SeqData::from_frames(similarity, &gt_raw_ids, &tr_raw_ids))
 }
 
 #[cfg(test)]

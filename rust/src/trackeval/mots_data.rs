@@ -137,7 +137,6 @@ pub fn preprocess_mots(gt: &MaskFrames, tr: &MaskFrames) -> Result<SeqData, Data
     let mut gt_raw_ids = Vec::with_capacity(n);
     let mut tr_raw_ids = Vec::with_capacity(n);
     let mut similarity = Vec::with_capacity(n);
-    let (mut num_gt_dets, mut num_tracker_dets) = (0, 0);
     for t in 0..n {
         let g = gt.frames.get(t).unwrap_or(&none);
         let r = tr.frames.get(t).unwrap_or(&none);
@@ -187,22 +186,10 @@ pub fn preprocess_mots(gt: &MaskFrames, tr: &MaskFrames) -> Result<SeqData, Data
             }
         }
         similarity.push(m);
-        num_gt_dets += gi.len();
-        num_tracker_dets += kept.len();
         gt_raw_ids.push(gi.iter().map(|&i| g[i].id).collect::<Vec<i64>>());
         tr_raw_ids.push(kept.iter().map(|&j| r[ri[j]].id).collect::<Vec<i64>>());
     }
-    let (gt_ids, num_gt_ids) = super::mot_data::relabel(&gt_raw_ids);
-    let (tracker_ids, num_tracker_ids) = super::mot_data::relabel(&tr_raw_ids);
-    Ok(SeqData {
-        gt_ids,
-        tracker_ids,
-        similarity,
-        num_gt_ids,
-        num_tracker_ids,
-        num_gt_dets,
-        num_tracker_dets,
-    })
+    Ok(SeqData::from_frames(similarity, &gt_raw_ids, &tr_raw_ids))
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@
 //! (`sdot`, exact below 32 dimensions). Where numpy picks `sgemv` (one track or one detection
 //! against several) or `sdot` beyond 31 dimensions, OpenBLAS' lane-wise sums can differ in the last
 //! bit from these; the motion-only path (no ReID) is exact.
+//!
+//! The pieces live below the trackers: the warp in `kalman.rs`, appearance in `reid.rs` (its
+//! `Appearance` settings stay importable from here for the binding).
 
 use crate::ocsort::{OcSort, OcSortConfig};
 pub use crate::reid::Appearance;

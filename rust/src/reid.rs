@@ -3,9 +3,12 @@
 //! keeps (`utils/reid.py` `smooth_feature`) and the cosine distance between tracks and detections
 //! (`matching.embedding_distance`).
 //!
-//! Float32 throughout like the original; dot products and norms accumulate in float64 and round
-//! once (BLAS' own summation order is not reproducible), so values agree with the original's to an
-//! ulp or two.
+//! One `smooth_feature` and one `embedding_distance` serve every tracker; [`FeatureMath`] names
+//! the arithmetic each original gets from numpy: [`FeatureMath::Float64`] (BoT-SORT, TrackTrack:
+//! dot products and norms accumulate in float64 and round once, agreeing with BLAS to an ulp or
+//! two) or [`FeatureMath::OpenBlas`] (Deep OC-SORT: OpenBLAS' own orders, see `deepocsort.rs`).
+//! Deep OC-SORT's appearance settings and cost fusion (`Appearance`, `fuse_appearance`) live here
+//! too, so that OC-SORT and Deep OC-SORT do not import each other.
 
 use std::fmt;
 

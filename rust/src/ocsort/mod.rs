@@ -17,7 +17,7 @@
 //!
 //! Number formats as the original: observations, centres and the OCM cost are float32 (numpy
 //! float32 arithmetic, no fused multiply-add), the Kalman state float64, and the ORU replay uses
-//! the single-track `KalmanFilterXYAH.predict` ([`KalmanKind::predict_single`]).
+//! the single-track `KalmanFilterXYAH.predict` ([`KalmanKind::predict_single`](crate::kalman::KalmanKind::predict_single)).
 //!
 //! One module per concept: `motion` (velocity direction, OCM cost, ORU replay), `track` (a
 //! detection and a track with its observations), `tracker` (settings and the per-frame

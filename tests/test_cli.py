@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics.cfg import CLIError, parse_args
-from numa_ultralytics.engine.sink import increment_path
+from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.plotting import colors
 from numa_ultralytics.utils.plotting import draw_outlines as draw
 

@@ -243,7 +243,7 @@ def test_default_models_are_8_4_190s(monkeypatch):
     from numa_ultralytics import cfg
     from numa_ultralytics.cfg import val
     from numa_ultralytics.engine import distributed
-    from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
+    from numa_ultralytics.utils.args import DEFAULT_MODEL, TASK2MODEL, default_model
 
     assert TASK2MODEL == {"detect": "yolo26n.pt", "segment": "yolo26n-seg.pt"} and DEFAULT_MODEL == "yolo26n.pt"
     assert default_model("segment") == "yolo26n-seg.pt" and default_model(None) == default_model("detect")

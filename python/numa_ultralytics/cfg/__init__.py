@@ -7,7 +7,7 @@
 
 TASK is ``segment`` or ``detect`` (default: the model's); MODE is ``predict``, ``track`` or ``export``
 (``numa-yolo export model=yolo11n-seg.pt format=onnx imgsz=640 dynamic=True``: engine/exporter.py). This module
-parses the arguments (converting strings to values, checked by engine/args.py's validators), then runs
+parses the arguments (converting strings to values, checked by utils/args.py's validators), then runs
 ``model.predict(...)`` / ``model.track(..., stream=True)``, which write the run folder (engine/sink.py: annotated
 videos and images drawn as ``Results.plot()`` (``plot_style=outlines``: the seed's look), YOLO-format label files
 (``txt_format=mot``: MOT-style ones)), and shows a progress bar (plain lines every few seconds when the output is not a
@@ -33,9 +33,13 @@ from typing import Any, Callable, TextIO
 
 from numa_ultralytics.cfg.common import CLIError, _merge_equals
 from numa_ultralytics.data.loaders import VID_FORMATS, load_inference_source
-from numa_ultralytics.engine.args import (
+from numa_ultralytics.engine.model import YOLO
+from numa_ultralytics.engine.sink import SpeedTotals, stem_of
+from numa_ultralytics.trackers.config import SHIPPED_TRACKERS
+from numa_ultralytics.utils.args import (
     PLOT_STYLES,
     PREDICT_DEFAULTS,
+    RUNTIMES,
     TASK2MODEL,
     TRACK_DEFAULTS,
     TXT_FORMATS,
@@ -48,10 +52,6 @@ from numa_ultralytics.engine.args import (
     check_seconds,
     default_model,
 )
-from numa_ultralytics.engine.model import YOLO
-from numa_ultralytics.engine.sink import SpeedTotals, stem_of
-from numa_ultralytics.nn.precision import RUNTIMES
-from numa_ultralytics.trackers.config import SHIPPED_TRACKERS
 from numa_ultralytics.utils.display import check_imshow
 from numa_ultralytics.utils.progress import ProgressBar
 from numa_ultralytics.utils.signals import StopScope, stop_on_signals
@@ -60,7 +60,7 @@ __all__ = ["CLIError", "entrypoint", "parse_args"]
 
 TASKS = ("detect", "segment")
 MODES = ("predict", "track", "export")
-DEFAULT_MODELS = TASK2MODEL  # engine/args.py: the default weights per task, as 8.4.190
+DEFAULT_MODELS = TASK2MODEL  # utils/args.py: the default weights per task, as 8.4.190
 _MODEL_DEFAULTS = f"{TASK2MODEL['segment']} for segment, else {default_model(None)}"
 OTHER_TASKS = ("classify", "pose", "obb")
 OTHER_MODES = ("train", "tune", "benchmark")
@@ -95,7 +95,7 @@ def _invalid(key: str, v: str, allowed: str) -> CLIError:
 
 
 def _engine_check(check: Callable[[str, Any], Any], key: str, text: str, value: Any) -> Any:
-    """Run an engine/args.py validator on the converted ``value``; its error names the key and what it allows."""
+    """Run an utils/args.py validator on the converted ``value``; its error names the key and what it allows."""
     try:
         return check(key, value)
     except ArgError as e:
@@ -324,7 +324,7 @@ EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
     ]
 )
 EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", "batch", *EXPORT_SPECS)
-# Defaults: the engine's (engine/args.py), except where the command line's differ.
+# Defaults: the engine's (utils/args.py), except where the command line's differ.
 CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "workers": None}
 RAY_KEYS = ("ray", "workers")  # the command line's own (engine/distributed.py)
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
@@ -577,7 +577,7 @@ def _run_ray(task: str | None, args: dict[str, Any], out: TextIO) -> int:
 def _export(task: str | None, args: dict[str, Any], given: set[str]) -> int:
     """``numa-yolo export``: ``YOLO(model).export(...)`` with the given keys (engine/exporter.py); exit 2 names the
     key of a bad argument (a missing model or an ONNX model: ``model``)."""
-    from numa_ultralytics.engine.args import ArgError
+    from numa_ultralytics.utils.args import ArgError
 
     model_name = args["model"] or default_model(task)
     try:
@@ -614,7 +614,7 @@ def entrypoint(argv: list[str] | None = None) -> int:
             print(_usage())
         return 0
     if argv[0] in ("version", "--version", "-V"):
-        from numa_ultralytics import __version__
+        from numa_ultralytics._core import __version__
 
         print(__version__)
         return 0

@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.validator import VAL_DEFAULTS, check_val_args
 from numa_ultralytics.utils import literal
+from numa_ultralytics.utils.args import DEFAULT_MODEL, TASK2MODEL, default_model
 
 VAL_TASKS = ("detect", "segment")
 

@@ -16,7 +16,7 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
   (nn/openvino_ir.py; the ``[openvino]`` extra). There ``half=True`` stores the weights as fp16 (as the original,
   ``quantize=16`` in the metadata) and ``int8=True`` quantizes with NNCF on the OpenVINO model, the head kept float
   (nn/quantize.py ``quantize_openvino``): int8 that is fast where the CPU has VNNI / AMX (bench/RESULTS.md).
-  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.engine.args.ArgError`
+  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.utils.args.ArgError`
   (``ValueError``) naming the supported ones.
 - ``imgsz``: int or ``[h, w]``; default the checkpoint's training size (640 for the COCO models), rounded up to a
   multiple of the model stride (with a warning) as Ultralytics' ``check_imgsz``.
@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from numa_ultralytics.engine.args import MAX_BATCH, MAX_IMGSZ, ArgError, check_positive_int
+from numa_ultralytics.utils.args import HALF_DEFAULT, MAX_BATCH, MAX_IMGSZ, ArgError, check_positive_int
 from numa_ultralytics.utils.signals import stop_on_signals
 
 __all__ = [
@@ -74,7 +74,7 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "imgsz": None,  # None: the checkpoint's training size (Ultralytics: model.args["imgsz"])
     "batch": 1,
     "dynamic": False,
-    "half": False,
+    "half": HALF_DEFAULT,  # an fp16 graph
     "opset": None,
     "simplify": True,
     "nms": False,
@@ -103,7 +103,7 @@ def _check_imgsz(v: Any) -> list[int] | None:
     vals = [v] if isinstance(v, int) else list(v) if isinstance(v, (list, tuple)) else None
     if not vals or len(vals) > 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals):
         raise ArgError("imgsz", v, "an integer like 640 or [height, width] like [384, 640]")
-    if max(vals) > MAX_IMGSZ:  # the bound predict has (engine/args.py): larger graphs fail deep inside ORT
+    if max(vals) > MAX_IMGSZ:  # the bound predict has (utils/args.py): larger graphs fail deep inside ORT
         raise ArgError("imgsz", v, f"sides from 1 to {MAX_IMGSZ} (MAX_IMGSZ)")
     return [int(vals[0]), int(vals[-1])]
 
@@ -305,7 +305,7 @@ def export(
     Raises:
         TypeError: ``ckpt`` is not a ``.pt`` checkpoint (an ONNX model has no source weights to export from), or an
             unknown argument.
-        ValueError: a bad argument value (:class:`~numa_ultralytics.engine.args.ArgError`), an unreadable
+        ValueError: a bad argument value (:class:`~numa_ultralytics.utils.args.ArgError`), an unreadable
             checkpoint, an opset the installed onnx/onnxruntime cannot write/run.
         NotImplementedError: an unsupported architecture or feature (``nms``, ``quantize`` other than 8 / 32).
         FileNotFoundError: no such checkpoint.

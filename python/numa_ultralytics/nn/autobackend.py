@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from numa_ultralytics.nn.cuda import preload_cuda_libraries
+from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.iobinding import BoundRunner, io_binding_default
 from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
 from numa_ultralytics.utils import literal
 
 # Names of the extra outputs ``feats0``, ``feats1``, ... that carry the detection head's input feature maps (graphs
 # built from ``.pt`` files have them: the detector's own ReID features, read only when a tracker asks).
-FEATURE_OUTPUT_PREFIX = "feats"
 
 _CUDA_OK: bool | None = None
 

@@ -299,3 +299,9 @@ def test_no_import_cycles():
     """No two modules import each other, directly or through others, lazily or not."""
     cycles = import_cycles(package_graph())
     assert cycles == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_settings_leaf_imports_only_utils():
+    """utils/args.py, the settings every layer checks with, imports nothing of the package beyond utils/."""
+    edges = package_graph()["numa_ultralytics.utils.args"]
+    assert [t for t, _ in edges] == ["numa_ultralytics.utils.reprs"]

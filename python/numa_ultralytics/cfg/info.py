@@ -111,9 +111,13 @@ def settings(words: list[str], out: TextIO = sys.stdout) -> int:
 def default_cfg() -> dict[str, Any]:
     """The default arguments per mode, where they are defined (utils/args.py, engine/validator.py,
     engine/exporter.py)."""
-    from numa_ultralytics.engine.exporter import EXPORT_DEFAULTS
-    from numa_ultralytics.engine.validator import VAL_DEFAULTS
-    from numa_ultralytics.utils.args import CONF_DEFAULTS, PREDICT_DEFAULTS, TRACK_DEFAULTS
+    from numa_ultralytics.utils.args import (
+        CONF_DEFAULTS,
+        EXPORT_DEFAULTS,
+        PREDICT_DEFAULTS,
+        TRACK_DEFAULTS,
+        VAL_DEFAULTS,
+    )
 
     predict = {**PREDICT_DEFAULTS, "conf": CONF_DEFAULTS["predict"]}
     track = {**TRACK_DEFAULTS, "conf": CONF_DEFAULTS["track"]}

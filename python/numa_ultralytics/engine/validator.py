@@ -29,7 +29,7 @@ import numpy as np
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
 from numa_ultralytics.nn.autobackend import AutoBackend
-from numa_ultralytics.utils.args import HALF_DEFAULT
+from numa_ultralytics.utils.args import VAL_DEFAULTS
 from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.metrics import (
     IOUV,
@@ -45,32 +45,6 @@ from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
 
-VAL_DEFAULTS: dict[str, Any] = {
-    "data": None,
-    "imgsz": 640,
-    "batch": 16,
-    "conf": None,  # 0.001
-    "iou": 0.7,
-    "max_det": 300,
-    "split": "val",
-    "rect": True,  # model.val's default; only dynamic-shape models can use it
-    "single_cls": False,
-    "agnostic_nms": False,
-    "nms": None,  # as predict (utils/args.py): accepted, the ONNX graph's head is fixed at export
-    "overlap_mask": True,
-    "mask_ratio": 4,
-    "verbose": True,
-    "device": None,
-    "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
-    "half": HALF_DEFAULT,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
-    "runtime": None,  # as predict: None, "onnxruntime", "openvino"
-    "workers": 0,
-    "save_json": False,  # predictions.json (COCO format)
-    "save_txt": False,  # not supported
-    "project": None,
-    "name": None,
-    "exist_ok": False,
-}
 MAX_WH = 7680
 MAX_NMS = 30000
 CONFUSION_IOU = 0.45  # the validator's matching IoU of the confusion matrix (ConfusionMatrix.process_batch default)

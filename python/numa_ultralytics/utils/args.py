@@ -2,7 +2,9 @@
 imports only the standard library, numpy and utils/reprs.py, so every layer may use it.
 
 - predict / track: :data:`PREDICT_DEFAULTS`, :data:`CONF_DEFAULTS`, :data:`TRACK_DEFAULTS`; ``model.predict`` /
-  ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`).
+  ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`). val and export:
+  :data:`VAL_DEFAULTS`, :data:`EXPORT_DEFAULTS` (their checks, with these validators, are engine/validator.py's and
+  engine/exporter.py's); ``half`` is :data:`HALF_DEFAULT` in all of them.
 - the key types, one validator each: fraction (:func:`check_fraction`), count (:func:`check_positive_int`), bool
   (:func:`check_bool`, :func:`check_optional_bool`), choice (:func:`check_choice`: ``txt_format``, ``plot_style``,
   ``color_mode``, ``runtime``), path / name (:func:`check_str`), seconds, image size, classes, line width. The command
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +38,7 @@ from numa_ultralytics.utils.reprs import short_repr
 __all__ = [
     "CONF_DEFAULTS",
     "DEFAULT_MODEL",
+    "EXPORT_DEFAULTS",
     "GMC_METHODS",
     "HALF_DEFAULT",
     "MAX_TRACKER_COUNT",
@@ -48,6 +52,7 @@ __all__ = [
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "VAL_DEFAULTS",
     "ArgError",
     "check_args",
     "check_bool",
@@ -55,6 +60,7 @@ __all__ = [
     "check_imgsz",
     "check_line_width",
     "check_color_mode",
+    "check_device",
     "check_fraction",
     "check_choice",
     "check_positive_int",
@@ -130,6 +136,52 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "color_mode": None,  # None: "class" for "filled"; for "outlines" "instance" for track, "class" for predict
 }
 CONF_DEFAULTS: dict[str, float] = {"predict": 0.25, "track": 0.1}
+#: ``model.val`` / ``numa-yolo val`` (engine/validator.py ``check_val_args`` checks them).
+VAL_DEFAULTS: dict[str, Any] = {
+    "data": None,
+    "imgsz": 640,
+    "batch": 16,
+    "conf": None,  # 0.001
+    "iou": 0.7,
+    "max_det": 300,
+    "split": "val",
+    "rect": True,  # model.val's default; only dynamic-shape models can use it
+    "single_cls": False,
+    "agnostic_nms": False,
+    "nms": None,  # as predict (utils/args.py): accepted, the ONNX graph's head is fixed at export
+    "overlap_mask": True,
+    "mask_ratio": 4,
+    "verbose": True,
+    "device": None,
+    "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
+    "half": HALF_DEFAULT,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
+    "runtime": None,  # as predict: None, "onnxruntime", "openvino"
+    "workers": 0,
+    "save_json": False,  # predictions.json (COCO format)
+    "save_txt": False,  # not supported
+    "project": None,
+    "name": None,
+    "exist_ok": False,
+}
+#: ``model.export`` / ``numa-yolo export`` (engine/exporter.py ``check_export_args`` checks them).
+EXPORT_DEFAULTS: dict[str, Any] = {
+    "format": "onnx",
+    "imgsz": None,  # None: the checkpoint's training size (Ultralytics: model.args["imgsz"])
+    "batch": 1,
+    "dynamic": False,
+    "half": HALF_DEFAULT,  # an fp16 graph
+    "opset": None,
+    "simplify": True,
+    "nms": False,
+    "int8": False,
+    "quantize": None,
+    "device": None,
+    "verbose": False,
+    "data": None,
+    "fraction": 1.0,
+    "max_det": 300,
+    "agnostic_nms": False,
+}
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
 # Ultralytics arguments accepted for compatibility that change nothing when left at these values.
 NEUTRAL_ARGS: dict[str, Any] = {
@@ -260,6 +312,22 @@ def check_runtime(key: str, v: Any) -> str | None:
     raise ArgError(key, v, "None (onnxruntime; OpenVINO for half=True on the CPU), 'onnxruntime' or 'openvino'")
 
 
+_DEVICE = re.compile(r"(cuda:*)?\d+|cuda|cpu")
+
+
+def check_device(key: str, v: Any) -> Any:
+    """None / ``""`` (CUDA when usable, else the CPU), ``"cpu"``, a CUDA device index (``0``, ``"0"``), ``"cuda"`` or
+    ``"cuda:N"`` (any case, spaces around ignored); returned as given. The format only: whether CUDA is usable is
+    known where the backend opens the device (nn/autobackend.py ``parse_device``, which runs this check first)."""
+    if v is None or (isinstance(v, str) and not v):
+        return v
+    if _is_int(v) and 0 <= v <= MAX_INT:
+        return v
+    if isinstance(v, str) and _DEVICE.fullmatch(v.strip().lower()):
+        return v
+    raise ArgError(key, v, "'cpu', a CUDA device index like 0 or '0', 'cuda' or 'cuda:0' (None: CUDA when usable)")
+
+
 def _pass(key: str, v: Any) -> Any:
     return v
 
@@ -278,7 +346,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "verbose": check_bool,
     "half": check_bool,
     "runtime": check_runtime,
-    "device": _pass,
+    "device": _pass,  # check_device, where the backend opens it (nn/autobackend.py parse_device)
     "vid_stride": check_positive_int,
     "stream_buffer": check_bool,
     "batch": lambda k, v: check_positive_int(k, v, MAX_BATCH),
@@ -434,7 +502,7 @@ def check_tracker_cfg(raw: Any, source: str, defaults: Mapping[str, Mapping[str,
     if not isinstance(raw, dict):
         raise ValueError(f"tracker config {source} must be a mapping of keys to values, got {type(raw).__name__}")
     ttype = raw.get("tracker_type")
-    if ttype not in defaults:
+    if not isinstance(ttype, str) or ttype not in defaults:  # (a list is unhashable: no dict lookup)
         raise ValueError(
             f"tracker config {source}: tracker_type={short_repr(ttype)} is not supported; "
             f"allowed values: {list(defaults)}"

@@ -17,8 +17,6 @@ from numa_ultralytics.utils import load_yaml_file
 from numa_ultralytics.utils.args import (
     GMC_METHODS,
     MAX_TRACKER_COUNT,
-    REID_SUPPORTED,
-    REID_TRACKERS,
     TRACKER_SCHEMA,
     check_tracker_cfg,
 )
@@ -59,6 +57,9 @@ def _shipped_defaults(tracker_type: str) -> dict[str, Any]:
 
 # Keys per tracker type, with their defaults (those of the shipped YAML files).
 DEFAULTS: dict[str, dict[str, Any]] = {t: _shipped_defaults(t) for t in TRACKER_TYPES}
+# Trackers that can use appearance embeddings: those whose YAML has ``with_reid`` (each has its ReID path).
+REID_TRACKERS: tuple[str, ...] = tuple(t for t, keys in DEFAULTS.items() if "with_reid" in keys)
+REID_SUPPORTED = REID_TRACKERS
 
 TrackerSpec = Union[str, "os.PathLike[str]", dict[str, Any]]
 

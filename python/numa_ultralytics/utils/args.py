@@ -13,7 +13,8 @@ imports only the standard library, numpy and utils/reprs.py, so every layer may 
   (utils/plotting.py) ``line_width`` with them too; nn/precision.py ``plan`` checks ``runtime`` with
   :func:`check_runtime`.
 - the tracker YAML schema: which key of a tracker config is a fraction, a count, a positive number, a bool or a choice
-  (:data:`TRACKER_SCHEMA`), and :func:`check_tracker_cfg`, which checks a config against it and the defaults of its
+  (:data:`TRACKER_SCHEMA`; a key only some trackers have, such as ``with_reid``, is unknown to the others), and
+  :func:`check_tracker_cfg`, which checks a config against it and the defaults of its
   tracker type. The defaults themselves are the shipped YAML files (trackers/cfg/``<tracker_type>``.yaml), which
   trackers/config.py loads, names (``SHIPPED_TRACKERS``, ``TRACKER_TYPES``) and passes in.
 
@@ -42,8 +43,6 @@ __all__ = [
     "GMC_METHODS",
     "HALF_DEFAULT",
     "MAX_TRACKER_COUNT",
-    "REID_SUPPORTED",
-    "REID_TRACKERS",
     "RUNTIMES",
     "TRACKER_SCHEMA",
     "TASK2MODEL",
@@ -408,9 +407,6 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
 MAX_TRACKER_COUNT = 1_000_000
 #: ``gmc_method`` values (trackers/utils/gmc.py; None / "none": no camera-motion compensation).
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
-#: Trackers that can use appearance embeddings (``with_reid: True``), and those whose ReID path is implemented here.
-REID_TRACKERS = ("botsort", "deepocsort", "tracktrack")
-REID_SUPPORTED: tuple[str, ...] = ("botsort", "deepocsort", "tracktrack")
 
 _TRACKER_FRACTIONS = (
     "track_high_thresh",
@@ -518,9 +514,4 @@ def check_tracker_cfg(raw: Any, source: str, defaults: Mapping[str, Mapping[str,
     for key, kind in TRACKER_SCHEMA.items():  # in the schema's order: the first bad key is the one named
         if key in cfg:
             cfg[key] = _tracker_value(kind, key, cfg[key], source)
-    if cfg.get("with_reid") and ttype not in REID_SUPPORTED:
-        raise ValueError(
-            f"tracker config {source}: with_reid=True (ReID) is not supported for tracker_type '{ttype}' yet; "
-            "allowed values: [False]"
-        )
     return cfg

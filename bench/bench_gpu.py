@@ -71,7 +71,7 @@ def info(_: argparse.Namespace) -> dict[str, Any]:
 
 def _blobs(n: int) -> np.ndarray:
     from numa_ultralytics import _core
-    from numa_ultralytics.engine.predictor import letterbox
+    from numa_ultralytics.data.augment import letterbox
 
     cap = cv2.VideoCapture(str(VIDEO))
     frames = []

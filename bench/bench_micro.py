@@ -151,7 +151,7 @@ def real_outputs(frames: int, model: Path, video: Path):
     """(pred (116, a), protos (32, mh, mw), input_hw, orig_hw, frame) for the first frames of the video."""
     import onnxruntime as ort
 
-    from numa_ultralytics.engine.predictor import letterbox, to_blob
+    from numa_ultralytics.data.augment import letterbox, to_blob
 
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name

@@ -199,7 +199,7 @@ def ours(args: argparse.Namespace) -> dict:
     import onnxruntime as ort
 
     from numa_ultralytics import YOLO
-    from numa_ultralytics.engine.predictor import letterbox, to_blob
+    from numa_ultralytics.data.augment import letterbox, to_blob
     from numa_ultralytics.utils.plotting import Annotator, colors
 
     ns: dict = {"STAGES": STAGES}

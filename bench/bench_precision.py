@@ -107,7 +107,7 @@ def model_with(path: Path, kw: dict[str, Any]) -> Any:
 
 
 def speed(args: argparse.Namespace, vs: list[tuple[str, Path, dict[str, Any]]]) -> dict[str, dict]:
-    from numa_ultralytics.engine.predictor import letterbox, to_blob
+    from numa_ultralytics.data.augment import letterbox, to_blob
     from numa_ultralytics.nn.autobackend import AutoBackend
     from numa_ultralytics.utils.plotting import Annotator, colors
 

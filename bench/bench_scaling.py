@@ -151,7 +151,7 @@ def bench_objects(repeats: int) -> None:
 def bench_sizes(repeats: int, frames: int, model: Path, video: Path) -> None:
     import onnxruntime as ort
 
-    from numa_ultralytics.engine.predictor import letterbox, to_blob
+    from numa_ultralytics.data.augment import letterbox, to_blob
 
     header(f"Cost per frame vs input size (people video 640x360, {frames} frames; ms, median [min..max] over frames)")
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])

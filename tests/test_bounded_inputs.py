@@ -1,4 +1,4 @@
-"""Bounded inputs, validated once (issue 12): every predict/track argument goes through engine/args.py's checks (the
+"""Bounded inputs, validated once (issue 12): every predict/track argument goes through utils/args.py's checks (the
 CLI's rules), the drawing code refuses widths OpenCV would crash on, models whose metadata does not fit their outputs
 are refused naming the mismatch, non-finite outputs never reach NMS, and absurd sizes given to ``_core`` are errors,
 never an abort."""
@@ -19,7 +19,9 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from numa_ultralytics import YOLO, _core
-from numa_ultralytics.engine.args import (
+from numa_ultralytics.data.augment import check_imgsz
+from numa_ultralytics.nn.autobackend import AutoBackend
+from numa_ultralytics.utils.args import (
     CHECKS,
     MAX_IMGSZ,
     MAX_LINE_WIDTH,
@@ -28,8 +30,6 @@ from numa_ultralytics.engine.args import (
     check_args,
     check_line_width,
 )
-from numa_ultralytics.engine.predictor import check_imgsz
-from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils.plotting import Annotator
 
 from .conftest import MODELS, need
@@ -78,7 +78,7 @@ def _constant_model(path: Path, outputs: dict[str, np.ndarray], **meta: Any) -> 
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# line_width: one rule (engine/args.py check_line_width) for predict/track, Results.plot and Annotator
+# line_width: one rule (utils/args.py check_line_width) for predict/track, Results.plot and Annotator
 
 
 @pytest.mark.parametrize("lw", [-5, 0, 2.5, "3", True, MAX_LINE_WIDTH + 1])

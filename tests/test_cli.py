@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics.cfg import CLIError, parse_args
-from numa_ultralytics.engine.sink import increment_path
+from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.plotting import colors
 from numa_ultralytics.utils.plotting import draw_outlines as draw
 
@@ -165,6 +165,49 @@ def test_parse_args_errors(argv, key, allowed):
         parse_args(argv.split())
     assert ei.value.key == key
     assert key in str(ei.value) and allowed in str(ei.value)
+
+
+@pytest.mark.parametrize(
+    "key, text, value",
+    [
+        ("conf", "1.5", 1.5),
+        ("max_det", "0", 0),
+        ("imgsz", "5000", 5000),
+        ("classes", "-1", [-1]),
+        ("half", "maybe", "maybe"),
+        ("line_width", "0", 0),
+        ("reconnect_timeout", "-2", -2.0),
+        ("txt_format", "csv", "csv"),
+        ("runtime", "tensorrt", "tensorrt"),
+        ("device", "gpu7", "gpu7"),
+        ("project", " ", ""),
+    ],
+)
+def test_cli_runs_the_argument_checks(key, text, value):
+    """The command line converts the text, then runs utils/args.py's check for the key (the one check_args runs):
+    its message says what that check allows."""
+    from numa_ultralytics.utils.args import CHECKS, ArgError, check_device
+
+    check = check_device if key == "device" else CHECKS[key]
+    with pytest.raises(ArgError) as direct:
+        check(key, value)
+    with pytest.raises(CLIError) as cli_err:
+        parse_args(["predict", "source=x", f"{key}={text}"])
+    assert cli_err.value.key == key and f"(allowed: {direct.value.allowed})" in str(cli_err.value)
+
+
+def test_parse_args_takes_every_shipped_tracker(tmp_path):
+    from numa_ultralytics.trackers.config import SHIPPED_TRACKERS
+
+    assert {"ocsort.yaml", "deepocsort.yaml", "fasttrack.yaml", "tracktrack.yaml"} < set(SHIPPED_TRACKERS)
+    for name in SHIPPED_TRACKERS:
+        assert parse_args(["track", "source=x", f"tracker={name}"])[2]["tracker"] == name
+        assert parse_args(["track", "source=x", f"tracker={name[: -len('.yaml')]}"])[2]["tracker"] == name
+    own = tmp_path / "mine.yaml"
+    own.write_text("tracker_type: ocsort\n")
+    assert parse_args(["track", "source=x", f"tracker={own}"])[2]["tracker"] == str(own)
+    with pytest.raises(CLIError, match="ocsort.yaml"):  # the message lists the shipped ones
+        parse_args(["track", "source=x", "tracker=sort.yaml"])
 
 
 def test_increment_path(tmp_path):
@@ -333,6 +376,23 @@ def test_track_ids_match_model_track(tmp_path, clip, model_path):
         n_ids += len(ids)
     assert n_ids > 5 * N_FRAMES  # ~20 people tracked per frame
     assert all(row[0] >= 1 for rows in mot.values() for row in rows if ref)
+
+
+@pytest.mark.parametrize("tracker", ["ocsort", "deepocsort", "fasttrack", "tracktrack"])
+def test_track_every_shipped_tracker(tmp_path, clip, model_path, tracker):
+    """``tracker=`` takes every tracker that ships (trackers/cfg/*.yaml, the one list), not only ByteTrack and
+    BoT-SORT: the command line's ids are model.track's with that tracker."""
+    from numa_ultralytics import YOLO
+
+    argv = ["segment", "track", f"model={model_path.name}", f"source={clip}", f"tracker={tracker}.yaml"]
+    p = cli([*argv, "save_txt=True", "txt_format=mot", "verbose=False"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    mot = parse_mot(tmp_path / "runs" / "segment" / "track" / "labels" / "people.txt")
+    ref = list(YOLO(str(model_path)).track(str(clip), stream=True, tracker=f"{tracker}.yaml", verbose=False))
+    got = {f: [row[0] for row in rows] for f, rows in mot.items()}
+    want = {i + 1: r.boxes.id.astype(int).tolist() for i, r in enumerate(ref) if r.boxes.is_track and len(r.boxes)}
+    assert got == want
+    assert sum(len(v) for v in want.values()) > 3 * N_FRAMES  # people tracked (tracktrack: 38 ids in 10 frames)
 
 
 def test_stream_list_one_tracker_per_stream(tmp_path, model_path):

@@ -21,7 +21,7 @@ import onnxruntime as ort
 import pytest
 
 from numa_ultralytics import YOLO
-from numa_ultralytics.engine.args import ArgError
+from numa_ultralytics.utils.args import ArgError
 
 from .conftest import MEDIA, MODELS, need
 
@@ -299,7 +299,7 @@ def test_export_has_predicts_bounds(pt_dir, tmp_path):
     batch int8 calibration with fewer images than the batch a raw ORT error. Now each is a clear error, at once."""
     import time
 
-    from numa_ultralytics.engine.args import MAX_BATCH, MAX_IMGSZ
+    from numa_ultralytics.utils.args import MAX_BATCH, MAX_IMGSZ
 
     pt = tmp_path / "b.pt"
     shutil.copy(pt_dir / "yolo11n-seg.pt", pt)

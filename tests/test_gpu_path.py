@@ -15,7 +15,7 @@ import onnx
 import pytest
 
 from numa_ultralytics import YOLO, _core
-from numa_ultralytics.engine.predictor import letterbox
+from numa_ultralytics.data.augment import letterbox
 from numa_ultralytics.nn import autobackend, cuda, fp16
 from numa_ultralytics.nn.autobackend import AutoBackend, parse_device
 from numa_ultralytics.nn.iobinding import BoundRunner

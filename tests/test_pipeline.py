@@ -23,8 +23,8 @@ import pytest
 
 from numa_ultralytics import YOLO
 from numa_ultralytics.data.loaders import ReadAhead
-from numa_ultralytics.engine.args import ArgError, check_args
 from numa_ultralytics.trackers.utils.gmc import GMC
+from numa_ultralytics.utils.args import ArgError, check_args
 
 from .conftest import MEDIA, MODELS, need
 

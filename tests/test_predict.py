@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics import YOLO
-from numa_ultralytics.engine.predictor import letterbox
+from numa_ultralytics.data.augment import letterbox
 from numa_ultralytics.engine.results import Boxes, Masks
 
 from .conftest import MODELS, REFERENCE, need

@@ -240,15 +240,15 @@ def test_detect_model_predicts_and_info(pt_dir, images):
 
 def test_default_models_are_8_4_190s(monkeypatch):
     """``YOLO()`` loads yolo26n.pt; the command line's default per task is 8.4.190's ``TASK2MODEL`` (one constant)."""
-    from numa_ultralytics import cfg
-    from numa_ultralytics.cfg import val
+    from numa_ultralytics.cfg import parsing, val
     from numa_ultralytics.engine import distributed
-    from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
+    from numa_ultralytics.utils.args import DEFAULT_MODEL, TASK2MODEL, default_model
 
     assert TASK2MODEL == {"detect": "yolo26n.pt", "segment": "yolo26n-seg.pt"} and DEFAULT_MODEL == "yolo26n.pt"
     assert default_model("segment") == "yolo26n-seg.pt" and default_model(None) == default_model("detect")
-    assert cfg.DEFAULT_MODELS is TASK2MODEL and not hasattr(val, "_DEFAULT_MODELS")
-    assert "yolo26n-seg.pt" in cfg.SPECS["model"].help and "yolo26n-seg.pt" in val.val_usage()
+    assert parsing.TASK2MODEL is TASK2MODEL and not hasattr(parsing, "DEFAULT_MODELS")
+    assert not hasattr(val, "_DEFAULT_MODELS")
+    assert "yolo26n-seg.pt" in parsing.SPECS["model"].help and "yolo26n-seg.pt" in val.val_usage()
     assert distributed.track_videos.__defaults__[0] == "yolo26n-seg.pt"
     monkeypatch.setenv("NUMA_ULTRALYTICS_WEIGHTS_DIR", str(need(MODELS / "yolo26n.pt").parent))
     model = YOLO()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics import YOLO
-from numa_ultralytics.engine.args import ArgError, check_args
+from numa_ultralytics.utils.args import ArgError, check_args
 
 from .conftest import MEDIA, need
 

@@ -55,6 +55,7 @@ def test_user_yaml_and_dict(tmp_path: Path) -> None:
     ("cfg", "words"),
     [
         ({"tracker_type": "sort"}, ["tracker_type", "bytetrack", "botsort", "tracktrack"]),
+        ({"tracker_type": ["ocsort"]}, ["tracker_type", "ocsort"]),
         ({"tracker_type": "ocsort", "delta_t": -1}, ["delta_t"]),
         ({"tracker_type": "fasttrack", "enlarge_bbox_occ": 0}, ["enlarge_bbox_occ"]),
         ({"tracker_type": "bytetrack", "track_buffer": 10**20}, ["track_buffer", "1000000"]),
@@ -74,6 +75,29 @@ def test_bad_configs_name_the_key(cfg: dict, words: list[str]) -> None:
         load_tracker_config(cfg)
     for w in words:
         assert w in str(e.value)
+
+
+def test_schema_types_every_shipped_key() -> None:
+    """utils/args.py's TRACKER_SCHEMA gives every key of every shipped YAML its type (the loader refuses to start
+    otherwise), and the checks take the shipped names and defaults from trackers/config.py."""
+    from numa_ultralytics.trackers.config import DEFAULTS, SHIPPED_TRACKERS, TRACKER_TYPES
+    from numa_ultralytics.utils.args import TRACKER_SCHEMA, check_tracker_cfg
+
+    assert TRACKER_TYPES == ("botsort", "bytetrack", "deepocsort", "fasttrack", "ocsort", "tracktrack")
+    assert tuple(f"{t}.yaml" for t in TRACKER_TYPES) == SHIPPED_TRACKERS and tuple(DEFAULTS) == TRACKER_TYPES
+    keys = set().union(*DEFAULTS.values())
+    assert keys == set(TRACKER_SCHEMA)  # no type for a key that no tracker has either
+    assert TRACKER_SCHEMA["match_thresh"] == "fraction" and TRACKER_SCHEMA["track_buffer"] == "count"
+    # the checks take the defaults passed in: a tracker type that ships nowhere, with one fraction key
+    mine = {"mine": {"tracker_type": "mine", "match_thresh": 0.5}}
+    assert check_tracker_cfg({"tracker_type": "mine", "match_thresh": 1}, "<t>", mine) == {
+        "tracker_type": "mine",
+        "match_thresh": 1.0,
+    }
+    with pytest.raises(ValueError, match=r"match_thresh=2 must be a number in \[0, 1\]"):
+        check_tracker_cfg({"tracker_type": "mine", "match_thresh": 2}, "<t>", mine)
+    with pytest.raises(ValueError, match=r"allowed values: \['mine'\]"):
+        check_tracker_cfg({"tracker_type": "bytetrack"}, "<t>", mine)
 
 
 def test_bad_sources(tmp_path: Path) -> None:

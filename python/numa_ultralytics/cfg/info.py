@@ -60,7 +60,7 @@ def current_settings() -> dict[str, Any]:
 
 def checks(out: TextIO = sys.stdout) -> int:
     """Print the environment and versions; returns 0."""
-    from numa_ultralytics import __version__
+    from numa_ultralytics._core import __version__
 
     rows: list[tuple[str, Any]] = [
         ("numa_ultralytics", __version__),
@@ -109,11 +109,15 @@ def settings(words: list[str], out: TextIO = sys.stdout) -> int:
 
 
 def default_cfg() -> dict[str, Any]:
-    """The default arguments per mode, where they are defined (engine/args.py, engine/validator.py,
+    """The default arguments per mode, where they are defined (utils/args.py, engine/validator.py,
     engine/exporter.py)."""
-    from numa_ultralytics.engine.args import CONF_DEFAULTS, PREDICT_DEFAULTS, TRACK_DEFAULTS
-    from numa_ultralytics.engine.exporter import EXPORT_DEFAULTS
-    from numa_ultralytics.engine.validator import VAL_DEFAULTS
+    from numa_ultralytics.utils.args import (
+        CONF_DEFAULTS,
+        EXPORT_DEFAULTS,
+        PREDICT_DEFAULTS,
+        TRACK_DEFAULTS,
+        VAL_DEFAULTS,
+    )
 
     predict = {**PREDICT_DEFAULTS, "conf": CONF_DEFAULTS["predict"]}
     track = {**TRACK_DEFAULTS, "conf": CONF_DEFAULTS["track"]}

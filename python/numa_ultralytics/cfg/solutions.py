@@ -123,10 +123,10 @@ def parse_solution_args(argv: list[str]) -> tuple[str, dict[str, Any]]:
 
 
 def _check_model_args(kw: dict[str, Any]) -> None:
-    """The arguments passed to ``track`` checked before anything loads (engine/args.py)."""
-    from numa_ultralytics.engine.args import check_args
+    """The arguments passed to ``track`` checked before anything loads (utils/args.py)."""
     from numa_ultralytics.solutions.config import SolutionConfig
     from numa_ultralytics.solutions.solutions import _model_kwargs
+    from numa_ultralytics.utils.args import check_args
 
     cfg = vars(SolutionConfig().update(**kw))
     track = _model_kwargs(cfg)
@@ -142,7 +142,7 @@ def run_solution(name: str, kw: dict[str, Any], out: TextIO = sys.stdout) -> int
     import cv2
 
     from numa_ultralytics import solutions
-    from numa_ultralytics.engine.sink import increment_path
+    from numa_ultralytics.utils.files import increment_path
     from numa_ultralytics.utils.progress import ProgressBar
 
     source = kw.get("source")

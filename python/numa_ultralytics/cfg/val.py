@@ -1,6 +1,6 @@
 """``numa-yolo [TASK] val model=... data=... key=value ...``: ``YOLO(model).val(...)`` from the command line.
 
-Arguments are engine/validator.py's ``VAL_DEFAULTS`` keys plus ``model``; values are Python literals
+Arguments are utils/args.py's ``VAL_DEFAULTS`` keys plus ``model``; values are Python literals
 (``imgsz=640``, ``rect=False``, ``device=cpu``). Bad keys or values exit 2 naming the key.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from numa_ultralytics.engine.args import DEFAULT_MODEL, TASK2MODEL, default_model
 from numa_ultralytics.engine.model import YOLO
-from numa_ultralytics.engine.validator import VAL_DEFAULTS, check_val_args
+from numa_ultralytics.engine.validator import check_val_args
 from numa_ultralytics.utils import literal
+from numa_ultralytics.utils.args import DEFAULT_MODEL, TASK2MODEL, VAL_DEFAULTS, default_model
 
 VAL_TASKS = ("detect", "segment")
 

@@ -23,7 +23,7 @@
 
 Live streams recover: when a live stream drops (the connection closes, the camera stops, no frame for
 ``STREAM_TIMEOUT_S`` seconds), its reader logs a warning and reconnects with backoff (``RECONNECT_BACKOFF``: 0.5, 1,
-2, 4, 4, ... s between tries) for up to ``reconnect_timeout`` seconds (engine/args.py: default 30; 0 ends the stream
+2, 4, 4, ... s between tries) for up to ``reconnect_timeout`` seconds (utils/args.py: default 30; 0 ends the stream
 at the first drop, as before), then ends the stream with a second warning. Frames keep their order; frame numbers go
 on counting after a drop, and the first frame after it carries the drop's length (``SourceItem.gap``), which
 ``track()`` uses to keep or reset the stream's tracker (``reset_after_drop``, engine/model.py). A source that comes
@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from numa_ultralytics.engine.args import PREDICT_DEFAULTS, check_positive_int, check_seconds
+from numa_ultralytics.utils.args import PREDICT_DEFAULTS, check_positive_int, check_seconds
 from numa_ultralytics.utils.signals import stop_requested
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -832,7 +832,7 @@ def load_inference_source(
     """Open ``source`` for inference: an iterator of :class:`SourceItem`, one per frame (see the module doc).
 
     An :class:`InferenceSource` is returned as it is (its own ``vid_stride``/``stream_buffer``/``reconnect_timeout``
-    apply). ``reconnect_timeout`` None: engine/args.py's default.
+    apply). ``reconnect_timeout`` None: utils/args.py's default.
     """
     if isinstance(source, InferenceSource):
         return source

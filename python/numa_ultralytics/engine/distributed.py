@@ -12,7 +12,7 @@ tracks every video of ``sources`` (a folder, a glob, a ``.txt`` list of paths, a
   actor's ONNX Runtime intra-op thread count and OpenCV thread count, so the actors together use the cores they
   reserved and no more) or, for a GPU ``device`` (or none given) on a cluster with GPUs, at most its GPUs.
 - Outputs go to one folder (``<project>/<name>``, default ``runs/<task>/track``, numbered as any run folder,
-  engine/sink.py ``increment_path``): ``<stem>/`` per video with the annotated video (``save``), the label files
+  utils/files.py ``increment_path``): ``<stem>/`` per video with the annotated video (``save``), the label files
   (``save_txt``, written by engine/sink.py / engine/results.py as without Ray) and ``tracks.json`` (per track: id,
   class, first/last frame, frames seen; frame numbers as the label files'), and ``summary.json`` for the job. A video
   is written into ``<stem>.partial/`` (engine/sink.py's ``.partial`` naming) and that folder is renamed to
@@ -48,8 +48,9 @@ from typing import Any, Callable
 import numpy as np
 
 from numa_ultralytics.data.loaders import VID_FORMATS
-from numa_ultralytics.engine.args import TASK2MODEL
-from numa_ultralytics.engine.sink import _partial, _write_complete, increment_path, stem_of
+from numa_ultralytics.engine.sink import _partial, _write_complete, stem_of
+from numa_ultralytics.utils.args import TASK2MODEL
+from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.signals import SIGNALS, stop_on_signals
 
 __all__ = ["RAY_INSTALL_HINT", "Summary", "VideoResult", "check_ray_address", "track_one", "track_videos"]
@@ -461,9 +462,9 @@ def track_videos(
         **track_args: ``model.track`` arguments (``tracker``, ``conf``, ``imgsz``, ``save``, ``save_txt``,
             ``vid_stride``, ``device``, ...), checked here before anything starts.
     """
-    from numa_ultralytics.engine.args import check_args
     from numa_ultralytics.engine.model import YOLO
     from numa_ultralytics.trackers import load_tracker_config
+    from numa_ultralytics.utils.args import check_args
     from numa_ultralytics.utils.progress import ProgressBar
 
     address = check_ray_address("ray", ray)

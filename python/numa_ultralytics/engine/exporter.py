@@ -5,7 +5,8 @@
 
 The graph is built by :mod:`numa_ultralytics.nn.onnx_builder` from the checkpoint read by
 :mod:`numa_ultralytics.nn.checkpoint` (the same path as loading a ``.pt``, :mod:`numa_ultralytics.nn.pt_loader`);
-this module owns the export arguments (their defaults, :data:`EXPORT_DEFAULTS`, and checks, :func:`check_export_args`),
+this module owns the export arguments' checks (:func:`check_export_args`; their defaults are utils/args.py's
+:data:`EXPORT_DEFAULTS`),
 where the file goes (:func:`export_path`), the static input shape, and the metadata an Ultralytics 8.4.190 ONNX export
 carries (``imgsz`` = the export size, ``batch``, ``args`` = its format arguments).
 
@@ -16,7 +17,7 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
   (nn/openvino_ir.py; the ``[openvino]`` extra). There ``half=True`` stores the weights as fp16 (as the original,
   ``quantize=16`` in the metadata) and ``int8=True`` quantizes with NNCF on the OpenVINO model, the head kept float
   (nn/quantize.py ``quantize_openvino``): int8 that is fast where the CPU has VNNI / AMX (bench/RESULTS.md).
-  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.engine.args.ArgError`
+  ``YOLO(folder)`` runs it on OpenVINO. Anything else is an :class:`~numa_ultralytics.utils.args.ArgError`
   (``ValueError``) naming the supported ones.
 - ``imgsz``: int or ``[h, w]``; default the checkpoint's training size (640 for the COCO models), rounded up to a
   multiple of the model stride (with a warning) as Ultralytics' ``check_imgsz``.
@@ -51,7 +52,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from numa_ultralytics.engine.args import MAX_BATCH, MAX_IMGSZ, ArgError, check_positive_int
+from numa_ultralytics.utils.args import (
+    EXPORT_DEFAULTS,
+    MAX_BATCH,
+    ArgError,
+    check_bool,
+    check_imgsz,
+    check_positive_int,
+)
 from numa_ultralytics.utils.signals import stop_on_signals
 
 __all__ = [
@@ -69,43 +77,16 @@ LOGGER = logging.getLogger("numa_ultralytics")
 EXPORT_FORMATS: dict[str, str] = {"onnx": ".onnx", "openvino": "_openvino_model"}
 #: ``opset=None``: the opset Ultralytics 8.4.190 writes (the shared reference exports are opset 18).
 DEFAULT_OPSET = 18
-EXPORT_DEFAULTS: dict[str, Any] = {
-    "format": "onnx",
-    "imgsz": None,  # None: the checkpoint's training size (Ultralytics: model.args["imgsz"])
-    "batch": 1,
-    "dynamic": False,
-    "half": False,
-    "opset": None,
-    "simplify": True,
-    "nms": False,
-    "int8": False,
-    "quantize": None,
-    "device": None,
-    "verbose": False,
-    "data": None,
-    "fraction": 1.0,
-    "max_det": 300,
-    "agnostic_nms": False,
-}
 #: The ``args`` metadata of an Ultralytics 8.4.190 ONNX export: these keys, in this order.
 _META_ARG_KEYS = ("data", "batch", "fraction", "quantize", "nms", "dynamic", "simplify", "opset")
 
 
-def _check_bool(key: str, v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise ArgError(key, v, "True or False")
-    return v
-
-
 def _check_imgsz(v: Any) -> list[int] | None:
+    """None (the checkpoint's size) or predict's imgsz (utils/args.py ``check_imgsz``) as [h, w]."""
     if v is None:
         return None
-    vals = [v] if isinstance(v, int) else list(v) if isinstance(v, (list, tuple)) else None
-    if not vals or len(vals) > 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in vals):
-        raise ArgError("imgsz", v, "an integer like 640 or [height, width] like [384, 640]")
-    if max(vals) > MAX_IMGSZ:  # the bound predict has (engine/args.py): larger graphs fail deep inside ORT
-        raise ArgError("imgsz", v, f"sides from 1 to {MAX_IMGSZ} (MAX_IMGSZ)")
-    return [int(vals[0]), int(vals[-1])]
+    v = check_imgsz("imgsz", v)
+    return [v, v] if isinstance(v, int) else [v[0], v[-1]]
 
 
 def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -132,13 +113,13 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     args["batch"] = check_positive_int("batch", args["batch"], MAX_BATCH)
     args["max_det"] = check_positive_int("max_det", args["max_det"])
     for k in ("dynamic", "half", "simplify", "agnostic_nms"):
-        _check_bool(k, args[k])
+        check_bool(k, args[k])
     opset = args["opset"]
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)):
         raise ArgError("opset", opset, "None (the default) or an integer like 18")
     if args["nms"]:
         raise NotImplementedError(f"nms={args['nms']!r} is not supported: the export is the plain ONNX graph")
-    _check_bool("int8", args["int8"])
+    check_bool("int8", args["int8"])
     q = args["quantize"]
     if q in (8, "int8", "w8a8") and not isinstance(q, bool):
         args["int8"] = True
@@ -305,7 +286,7 @@ def export(
     Raises:
         TypeError: ``ckpt`` is not a ``.pt`` checkpoint (an ONNX model has no source weights to export from), or an
             unknown argument.
-        ValueError: a bad argument value (:class:`~numa_ultralytics.engine.args.ArgError`), an unreadable
+        ValueError: a bad argument value (:class:`~numa_ultralytics.utils.args.ArgError`), an unreadable
             checkpoint, an opset the installed onnx/onnxruntime cannot write/run.
         NotImplementedError: an unsupported architecture or feature (``nms``, ``quantize`` other than 8 / 32).
         FileNotFoundError: no such checkpoint.

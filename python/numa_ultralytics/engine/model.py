@@ -24,12 +24,12 @@ from numa_ultralytics.data.loaders import (
     SourceItem,
     load_inference_source,
 )
-from numa_ultralytics.engine.args import DEFAULT_MODEL, check_args, check_bool
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
+from numa_ultralytics.utils.args import DEFAULT_MODEL, check_args, check_bool
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -178,7 +178,7 @@ class YOLO:
     def predict(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
         """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``).
 
-        Arguments and defaults: engine/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
+        Arguments and defaults: utils/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
         """
         args = check_args(kwargs, "predict")
         gen = self._stream(source, args, "predict", warn_list=not stream)

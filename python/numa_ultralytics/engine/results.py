@@ -422,7 +422,7 @@ class Results(SimpleClass, DataExportMixin):
     def save_crop(self, save_dir: str | Path, file_name: str | Path = Path("im.jpg")) -> None:
         """Save each object's box crop as ``save_dir/<class name>/<file_name>.jpg`` (``<file_name>2.jpg``, ... when
         taken), as Ultralytics (box grown by ``gain=1.02``, ``pad=10``; utils/plotting.py ``save_one_box``)."""
-        from numa_ultralytics.engine.sink import increment_path
+        from numa_ultralytics.utils.files import increment_path
         from numa_ultralytics.utils.plotting import save_one_box
 
         if self.boxes is None:

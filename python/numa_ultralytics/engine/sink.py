@@ -49,29 +49,15 @@ import numpy as np
 
 from numa_ultralytics.data.loaders import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
+from numa_ultralytics.utils.files import increment_path
 
-__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "increment_path", "stem_of"]
+__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "stem_of"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # run folder and file names
-
-
-def increment_path(path: os.PathLike | str, exist_ok: bool = False) -> Path:
-    """``runs/segment/predict`` -> itself if free (or ``exist_ok``), else ``predict2``, ``predict3``, ...; an existing
-    file ``crops/person/im.jpg`` -> ``im2.jpg``, ``im3.jpg``, ... (as Ultralytics)."""
-    path = Path(path)
-    if exist_ok or not path.exists():
-        return path
-    stem, suffix = (path.stem, path.suffix) if path.is_file() else (path.name, "")
-    n = 2
-    while True:
-        p = path.with_name(f"{stem}{n}{suffix}")
-        if not p.exists():
-            return p
-        n += 1
 
 
 def _clean(s: str) -> str:
@@ -308,7 +294,7 @@ class _TextFile:
 
 
 class OutputSink:
-    """``save`` / ``save_txt`` / ``show`` of one ``predict``/``track`` call (``args`` as checked by engine/args.py).
+    """``save`` / ``save_txt`` / ``show`` of one ``predict``/``track`` call (``args`` as checked by utils/args.py).
 
     Call it with every frame's ``(SourceItem, Results)``: it draws on a copy of the frame (the result's own
     ``orig_img`` is left as it is), writes the frame and the labels, shows the window, sets ``r.save_dir`` and adds

@@ -7,7 +7,7 @@ NMS (``conf=0.001``, ``iou=0.7``, ``max_det=300``), predicted masks at prototype
 (``ops.process_mask``: ``> 0`` then cropped to the scaled box), greedy matching over IoU 0.50:0.05:0.95 and the
 metrics of ``utils/metrics.py``.
 
-What a run writes, into ``runs/<task>/val`` (``val2``, ... by engine/sink.py ``increment_path``; ``project=`` /
+What a run writes, into ``runs/<task>/val`` (``val2``, ... by utils/files.py ``increment_path``; ``project=`` /
 ``name=`` / ``exist_ok=`` as predict): with ``plots=True`` (default) the confusion matrix (``ConfusionMatrix`` at
 ``conf``, IoU 0.45, as the original), the curve plots and the first three batches' label / prediction images
 (utils/val_plots.py); with ``save_json=True`` the COCO-format ``predictions.json`` (``pred_to_json``; masks then come
@@ -28,8 +28,9 @@ import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
-from numa_ultralytics.engine.sink import increment_path
 from numa_ultralytics.nn.autobackend import AutoBackend
+from numa_ultralytics.utils.args import VAL_DEFAULTS
+from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.metrics import (
     IOUV,
     ConfusionMatrix,
@@ -44,32 +45,6 @@ from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
 
-VAL_DEFAULTS: dict[str, Any] = {
-    "data": None,
-    "imgsz": 640,
-    "batch": 16,
-    "conf": None,  # 0.001
-    "iou": 0.7,
-    "max_det": 300,
-    "split": "val",
-    "rect": True,  # model.val's default; only dynamic-shape models can use it
-    "single_cls": False,
-    "agnostic_nms": False,
-    "nms": None,  # as predict (engine/args.py): accepted, the ONNX graph's head is fixed at export
-    "overlap_mask": True,
-    "mask_ratio": 4,
-    "verbose": True,
-    "device": None,
-    "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
-    "half": False,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
-    "runtime": None,  # as predict: None, "onnxruntime", "openvino"
-    "workers": 0,
-    "save_json": False,  # predictions.json (COCO format)
-    "save_txt": False,  # not supported
-    "project": None,
-    "name": None,
-    "exist_ok": False,
-}
 MAX_WH = 7680
 MAX_NMS = 30000
 CONFUSION_IOU = 0.45  # the validator's matching IoU of the confusion matrix (ConfusionMatrix.process_batch default)
@@ -310,7 +285,7 @@ class Validator:
             imgsz: Any = list(b.static_hw)
             rect = False
         else:
-            from numa_ultralytics.engine.predictor import check_imgsz
+            from numa_ultralytics.data.augment import check_imgsz
 
             sz = check_imgsz(a["imgsz"], b.stride)
             imgsz = sz[0] if sz[0] == sz[1] else list(sz)

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 
 from numa_ultralytics.nn.cuda import preload_cuda_libraries
+from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.iobinding import BoundRunner, io_binding_default
 from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
 from numa_ultralytics.utils import literal
+from numa_ultralytics.utils.args import ArgError, check_device
 
 # Names of the extra outputs ``feats0``, ``feats1``, ... that carry the detection head's input feature maps (graphs
 # built from ``.pt`` files have them: the detector's own ReID features, read only when a tracker asks).
-FEATURE_OUTPUT_PREFIX = "feats"
 
 _CUDA_OK: bool | None = None
 
@@ -46,27 +47,22 @@ def cuda_usable() -> bool:
 
 
 def parse_device(device: Any) -> tuple[str, int]:
-    """``None``/``""`` -> auto; ``"cpu"``; ``0``, ``"0"``, ``"cuda"``, ``"cuda:1"`` -> CUDA device id."""
+    """``None``/``""`` -> auto; ``"cpu"``; ``0``, ``"0"``, ``"cuda"``, ``"cuda:1"`` -> CUDA device id (the format:
+    utils/args.py ``check_device``)."""
     if device is None or device == "":
         return ("cuda", 0) if cuda_usable() else ("cpu", 0)
-    if isinstance(device, bool):
-        raise ValueError(f"invalid device={device!r}; use 'cpu', 0, '0' or 'cuda:0'")
-    if isinstance(device, int):
-        kind, idx = "cuda", device
+    try:
+        check_device("device", device)
+    except ArgError:
+        raise ValueError(f"invalid device={device!r}; use 'cpu', 0, '0' or 'cuda:0'") from None
+    if isinstance(device, (int, np.integer)):
+        kind, idx = "cuda", int(device)
     else:
         s = str(device).strip().lower()
         if s == "cpu":
             return "cpu", 0
-        if s.startswith("cuda"):
-            rest = s[4:].lstrip(":")
-            kind, idx = "cuda", int(rest) if rest.isdigit() else 0 if rest == "" else -1
-        elif s.isdigit():
-            kind, idx = "cuda", int(s)
-        else:
-            idx = -1
-            kind = s
-        if idx < 0:
-            raise ValueError(f"invalid device={device!r}; use 'cpu', 0, '0' or 'cuda:0'")
+        digits = s[len("cuda") :].lstrip(":") if s.startswith("cuda") else s
+        kind, idx = "cuda", int(digits) if digits else 0
     if not cuda_usable():
         raise ValueError(
             f"device={device!r} requested but CUDA is not available (onnxruntime-gpu with a CUDA GPU is needed); "

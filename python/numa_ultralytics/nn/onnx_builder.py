@@ -30,8 +30,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from numa_ultralytics.nn.autobackend import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
+from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.safety import short_repr
 
 __all__ = [

@@ -29,6 +29,7 @@ from typing import Any
 
 __all__ = [
     "METADATA_FILE",
+    "OPENVINO_EXTRA",
     "IRDescription",
     "export_openvino",
     "ir_file",
@@ -37,6 +38,8 @@ __all__ = [
     "read_metadata",
 ]
 
+#: The extra that brings OpenVINO, as the warnings and errors name it (nn/precision.py's too).
+OPENVINO_EXTRA = 'pip install "numa_ultralytics[openvino]"'
 #: The metadata file beside the ``.xml`` (Ultralytics' name).
 METADATA_FILE = "metadata.yaml"
 #: The ``args`` keys of an Ultralytics 8.4.190 OpenVINO export's metadata, in its order (its format argument list).
@@ -126,8 +129,6 @@ class IRDescription:
 
 
 def _require_openvino(what: str) -> Any:
-    from numa_ultralytics.nn.precision import OPENVINO_EXTRA
-
     try:
         import openvino as ov
     except ImportError as e:

@@ -71,12 +71,11 @@ from typing import Any
 
 import numpy as np
 
+from numa_ultralytics.nn.openvino_ir import OPENVINO_EXTRA
+from numa_ultralytics.utils.args import check_runtime  # the runtime= check: utils/args.py
+
 LOGGER = logging.getLogger("numa_ultralytics")
 
-#: ``runtime=`` values (None: onnxruntime, or OpenVINO for ``half=True`` on the CPU).
-RUNTIMES = ("onnxruntime", "openvino")
-#: The extra that brings OpenVINO, as the warnings and errors name it.
-OPENVINO_EXTRA = 'pip install "numa_ultralytics[openvino]"'
 #: ONNX operators that make a graph an int8 one.
 INT8_OPS = frozenset(
     {"QuantizeLinear", "DequantizeLinear", "ConvInteger", "QLinearConv", "MatMulInteger", "QLinearMatMul"}
@@ -97,15 +96,6 @@ class Plan:
     runtime: str
     precision: str
     warning: str | None = None
-
-
-def check_runtime(key: str, v: Any) -> str | None:
-    """``runtime=``: None, "onnxruntime" or "openvino" (engine/args.py and the val arguments use it)."""
-    from numa_ultralytics.engine.args import ArgError
-
-    if v is None or v in RUNTIMES:
-        return v
-    raise ArgError(key, v, "None (onnxruntime; OpenVINO for half=True on the CPU), 'onnxruntime' or 'openvino'")
 
 
 def openvino_available() -> bool:

@@ -70,7 +70,7 @@ def calibration_batches(files: list[str], imgsz: list[int], batch: int, stride: 
     input of that size; an incomplete last batch is dropped (at least one batch: ``batch`` is cut to the count)."""
     import cv2
 
-    from numa_ultralytics.engine.predictor import letterbox, to_blob
+    from numa_ultralytics.data.augment import letterbox, to_blob
 
     batch = max(1, min(batch, len(files)))
     for i in range(0, len(files) - batch + 1, batch):

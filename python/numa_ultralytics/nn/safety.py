@@ -1,7 +1,7 @@
 """Helpers that keep untrusted model files harmless: bounded formatting and the ONNX external-data check.
 
-- :func:`short_repr` formats a value read from an untrusted file for an error message: depth-, length- and
-  size-limited (``reprlib``), so a self-referencing or exponentially shared structure prints in microseconds.
+- :func:`short_repr` (utils/reprs.py, re-exported here) formats a value read from an untrusted file for an error
+  message: depth-, length- and size-limited, so a self-referencing structure prints in microseconds.
 - :func:`check_onnx_external_data` refuses an ONNX model whose tensors keep their data in a file outside the model's
   folder (an absolute path, ``..``, or a symlink that leads out), before ONNX Runtime opens anything.
 """
@@ -9,59 +9,13 @@
 from __future__ import annotations
 
 import os
-import reprlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from numa_ultralytics.utils.reprs import short_repr
+
 __all__ = ["check_onnx_external_data", "short_repr"]
-
-
-class _BoundedRepr(reprlib.Repr):
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxlevel = 3
-        self.maxtuple = self.maxlist = self.maxarray = self.maxset = self.maxfrozenset = self.maxdeque = 6
-        self.maxdict = 6
-        self.maxstring = 60
-        self.maxlong = 40
-        self.maxother = 60
-
-    def repr_int(self, x: int, level: int) -> str:
-        if x.bit_length() > 128:
-            return f"<int of {x.bit_length()} bits>"
-        return super().repr_int(x, level)
-
-    def repr_OrderedDict(self, x: Any, level: int) -> str:
-        return "OrderedDict(" + self.repr_dict(x, level) + ")"
-
-    def repr_slice(self, x: slice, level: int) -> str:
-        return (
-            f"slice({self.repr1(x.start, level - 1)}, {self.repr1(x.stop, level - 1)}, {self.repr1(x.step, level - 1)})"
-        )
-
-    def repr_instance(self, x: Any, level: int) -> str:
-        try:
-            s = repr(x)
-        except Exception:  # noqa: BLE001 - a broken __repr__ of an untrusted object
-            return f"<{type(x).__name__} object>"
-        if len(s) > self.maxother:
-            i = max(0, (self.maxother - 3) // 2)
-            j = max(0, self.maxother - 3 - i)
-            s = s[:i] + "..." + s[len(s) - j :]
-        return s
-
-
-_REPR = _BoundedRepr()
-
-
-def short_repr(value: Any, limit: int = 120) -> str:
-    """``repr(value)`` bounded in depth, items and length (safe on self-referencing or huge pickled values)."""
-    try:
-        s = _REPR.repr(value)
-    except Exception:  # noqa: BLE001 - a value whose repr fails: name its type only
-        s = f"<{type(value).__name__}>"
-    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------------------------------

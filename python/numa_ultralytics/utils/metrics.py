@@ -15,6 +15,7 @@ import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.utils import DataExportMixin
+from numa_ultralytics.utils.ops import smooth  # Ultralytics' metrics.smooth; the rule is in utils/ops.py
 
 IOUV = np.linspace(0.5, 0.95, 10).astype(np.float32)  # equal to torch.linspace(0.5, 0.95, 10) (float32)
 _AP_X = np.linspace(0, 1, 101)
@@ -77,14 +78,6 @@ def agreement(ref: Any, other: Any, iou: float = 0.5) -> tuple[int, int, int, li
             a, b = np.asarray(ref.masks.data[i]) > 0, np.asarray(other.masks.data[j]) > 0
             mask_ious.append(float((a & b).sum() / max(int((a | b).sum()), 1)))
     return n_ref, n_other, matched, mask_ious
-
-
-def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
-    """Box filter of width ``f`` of the length (odd), edges padded with the end values."""
-    nf = round(len(y) * f * 2) // 2 + 1
-    p = np.ones(nf // 2)
-    yp = np.concatenate((p * y[0], y, p * y[-1]), 0)
-    return np.convolve(yp, np.ones(nf) / nf, mode="valid")
 
 
 def compute_ap(recall: np.ndarray, precision: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

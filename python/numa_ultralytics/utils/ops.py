@@ -1,6 +1,6 @@
 """PyTorch's bilinear resize (``F.interpolate(..., mode="bilinear")``, ``align_corners=False``) in numpy float32,
 the same taps and order: the validators' masks (engine/validator.py) and 8.4.190's mask drawing (utils/plotting.py
-``blend_masks``)."""
+``blend_masks``), and the box filter of the metric curves (:func:`smooth`: utils/metrics.py, utils/val_plots.py)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,11 @@ def upsample_bilinear(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     t0 = r0[:, :, wx0] * w0 + r0[:, :, wx1] * w1
     t1 = r1[:, :, wx0] * w0 + r1[:, :, wx1] * w1
     return t0 * h0[:, None] + t1 * h1[:, None]
+
+
+def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
+    """Box filter of width ``f`` of the length (odd), edges padded with the end values."""
+    nf = round(len(y) * f * 2) // 2 + 1
+    p = np.ones(nf // 2)
+    yp = np.concatenate((p * y[0], y, p * y[-1]), 0)
+    return np.convolve(yp, np.ones(nf) / nf, mode="valid")

@@ -24,7 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from numa_ultralytics.engine.args import check_line_width
+from numa_ultralytics.utils.args import check_line_width
 
 Color = tuple[int, int, int]
 
@@ -123,7 +123,7 @@ class Annotator:
         im: HxWx3 BGR uint8 array. Grey (HxW, HxWx1), 2-channel and >3-channel arrays are converted to a new 3-channel
             array (then ``result()`` returns that new array, not ``im``). A read-only array is copied.
         line_width: line width; default ``max(round(sum(im.shape) / 2 * 0.003), 2)``. Other values must be integers from
-            1 to ``MAX_LINE_WIDTH`` (engine/args.py ``check_line_width``, the rule predict/track and the CLI use): a
+            1 to ``MAX_LINE_WIDTH`` (utils/args.py ``check_line_width``, the rule predict/track and the CLI use): a
             zero or negative width would give OpenCV a negative font scale.
         font_size, font: accepted for API compatibility (used only by the PIL path of the original).
         pil: the original draws with PIL when true. This package draws with OpenCV always; ``pil=True`` gives a
@@ -528,7 +528,7 @@ def save_one_box(
 ) -> np.ndarray:
     """Ultralytics' ``save_one_box`` (BGR): the box grown to ``wh * gain + pad`` (``square``: the longer side), cut to
     integer pixels toward zero, clipped to the image; written as JPEG (quality 95) to ``file`` if ``save`` (the caller,
-    ``Results.save_crop``, picks a free name with engine/sink.py ``increment_path``). Returns the crop."""
+    ``Results.save_crop``, picks a free name with utils/files.py ``increment_path``). Returns the crop."""
     from pathlib import Path
 
     b = np.asarray(xyxy, np.float32).reshape(4)

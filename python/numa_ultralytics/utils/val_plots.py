@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from numa_ultralytics.utils.ops import smooth
 from numa_ultralytics.utils.plotting import Annotator, colors
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -59,12 +60,6 @@ def _vertical_text(img: np.ndarray, s: str, cx: int, cy: int, scale: float, colo
     region = img[y0:y1, x0:x1]
     p = patch[: y1 - y0, : x1 - x0]
     np.minimum(region, p, out=region)  # dark text over what is there
-
-
-def smooth(y: np.ndarray, f: float = 0.05) -> np.ndarray:
-    from numa_ultralytics.utils.metrics import smooth as _smooth
-
-    return _smooth(y, f)
 
 
 def _line_chart(

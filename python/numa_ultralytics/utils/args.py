@@ -1,10 +1,22 @@
-"""Predict / track arguments: their defaults and checks, in one place.
+"""Every argument default and check, in one place (Ultralytics' ``default.yaml`` plus ``check_cfg``): a leaf that
+imports only the standard library, numpy and utils/reprs.py, so every layer may use it.
 
-``model.predict`` / ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`); the command
-line converts its strings to values and runs the same validators (:func:`check_fraction`, :func:`check_positive_int`,
-:func:`check_color_mode`, :func:`check_choice`, ...), turning an :class:`ArgError` into a message naming the key and
-what it allows. A leaf module (numpy only), so the loaders can check ``vid_stride`` and the drawing code
-(utils/plotting.py) ``line_width`` with it too.
+- predict / track: :data:`PREDICT_DEFAULTS`, :data:`CONF_DEFAULTS`, :data:`TRACK_DEFAULTS`; ``model.predict`` /
+  ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`). val and export:
+  :data:`VAL_DEFAULTS`, :data:`EXPORT_DEFAULTS` (their checks, with these validators, are engine/validator.py's and
+  engine/exporter.py's); ``half`` is :data:`HALF_DEFAULT` in all of them.
+- the key types, one validator each: fraction (:func:`check_fraction`), count (:func:`check_positive_int`), bool
+  (:func:`check_bool`, :func:`check_optional_bool`), choice (:func:`check_choice`: ``txt_format``, ``plot_style``,
+  ``color_mode``, ``runtime``), path / name (:func:`check_str`), seconds, image size, classes, line width. The command
+  line (cfg/parsing.py) converts its strings to values and runs these same validators, turning an :class:`ArgError`
+  into a message naming the key and what it allows. The loaders check ``vid_stride`` and the drawing code
+  (utils/plotting.py) ``line_width`` with them too; nn/precision.py ``plan`` checks ``runtime`` with
+  :func:`check_runtime`.
+- the tracker YAML schema: which key of a tracker config is a fraction, a count, a positive number, a bool or a choice
+  (:data:`TRACKER_SCHEMA`; a key only some trackers have, such as ``with_reid``, is unknown to the others), and
+  :func:`check_tracker_cfg`, which checks a config against it and the defaults of its
+  tracker type. The defaults themselves are the shipped YAML files (trackers/cfg/``<tracker_type>``.yaml), which
+  trackers/config.py loads, names (``SHIPPED_TRACKERS``, ``TRACKER_TYPES``) and passes in.
 
 Limits: ``imgsz`` sides are at most :data:`MAX_IMGSZ` (4096: YOLO11n-seg peaks at ~2.6 GB there; its attention block
 grows with the square of the input area, so 8192 needs over 30 GB and fails deep inside ONNX Runtime), integers at
@@ -14,23 +26,32 @@ themselves are letterboxed down to ``imgsz`` (rust/src/postprocess.rs takes side
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from numa_ultralytics.nn.safety import short_repr
+from numa_ultralytics.utils.reprs import short_repr
 
 __all__ = [
     "CONF_DEFAULTS",
     "DEFAULT_MODEL",
+    "EXPORT_DEFAULTS",
+    "GMC_METHODS",
+    "HALF_DEFAULT",
+    "MAX_TRACKER_COUNT",
+    "RUNTIMES",
+    "TRACKER_SCHEMA",
     "TASK2MODEL",
     "PLOT_STYLES",
     "TXT_FORMATS",
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "VAL_DEFAULTS",
     "ArgError",
     "check_args",
     "check_bool",
@@ -38,16 +59,20 @@ __all__ = [
     "check_imgsz",
     "check_line_width",
     "check_color_mode",
+    "check_device",
     "check_fraction",
     "check_choice",
     "check_positive_int",
+    "check_runtime",
     "check_seconds",
+    "check_str",
+    "check_tracker_cfg",
     "default_model",
 ]
 
 #: The model Ultralytics 8.4.190 loads when none is named: per task (its ``cfg.TASK2MODEL``, the command line with a
 #: task), and :data:`DEFAULT_MODEL` otherwise (``YOLO()``, a command line without a task). The one place these
-#: names are written (engine/model.py, cfg/__init__.py, cfg/val.py use them).
+#: names are written (engine/model.py, the command line in cfg/, val and Ray use them).
 TASK2MODEL: dict[str, str] = {"detect": "yolo26n.pt", "segment": "yolo26n-seg.pt"}
 DEFAULT_MODEL = TASK2MODEL["detect"]
 
@@ -56,6 +81,10 @@ def default_model(task: str | None) -> str:
     """The weights a run without ``model=`` loads: the task's (:data:`TASK2MODEL`), else :data:`DEFAULT_MODEL`."""
     return TASK2MODEL.get(task or "", DEFAULT_MODEL)
 
+
+#: ``half``: the one default of every mode (predict, track, val, export). Predict: on the CPU bf16 through OpenVINO
+#: where the CPU has bf16 units (nn/precision.py), on CUDA fp16; export: an fp16 graph.
+HALF_DEFAULT = False
 
 PREDICT_DEFAULTS: dict[str, Any] = {
     "conf": None,  # None: CONF_DEFAULTS[mode]
@@ -69,7 +98,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "nms": None,
     "retina_masks": False,
     "verbose": True,
-    "half": False,  # CPU: bf16 through OpenVINO where the CPU has bf16 units (nn/precision.py); CUDA: fp16
+    "half": HALF_DEFAULT,
     "runtime": None,  # None (onnxruntime; OpenVINO for half=True on the CPU), "onnxruntime", "openvino" (CPU)
     "device": None,
     "vid_stride": 1,
@@ -106,6 +135,52 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "color_mode": None,  # None: "class" for "filled"; for "outlines" "instance" for track, "class" for predict
 }
 CONF_DEFAULTS: dict[str, float] = {"predict": 0.25, "track": 0.1}
+#: ``model.val`` / ``numa-yolo val`` (engine/validator.py ``check_val_args`` checks them).
+VAL_DEFAULTS: dict[str, Any] = {
+    "data": None,
+    "imgsz": 640,
+    "batch": 16,
+    "conf": None,  # 0.001
+    "iou": 0.7,
+    "max_det": 300,
+    "split": "val",
+    "rect": True,  # model.val's default; only dynamic-shape models can use it
+    "single_cls": False,
+    "agnostic_nms": False,
+    "nms": None,  # as predict (utils/args.py): accepted, the ONNX graph's head is fixed at export
+    "overlap_mask": True,
+    "mask_ratio": 4,
+    "verbose": True,
+    "device": None,
+    "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
+    "half": HALF_DEFAULT,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
+    "runtime": None,  # as predict: None, "onnxruntime", "openvino"
+    "workers": 0,
+    "save_json": False,  # predictions.json (COCO format)
+    "save_txt": False,  # not supported
+    "project": None,
+    "name": None,
+    "exist_ok": False,
+}
+#: ``model.export`` / ``numa-yolo export`` (engine/exporter.py ``check_export_args`` checks them).
+EXPORT_DEFAULTS: dict[str, Any] = {
+    "format": "onnx",
+    "imgsz": None,  # None: the checkpoint's training size (Ultralytics: model.args["imgsz"])
+    "batch": 1,
+    "dynamic": False,
+    "half": HALF_DEFAULT,  # an fp16 graph
+    "opset": None,
+    "simplify": True,
+    "nms": False,
+    "int8": False,
+    "quantize": None,
+    "device": None,
+    "verbose": False,
+    "data": None,
+    "fraction": 1.0,
+    "max_det": 300,
+    "agnostic_nms": False,
+}
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
 # Ultralytics arguments accepted for compatibility that change nothing when left at these values.
 NEUTRAL_ARGS: dict[str, Any] = {
@@ -124,14 +199,16 @@ COLOR_MODES = ("class", "instance")
 TXT_FORMATS = ("yolo", "mot", "mots")  # engine/sink.py: "yolo" as Ultralytics, "mot" MOT-style CSV + _polygons.txt,
 # "mots" MOTS lines (frame id class h w rle; engine/mots.py)
 PLOT_STYLES = ("filled", "outlines")
+#: ``runtime=`` values (None: onnxruntime, or OpenVINO for ``half=True`` on the CPU; nn/precision.py ``plan``).
+RUNTIMES = ("onnxruntime", "openvino")
 MAX_IMGSZ = 4096  # largest imgsz side (README "Limits"; docs/architecture.md)
 MAX_BATCH = 256  # frames in one session.run: a batch is held in memory (256 letterboxed 640x640 frames: 1.2 GB)
 MAX_INT = 2**31 - 1  # largest count (max_det, vid_stride, batch): what OpenCV and the Rust core's sizes take
 MAX_LINE_WIDTH = 1000  # OpenCV's text drawing takes font scale lw / 3 and thickness lw - 1
 
 
-def _check_str(key: str, v: Any) -> str | os.PathLike[str] | None:
-    """None or a non-empty string (``project``, ``name``)."""
+def check_str(key: str, v: Any) -> str | os.PathLike[str] | None:
+    """None or a non-empty string or path (``project``, ``name``)."""
     if v is not None and (not isinstance(v, (str, os.PathLike)) or not str(v).strip()):
         raise ArgError(key, v, "None or a non-empty string")
     return v
@@ -227,14 +304,31 @@ def check_choice(key: str, v: Any, choices: tuple[str, ...]) -> str:
     return v
 
 
+def check_runtime(key: str, v: Any) -> str | None:
+    """``runtime=``: None, "onnxruntime" or "openvino" (predict / track, val, nn/precision.py ``plan``)."""
+    if v is None or v in RUNTIMES:
+        return v
+    raise ArgError(key, v, "None (onnxruntime; OpenVINO for half=True on the CPU), 'onnxruntime' or 'openvino'")
+
+
+_DEVICE = re.compile(r"(cuda:*)?\d+|cuda|cpu")
+
+
+def check_device(key: str, v: Any) -> Any:
+    """None / ``""`` (CUDA when usable, else the CPU), ``"cpu"``, a CUDA device index (``0``, ``"0"``), ``"cuda"`` or
+    ``"cuda:N"`` (any case, spaces around ignored); returned as given. The format only: whether CUDA is usable is
+    known where the backend opens the device (nn/autobackend.py ``parse_device``, which runs this check first)."""
+    if v is None or (isinstance(v, str) and not v):
+        return v
+    if _is_int(v) and 0 <= v <= MAX_INT:
+        return v
+    if isinstance(v, str) and _DEVICE.fullmatch(v.strip().lower()):
+        return v
+    raise ArgError(key, v, "'cpu', a CUDA device index like 0 or '0', 'cuda' or 'cuda:0' (None: CUDA when usable)")
+
+
 def _pass(key: str, v: Any) -> Any:
     return v
-
-
-def _check_runtime(key: str, v: Any) -> str | None:
-    from numa_ultralytics.nn.precision import check_runtime  # the runtime rule's own module
-
-    return check_runtime(key, v)
 
 
 # Every predict/track argument and its check (check_args runs them in this order; device is checked where the backend
@@ -250,8 +344,8 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "retina_masks": check_bool,
     "verbose": check_bool,
     "half": check_bool,
-    "runtime": lambda k, v: _check_runtime(k, v),
-    "device": _pass,
+    "runtime": check_runtime,
+    "device": _pass,  # check_device, where the backend opens it (nn/autobackend.py parse_device)
     "vid_stride": check_positive_int,
     "stream_buffer": check_bool,
     "batch": lambda k, v: check_positive_int(k, v, MAX_BATCH),
@@ -262,8 +356,8 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "save_crop": check_bool,
     "txt_format": lambda k, v: check_choice(k, v, TXT_FORMATS),
     "show": check_bool,
-    "project": _check_str,
-    "name": _check_str,
+    "project": check_str,
+    "name": check_str,
     "exist_ok": check_bool,
     "plot_style": lambda k, v: check_choice(k, v, PLOT_STYLES),
     "line_width": check_line_width,
@@ -304,3 +398,120 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
     for k, check in CHECKS.items():
         args[k] = check(k, args[k])
     return args
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# tracker YAMLs: the schema of their keys (the defaults are the shipped files, trackers/cfg/*.yaml)
+
+#: Largest count setting of a tracker (``track_buffer``, ``delta_t``, ...): keeps every frame count representable.
+MAX_TRACKER_COUNT = 1_000_000
+#: ``gmc_method`` values (trackers/utils/gmc.py; None / "none": no camera-motion compensation).
+GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
+
+_TRACKER_FRACTIONS = (
+    "track_high_thresh",
+    "track_low_thresh",
+    "new_track_thresh",
+    "match_thresh",
+    "proximity_thresh",
+    "appearance_thresh",
+    "inertia",
+    "alpha_fixed_emb",
+    "occ_cover_thresh",
+    "init_iou_suppress",
+    "dampen_motion_occ",
+    "lost_match_thr",
+    "iou_weight",
+    "reid_weight",
+    "conf_weight",
+    "angle_weight",
+    "penalty_p",
+    "penalty_q",
+    "reduce_step",
+    "tai_thr",
+)
+_TRACKER_COUNTS = (
+    "track_buffer",
+    "delta_t",
+    "reset_velocity_offset_occ",
+    "reset_pos_offset_occ",
+    "active_occ_to_lost_thresh",
+    "occ_reappear_window",
+    "min_track_len",
+)
+#: The type of every key a tracker YAML may hold (the keys of a tracker type are those of its shipped YAML):
+#: "fraction" (a number in [0, 1], as float), "count" (an integer in [0, MAX_TRACKER_COUNT]), "positive" (a number
+#: > 0, as float), "bool", "gmc" (one of GMC_METHODS), "str" (a string: ``model``), "tracker_type".
+TRACKER_SCHEMA: dict[str, str] = {
+    "tracker_type": "tracker_type",
+    **dict.fromkeys(_TRACKER_FRACTIONS, "fraction"),
+    **dict.fromkeys(_TRACKER_COUNTS, "count"),
+    "enlarge_bbox_occ": "positive",
+    "fuse_score": "bool",
+    "with_reid": "bool",
+    "use_byte": "bool",
+    "gmc_method": "gmc",
+    "model": "str",
+}
+
+
+def _tracker_value(kind: str, key: str, v: Any, source: str) -> Any:
+    """One tracker setting ``v`` of type ``kind`` (:data:`TRACKER_SCHEMA`), converted; ValueError names the key."""
+    where = f"tracker config {source}: {key}={short_repr(v)}"
+    number = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+    if kind == "fraction":
+        if not number or not 0.0 <= v <= 1.0:
+            raise ValueError(f"{where} must be a number in [0, 1]")
+        return float(v)
+    if kind == "count":
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_TRACKER_COUNT:
+            raise ValueError(f"{where} must be an integer in [0, {MAX_TRACKER_COUNT}]")
+        return v
+    if kind == "positive":
+        if not number or not v > 0:
+            raise ValueError(f"{where} must be a positive number")
+        return float(v)
+    if kind == "bool":
+        if not isinstance(v, bool):
+            raise ValueError(f"{where} must be true or false")
+        return v
+    if kind == "gmc":
+        if v not in GMC_METHODS:
+            raise ValueError(f"{where} is not supported; allowed values: {list(GMC_METHODS)}")
+        return v
+    if kind == "str":
+        if not isinstance(v, str):
+            raise ValueError(f"{where} must be a string")
+        return v
+    return v
+
+
+def check_tracker_cfg(raw: Any, source: str, defaults: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A tracker config (``raw``, read from ``source``) checked against :data:`TRACKER_SCHEMA` and ``defaults`` (the
+    keys and defaults per tracker type: trackers/config.py ``DEFAULTS``, the shipped YAMLs) -> every key of its
+    tracker type with its value.
+
+    Raises:
+        ValueError: not a mapping, an unsupported ``tracker_type``, an unknown key or a bad value (the message names
+            the key and what it allows).
+    """
+    if not isinstance(raw, dict):
+        raise ValueError(f"tracker config {source} must be a mapping of keys to values, got {type(raw).__name__}")
+    ttype = raw.get("tracker_type")
+    if not isinstance(ttype, str) or ttype not in defaults:  # (a list is unhashable: no dict lookup)
+        raise ValueError(
+            f"tracker config {source}: tracker_type={short_repr(ttype)} is not supported; "
+            f"allowed values: {list(defaults)}"
+        )
+    keys = defaults[ttype]
+    unknown = [k for k in raw if k not in keys]
+    if unknown:
+        raise ValueError(
+            f"tracker config {source}: unknown key(s) {short_repr(unknown)} for tracker_type '{ttype}'; "
+            f"allowed keys: {sorted(keys)}"
+        )
+    cfg = {**keys, **raw}
+    for key, kind in TRACKER_SCHEMA.items():  # in the schema's order: the first bad key is the one named
+        if key in cfg:
+            cfg[key] = _tracker_value(kind, key, cfg[key], source)
+    return cfg

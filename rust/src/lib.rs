@@ -22,6 +22,7 @@ pub mod reid;
 pub mod scale;
 pub mod track;
 pub mod tracker;
+pub mod tracker_settings;
 pub mod trackeval;
 pub mod tracktrack;
 

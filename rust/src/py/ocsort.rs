@@ -7,7 +7,7 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::boxes_of;
+use super::convert::boxes_of;
 
 use crate::iou::Xyxy;
 use crate::kalman::{Cov, Mean};

@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use super::convert::value_error;
 use crate::contours::mask_to_polygon_in;
 use crate::dets_del::dets_del as dets_del_rs;
 use crate::masks::Protos;
@@ -19,10 +20,6 @@ use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
 /// `(boxes, rois)` (or `(boxes, rois, anchors)`) returned by [`postprocess`].
 type PostprocessOut<'py> = Bound<'py, PyTuple>;
-
-fn value_error(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
-}
 
 /// A refused argument is a `ValueError`; a mask region memory can't hold is a `MemoryError`.
 fn postprocess_error(e: PostprocessError) -> PyErr {

@@ -18,19 +18,26 @@ pub(crate) fn value_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// Rows of a float32 `(n, 6)` detection array; with `finite`, NaN/inf values are refused.
-pub(crate) fn det_rows(dets: &PyReadonlyArray2<'_, f32>, finite: bool) -> PyResult<Vec<[f32; 6]>> {
+/// Rows of a float32 `(n, 6)` detection array `[x1, y1, x2, y2, conf, cls]` (`name` goes into the
+/// errors); with `finite`, NaN/inf values are refused.
+pub(crate) fn det_rows(
+    name: &str,
+    dets: &PyReadonlyArray2<'_, f32>,
+    finite: bool,
+) -> PyResult<Vec<[f32; 6]>> {
     let shape = dets.shape();
     if shape[1] != 6 {
         return Err(PyValueError::new_err(format!(
-            "dets must have shape (n, 6), got {shape:?}"
+            "{name} must have shape (n, 6), got {shape:?}"
         )));
     }
     let mut rows: Vec<[f32; 6]> = Vec::with_capacity(shape[0]);
     for r in dets.as_array().rows() {
         let row = [r[0], r[1], r[2], r[3], r[4], r[5]];
         if finite && row.iter().any(|v| !v.is_finite()) {
-            return Err(PyValueError::new_err("dets contain NaN or infinite values"));
+            return Err(PyValueError::new_err(format!(
+                "{name} contain NaN or infinite values"
+            )));
         }
         rows.push(row);
     }
@@ -172,6 +179,27 @@ mod probe_args {
             .collect())
     }
 
+    /// Float32 `(n, 4)` xyxy boxes with one int64 id each (`name` goes into the error).
+    pub(crate) fn boxes_ids(
+        name: &str,
+        boxes: &PyReadonlyArray2<'_, f32>,
+        ids: &PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Vec<(Xyxy, u64)>> {
+        let (b, i) = (boxes.as_array(), ids.as_array());
+        if boxes.shape()[1] != 4 || b.nrows() != i.len() {
+            return Err(PyValueError::new_err(format!(
+                "{name} boxes must have shape (n, 4) with one id each, got {:?} and {} ids",
+                boxes.shape(),
+                i.len()
+            )));
+        }
+        Ok(b.rows()
+            .into_iter()
+            .zip(i.iter())
+            .map(|(r, &id)| ([r[0], r[1], r[2], r[3]], id as u64))
+            .collect())
+    }
+
     /// A float64 Kalman mean `(8,)`.
     pub(crate) fn mean_of(a: &PyReadonlyArray1<'_, f64>) -> PyResult<Mean> {
         let v = a.as_array();
@@ -231,4 +259,6 @@ mod probe_args {
 }
 
 #[cfg(feature = "probes")]
-pub(crate) use probe_args::{boxes_of, cov_of, mean_cov_to_py, mean_of, meas_of, MeanCov};
+pub(crate) use probe_args::{
+    boxes_ids, boxes_of, cov_of, mean_cov_to_py, mean_of, meas_of, MeanCov,
+};

@@ -50,7 +50,7 @@ impl PyTracker {
         feats: Option<PyReadonlyArray2<'py, f32>>,
         dets_del: Option<PyReadonlyArray2<'py, f32>>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let rows = det_rows(&dets, true)?;
+        let rows = det_rows("dets", &dets, true)?;
         let core = self.inner.core_mut();
         let warp =
             match warp {
@@ -64,7 +64,10 @@ impl PyTracker {
             .as_ref()
             .map(|f| feats_of(f, rows.len()))
             .transpose()?;
-        let del = dets_del.as_ref().map(|d| det_rows(d, true)).transpose()?;
+        let del = dets_del
+            .as_ref()
+            .map(|d| det_rows("dets_del", d, true))
+            .transpose()?;
         let extras = FrameExtras {
             warp: warp.as_ref(),
             feats,
@@ -84,7 +87,7 @@ impl PyTracker {
         py: Python<'py>,
         dets: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        let rows = det_rows(&dets, false)?;
+        let rows = det_rows("dets", &dets, false)?;
         let idx = self.inner.core().high_indices(&rows);
         Ok(PyArray1::from_vec(
             py,

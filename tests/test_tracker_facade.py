@@ -134,3 +134,19 @@ def test_core_settings_dict_is_the_only_constructor() -> None:
         _core.TrackerCore("bytetrack")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="keys must be strings"):
         _core.TrackerCore({1: 2})  # type: ignore[dict-item]
+
+
+def test_numpy_scalars_are_settings_like_their_python_values() -> None:
+    cfg = load_tracker_config("bytetrack.yaml")
+    t = _core.TrackerCore(
+        {
+            **cfg,
+            "frame_rate": np.int64(15),
+            "track_buffer": np.int64(60),
+            "fuse_score": np.True_,
+            "match_thresh": np.float32(0.5),
+        }
+    )
+    assert t.max_time_lost == 30
+    with pytest.raises(TypeError, match='"fuse_score" must be true or false, got int'):
+        _core.TrackerCore({**cfg, "frame_rate": 30, "fuse_score": 1})

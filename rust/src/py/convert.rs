@@ -104,12 +104,12 @@ fn setting_of(v: &Bound<'_, PyAny>) -> Setting {
     } else if v.is_instance_of::<PyFloat>() {
         v.extract::<f64>()
             .map_or_else(|_| Setting::Other("float".into()), Setting::Float)
+    } else if let Ok(b) = v.extract::<bool>() {
+        Setting::Bool(b) // numpy.bool_ (before its __float__ makes it a number)
     } else if let Ok(i) = v.extract::<i64>() {
         Setting::Int(i)
     } else if let Ok(f) = v.extract::<f64>() {
         Setting::Float(f)
-    } else if let Ok(b) = v.extract::<bool>() {
-        Setting::Bool(b)
     } else {
         Setting::Other(
             v.get_type()

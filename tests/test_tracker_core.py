@@ -304,16 +304,7 @@ def test_high_indices_is_the_high_split(kind: str, seed: int, n: int, thresh: fl
     dets[:, 4] = rng.choice([thresh, np.nextafter(thresh, 0), np.nextafter(thresh, 1), 0.9, 0.05], n)
     if dets.size:
         dets.flat[rng.integers(0, dets.size)] = rng.choice([np.nan, np.inf, -np.inf])
-    core = _core.TrackerCore(
-        kind,
-        track_high_thresh=thresh,
-        track_low_thresh=0.1,
-        new_track_thresh=0.25,
-        match_thresh=0.8,
-        fuse_score=True,
-        max_time_lost=30,
-        **({"with_reid": False} if kind == "botsort" else {}),
-    )
+    core = _core.TrackerCore({**load_tracker_config(f"{kind}.yaml"), "track_high_thresh": thresh, "frame_rate": 30})
     wh_ok = (dets[:, 2] - dets[:, 0] > 0) & (dets[:, 3] - dets[:, 1] > 0)
     expected = np.flatnonzero(wh_ok & (dets[:, 4] >= np.float32(thresh)))
     np.testing.assert_array_equal(core.high_indices(dets), expected)

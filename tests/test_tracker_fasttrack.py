@@ -91,23 +91,15 @@ def test_new_detections_over_active_tracks_are_suppressed() -> None:
 
 def test_registered_and_settings_required() -> None:
     assert TRACKER_MAP["fasttrack"] is FASTTracker
-    base = {
-        "track_high_thresh": 0.25,
-        "track_low_thresh": 0.1,
-        "new_track_thresh": 0.25,
-        "match_thresh": 0.8,
-        "fuse_score": True,
-        "max_time_lost": 30,
-    }
     cfg = load_tracker_config("fasttrack.yaml")
-    extra = {k: cfg[k] for k in FASTTracker._extra_keys}
-    _core.TrackerCore("fasttrack", **base, **extra)
+    settings = {**cfg, "frame_rate": 30}
+    assert _core.TrackerCore(settings).kind == "fasttrack"
     with pytest.raises(ValueError, match='missing tracker setting "occ_reappear_window"'):
-        _core.TrackerCore("fasttrack", **base, **{k: v for k, v in extra.items() if k != "occ_reappear_window"})
+        _core.TrackerCore({k: v for k, v in settings.items() if k != "occ_reappear_window"})
     with pytest.raises(ValueError, match="occ_cover_thresh must be a number in"):
-        _core.TrackerCore("fasttrack", **base, **{**extra, "occ_cover_thresh": 2.0})
-    with pytest.raises(ValueError, match="integer"):
-        _core.TrackerCore("fasttrack", **base, **{**extra, "reset_pos_offset_occ": 2.5})
+        _core.TrackerCore({**settings, "occ_cover_thresh": 2.0})
+    with pytest.raises(TypeError, match='"reset_pos_offset_occ" must be an integer'):
+        _core.TrackerCore({**settings, "reset_pos_offset_occ": 2.5})
     with pytest.raises(ValueError):
         load_tracker_config({**cfg, "enlarge_bbox_occ": -1.0})
 

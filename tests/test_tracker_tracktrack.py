@@ -216,13 +216,14 @@ def test_empty_frames_and_single_detection() -> None:
 
 
 def test_settings_are_required_and_checked() -> None:
-    base = {"track_high_thresh": 0.6, "track_low_thresh": 0.25, "new_track_thresh": 0.7, "match_thresh": 0.7}
-    with pytest.raises(ValueError, match="missing tracker setting"):
-        _core.TrackerCore("tracktrack", **base, fuse_score=False, max_time_lost=30)
     cfg = load_tracker_config("tracktrack.yaml")
-    extra = {k: cfg[k] for k in TRACKTRACK._extra_keys}
+    with pytest.raises(ValueError, match='missing tracker setting "lost_match_thr"'):
+        _core.TrackerCore({k: v for k, v in cfg.items() if k != "lost_match_thr"})
     with pytest.raises(ValueError, match="penalty_q"):
-        _core.TrackerCore("tracktrack", **base, fuse_score=False, max_time_lost=30, **{**extra, "penalty_q": 1.5})
+        _core.TrackerCore({**cfg, "penalty_q": 1.5})
+    # TrackTrack keeps lost tracks track_buffer frames whatever the frame rate (no frame_rate needed).
+    assert _core.TrackerCore({**cfg, "track_buffer": 45}).max_time_lost == 45
+    assert TRACKTRACK({**cfg, "track_buffer": 45}, frame_rate=10).max_time_lost == 45
 
 
 def test_feats_are_used_with_reid() -> None:

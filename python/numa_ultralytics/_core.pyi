@@ -72,17 +72,6 @@ def rois_to_polygons(
 def to_blob(img: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """Letterboxed (H, W, 3) BGR uint8 frame -> (1, 3, H, W) RGB float32 in [0, 1]."""
 
-# ---------------------------------------------------------------- contours (rust/src/py/contours.rs)
-def find_contours(
-    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
-) -> list[npt.NDArray[np.int32]]:
-    """``cv2.findContours(mask, RETR_EXTERNAL, CHAIN_APPROX_SIMPLE)[0]`` as (k, 2) int32 arrays."""
-
-def mask_to_polygon(
-    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
-) -> npt.NDArray[np.float32]:
-    """Ultralytics ``masks2segments(mask[None], "all")[0]``: contours merged into one (k, 2) polygon."""
-
 # ---------------------------------------------------------------- val metrics (rust/src/py/metrics.rs)
 def mask_iou(masks1: npt.NDArray[np.uint8], masks2: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """(n1, h, w) x (n2, h, w) binary masks (nonzero = set) -> (n1, n2) float32 IoU, as Ultralytics'
@@ -99,24 +88,12 @@ def match_predictions(
 
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
-    """One tracker's state and per-frame update: ByteTrack (``kind="bytetrack"``, XYAH filter), BoT-SORT
-    (``"botsort"``, XYWH filter; ``with_reid``, ``proximity_thresh``, ``appearance_thresh``), OC-SORT (``"ocsort"``:
-    ``delta_t``, ``inertia``, ``use_byte``), Deep OC-SORT (``"deepocsort"``: OC-SORT's plus ``gmc_method``,
-    ``with_reid``, ``proximity_thresh``, ``appearance_thresh``, ``alpha_fixed_emb``), FastTrack (``"fasttrack"``: the
-    occlusion settings of ``fasttrack.yaml``). Every setting is required (the defaults live in the shipped tracker
-    YAML files); settings beyond ByteTrack's come as keywords named as in the YAML."""
+    """One tracker's state and per-frame update, for every ``tracker_type`` of the shipped tracker YAML files
+    (``rust/src/tracker_settings.rs`` reads the settings and builds the tracker)."""
 
-    def __init__(
-        self,
-        kind: str,
-        track_high_thresh: float,
-        track_low_thresh: float,
-        new_track_thresh: float,
-        match_thresh: float,
-        fuse_score: bool,
-        max_time_lost: int,
-        **extra: float | int | bool | str | None,
-    ) -> None: ...
+    def __init__(self, settings: dict[str, Any]) -> None:
+        """``settings``: the validated tracker YAML (``load_tracker_config``) plus ``frame_rate`` (not needed by
+        TrackTrack). ValueError: a key missing, a value out of range; TypeError: a value of the wrong type."""
     def update(
         self,
         dets: npt.NDArray[np.float32],
@@ -131,12 +108,52 @@ class TrackerCore:
         """Rows of (n, 6) ``dets`` that are high detections (float32 ``score >= track_high_thresh``, w > 0, h > 0)."""
     def reset(self) -> None: ...
     @property
+    def kind(self) -> str:
+        """The ``tracker_type`` this tracker runs."""
+    @property
+    def max_time_lost(self) -> int:
+        """Frames a lost track lives: ``int(frame_rate / 30 * track_buffer)`` (TrackTrack: ``track_buffer``)."""
+    @property
     def frame_id(self) -> int: ...
     @property
     def next_id(self) -> int: ...
     @property
     def has_unconfirmed(self) -> bool: ...
     def tracks(self) -> list[tuple[int, int, bool, int, int, float, float, int]]: ...
+
+def clip_boxes(boxes: npt.NDArray[np.float32], orig_hw: tuple[int, int]) -> npt.NDArray[np.float32]:
+    """Float32 copy of (n, k >= 4) ``boxes`` with x1, x2 clipped to [0, w] and y1, y2 to [0, h] (``clip_boxes``)."""
+
+# ---------------------------------------------------------------- tracking evaluation (rust/src/py/trackeval.rs)
+def trackeval_mot(
+    sequences: list[tuple[str, str, str, int]],
+    benchmark: str = "MOT17",
+    do_preproc: bool = True,
+    threads: int = 1,
+    masks: bool = False,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """TrackEval 1.3.0's MOTChallenge 2D box scores (``masks=True``: MOTS, RLE lines) of
+    ``(name, gt_text, res_text, seq_len)`` sequences:
+    ``{name | "COMBINED_SEQ": {"HOTA" | "CLEAR" | "Identity" | "Count": {field: value}}}`` (HOTA's array fields
+    per alpha). A bad file raises ``ValueError(message, seq, "gt" | "res" | "data", line)``."""
+
+def rle_encode(mask: npt.NDArray[np.uint8]) -> str:
+    """pycocotools' compressed RLE ``counts`` string of a ``(h, w)`` uint8 mask (nonzero = set)."""
+
+# ---------------------------------------------------------------- probes
+# Test-only probes (cargo feature ``probes``: rust/src/py/probes.rs, ocsort.rs, fasttrack.rs, tracktrack.rs,
+# contours.rs). The test install builds them (README: Run the tests); the wheel leaves them out. Every name below this
+# line exists only with the feature (tests/test_stubs.py).
+
+def find_contours(
+    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
+) -> list[npt.NDArray[np.int32]]:
+    """``cv2.findContours(mask, RETR_EXTERNAL, CHAIN_APPROX_SIMPLE)[0]`` as (k, 2) int32 arrays."""
+
+def mask_to_polygon(
+    mask: npt.NDArray[np.uint8 | np.bool_], offset: tuple[int, int] = (0, 0)
+) -> npt.NDArray[np.float32]:
+    """Ultralytics ``masks2segments(mask[None], "all")[0]``: contours merged into one (k, 2) polygon."""
 
 def ocsort_velocity(
     frames: npt.NDArray[np.int64], boxes_: npt.NDArray[np.float32], delta_t: int
@@ -187,9 +204,6 @@ def linear_assignment(
 def iou_matrix(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Pairwise IoU of (n, 4) and (m, 4) xyxy boxes (``inter / (a1 + a2 - inter + 1e-7)``)."""
 
-def clip_boxes(boxes: npt.NDArray[np.float32], orig_hw: tuple[int, int]) -> npt.NDArray[np.float32]:
-    """Float32 copy of (n, k >= 4) ``boxes`` with x1, x2 clipped to [0, w] and y1, y2 to [0, h] (``clip_boxes``)."""
-
 def fasttrack_max_cover(
     active_boxes: npt.NDArray[np.float32],
     active_ids: npt.NDArray[np.int64],
@@ -229,18 +243,3 @@ def tracktrack_tai(
     new_track_thresh: float,
 ) -> list[bool]:
     """TrackTrack's track-aware NMS: which detections may start a track."""
-
-def trackeval_mot(
-    sequences: list[tuple[str, str, str, int]],
-    benchmark: str = "MOT17",
-    do_preproc: bool = True,
-    threads: int = 1,
-    masks: bool = False,
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """TrackEval 1.3.0's MOTChallenge 2D box scores (``masks=True``: MOTS, RLE lines) of
-    ``(name, gt_text, res_text, seq_len)`` sequences:
-    ``{name | "COMBINED_SEQ": {"HOTA" | "CLEAR" | "Identity" | "Count": {field: value}}}`` (HOTA's array fields
-    per alpha). A bad file raises ``ValueError(message, seq, "gt" | "res" | "data", line)``."""
-
-def rle_encode(mask: npt.NDArray[np.uint8]) -> str:
-    """pycocotools' compressed RLE ``counts`` string of a ``(h, w)`` uint8 mask (nonzero = set)."""

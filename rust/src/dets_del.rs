@@ -25,10 +25,8 @@ pub fn dets_del(
     opts: &Options,
     tight: &[[f32; 6]],
 ) -> Result<Option<Vec<[f32; 6]>>, PostprocessError> {
-    let loose_opts = Options {
-        iou: LOOSE_NMS_IOU,
-        ..opts.clone()
-    };
+    let mut loose_opts = opts.clone();
+    loose_opts.nms.iou = LOOSE_NMS_IOU;
     let loose = postprocess(pred, protos, nc, input_hw, orig_hw, &loose_opts)?.boxes;
     Ok(dedup(&loose, tight))
 }
@@ -62,6 +60,7 @@ pub fn dedup(loose: &[[f32; 6]], tight: &[[f32; 6]]) -> Option<Vec<[f32; 6]>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nms::NmsOptions;
 
     /// A `(4 + nc) x a` detect prediction from per-anchor `(cx, cy, w, h)` and one class score.
     fn pred(anchors: &[([f32; 4], f32)]) -> Vec<f32> {
@@ -89,8 +88,11 @@ mod tests {
             cols: 2,
         };
         let opts = Options {
-            conf: 0.1,
-            iou: 0.7,
+            nms: NmsOptions {
+                conf: 0.1,
+                iou: 0.7,
+                ..Default::default()
+            },
             ..Options::default()
         };
         let tight = postprocess(&p, None, 1, (640, 640), (640, 640), &opts)

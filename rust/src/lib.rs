@@ -23,6 +23,7 @@ pub mod scale;
 pub mod track;
 pub mod track_pool;
 pub mod tracker;
+pub mod tracker_settings;
 pub mod trackeval;
 pub mod tracktrack;
 

@@ -19,37 +19,17 @@ pub struct Prediction<'a> {
     pub cols: usize,
 }
 
-/// Options of one post-processing call (the defaults are Ultralytics' predict defaults).
-#[derive(Clone, Debug)]
+/// Options of one post-processing call (the defaults are Ultralytics' predict defaults): the
+/// candidate / NMS options and what is done with the kept boxes.
+#[derive(Clone, Debug, Default)]
 pub struct Options {
-    pub conf: f32,
-    pub iou: f32,
-    pub classes: Option<Vec<i64>>,
-    pub agnostic: bool,
-    pub max_det: usize,
-    pub max_nms: usize,
+    /// `conf`, `iou`, `classes`, `agnostic`, `max_det`, `max_nms` (and the class offset `max_wh`).
+    pub nms: NmsOptions,
     pub end_to_end: bool,
     pub retina_masks: bool,
     /// Keep detections whose mask is empty (the original skips that filter when a tracker reads
     /// the detector's own ReID features).
     pub keep_empty_masks: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        let nms = NmsOptions::default();
-        Options {
-            conf: nms.conf,
-            iou: nms.iou,
-            classes: None,
-            agnostic: nms.agnostic,
-            max_det: nms.max_det,
-            max_nms: nms.max_nms,
-            end_to_end: false,
-            retina_masks: false,
-            keep_empty_masks: false,
-        }
-    }
 }
 
 /// The kept detections of one image.
@@ -172,8 +152,8 @@ fn validate(
             return Err(PostprocessError::TooLarge { name, hw });
         }
     }
-    check_unit("conf", opts.conf)?;
-    check_unit("iou", opts.iou)?;
+    check_unit("conf", opts.nms.conf)?;
+    check_unit("iou", opts.nms.iou)?;
     let (c, a) = (pred.rows, pred.cols);
     let nm = protos.map_or(0, |p| p.nm);
     if opts.end_to_end {
@@ -216,21 +196,13 @@ pub fn postprocess(
     opts: &Options,
 ) -> Result<Output, PostprocessError> {
     validate(pred, protos, nc, input_hw, orig_hw, opts)?;
-    let nms_opts = NmsOptions {
-        conf: opts.conf,
-        iou: opts.iou,
-        classes: opts.classes.clone(),
-        agnostic: opts.agnostic,
-        max_det: opts.max_det,
-        max_nms: opts.max_nms,
-        ..Default::default()
-    };
+    let nms_opts = &opts.nms;
     let dets = if opts.end_to_end {
-        end2end(pred.data, pred.rows, pred.cols, nc, &nms_opts)
+        end2end(pred.data, pred.rows, pred.cols, nc, nms_opts)
     } else {
         nms(
-            candidates(pred.data, pred.rows, pred.cols, nc, &nms_opts),
-            &nms_opts,
+            candidates(pred.data, pred.rows, pred.cols, nc, nms_opts),
+            nms_opts,
         )
     };
     let g = Geometry::new(input_hw.0, input_hw.1, orig_hw.0, orig_hw.1);
@@ -342,14 +314,20 @@ mod tests {
         assert_eq!(out.boxes[0][..4], [16.0, 15.0, 26.0, 25.0]);
         // Agnostic NMS also suppresses the other class's overlapping box.
         let opts = Options {
-            agnostic: true,
+            nms: NmsOptions {
+                agnostic: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let out = run(&p, c, a, None, 2, &opts).unwrap();
         assert_eq!(out.boxes.len(), 2);
         // max_det keeps the best ones.
         let opts = Options {
-            max_det: 1,
+            nms: NmsOptions {
+                max_det: 1,
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert_eq!(run(&p, c, a, None, 2, &opts).unwrap().boxes.len(), 1);
@@ -362,7 +340,10 @@ mod tests {
             ([50.0, 50.0, 10.0, 10.0], vec![0.0, 0.7], vec![]),
         ]);
         let opts = Options {
-            classes: Some(vec![1]),
+            nms: NmsOptions {
+                classes: Some(vec![1]),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let out = run(&p, c, a, None, 2, &opts).unwrap();
@@ -521,8 +502,11 @@ mod tests {
             (0.5, f32::INFINITY, "iou must be in [0, 1], got inf"),
         ] {
             let o = Options {
-                conf,
-                iou,
+                nms: NmsOptions {
+                    conf,
+                    iou,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             assert_eq!(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bot_sort import BOTSORT
-from .byte_tracker import BYTETracker
+from .byte_tracker import BYTETracker, Tracker
 from .config import load_tracker_config
 from .deep_oc_sort import DeepOCSORT
 from .fast_tracker import FASTTracker
@@ -28,16 +28,15 @@ TRACKER_MAP = {
 }
 
 
-def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> BYTETracker | BOTSORT:
+def make_tracker(cfg: dict[str, Any], frame_rate: int = 30) -> Tracker:
     """Create the tracker a config names (``cfg["tracker_type"]``), after validating the config.
 
     Args:
         cfg: a dict as ``load_tracker_config`` returns (missing keys take the shipped defaults).
-        frame_rate: frames per second of the stream (Ultralytics' ``track()`` uses 30).
+        frame_rate: frames per second of the stream (Ultralytics' ``track()`` uses 30); a positive number (checked
+            by the Rust core with the other settings: ValueError / TypeError).
     """
     cfg = load_tracker_config(cfg)
-    if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not frame_rate > 0:
-        raise ValueError(f"frame_rate must be a positive number, got {frame_rate!r}")
     cls = TRACKER_MAP.get(cfg["tracker_type"])
     if cls is None:
         raise NotImplementedError(f"tracker_type '{cfg['tracker_type']}' is not implemented yet")
@@ -52,6 +51,7 @@ __all__ = [
     "BYTETracker",
     "DeepOCSORT",
     "FASTTracker",
+    "Tracker",
     "load_tracker_config",
     "make_tracker",
 ]

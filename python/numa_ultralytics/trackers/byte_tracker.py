@@ -1,19 +1,26 @@
-"""ByteTrack: the Python face of the Rust tracker (``numa_ultralytics._core.TrackerCore``).
+"""The tracker facade (``Tracker``): the one Python face of every Rust tracker (``numa_ultralytics._core.TrackerCore``),
+fed by the tracker YAML; camera-motion compensation (``GMC``) and the ReID encoder are its components, chosen from
+the settings. ``BYTETracker`` (and ``BOTSORT``, ``OCSORT``, ... in their modules) are its Ultralytics names.
 
-Behaves like Ultralytics 8.4.190's ``BYTETracker``: same association stages, thresholds, Kalman filter
+ByteTrack behaves like Ultralytics 8.4.190's ``BYTETracker``: same association stages, thresholds, Kalman filter
 (XYAH), track life cycle, list order and output rows. IDs are counted per tracker, from 1.
 """
 
 from __future__ import annotations
 
+import logging
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from numa_ultralytics import _core
 
 from .config import DEFAULTS
+from .utils.gmc import GMC
+from .utils.reid import ReID, build_encoder
+
+LOGGER = logging.getLogger("numa_ultralytics")
 
 
 class TrackState:
@@ -67,59 +74,113 @@ def _as_dets(results: Any) -> np.ndarray:
     return np.ascontiguousarray(dets)
 
 
-class BYTETracker:
-    """ByteTrack multi-object tracker.
+def _kalman_xyxy(dets: np.ndarray) -> np.ndarray:
+    """The boxes a detection track reports (``STrack.xyxy`` before activation): xyxy -> xywh (float32) -> tlwh
+    (float64, then float32) -> xyxy (float32), the boxes TrackTrack hands to the camera-motion estimate."""
+    x1, y1, x2, y2 = (dets[:, k] for k in range(4))
+    cx, cy, w, h = (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1
+    tlx = (cx.astype(np.float64) - w.astype(np.float64) / 2).astype(np.float32)
+    tly = (cy.astype(np.float64) - h.astype(np.float64) / 2).astype(np.float32)
+    return np.stack([tlx, tly, w + tlx, h + tly], axis=1)
+
+
+class Tracker:
+    """A multi-object tracker, configured by a tracker YAML (its ``tracker_type`` picks the Rust tracker).
 
     Args:
-        args: a tracker config (``load_tracker_config`` output, or any object/dict with its keys).
-        frame_rate: video frame rate; lost tracks live ``int(frame_rate / 30 * track_buffer)`` frames.
+        args: a tracker config (``load_tracker_config`` output, or any object/dict with its keys; missing keys take
+            the shipped defaults of the tracker type).
+        frame_rate: video frame rate; lost tracks live ``int(frame_rate / 30 * track_buffer)`` frames (TrackTrack:
+            ``track_buffer`` frames whatever the frame rate, as the original does; the rule is the Rust core's).
+
+    Components, from the settings: ``gmc`` (camera-motion compensation, for the types with a ``gmc_method``; else
+    None) and ``encoder`` (the ONNX ReID model with ``with_reid: True`` and a ``model`` path; None with
+    ``model: auto``, whose features come from the predictor: ``needs`` then holds ``"feats"``).
+
+    Raises:
+        ValueError: a setting is missing, out of range or unknown (``gmc_method``, ReID ``model``); TypeError: a
+            setting of the wrong type.
     """
 
-    _kind = "bytetrack"
-    # Settings of this tracker kind beyond ByteTrack's, passed to the Rust core by their YAML names.
-    _extra_keys: tuple[str, ...] = ()
-    # Per-frame inputs beyond boxes and image that this tracker takes (``trackers/track.py`` ``tracker_needs``).
+    # The tracker type of a subclass (its Ultralytics name); None: the config's ``tracker_type``.
+    _kind: ClassVar[str | None] = None
+    # Per-frame inputs beyond boxes and image this tracker type always takes (``trackers/track.py`` ``tracker_needs``).
+    _frame_needs: ClassVar[frozenset[str]] = frozenset()
     needs: frozenset[str] = frozenset()
 
     def __init__(self, args: Any, frame_rate: int = 30) -> None:
         cfg = dict(vars(args)) if not isinstance(args, dict) else dict(args)
-        cfg = {**DEFAULTS[self._kind], **cfg, "tracker_type": self._kind}
+        kind = self._kind or cfg.get("tracker_type")
+        if kind not in DEFAULTS:
+            raise ValueError(f"tracker_type {kind!r} is not supported; allowed values: {sorted(DEFAULTS)}")
+        cfg = {**DEFAULTS[kind], **cfg, "tracker_type": kind}
         self.args = SimpleNamespace(**cfg)
         self.frame_rate = frame_rate
-        self.max_time_lost = int(frame_rate / 30.0 * cfg["track_buffer"])
+        self._core = _core.TrackerCore({**cfg, "frame_rate": frame_rate})
+        self.max_time_lost: int = self._core.max_time_lost
         self.max_frames_lost = self.max_time_lost
-        self._core = _core.TrackerCore(
-            self._kind,
-            track_high_thresh=float(cfg["track_high_thresh"]),
-            track_low_thresh=float(cfg["track_low_thresh"]),
-            new_track_thresh=float(cfg["new_track_thresh"]),
-            match_thresh=float(cfg["match_thresh"]),
-            fuse_score=bool(cfg["fuse_score"]),
-            max_time_lost=self.max_time_lost,
-            **{k: cfg[k] for k in self._extra_keys},
-        )
+        self.gmc: GMC | None = GMC(method=cfg["gmc_method"]) if "gmc_method" in DEFAULTS[kind] else None
+        self.with_reid = bool(cfg.get("with_reid", False))
+        self.encoder: ReID | None
+        self.encoder, needs = build_encoder(self.args)
+        self.needs = self._frame_needs | needs
+        for key in ("proximity_thresh", "appearance_thresh", "alpha_fixed_emb"):
+            if key in cfg:
+                setattr(self, key, cfg[key])
 
-    def update(self, results: Any, img: np.ndarray | None = None, feats: Any = None, **kwargs: Any) -> np.ndarray:
+    def update(
+        self,
+        results: Any,
+        img: np.ndarray | None = None,
+        feats: Any = None,
+        dets_del: np.ndarray | None = None,
+        **kwargs: Any,
+    ) -> np.ndarray:
         """Track one frame.
 
         Args:
             results: float32 ``(n, 6)`` detections ``[x1, y1, x2, y2, conf, cls]`` in original-image pixels (n may
                 be 0), or a ``Boxes``-like object.
-            img: the BGR frame (used by BoT-SORT's camera-motion compensation).
-            feats: ignored (no ReID).
+            img: the BGR frame (camera-motion compensation; the ReID model's crops).
+            feats: ``(n, d)`` embeddings of the detections (``with_reid: True``, ``model: auto``; with a ReID model
+                path they are computed from ``img``); ignored without ReID.
+            dets_del: float32 ``(k, 6)`` detections the frame's NMS removed (``Results.dets_del``; TrackTrack), or
+                None.
 
         Returns:
-            float32 ``(m, 8)`` ``[x1, y1, x2, y2, track_id, score, cls, idx]`` for the activated tracks; the box is
-            the Kalman state and ``idx`` the row of ``results`` matched this frame.
+            float32 ``(m, 8)`` ``[x1, y1, x2, y2, track_id, score, cls, idx]`` for the tracks shown this frame; the
+            box is the Kalman state and ``idx`` the row of ``results`` matched this frame (TrackTrack: -1 for a
+            track matched to a recovered, NMS-removed detection).
 
         Raises:
-            ValueError: NaN/inf in the detections, or a wrong shape.
+            ValueError: NaN/inf in the inputs, or a wrong shape.
         """
         dets = _as_dets(results)
-        return self._core.update(dets, self._warp(dets, img))
+        if self.encoder is not None and img is not None and len(dets):
+            feats = self.encoder(img, dets[:, :4])
+        f = None
+        if self.with_reid and feats is not None and len(dets):
+            f = np.ascontiguousarray(np.asarray(feats, dtype=np.float32))
+            if f.ndim != 2:
+                raise ValueError(f"feats must have shape (n, d), one row per detection, got {f.shape}")
+        d = None if dets_del is None else np.ascontiguousarray(dets_del, dtype=np.float32).reshape(-1, 6)
+        return self._core.update(dets, self._warp(dets, img), f, d)
 
     def _warp(self, dets: np.ndarray, img: np.ndarray | None) -> np.ndarray | None:
-        return None
+        """The frame's camera-motion warp (float64 ``(2, 3)``), or None without camera-motion compensation. Like
+        Ultralytics' GMC, a failed estimate is the identity; here with a warning naming the error."""
+        if self.gmc is None or self.gmc.method is None or img is None:
+            return None
+        try:
+            high = dets[self._core.high_indices(dets)]  # the tracker's own high/low split
+            boxes = _kalman_xyxy(high) if self._core.kind == "tracktrack" else high[:, :4]
+            warp = np.asarray(self.gmc.apply(img, boxes), dtype=np.float64)
+            if warp.shape != (2, 3) or not np.isfinite(warp).all():
+                raise ValueError(f"bad warp {warp!r}")
+        except Exception as e:  # noqa: BLE001 - like Ultralytics: any GMC failure falls back to identity
+            LOGGER.warning(f"GMC failed, falling back to identity: {e}")
+            warp = np.eye(2, 3)
+        return np.ascontiguousarray(warp)
 
     @property
     def frame_id(self) -> int:
@@ -136,13 +197,14 @@ class BYTETracker:
 
     @property
     def tracked_stracks(self) -> list[TrackView]:
-        """Snapshots of the tracked tracks (confirmed and not), in tracker order."""
-        return [t for t in self._views() if t.state == TrackState.Tracked]
+        """Snapshots of the tracked tracks, confirmed and not (TrackTrack's not yet confirmed ones are New), in
+        tracker order."""
+        return [t for t in self._views() if t.state in (TrackState.New, TrackState.Tracked)]
 
     @property
     def lost_stracks(self) -> list[TrackView]:
         """Snapshots of the lost tracks, in tracker order (with, for one frame, the tracks just removed: state 3)."""
-        return [t for t in self._views() if t.state != TrackState.Tracked]
+        return [t for t in self._views() if t.state in (TrackState.Lost, TrackState.Removed)]
 
     # removed_stracks_frame: set on its first read; then trackers/track.py apply_tracker snapshots the pools before
     # each update (note_before_update), so that tracks dropped without lingering (unconfirmed ones) are found too.
@@ -167,10 +229,19 @@ class BYTETracker:
         return removed
 
     def reset(self) -> None:
-        """Forget all tracks; the next frame is frame 1 and the next ID is 1."""
+        """Forget all tracks (the next frame is frame 1 and the next ID is 1) and the previous frame of the motion
+        compensation."""
         self._before = None
         self._core.reset()
+        if self.gmc is not None:
+            self.gmc.reset_params()
 
     def config(self) -> dict[str, Any]:
         """The tracker's settings."""
         return dict(vars(self.args))
+
+
+class BYTETracker(Tracker):
+    """ByteTrack multi-object tracker (``bytetrack.yaml``). See ``Tracker``."""
+
+    _kind = "bytetrack"

@@ -3,36 +3,13 @@
 
 use std::collections::VecDeque;
 
-use numpy::ndarray::Array2;
-use numpy::{
-    PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods,
-};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use super::convert::{boxes_ids, cov_of, mean_cov_to_py, mean_of, MeanCov};
 use crate::fasttrack::{max_cover, roll_back, FastConfig};
-use crate::iou::Xyxy;
 use crate::kalman::{Cov, Mean};
-
-fn boxes_ids(
-    name: &str,
-    boxes: &PyReadonlyArray2<'_, f32>,
-    ids: &PyReadonlyArray1<'_, i64>,
-) -> PyResult<Vec<(Xyxy, u64)>> {
-    let (b, i) = (boxes.as_array(), ids.as_array());
-    if boxes.shape()[1] != 4 || b.nrows() != i.len() {
-        return Err(PyValueError::new_err(format!(
-            "{name} boxes must have shape (n, 4) with one id each, got {:?} and {} ids",
-            boxes.shape(),
-            i.len()
-        )));
-    }
-    Ok(b.rows()
-        .into_iter()
-        .zip(i.iter())
-        .map(|(r, &id)| ([r[0], r[1], r[2], r[3]], id as u64))
-        .collect())
-}
 
 /// Per unmatched track, the largest fraction of its area covered by an active track of another
 /// ID (`bbox_ioa(active, unmatched)` in float32, same-ID pairs zeroed, `max(axis=0)`; zeros
@@ -66,22 +43,16 @@ fn fasttrack_roll_back<'py>(
     reset_pos_offset_occ: usize,
     enlarge_bbox_occ: f64,
     dampen_motion_occ: f64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
-    let (m, c) = (mean.as_array(), covariance.as_array());
+) -> PyResult<MeanCov<'py>> {
+    let (mut mean, mut cov) = (mean_of(&mean)?, cov_of(&covariance)?);
     let (hm, hc) = (hist_means.as_array(), hist_covs.as_array());
     let k = hm.nrows();
-    if m.len() != 8 || c.shape() != [8, 8] || hm.ncols() != 8 || hc.shape() != [k, 8, 8] {
-        return Err(PyValueError::new_err(
-            "expected mean (8,), covariance (8, 8), hist_means (k, 8) and hist_covs (k, 8, 8)",
-        ));
-    }
-    let mut mean: Mean = [0.0; 8];
-    let mut cov: Cov = [[0.0; 8]; 8];
-    for i in 0..8 {
-        mean[i] = m[i];
-        for j in 0..8 {
-            cov[i][j] = c[[i, j]];
-        }
+    if hm.ncols() != 8 || hc.shape() != [k, 8, 8] {
+        return Err(PyValueError::new_err(format!(
+            "hist_means must be (k, 8) and hist_covs (k, 8, 8), got {:?} and {:?}",
+            hm.shape(),
+            hc.shape()
+        )));
     }
     let mut hist: VecDeque<(Mean, Cov)> = VecDeque::with_capacity(k);
     for e in 0..k {
@@ -107,11 +78,7 @@ fn fasttrack_roll_back<'py>(
         occ_reappear_window: 0,
     };
     roll_back(&mut mean, &mut cov, &hist, &cfg);
-    let cov = Array2::from_shape_fn((8, 8), |(i, j)| cov[i][j]);
-    Ok((
-        PyArray1::from_vec(py, mean.to_vec()),
-        PyArray2::from_owned_array(py, cov),
-    ))
+    Ok(mean_cov_to_py(py, &mean, &cov))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,16 +1,14 @@
 //! Bindings of OC-SORT's motion pieces (`ocsort.rs`) that the tests check against the original's
 //! numpy formulas: the velocity direction, the OCM cost and the ORU replay.
 
-use numpy::ndarray::Array2;
 use numpy::PyUntypedArrayMethods;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::boxes_of;
+use super::convert::{boxes_of, cov_of, mean_cov_to_py, mean_of, MeanCov};
 
 use crate::iou::Xyxy;
-use crate::kalman::{Cov, Mean};
 use crate::ocsort::{oru_replay, velocity_direction, velocity_direction_cost};
 
 /// `OCSortTrack._compute_velocity`: observations `frames` (int64, strictly increasing) with
@@ -82,36 +80,16 @@ fn ocsort_oru<'py>(
     last_obs: PyReadonlyArray1<'py, f32>,
     new_obs: PyReadonlyArray1<'py, f32>,
     gap: u64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
-    let m = mean.as_array();
-    if m.len() != 8 || covariance.shape() != [8, 8] {
-        return Err(PyValueError::new_err(
-            "mean must be (8,) and covariance (8, 8)",
-        ));
-    }
+) -> PyResult<MeanCov<'py>> {
+    let (mut mm, mut cc) = (mean_of(&mean)?, cov_of(&covariance)?);
     let (lo, no) = (last_obs.as_array(), new_obs.as_array());
     if lo.len() != 4 || no.len() != 4 {
         return Err(PyValueError::new_err("observations must be (4,) xyxy"));
     }
-    let mut mm: Mean = [0.0; 8];
-    for (d, s) in mm.iter_mut().zip(m.iter()) {
-        *d = *s;
-    }
-    let c = covariance.as_array();
-    let mut cc: Cov = [[0.0; 8]; 8];
-    for (i, row) in cc.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = c[[i, j]];
-        }
-    }
     let l: Xyxy = [lo[0], lo[1], lo[2], lo[3]];
     let n: Xyxy = [no[0], no[1], no[2], no[3]];
     oru_replay(&mut mm, &mut cc, &l, &n, gap);
-    let cov = Array2::from_shape_fn((8, 8), |(i, j)| cc[i][j]);
-    Ok((
-        PyArray1::from_vec(py, mm.to_vec()),
-        PyArray2::from_owned_array(py, cov),
-    ))
+    Ok(mean_cov_to_py(py, &mm, &cc))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -10,19 +10,17 @@ use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use super::convert::{det_rows, value_error};
 use crate::contours::mask_to_polygon_in;
 use crate::dets_del::dets_del as dets_del_rs;
 use crate::masks::Protos;
+use crate::nms::NmsOptions;
 use crate::postprocess::{postprocess as postprocess_rs, Options, PostprocessError, Prediction};
 use crate::preprocess::bgr_to_chw_rgb;
 use crate::scale::{check_hw as check_hw_rs, Geometry, Letterbox};
 
 /// `(boxes, rois)` (or `(boxes, rois, anchors)`) returned by [`postprocess`].
 type PostprocessOut<'py> = Bound<'py, PyTuple>;
-
-fn value_error(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
-}
 
 /// A refused argument is a `ValueError`; a mask region memory can't hold is a `MemoryError`.
 fn postprocess_error(e: PostprocessError) -> PyErr {
@@ -91,14 +89,17 @@ fn postprocess<'py>(
     let pred_c = pred_v.as_standard_layout();
     let protos_v = protos.as_ref().map(|p| p.as_array());
     let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
-    let d = Options::default();
+    let d = NmsOptions::default();
     let opts = Options {
-        conf: conf.unwrap_or(d.conf),
-        iou: iou.unwrap_or(d.iou),
-        classes,
-        agnostic,
-        max_det: max_det.unwrap_or(d.max_det),
-        max_nms: max_nms.unwrap_or(d.max_nms),
+        nms: NmsOptions {
+            conf: conf.unwrap_or(d.conf),
+            iou: iou.unwrap_or(d.iou),
+            classes,
+            agnostic,
+            max_det: max_det.unwrap_or(d.max_det),
+            max_nms: max_nms.unwrap_or(d.max_nms),
+            ..d
+        },
         end_to_end,
         retina_masks,
         keep_empty_masks,
@@ -155,32 +156,24 @@ fn dets_del<'py>(
     end_to_end: bool,
     retina_masks: bool,
 ) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
-    if tight.shape()[1] != 6 {
-        return Err(PyValueError::new_err(format!(
-            "tight must have shape (n, 6), got {:?}",
-            tight.shape()
-        )));
-    }
-    let tight: Vec<[f32; 6]> = tight
-        .as_array()
-        .rows()
-        .into_iter()
-        .map(|r| [r[0], r[1], r[2], r[3], r[4], r[5]])
-        .collect();
+    let tight = det_rows("tight", &tight, false)?;
     let pred_v = pred.as_array();
     let pred_c = pred_v.as_standard_layout();
     let protos_v = protos.as_ref().map(|p| p.as_array());
     let protos_c = protos_v.as_ref().map(|p| p.as_standard_layout());
-    let d = Options::default();
+    let d = NmsOptions::default();
     let opts = Options {
-        conf: conf.unwrap_or(d.conf),
-        classes,
-        agnostic,
-        max_det: max_det.unwrap_or(d.max_det),
-        max_nms: max_nms.unwrap_or(d.max_nms),
+        nms: NmsOptions {
+            conf: conf.unwrap_or(d.conf),
+            classes,
+            agnostic,
+            max_det: max_det.unwrap_or(d.max_det),
+            max_nms: max_nms.unwrap_or(d.max_nms),
+            ..d
+        },
         end_to_end,
         retina_masks,
-        ..d
+        ..Options::default()
     };
     let out = py
         .detach(|| {

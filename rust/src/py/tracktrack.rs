@@ -7,7 +7,7 @@ use numpy::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::boxes_of;
+use super::convert::boxes_of;
 
 use crate::tracktrack::{hmiou_distance, iterative_associate, track_aware_nms};
 

@@ -3,8 +3,9 @@
 //! `sparseOptFlow`) estimates the 2x3 affine between the previous and the current frame; it is
 //! applied to the predicted tracked + lost tracks and to the unconfirmed ones before matching.
 
-use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig, Warp};
+use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig};
 use crate::kalman::KalmanKind;
+use crate::tracker::Warp;
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// BoT-SORT settings: ByteTrack's, with the XYWH filter. `proximity_thresh` gates appearance

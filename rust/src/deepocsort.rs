@@ -15,11 +15,11 @@
 //! against several) or `sdot` beyond 31 dimensions, OpenBLAS' lane-wise sums can differ in the last
 //! bit from these; the motion-only path (no ReID) is exact.
 //!
-//! The pieces live below the trackers: the warp in `kalman.rs`, appearance in `reid.rs` (its
-//! `Appearance` settings stay importable from here for the binding).
+//! The pieces live below the trackers: the warp camera-motion compensation in `kalman.rs` (`Warp` in `tracker.rs`), appearance in `reid.rs` (its
+//! `Appearance` settings).
 
 use crate::ocsort::{OcSort, OcSortConfig};
-pub use crate::reid::Appearance;
+use crate::reid::Appearance;
 use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
 
 /// Deep OC-SORT settings.

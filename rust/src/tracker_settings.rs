@@ -9,10 +9,11 @@ use std::fmt;
 
 use crate::botsort::BotSort;
 use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig};
-use crate::deepocsort::{Appearance, DeepOcSort, DeepOcSortConfig};
+use crate::deepocsort::{DeepOcSort, DeepOcSortConfig};
 use crate::fasttrack::{FastConfig, FastTracker};
 use crate::kalman::KalmanKind;
 use crate::ocsort::{OcSort, OcSortConfig};
+use crate::reid::Appearance;
 use crate::tracker::MultiTracker;
 use crate::tracktrack::{TrackTrack, TrackTrackConfig};
 

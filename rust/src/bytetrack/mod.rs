@@ -23,7 +23,6 @@ mod tracker;
 
 pub(crate) use crate::track_pool::Slot;
 /// The warp's home is `tracker.rs`; this path stays for the binding.
-pub use crate::tracker::Warp;
 pub use config::{ConfigError, ReidGate, Tier, TrackerConfig, BOTRACK_ALPHA};
 pub use tracker::ByteTracker;
 pub(crate) use tracker::FrameStart;

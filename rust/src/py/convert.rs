@@ -9,8 +9,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
-use crate::bytetrack::Warp;
 use crate::tracker::Feats;
+use crate::tracker::Warp;
 use crate::tracker_settings::{Setting, SettingError, SettingSource};
 
 /// A `ValueError` with the text of `e`.

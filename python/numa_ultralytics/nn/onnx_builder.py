@@ -31,8 +31,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from numa_ultralytics.nn.autobackend import FEATURE_OUTPUT_PREFIX
-from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
 from numa_ultralytics.nn.safety import short_repr
+from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 
 __all__ = [
     "BUILDER_VERSION",

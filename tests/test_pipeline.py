@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics import YOLO
-from numa_ultralytics.data.loaders import ReadAhead
+from numa_ultralytics.data.read_ahead import ReadAhead
 from numa_ultralytics.engine.args import ArgError, check_args
 from numa_ultralytics.trackers.utils.gmc import GMC
 

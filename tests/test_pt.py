@@ -17,7 +17,6 @@ from typing import Callable
 import cv2
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 
 from numa_ultralytics.nn import pt_loader, pt_unpickler, standins
@@ -29,32 +28,15 @@ from numa_ultralytics.nn.standins import StandIn
 
 try:  # tests/ may or may not be a package
     from .conftest import MEDIA, MODELS, need
+    from .helpers import letterbox, session
 except ImportError:
     from conftest import MEDIA, MODELS, need
+    from helpers import letterbox, session
 
 MODEL_NAMES = ["yolo11n-seg", "yolov8n-seg"]
 
 
 # -------------------------------------------------------------------------------- helpers
-
-
-def letterbox(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Ultralytics-style letterbox (centered, gray 114) to float32 NCHW RGB / 255."""
-    ih, iw = img.shape[:2]
-    r = min(h / ih, w / iw)
-    nh, nw = round(ih * r), round(iw * r)
-    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    out = np.full((h, w, 3), 114, np.uint8)
-    top, left = (h - nh) // 2, (w - nw) // 2
-    out[top : top + nh, left : left + nw] = im
-    return np.ascontiguousarray(out[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
-
-
-def session(model: onnx.ModelProto | Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    src = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
-    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
 
 
 def rewrite_pt(

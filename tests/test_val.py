@@ -4,7 +4,6 @@ running the original on the same models and the same coco8-seg data)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from numa_ultralytics.utils.metrics import ap_per_class, compute_ap, match_predi
 
 from .conftest import INT8_ISA, MEDIA, MODELS, need
 from .fixtures.mot17_dataset import build as build_mot17
+from .helpers import capture_log, coco8_yaml
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "val_reference.json").read_text())
 # int8 models: the original's numbers on this CPU's kind of int8 arithmetic (conftest.INT8_ISA); val_reference.json's
@@ -40,31 +40,10 @@ def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def coco8_yaml(tmp_path: Path, names: dict[int, str]) -> Path:
-    root = need(MEDIA / "coco8-seg")
-    p = tmp_path / "coco8-seg.yaml"
-    p.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": "images/val", "names": names}))
-    return p
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def run_val(model: YOLO, data: Path, **kw):  # type: ignore[no-untyped-def]
-    log = logging.getLogger("numa_ultralytics")
-    cap = _Capture()
-    log.addHandler(cap)
-    try:
+    with capture_log() as lines:
         m = model.val(data=str(data), imgsz=640, batch=1, **kw)
-    finally:
-        log.removeHandler(cap)
-    return m, cap.lines
+    return m, lines
 
 
 @pytest.mark.parametrize("name", ["yolo11n-seg.onnx", "yolo11n-seg.pt"])

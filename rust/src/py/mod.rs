@@ -15,6 +15,7 @@ mod reid;
 mod tracker;
 mod trackeval;
 mod tracktrack;
+mod val;
 
 /// Rows of a float32 `(n, 4)` xyxy array (`name` goes into the error for any other shape).
 pub(crate) fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
@@ -43,5 +44,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     trackeval::register(m)?;
     tracker::register(m)?;
     tracktrack::register(m)?;
+    val::register(m)?;
     Ok(())
 }

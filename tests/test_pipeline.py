@@ -1,5 +1,5 @@
 """The frame loop's batching and pipelining (engine/model.py ``_stream``, engine/predictor.py ``Predictor.run_batch``,
-data/loaders.py ``ReadAhead``, engine/sink.py ``SinkWorker``, trackers/utils/gmc.py ``GMC.prefetch``), on short clips
+data/read_ahead.py ``ReadAhead``, engine/sink.py ``SinkWorker``, trackers/utils/gmc.py ``GMC.prefetch``), on short clips
 of the shared videos:
 
 - the pipelined loop gives the serial loop's results, ids and files exactly;

@@ -70,7 +70,7 @@ def base():
 
 
 def test_dripping_image_url_stops_at_the_deadline(base, monkeypatch):
-    """An image URL as a source (data/loaders.py -> fetch_bytes) under a 2 s FETCH_DEADLINE_S."""
+    """An image URL as a source (data/sources.py -> fetch_bytes) under a 2 s FETCH_DEADLINE_S."""
     monkeypatch.setattr(downloads, "FETCH_DEADLINE_S", 2.0)
     t0 = time.monotonic()
     with pytest.raises(DownloadLimitError, match=r"longer than its deadline=2s \(FETCH_DEADLINE_S\)") as e:

@@ -24,35 +24,10 @@ from numa_ultralytics import YOLO
 from numa_ultralytics.utils.args import ArgError
 
 from .conftest import MEDIA, MODELS, need
+from .helpers import dims, letterbox, meta, session
 
 MODEL_NAMES = ["yolo11n-seg", "yolov8n-seg"]
 TOL = 1e-4
-
-
-def letterbox(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Ultralytics-style letterbox (centered, gray 114) to float32 NCHW RGB / 255."""
-    ih, iw = img.shape[:2]
-    r = min(h / ih, w / iw)
-    nh, nw = round(ih * r), round(iw * r)
-    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    out = np.full((h, w, 3), 114, np.uint8)
-    top, left = (h - nh) // 2, (w - nw) // 2
-    out[top : top + nh, left : left + nw] = im
-    return np.ascontiguousarray(out[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
-
-
-def session(path: str | Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
-def dims(values) -> list[list]:
-    return [[d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim] for v in values]
-
-
-def meta(path: str | Path) -> dict[str, str]:
-    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
 
 
 @pytest.fixture(scope="module")

@@ -20,24 +20,10 @@ from numa_ultralytics.nn import autobackend, cuda, fp16
 from numa_ultralytics.nn.autobackend import AutoBackend, parse_device
 from numa_ultralytics.nn.iobinding import BoundRunner
 from tests.conftest import MEDIA, MODELS, REFERENCE, need
+from tests.helpers import video_frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from fp16_accuracy import compare  # bench/fp16_accuracy.py: the one fp16-vs-fp32 scorer
-
-
-def video_frames(path: Path, n: int, step: int = 1) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    out: list[np.ndarray] = []
-    i = 0
-    while len(out) < n:
-        ok, im = cap.read()
-        if not ok:
-            break
-        if i % step == 0:
-            out.append(im)
-        i += 1
-    cap.release()
-    return out
 
 
 @pytest.fixture(scope="module")

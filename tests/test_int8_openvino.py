@@ -22,9 +22,9 @@ import yaml
 
 from numa_ultralytics import YOLO
 from numa_ultralytics.nn import precision
-from numa_ultralytics.utils.metrics import agreement
 
 from .conftest import IN_CI, MEDIA, MODELS, ROOT, need
+from .helpers import totals, video_frames
 
 if not IN_CI:  # in CI the [openvino] extra (openvino, nncf) is installed: a missing one fails there
     pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
@@ -58,29 +58,15 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def frames() -> list[np.ndarray]:
     """bus.jpg, zidane.jpg and every 10th of the first 160 frames of the people video: 18 real scenes."""
     ims = [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")]
-    cap = cv2.VideoCapture(str(need(MEDIA / "videos" / "seeed_people-walking.mp4")))
-    for i in range(160):
-        ok, f = cap.read()
-        assert ok
-        if i % 10 == 0:
-            ims.append(f)
-    cap.release()
-    return ims
+    people = video_frames(need(MEDIA / "videos" / "seeed_people-walking.mp4"), 16, step=10)
+    assert len(people) == 16
+    return ims + people
 
 
 @pytest.fixture(scope="module")
 def fp32_ref(frames: list[np.ndarray]) -> list:  # type: ignore[type-arg]
     model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
     return [model.predict(f, imgsz=IMGSZ, device="cpu", verbose=False)[0] for f in frames]
-
-
-def totals(refs: list, others: list) -> tuple[int, int, int, list[float]]:  # type: ignore[type-arg]
-    n_ref = n_other = matched = 0
-    mious: list[float] = []
-    for a, b in zip(refs, others):
-        x, y, m, mi = agreement(a, b)
-        n_ref, n_other, matched, mious = n_ref + x, n_other + y, matched + m, mious + mi
-    return n_ref, n_other, matched, mious
 
 
 def test_layout_and_metadata_round_trip(exported: dict[str, Path]) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics.data import SourceItem, load_inference_source
-from numa_ultralytics.data.loaders import _LiveStream
+from numa_ultralytics.data.streams import LiveStream
 
 from .conftest import MEDIA, need
 
@@ -151,7 +151,7 @@ def test_stream_list_interleaves_one_stream_per_line(tmp_path, clip, people_vide
 
 def test_live_reader_buffered_keeps_every_frame(clip):
     path, frames = clip
-    ls = _LiveStream(str(path), 3, vid_stride=1, buffer=True)
+    ls = LiveStream(str(path), 3, vid_stride=1, buffer=True, reconnect_timeout=30.0)
     items = list(ls)
     assert [i.frame for i in items] == list(range(12))
     assert all(i.stream == 3 for i in items)
@@ -160,7 +160,7 @@ def test_live_reader_buffered_keeps_every_frame(clip):
 
 def test_live_reader_unbuffered_hands_out_newest(clip):
     path, _ = clip
-    ls = _LiveStream(str(path), 0, vid_stride=1, buffer=False)
+    ls = LiveStream(str(path), 0, vid_stride=1, buffer=False, reconnect_timeout=30.0)
     items = list(ls)
     idx = [i.frame for i in items]
     # strictly increasing (never an older frame after a newer one), frames may be dropped: even frame 0, which the

@@ -1,5 +1,5 @@
 """The frame loop's batching and pipelining (engine/model.py ``_stream``, engine/predictor.py ``Predictor.run_batch``,
-data/loaders.py ``ReadAhead``, engine/sink.py ``SinkWorker``, trackers/utils/gmc.py ``GMC.prefetch``), on short clips
+data/read_ahead.py ``ReadAhead``, engine/sink.py ``SinkWorker``, trackers/utils/gmc.py ``GMC.prefetch``), on short clips
 of the shared videos:
 
 - the pipelined loop gives the serial loop's results, ids and files exactly;
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from numa_ultralytics import YOLO
-from numa_ultralytics.data.loaders import ReadAhead
+from numa_ultralytics.data.read_ahead import ReadAhead
 from numa_ultralytics.trackers.utils.gmc import GMC
 from numa_ultralytics.utils.args import ArgError, check_args
 

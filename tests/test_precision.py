@@ -8,7 +8,6 @@ loses a few detections near the confidence threshold."""
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -20,31 +19,19 @@ import pytest
 
 from numa_ultralytics import YOLO
 from numa_ultralytics.nn import precision
-from numa_ultralytics.utils.metrics import agreement
 
 from .conftest import INT8_ISA, MEDIA, MODELS, ROOT, need
+from .helpers import capture_log, totals, video_frames
 
 pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
 
 IMGSZ = 320
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 @pytest.fixture()
 def log():  # type: ignore[no-untyped-def]
-    cap = _Capture()
-    logger = logging.getLogger("numa_ultralytics")
-    logger.addHandler(cap)
-    yield cap.lines
-    logger.removeHandler(cap)
+    with capture_log() as lines:
+        yield lines
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +39,15 @@ def frames() -> list[np.ndarray]:
     """bus.jpg, zidane.jpg, coco8-seg's 4 val images and 4 frames of the people video: real scenes, 10 images."""
     ims = [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")]
     ims += [cv2.imread(str(p)) for p in sorted(need(MEDIA / "coco8-seg" / "images" / "val").glob("*.jpg"))]
-    cap = cv2.VideoCapture(str(need(MEDIA / "videos" / "seeed_people-walking.mp4")))
-    for _ in range(4):
-        ok, f = cap.read()
-        assert ok
-        ims.append(f)
-    cap.release()
-    return ims
+    people = video_frames(need(MEDIA / "videos" / "seeed_people-walking.mp4"), 4)
+    assert len(people) == 4
+    return ims + people
 
 
 @pytest.fixture(scope="module")
 def fp32(frames: list[np.ndarray]) -> list:  # type: ignore[type-arg]
     model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
     return [model.predict(f, imgsz=IMGSZ, device="cpu", verbose=False)[0] for f in frames]
-
-
-def totals(refs: list, others: list) -> tuple[int, int, int, list[float]]:  # type: ignore[type-arg]
-    n_ref = n_other = matched = 0
-    mious: list[float] = []
-    for a, b in zip(refs, others):
-        x, y, m, mi = agreement(a, b)
-        n_ref, n_other, matched, mious = n_ref + x, n_other + y, matched + m, mious + mi
-    return n_ref, n_other, matched, mious
 
 
 # ------------------------------------------------------------------------------------------------------- the rule
@@ -227,14 +201,10 @@ def test_int8_export_predict_val(tmp_path: Path, frames: list[np.ndarray], fp32:
     assert got.seg.map > 0.5 * ref.seg.map and got.box.map > 0.5 * ref.box.map, (got.seg.map, ref.seg.map)
     # the same file asked on OpenVINO: onnxruntime, with one warning (OpenVINO's int8 output is wrong:
     # test_int8_never_runs_on_openvino)
-    cap = _Capture()
-    logging.getLogger("numa_ultralytics").addHandler(cap)
-    try:
+    with capture_log() as lines:
         ov = model.predict(frames[0], imgsz=IMGSZ, device="cpu", runtime="openvino", verbose=False)[0]
-    finally:
-        logging.getLogger("numa_ultralytics").removeHandler(cap)
     assert (model.backend.runtime, model.backend.precision) == ("onnxruntime CPU", "int8")
-    assert cap.lines == [precision.INT8_ON_OPENVINO]
+    assert lines == [precision.INT8_ON_OPENVINO]
     np.testing.assert_array_equal(ov.boxes.data, out[0].boxes.data)
 
 

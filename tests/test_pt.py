@@ -17,42 +17,26 @@ from typing import Callable
 import cv2
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 
-from numa_ultralytics.nn import checkpoint, pt_loader
-from numa_ultralytics.nn.checkpoint import StandIn, UnsafeCheckpointError, load_checkpoint
+from numa_ultralytics.nn import pt_loader, pt_unpickler, standins
+from numa_ultralytics.nn.checkpoint import load_checkpoint
 from numa_ultralytics.nn.onnx_builder import build_onnx, fuse_conv_bn
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
+from numa_ultralytics.nn.safety import UnsafeCheckpointError
+from numa_ultralytics.nn.standins import StandIn
 
 try:  # tests/ may or may not be a package
     from .conftest import MEDIA, MODELS, need
+    from .helpers import letterbox, session
 except ImportError:
     from conftest import MEDIA, MODELS, need
+    from helpers import letterbox, session
 
 MODEL_NAMES = ["yolo11n-seg", "yolov8n-seg"]
 
 
 # -------------------------------------------------------------------------------- helpers
-
-
-def letterbox(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Ultralytics-style letterbox (centered, gray 114) to float32 NCHW RGB / 255."""
-    ih, iw = img.shape[:2]
-    r = min(h / ih, w / iw)
-    nh, nw = round(ih * r), round(iw * r)
-    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    out = np.full((h, w, 3), 114, np.uint8)
-    top, left = (h - nh) // 2, (w - nw) // 2
-    out[top : top + nh, left : left + nw] = im
-    return np.ascontiguousarray(out[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
-
-
-def session(model: onnx.ModelProto | Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    src = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
-    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
 
 
 def rewrite_pt(
@@ -209,11 +193,11 @@ def test_load_checkpoint_contents(pt_copies):
 
 
 def test_strided_and_offset_tensors():
-    storage = checkpoint._Storage(np.arange(20, dtype=np.float32))
-    t = checkpoint._rebuild_tensor_v2(storage, 2, (3, 4), (1, 3), False, {})  # transposed view at offset 2
+    storage = pt_unpickler._Storage(np.arange(20, dtype=np.float32))
+    t = pt_unpickler._rebuild_tensor_v2(storage, 2, (3, 4), (1, 3), False, {})  # transposed view at offset 2
     np.testing.assert_array_equal(t, np.arange(2, 14, dtype=np.float32).reshape(4, 3).T)
     with pytest.raises(ValueError, match="exceeds its storage"):
-        checkpoint._rebuild_tensor_v2(storage, 10, (3, 4), (4, 1), False, {})
+        pt_unpickler._rebuild_tensor_v2(storage, 10, (3, 4), (4, 1), False, {})
 
 
 # -------------------------------------------------------------------------------- safety
@@ -388,7 +372,7 @@ def test_unsupported_architectures(pt_copies, tmp_path):
         pt_to_onnx(unknown)
     ck = load_checkpoint(src)
     head = ck["model"].child("model").children()[-1]
-    head.__class__ = checkpoint._standin_class("ultralytics.nn.modules.head", "Pose")
+    head.__class__ = standins._standin_class("ultralytics.nn.modules.head", "Pose")
     with pytest.raises(NotImplementedError, match="Pose"):
         build_onnx(ck)
 
@@ -419,10 +403,10 @@ def test_detect_model_from_segment_checkpoint(pt_copies, images):
     """A DetectionModel with a Detect head (same weights minus the mask branch) gives the box/score rows."""
     ck = load_checkpoint(pt_copies["yolo11n-seg"])
     model = ck["model"]
-    model.__class__ = checkpoint._standin_class("ultralytics.nn.tasks", "DetectionModel")
+    model.__class__ = standins._standin_class("ultralytics.nn.tasks", "DetectionModel")
     model.task = "detect"
     head = model.child("model").children()[-1]
-    head.__class__ = checkpoint._standin_class("ultralytics.nn.modules.head", "Detect")
+    head.__class__ = standins._standin_class("ultralytics.nn.modules.head", "Detect")
     for k in ("cv4", "proto"):
         del head._modules[k]
     det = build_onnx(ck)
@@ -442,7 +426,7 @@ def test_unfused_checkpoint_is_fused(pt_copies, images):
     """Conv+BatchNorm (not fused) gives the same outputs as the fused checkpoint."""
     ck = load_checkpoint(pt_copies["yolo11n-seg"])
     rng = np.random.default_rng(0)
-    bn_cls = checkpoint._standin_class("torch.nn.modules.batchnorm", "BatchNorm2d")
+    bn_cls = standins._standin_class("torch.nn.modules.batchnorm", "BatchNorm2d")
     n = 0
     for m in walk(ck["model"]):
         if m.cls_name not in ("Conv", "DWConv"):

@@ -26,36 +26,10 @@ from numa_ultralytics.nn.onnx_builder import build_onnx
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
 
 from .conftest import MEDIA, MODELS, REFERENCE, need
+from .helpers import dims, letterbox, meta, session
 
 NAMES = {"yolo26n-seg": 38, "yolo26n": 6}  # model -> end-to-end row width (6 + mask coefficients)
 TOL = 1e-4  # the graphs give 0.0 today; the bound is the issue's
-
-
-def letterbox(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Ultralytics-style letterbox (centered, gray 114) to float32 NCHW RGB / 255."""
-    ih, iw = img.shape[:2]
-    r = min(h / ih, w / iw)
-    nh, nw = round(ih * r), round(iw * r)
-    im = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    out = np.full((h, w, 3), 114, np.uint8)
-    top, left = (h - nh) // 2, (w - nw) // 2
-    out[top : top + nh, left : left + nw] = im
-    return np.ascontiguousarray(out[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
-
-
-def session(model: onnx.ModelProto | str | Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    src = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
-    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
-
-
-def meta(path: str | Path) -> dict[str, str]:
-    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-
-
-def dims(values) -> list[list]:
-    return [[d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim] for v in values]
 
 
 def max_diffs(a: ort.InferenceSession, b: ort.InferenceSession, x: np.ndarray) -> list[float]:

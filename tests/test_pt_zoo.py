@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 
 from numa_ultralytics.nn.checkpoint import load_checkpoint
 from numa_ultralytics.nn.onnx_builder import build_onnx
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
+
+from .helpers import session
 
 ZOO = Path(__file__).resolve().parent / "fixtures" / "zoo"
 # name -> (task, head, end2end)
@@ -38,13 +39,6 @@ MODELS = {
     "yolov9c-seg-w": ("segment", "Segment", False),
 }
 TOL = 1e-4
-
-
-def session(model: onnx.ModelProto | Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    src = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
-    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,4 +1,4 @@
-"""A live HTTP MJPEG stream that drops mid-stream and comes back (data/loaders.py reconnect, engine/model.py tracker
+"""A live HTTP MJPEG stream that drops mid-stream and comes back (data/streams.py reconnect, engine/model.py tracker
 keep/reset). The server runs on 127.0.0.1 in the test: it serves JPEG frames of a shared video as
 multipart/x-mixed-replace, closes the connection and its listening socket after DROP_AT frames, comes back on the
 same port DOWN_S seconds later and goes on from the next frame, then goes away for good."""

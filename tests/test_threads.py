@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -18,24 +17,9 @@ import pytest
 from numa_ultralytics import YOLO
 
 from .conftest import MEDIA, MODELS, need
+from .helpers import video_frames
 
 IMGSZ = 320
-
-
-def _video(path: Path, n: int, step: int = 1) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    out: list[np.ndarray] = []
-    i = 0
-    while len(out) < n:
-        ok, im = cap.read()
-        if not ok:
-            break
-        if i % step == 0:
-            out.append(im)
-        i += 1
-    cap.release()
-    assert len(out) == n
-    return out
 
 
 def _key(r: Any) -> tuple[bytes, bytes, bytes]:
@@ -71,7 +55,8 @@ def _in_threads(n: int, work: Callable[[int], list[Any]]) -> list[list[Any]]:
 @pytest.fixture(scope="module")
 def frames() -> list[np.ndarray]:
     """60 frames of the people video (640x360) and bus.jpg / zidane.jpg: three input shapes at imgsz 320."""
-    ims = _video(need(MEDIA / "videos" / "seeed_people-walking.mp4"), 60, step=3)
+    ims = video_frames(need(MEDIA / "videos" / "seeed_people-walking.mp4"), 60, step=3)
+    assert len(ims) == 60
     ims += [cv2.imread(str(need(MEDIA / "images" / n))) for n in ("bus.jpg", "zidane.jpg")]
     return ims
 

@@ -34,12 +34,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
-from numa_ultralytics.nn import checkpoint, pt_loader
+from numa_ultralytics.nn import checkpoint, pickle_scan, pt_loader, pt_unpickler, standins
 from numa_ultralytics.nn.autobackend import AutoBackend
-from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn, UnsafeCheckpointError, load_checkpoint
+from numa_ultralytics.nn.checkpoint import load_checkpoint
 from numa_ultralytics.nn.onnx_builder import build_onnx
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
-from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
+from numa_ultralytics.nn.safety import UnsafeCheckpointError, check_onnx_external_data, short_repr
+from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 
 try:  # tests/ may or may not be a package
     from .conftest import MODELS, need
@@ -232,7 +233,7 @@ def write_checkpoint(path: Path, pickle_bytes: bytes, storages: dict[str, bytes]
 
 
 def _copy_standin(m: StandIn, **changes: Any) -> StandIn:
-    new = checkpoint._standin_class(m.cls_module, m.cls_name)()
+    new = standins._standin_class(m.cls_module, m.cls_name)()
     new.__dict__.update(m.__dict__)
     new.__dict__.update(changes)
     return new
@@ -287,18 +288,18 @@ def test_short_repr_is_bounded():
 def test_error_sites_format_pickled_values_bounded():
     """Every place that puts a pickled value in a message formats it bounded (the hang was repr before truncation)."""
     bomb = _list_bomb()
-    storage = checkpoint._Storage(np.zeros(4, np.float32))
-    unpickler = checkpoint.RestrictedUnpickler(io.BytesIO(b""), lambda *a: storage)
+    storage = pt_unpickler._Storage(np.zeros(4, np.float32))
+    unpickler = pt_unpickler.RestrictedUnpickler(io.BytesIO(b""), lambda *a: storage)
     cases = [
-        lambda: checkpoint._check_int_tuple(bomb, "size"),
-        lambda: checkpoint._rebuild_tensor_v2(storage, bomb, (2,), (1,), False, {}),
-        lambda: checkpoint._rebuild_tensor_v2(storage, 0, bomb, (1,), False, {}),
-        lambda: checkpoint._torch_size(bomb),
-        lambda: checkpoint._torch_device(bomb),
+        lambda: pt_unpickler._check_int_tuple(bomb, "size"),
+        lambda: pt_unpickler._rebuild_tensor_v2(storage, bomb, (2,), (1,), False, {}),
+        lambda: pt_unpickler._rebuild_tensor_v2(storage, 0, bomb, (1,), False, {}),
+        lambda: pt_unpickler._torch_size(bomb),
+        lambda: pt_unpickler._torch_device(bomb),
         lambda: unpickler.persistent_load(bomb),
         lambda: unpickler.persistent_load(("storage", bomb, "0", "cpu", 1)),
         lambda: unpickler.persistent_load(("storage", bomb, bomb, "cpu", 1)),
-        lambda: checkpoint._numpy_reconstruct(bomb, (0,), b"b"),
+        lambda: pt_unpickler._numpy_reconstruct(bomb, (0,), b"b"),
     ]
     with bounded(10):
         for case in cases:
@@ -310,15 +311,15 @@ def test_error_sites_format_pickled_values_bounded():
 
 def test_builder_messages_bounded(tmp_path):
     bomb = _list_bomb()
-    pose = checkpoint._standin_class("ultralytics.nn.tasks", "PoseModel")()
+    pose = standins._standin_class("ultralytics.nn.tasks", "PoseModel")()
     pose.__dict__["task"] = bomb
-    seg = checkpoint._standin_class("ultralytics.nn.tasks", "SegmentationModel")()
+    seg = standins._standin_class("ultralytics.nn.tasks", "SegmentationModel")()
     seg.__dict__["task"] = bomb
-    conv = checkpoint._standin_class("torch.nn.modules.conv", "Conv2d")()
+    conv = standins._standin_class("torch.nn.modules.conv", "Conv2d")()
     conv.__dict__.update(padding_mode=bomb)
-    seq = checkpoint._standin_class("torch.nn.modules.container", "Sequential")()
+    seq = standins._standin_class("torch.nn.modules.container", "Sequential")()
     seq.__dict__["_modules"] = {"0": conv}
-    seg2 = checkpoint._standin_class("ultralytics.nn.tasks", "SegmentationModel")()
+    seg2 = standins._standin_class("ultralytics.nn.tasks", "SegmentationModel")()
     seg2.__dict__["_modules"] = {"model": seq}
     with bounded(10):
         for ck, exc in (
@@ -369,7 +370,7 @@ def test_deep_nesting_and_mark_floods(tmp_path):
     refused(torch_zip(tmp_path / "deep.pt", deep), "nests objects", UnsafeCheckpointError)
     marks = b"\x80\x02" + b"(" * 500_000 + b"}."
     refused(torch_zip(tmp_path / "marks.pt", marks), "open MARKs")
-    many = pkl(b"}" + b"N0" * (checkpoint.MAX_OPCODES // 2 + 10))
+    many = pkl(b"}" + b"N0" * (pickle_scan.MAX_OPCODES // 2 + 10))
     refused(torch_zip(tmp_path / "many.pt", many), "opcodes", UnsafeCheckpointError, seconds=20)
 
 
@@ -681,12 +682,12 @@ def test_named_attacks_never_run(tmp_path, name):
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_real_checkpoints_are_far_below_the_limits(name):
-    stats = checkpoint._scan_pickle(real_pickle(name), Path(name))
-    assert stats["opcodes"] * 25 < checkpoint.MAX_OPCODES
-    assert stats["memo"] * 50 < checkpoint.MAX_MEMO_INDEX
-    assert stats["weight"] * 50 < checkpoint.MAX_OBJECT_WEIGHT
-    assert stats["depth"] * 4 < checkpoint.MAX_NESTING
-    assert stats["bytes"] * 50 < checkpoint.MAX_PICKLE_BYTES
+    stats = pickle_scan._scan_pickle(real_pickle(name), Path(name))
+    assert stats["opcodes"] * 25 < pickle_scan.MAX_OPCODES
+    assert stats["memo"] * 50 < pickle_scan.MAX_MEMO_INDEX
+    assert stats["weight"] * 50 < pickle_scan.MAX_OBJECT_WEIGHT
+    assert stats["depth"] * 4 < pickle_scan.MAX_NESTING
+    assert stats["bytes"] * 50 < pickle_scan.MAX_PICKLE_BYTES
 
 
 def test_repickled_real_checkpoint_builds_the_same_graph(tmp_path):

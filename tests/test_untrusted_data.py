@@ -4,7 +4,6 @@ refuse a dataset with more classes than the model up front."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import threading
@@ -29,8 +28,10 @@ from numa_ultralytics.utils import MAX_YAML_BYTES, MAX_YAML_VALUES, load_yaml_fi
 
 try:  # tests/ may or may not be a package
     from .conftest import MEDIA, MODELS, need
+    from .helpers import capture_log
 except ImportError:
     from conftest import MEDIA, MODELS, need
+    from helpers import capture_log
 
 
 @pytest.fixture(autouse=True)
@@ -38,23 +39,9 @@ def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def _captured(fn):  # type: ignore[no-untyped-def]
-    log = logging.getLogger("numa_ultralytics")
-    cap = _Capture()
-    log.addHandler(cap)
-    try:
-        return fn(), cap.lines
-    finally:
-        log.removeHandler(cap)
+    with capture_log() as lines:
+        return fn(), lines
 
 
 def copy_coco8(tmp_path: Path, names: dict[int, str] | None = None) -> tuple[Path, Path]:

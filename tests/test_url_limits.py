@@ -70,7 +70,7 @@ def base():
 
 
 def test_dripping_image_url_stops_at_the_deadline(base, monkeypatch):
-    """An image URL as a source (data/loaders.py -> fetch_bytes) under a 2 s FETCH_DEADLINE_S."""
+    """An image URL as a source (data/sources.py -> fetch_bytes) under a 2 s FETCH_DEADLINE_S."""
     monkeypatch.setattr(downloads, "FETCH_DEADLINE_S", 2.0)
     t0 = time.monotonic()
     with pytest.raises(DownloadLimitError, match=r"longer than its deadline=2s \(FETCH_DEADLINE_S\)") as e:
@@ -141,12 +141,12 @@ def test_flooding_image_url_memory_stays_bounded(base):
 
 def test_silent_video_url_stops_at_the_stream_timeout(monkeypatch):
     """A video URL goes through FFmpeg (not this module): a server that accepts and never answers is given up after
-    data/loaders.py's STREAM_TIMEOUT_S (2 s here), with an error naming the URL."""
+    data/sources.py's STREAM_TIMEOUT_S (2 s here), with an error naming the URL."""
     import socket
 
-    from numa_ultralytics.data import loaders
+    from numa_ultralytics.data import sources
 
-    monkeypatch.setattr(loaders, "STREAM_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(sources, "STREAM_TIMEOUT_S", 2.0)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(4)

@@ -23,6 +23,7 @@ from numa_ultralytics.utils.progress import ProgressBar
 from numa_ultralytics.utils.tensor import Tensor
 
 from .conftest import MEDIA, MODELS, ROOT, need
+from .helpers import LogCapture
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +34,6 @@ def model() -> YOLO:
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     return {**env, "PYTHONPATH": str(ROOT / "python"), "NUMA_ULTRALYTICS_OFFLINE": "1", **extra}
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 # --------------------------------------------------------------------------------------------- one-element tensors
@@ -157,7 +149,7 @@ def test_training_and_embed_are_refused_clearly(model: YOLO) -> None:
 
 def test_stream_false_on_a_video_warns_about_memory(model: YOLO) -> None:
     log = logging.getLogger("numa_ultralytics")
-    cap = _Capture()
+    cap = LogCapture()
     log.addHandler(cap)
     try:
         video = str(need(MEDIA / "videos" / "mmtracking_demo.mp4"))

@@ -4,7 +4,6 @@ running the original on the same models and the same coco8-seg data)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -14,13 +13,14 @@ import numpy as np
 import pytest
 import yaml
 
-from numa_ultralytics import YOLO
+from numa_ultralytics import YOLO, _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset
 from numa_ultralytics.engine.validator import check_val_args, nms_multi_label
 from numa_ultralytics.utils.metrics import ap_per_class, compute_ap, match_predictions
 
 from .conftest import INT8_ISA, MEDIA, MODELS, need
 from .fixtures.mot17_dataset import build as build_mot17
+from .helpers import capture_log, coco8_yaml
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "val_reference.json").read_text())
 # int8 models: the original's numbers on this CPU's kind of int8 arithmetic (conftest.INT8_ISA); val_reference.json's
@@ -40,31 +40,10 @@ def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def coco8_yaml(tmp_path: Path, names: dict[int, str]) -> Path:
-    root = need(MEDIA / "coco8-seg")
-    p = tmp_path / "coco8-seg.yaml"
-    p.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": "images/val", "names": names}))
-    return p
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def run_val(model: YOLO, data: Path, **kw):  # type: ignore[no-untyped-def]
-    log = logging.getLogger("numa_ultralytics")
-    cap = _Capture()
-    log.addHandler(cap)
-    try:
+    with capture_log() as lines:
         m = model.val(data=str(data), imgsz=640, batch=1, **kw)
-    finally:
-        log.removeHandler(cap)
-    return m, cap.lines
+    return m, lines
 
 
 @pytest.mark.parametrize("name", ["yolo11n-seg.onnx", "yolo11n-seg.pt"])
@@ -187,6 +166,48 @@ def test_nms_multi_label() -> None:
     pred[4:, 2] = [0.0005, 0.3]
     out = nms_multi_label(pred, 0.001, 0.7, 2, 300)
     assert out[:, 4].tolist() == pytest.approx([0.9, 0.6, 0.3]) and out[:, 5].tolist() == [0, 1, 1]
+
+
+def test_nms_keeps_ties_in_row_order_and_offsets_classes() -> None:
+    """``_core.nms_indices`` (predict's nms.rs): equal scores keep their row order; boxes of different classes never
+    suppress each other unless ``agnostic``; ``max_det`` cuts the kept list."""
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10], [100, 100, 110, 110]], dtype=np.float32)
+    scores = np.array([0.5, 0.5, 0.9, 0.5], dtype=np.float32)
+    classes = np.array([0, 0, 1, 0], dtype=np.int64)
+    assert _core.nms_indices(boxes, scores, classes, 0.5, 300).tolist() == [2, 0, 3]
+    assert _core.nms_indices(boxes, scores, classes, 0.5, 300, agnostic=True).tolist() == [2, 3]
+    assert _core.nms_indices(boxes, scores, classes, 0.5, 2).tolist() == [2, 0]
+
+
+def test_crop_masks_is_the_half_open_box_rule() -> None:
+    """``_core.crop_masks`` (masks.rs ``crop_range``) keeps exactly the pixels ``x1 <= c < x2``, ``y1 <= r < y2`` of
+    each mask: fractional, whole, negative, past-the-edge and inverted boxes."""
+    rng = np.random.default_rng(0)
+    masks = (rng.random((40, 24, 32)) > 0.3).astype(np.uint8)
+    boxes = rng.uniform(-10, 40, (40, 4)).astype(np.float32)
+    boxes[:10] = np.round(boxes[:10])
+    boxes[10:15, 2] = boxes[10:15, 0] - 1  # inverted: nothing kept
+    rows = np.arange(24, dtype=np.float32)[None, :, None]
+    cols = np.arange(32, dtype=np.float32)[None, None, :]
+    b = boxes[:, :, None, None]
+    inside = (rows >= b[:, 1]) & (rows < b[:, 3]) & (cols >= b[:, 0]) & (cols < b[:, 2])
+    got = masks.copy()
+    assert _core.crop_masks(got, boxes) is None
+    np.testing.assert_array_equal(got, masks * inside)
+    assert got[10:15].sum() == 0 and 0 < got.sum() < masks.sum()
+
+
+def test_val_bindings_refuse_mismatched_inputs() -> None:
+    boxes = np.zeros((3, 4), dtype=np.float32)
+    scores = np.zeros(3, dtype=np.float32)
+    with pytest.raises(ValueError, match="same length, got 3, 2 and 3"):
+        _core.nms_indices(boxes, scores[:2], np.zeros(3, dtype=np.int64), 0.7, 300)
+    with pytest.raises(ValueError, match=r"classes\[1\] is negative"):
+        _core.nms_indices(boxes, scores, np.array([0, -1, 0], dtype=np.int64), 0.7, 300)
+    with pytest.raises(ValueError, match=r"boxes must have shape \(n, 4\)"):
+        _core.nms_indices(np.zeros((3, 5), dtype=np.float32), scores, np.zeros(3, dtype=np.int64), 0.7, 300)
+    with pytest.raises(ValueError, match="masks and boxes must have the same length, got 2 and 3"):
+        _core.crop_masks(np.zeros((2, 4, 4), dtype=np.uint8), boxes)
 
 
 def test_val_args() -> None:

@@ -17,13 +17,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import yaml
 
 from numa_ultralytics import YOLO
 from numa_ultralytics.engine.validator import rle_counts, rle_string
 from numa_ultralytics.utils.metrics import ConfusionMatrix
 
 from .conftest import MEDIA, MODELS, need
+from .helpers import coco8_yaml
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "val_outputs_reference.json").read_text())
 REF = FIXTURE["models"]
@@ -37,13 +37,6 @@ CURVE_TOL = {"yolo11n-seg-dynamic.onnx": 1e-6, "yolo26n-dynamic.onnx": 1e-6, "yo
 @pytest.fixture(autouse=True)
 def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-
-
-def coco8_yaml(tmp_path: Path, names: dict[int, str]) -> Path:
-    root = need(MEDIA / "coco8-seg")
-    p = tmp_path / "coco8-seg.yaml"
-    p.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": "images/val", "names": names}))
-    return p
 
 
 def load(name: str) -> YOLO:

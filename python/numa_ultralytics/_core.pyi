@@ -86,6 +86,24 @@ def match_predictions(
     """Ultralytics' greedy ``match_predictions``: (n_true, n_pred) IoU, predictions in descending confidence order
     -> (n_pred, n_thresholds) bool true positives."""
 
+# ---------------------------------------------------------------- val NMS and mask crop (rust/src/py/val.rs)
+def nms_indices(
+    boxes: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    classes: npt.NDArray[np.int64],
+    iou: float,
+    max_det: int,
+    agnostic: bool = False,
+) -> npt.NDArray[np.int64]:
+    """Predict's greedy NMS (``nms.rs``) over gathered detections: (n, 4) xyxy ``boxes``, (n,) ``scores`` and
+    ``classes`` -> int64 indices of the kept rows, by descending score (ties in row order); the top ``max_nms`` of
+    predict's defaults are considered, boxes offset by class unless ``agnostic``, IoU ``> iou`` suppressed, at most
+    ``max_det`` kept."""
+
+def crop_masks(masks: npt.NDArray[np.uint8], boxes: npt.NDArray[np.float32]) -> None:
+    """Zero, in place, the pixels of each (n, h, w) 0/1 mask outside its (n, 4) xyxy box in mask pixels: the
+    half-open crop ``x1 <= c < x2``, ``y1 <= r < y2`` of ``masks.rs``."""
+
 # ---------------------------------------------------------------- tracking (rust/src/py/tracker.rs)
 class TrackerCore:
     """One tracker's state and per-frame update, for every ``tracker_type`` of the shipped tracker YAML files

@@ -125,7 +125,7 @@ def test_predict_gray_and_4ch(tmp_path):
 @needs_pil
 def test_predict_ndarray_channels():
     """Test NumPy channel normalization for grayscale and color models."""
-    from numa_ultralytics.data.loaders import to_bgr  # numa: the one frame converter (LoadPilAndNumpy._single_check)
+    from numa_ultralytics.data.sources import to_bgr  # numa: the one frame converter (LoadPilAndNumpy._single_check)
 
     model = YOLO(MODEL)  # default 3-channel model
     gray = np.asarray(Image.open(SOURCE).convert("L"))  # genuine 2D (H, W) uint8 array
@@ -141,7 +141,7 @@ def test_predict_ndarray_channels():
 @needs_pil
 def test_single_check_channel_order_and_contiguity():
     """Test LoadPilAndNumpy._single_check() keeps BGR order and C-contiguous output through cv2 conversions."""
-    from numa_ultralytics.data.loaders import to_bgr
+    from numa_ultralytics.data.sources import to_bgr
 
     check = to_bgr  # numa: LoadPilAndNumpy._single_check; to_bgr always makes 3 channels (its 2nd argument is a name)
     rgb = Image.fromarray(np.full((2, 2, 3), (10, 20, 30), dtype=np.uint8))  # PIL is R, G, B

@@ -13,7 +13,8 @@ from typing import Any, TextIO
 
 from numa_ultralytics.cfg.common import CLIError
 from numa_ultralytics.cfg.parsing import EXPORT_KEYS, MODEL_KEYS, _invalid
-from numa_ultralytics.data.loaders import VID_FORMATS, load_inference_source
+from numa_ultralytics.data.loaders import load_inference_source
+from numa_ultralytics.data.sources import VID_FORMATS
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.sink import SpeedTotals, stem_of
 from numa_ultralytics.utils.args import ArgError, default_model

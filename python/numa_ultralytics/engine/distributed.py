@@ -47,7 +47,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import VID_FORMATS
+from numa_ultralytics.data.sources import VID_FORMATS
 from numa_ultralytics.engine.sink import _partial, _write_complete, stem_of
 from numa_ultralytics.utils.args import TASK2MODEL
 from numa_ultralytics.utils.files import increment_path

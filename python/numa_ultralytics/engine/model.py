@@ -16,14 +16,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import (
-    READ_AHEAD,
-    VID_FORMATS,
-    InferenceSource,
-    ReadAhead,
-    SourceItem,
-    load_inference_source,
-)
+from numa_ultralytics.data.loaders import InferenceSource, load_inference_source
+from numa_ultralytics.data.read_ahead import READ_AHEAD, ReadAhead
+from numa_ultralytics.data.sources import VID_FORMATS, SourceItem
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line

@@ -21,7 +21,7 @@ from numa_ultralytics.utils import DataExportMixin
 from numa_ultralytics.utils.tensor import Tensor, as_tensor
 
 if TYPE_CHECKING:
-    from numa_ultralytics.data.loaders import SourceItem
+    from numa_ultralytics.data.sources import SourceItem
 
 Roi = tuple  # (x0, y0, mask (h, w) uint8)
 

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from numa_ultralytics.data.loaders import is_live_source
+from numa_ultralytics.data.sources import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
 from numa_ultralytics.utils.files import increment_path
 

@@ -45,8 +45,6 @@ from numa_ultralytics.utils.progress import ProgressBar
 
 LOGGER = logging.getLogger("numa_ultralytics")
 
-MAX_WH = 7680
-MAX_NMS = 30000
 CONFUSION_IOU = 0.45  # the validator's matching IoU of the confusion matrix (ConfusionMatrix.process_batch default)
 PLOT_BATCHES = 3  # val_batch0..2
 # COCO's 80 class indices -> the 91 category ids of its annotation files (Ultralytics converter.coco80_to_coco91_class)
@@ -97,8 +95,9 @@ def nms_multi_label(
     agnostic: bool = False,
 ) -> np.ndarray:
     """Ultralytics ``non_max_suppression`` (one image, ``(4 + nc + nm, N)`` output) as the validators call it:
-    every class score ``> conf`` of a candidate box is a detection (``multi_label`` when nc > 1), class-offset
-    greedy NMS (float32, suppress ``> iou``, score order stable), first ``max_det`` kept.
+    every class score ``> conf`` of a candidate box is a detection (``multi_label`` when nc > 1), then predict's
+    greedy NMS (rust/src/nms.rs through ``_core.nms_indices``: the top ``max_nms`` by score, ties in row order,
+    class-offset boxes unless ``agnostic``, float32, suppress ``> iou``, first ``max_det`` kept).
 
     Returns ``(n, 6 + nm)`` float32 rows ``[x1, y1, x2, y2, conf, cls, coefficients...]``."""
     x = np.ascontiguousarray(pred.T, dtype=np.float32)
@@ -119,60 +118,34 @@ def nms_multi_label(
         dets = np.concatenate((box, c[:, None], j[:, None].astype(np.float32), extra), 1)[c > conf]
     if not len(dets):
         return empty
-    order = np.argsort(-dets[:, 4], kind="stable")
-    if len(order) > MAX_NMS:
-        order = order[:MAX_NMS]
-    dets = dets[order]
-    keep = _greedy_nms(dets[:, :4] + dets[:, 5:6] * np.float32(0 if agnostic else MAX_WH), iou, max_det)
+    keep = _core.nms_indices(
+        np.ascontiguousarray(dets[:, :4]),
+        dets[:, 4].copy(),
+        dets[:, 5].astype(np.int64),
+        float(iou),
+        int(max_det),
+        agnostic,
+    )
     return dets[keep]
-
-
-def _greedy_nms(boxes: np.ndarray, iou_thres: float, max_det: int) -> np.ndarray:
-    """torchvision ``nms`` on boxes already in descending score order: keep, suppress IoU ``> iou_thres``."""
-    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    areas = (x2 - x1) * (y2 - y1)
-    thr = np.float32(iou_thres)
-    order = np.arange(len(boxes))
-    keep: list[int] = []
-    while order.size and len(keep) < max_det:
-        i = order[0]
-        keep.append(int(i))
-        rest = order[1:]
-        w = np.maximum(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), np.float32(0))
-        h = np.maximum(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), np.float32(0))
-        inter = w * h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ovr = inter / (areas[i] + areas[rest] - inter)
-        order = rest[~(ovr > thr)]
-    return np.asarray(keep, dtype=np.int64)
 
 
 def process_mask(
     protos: np.ndarray, coefficients: np.ndarray, bboxes: np.ndarray, shape: tuple[int, int]
 ) -> np.ndarray:
     """Ultralytics ``ops.process_mask`` (no upsample): ``coefficients @ protos > 0`` at prototype resolution, cropped to
-    each box scaled to that resolution (columns ``x1 <= c < x2``, rows ``y1 <= r < y2``). (n, mh, mw) uint8."""
+    each box scaled to that resolution (columns ``x1 <= c < x2``, rows ``y1 <= r < y2``: ``_core.crop_masks``, the crop
+    rule of rust/src/masks.rs). (n, mh, mw) uint8."""
     c, mh, mw = protos.shape
     n = coefficients.shape[0]
     if n == 0:
         return np.zeros((0, mh, mw), dtype=np.uint8)
-    masks = (coefficients.astype(np.float32) @ protos.reshape(c, -1).astype(np.float32)).reshape(n, mh, mw) > 0
+    # the logits stay numpy's float32 matmul: masks.rs decodes with its own summation order, and a logit near 0 could
+    # change sign, so the val numbers would move
+    logits = (coefficients.astype(np.float32) @ protos.reshape(c, -1).astype(np.float32)).reshape(n, mh, mw)
+    masks = (logits > 0).view(np.uint8)
     ratios = np.array([mw / shape[1], mh / shape[0], mw / shape[1], mh / shape[0]], dtype=np.float32)
-    b = bboxes.astype(np.float32) * ratios
-    cols = np.arange(mw, dtype=np.float32)[None, :]
-    rows = np.arange(mh, dtype=np.float32)[None, :]
-    in_x = (cols >= b[:, 0:1]) & (cols < b[:, 2:3])  # (n, mw)
-    in_y = (rows >= b[:, 1:2]) & (rows < b[:, 3:4])  # (n, mh)
-    return (masks & in_y[:, :, None] & in_x[:, None, :]).astype(np.uint8)
-
-
-def _crop(masks: np.ndarray, bboxes: np.ndarray) -> np.ndarray:
-    """Ultralytics ``crop_mask``: keep columns ``x1 <= c < x2`` and rows ``y1 <= r < y2`` of each mask (float32 box)."""
-    _, h, w = masks.shape
-    b = bboxes.astype(np.float32)
-    in_x = (np.arange(w, dtype=np.float32)[None] >= b[:, 0:1]) & (np.arange(w, dtype=np.float32)[None] < b[:, 2:3])
-    in_y = (np.arange(h, dtype=np.float32)[None] >= b[:, 1:2]) & (np.arange(h, dtype=np.float32)[None] < b[:, 3:4])
-    return masks & (in_y[:, :, None] & in_x[:, None, :]).astype(masks.dtype)
+    _core.crop_masks(masks, np.ascontiguousarray(bboxes.astype(np.float32) * ratios))
+    return masks
 
 
 CHUNK_PIXELS = 16_000_000  # float pixels upsampled at a time (the original's budget)
@@ -183,7 +156,7 @@ def process_mask_native(
 ) -> np.ndarray:
     """Ultralytics ``ops.process_mask_native`` at the input size (``shape`` = 4 x the prototype size, as the
     validators call it): ``coefficients @ protos`` upsampled bilinearly to ``shape``, ``> 0``, then cropped to each
-    box (input pixels). (n, H, W) uint8."""
+    box (input pixels; ``_core.crop_masks``). (n, H, W) uint8."""
     c, mh, mw = protos.shape
     h, w = shape
     n = coefficients.shape[0]
@@ -194,7 +167,8 @@ def process_mask_native(
     step = max(1, CHUNK_PIXELS // (h * w))
     for i in range(0, n, step):
         out[i : i + step] = upsample_bilinear(logits[i : i + step], (h, w)) > 0
-    return _crop(out, bboxes)
+    _core.crop_masks(out, np.ascontiguousarray(bboxes, dtype=np.float32))
+    return out
 
 
 def scale_masks_to_original(

@@ -30,9 +30,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from numa_ultralytics.nn.checkpoint import BoundMethodRef, StandIn
 from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
+from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 from numa_ultralytics.nn.safety import short_repr
+from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 
 __all__ = [
     "BUILDER_VERSION",
@@ -182,34 +183,26 @@ class _Builder:
         b = m.get("bias") if weight is None else bias
         if not isinstance(w, np.ndarray) or w.ndim != 4:
             raise ValueError(f"{path}: Conv2d weight missing or not 4-D")
+        return self._conv_op("Conv", m, x, path, w, b, pad)
+
+    def conv_transpose2d(self, m: StandIn, x: str, path: str) -> str:
+        oph, opw = _pair(m.get("output_padding", 0))
+        attrs: dict[str, Any] = {}
+        if oph or opw:
+            attrs["output_padding"] = [oph, opw]
+        return self._conv_op(
+            "ConvTranspose", m, x, path, m.child("weight"), m.get("bias"), m.get("padding", 0), **attrs
+        )
+
+    def _conv_op(self, op: str, m: StandIn, x: str, path: str, w: np.ndarray, b: Any, pad: Any, **attrs: Any) -> str:
+        """``op`` (``Conv`` / ``ConvTranspose``) of ``x``: weight ``w``, bias ``b`` (or None) as float32 initialisers,
+        symmetric ``pad``, the stride, dilation and groups of module ``m``, then ``attrs``."""
         ph, pw = _pair(pad)
         inputs = [x, self.g.init(f"{path}.weight", w.astype(np.float32))]
         if b is not None:
             inputs.append(self.g.init(f"{path}.bias", np.asarray(b, dtype=np.float32)))
         return self.g.op(
-            "Conv",
-            inputs,
-            hint=path,
-            kernel_shape=list(w.shape[2:]),
-            strides=_pair(m.get("stride", 1)),
-            pads=[ph, pw, ph, pw],
-            dilations=_pair(m.get("dilation", 1)),
-            group=int(m.get("groups", 1)),
-        )
-
-    def conv_transpose2d(self, m: StandIn, x: str, path: str) -> str:
-        w = m.child("weight")
-        b = m.get("bias")
-        ph, pw = _pair(m.get("padding", 0))
-        oph, opw = _pair(m.get("output_padding", 0))
-        inputs = [x, self.g.init(f"{path}.weight", w.astype(np.float32))]
-        if b is not None:
-            inputs.append(self.g.init(f"{path}.bias", b.astype(np.float32)))
-        attrs: dict[str, Any] = {}
-        if oph or opw:
-            attrs["output_padding"] = [oph, opw]
-        return self.g.op(
-            "ConvTranspose",
+            op,
             inputs,
             hint=path,
             kernel_shape=list(w.shape[2:]),
@@ -327,12 +320,16 @@ class _Builder:
 
     m_C3k2 = m_C2f
 
+    def _halves(self, m: StandIn, x: str, path: str, through: int) -> str:
+        """cv1, halves ``a, b``, ``m`` on half ``through`` (0: ``a``, 1: ``b``), ``cv2`` of the halves concatenated."""
+        c = self.hidden_channels(m, path)
+        halves = list(self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path))
+        halves[through] = self.module(m.child("m"), halves[through], f"{path}.m")
+        return self.module(m.child("cv2"), self.concat(halves, 1, path), f"{path}.cv2")
+
     def m_C2(self, m: StandIn, x: str, path: str) -> str:
         """C2 (YOLOv8 P6 heads): cv1, halves ``a, b``, ``cv2(cat(m(a), b))``."""
-        c = self.hidden_channels(m, path)
-        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
-        a = self.module(m.child("m"), a, f"{path}.m")
-        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
+        return self._halves(m, x, path, 0)
 
     def m_C3(self, m: StandIn, x: str, path: str) -> str:
         a = self.module(m.child("m"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.m")
@@ -390,10 +387,8 @@ class _Builder:
         return self.g.op("Add", [x, f], hint=path) if add else f
 
     def m_C2PSA(self, m: StandIn, x: str, path: str) -> str:
-        c = self.hidden_channels(m, path)
-        a, b = self.split(self.module(m.child("cv1"), x, f"{path}.cv1"), [c, c], 1, path)
-        b = self.module(m.child("m"), b, f"{path}.m")
-        return self.module(m.child("cv2"), self.concat([a, b], 1, path), f"{path}.cv2")
+        """C2PSA (YOLO11): cv1, halves ``a, b``, ``cv2(cat(a, m(b)))``."""
+        return self._halves(m, x, path, 1)
 
     # ------------------------------------------------------------------ YOLOv9 / YOLOv10 / YOLO12 / YOLOv3 blocks
     def batch_norm(self, m: StandIn, x: str, path: str) -> str:

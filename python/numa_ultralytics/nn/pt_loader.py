@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from numa_ultralytics.nn.checkpoint import PathLike, UnsafeCheckpointError, load_checkpoint
+from numa_ultralytics.nn.checkpoint import PathLike, load_checkpoint
 from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx
+from numa_ultralytics.nn.safety import UnsafeCheckpointError
 from numa_ultralytics.utils.downloads import cache_dir
 
 __all__ = ["UnsafeCheckpointError", "load_checkpoint", "onnx_cache_name", "pt_to_onnx", "write_atomic"]

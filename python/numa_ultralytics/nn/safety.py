@@ -1,4 +1,8 @@
-"""Helpers that keep untrusted model files harmless: bounded formatting and the ONNX external-data check.
+"""Helpers that keep untrusted model files harmless: bounded formatting, the ONNX external-data check, and the error
+every refusal of an untrusted checkpoint raises.
+
+- :class:`UnsafeCheckpointError` (a ``ValueError``): a ``.pt`` file was refused (a global outside the allow-list, a
+  limit of the archive or the pickle); nothing from the file was executed.
 
 - :func:`short_repr` (utils/reprs.py, re-exported here) formats a value read from an untrusted file for an error
   message: depth-, length- and size-limited, so a self-referencing structure prints in microseconds.
@@ -15,7 +19,11 @@ from typing import Any
 
 from numa_ultralytics.utils.reprs import short_repr
 
-__all__ = ["check_onnx_external_data", "short_repr"]
+__all__ = ["UnsafeCheckpointError", "check_onnx_external_data", "short_repr"]
+
+
+class UnsafeCheckpointError(ValueError):
+    """The checkpoint's pickle references a global outside the allow-list (nothing from it was executed)."""
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -383,21 +383,28 @@ class DetMetrics(DataExportMixin):
         stats = {k: np.concatenate(v, 0) for k, v in self.stats.items()}
         if not stats:
             return stats
+        self._fit(self.box, stats["tp"], stats, "Box", save_dir, plot)
+        self.nt_per_class = np.bincount(stats["target_cls"].astype(int), minlength=len(self.names))
+        self.nt_per_image = np.bincount(stats["target_img"].astype(int), minlength=len(self.names))
+        return stats
+
+    def _fit(
+        self, metric: Metric, tp: np.ndarray, stats: dict[str, np.ndarray], prefix: str, save_dir: Path, plot: bool
+    ) -> None:
+        """``metric`` (``box`` or ``seg``) from its true positives ``tp`` and the shared stats; ``plot``: its
+        ``<prefix>*_curve.png`` files."""
         results = ap_per_class(
-            stats["tp"],
+            tp,
             stats["conf"],
             stats["pred_cls"],
             stats["target_cls"],
             plot=plot,
             save_dir=save_dir,
             names=self.names,
-            prefix="Box",
+            prefix=prefix,
         )[2:]
-        self.box.nc = len(self.names)
-        self.box.update(results)
-        self.nt_per_class = np.bincount(stats["target_cls"].astype(int), minlength=len(self.names))
-        self.nt_per_image = np.bincount(stats["target_img"].astype(int), minlength=len(self.names))
-        return stats
+        metric.nc = len(self.names)
+        metric.update(results)
 
     def clear_stats(self) -> None:
         for v in self.stats.values():
@@ -483,18 +490,7 @@ class SegmentMetrics(DetMetrics):
         stats = super().process(save_dir, plot)
         if not stats:
             return stats
-        results = ap_per_class(
-            stats["tp_m"],
-            stats["conf"],
-            stats["pred_cls"],
-            stats["target_cls"],
-            plot=plot,
-            save_dir=save_dir,
-            names=self.names,
-            prefix="Mask",
-        )[2:]
-        self.seg.nc = len(self.names)
-        self.seg.update(results)
+        self._fit(self.seg, stats["tp_m"], stats, "Mask", save_dir, plot)
         return stats
 
     @property

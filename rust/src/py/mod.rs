@@ -9,6 +9,7 @@ mod predict;
 mod reid;
 mod tracker;
 mod trackeval;
+mod val;
 
 // Test-only probes (cargo feature `probes`): exported for the tests and benches, left out of the wheel.
 #[cfg(feature = "probes")]
@@ -30,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reid::register(m)?;
     trackeval::register(m)?;
     tracker::register(m)?;
+    val::register(m)?;
     #[cfg(feature = "probes")]
     {
         contours::register(m)?;

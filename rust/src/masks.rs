@@ -130,6 +130,21 @@ pub fn crop_range(a: f32, b: f32, len: usize) -> (usize, usize) {
     (lo, hi)
 }
 
+/// Zero every pixel of one `h x w` row-major mask outside `xyxy` (mask pixels): the half-open crop
+/// `x1 <= c < x2`, `y1 <= r < y2` of [`crop_range`] (validation's masks, as predict's).
+pub fn crop_mask(mask: &mut [u8], h: usize, w: usize, xyxy: [f32; 4]) {
+    let (c0, c1) = crop_range(xyxy[0], xyxy[2], w);
+    let (r0, r1) = crop_range(xyxy[1], xyxy[3], h);
+    for (r, row) in mask.chunks_mut(w.max(1)).take(h).enumerate() {
+        if r < r0 || r >= r1 {
+            row.fill(0);
+        } else {
+            row[..c0].fill(0);
+            row[c1..].fill(0);
+        }
+    }
+}
+
 /// `n` default values, or the allocation failure (never an abort) when memory can't hold them.
 fn zeroed<T: Clone + Default>(n: usize) -> Result<Vec<T>, TryReserveError> {
     let mut v = Vec::new();
@@ -263,6 +278,21 @@ fn gcd(a: i64, b: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crop_mask_is_half_open_and_clamped() {
+        let (h, w) = (4, 5);
+        let mut m = vec![1u8; h * w];
+        crop_mask(&mut m, h, w, [1.0, 0.5, 3.2, 9.0]);
+        let rows: Vec<&[u8]> = m.chunks(w).collect();
+        assert_eq!(rows[0], &[0, 0, 0, 0, 0]); // 0 < 0.5: outside
+        for row in &rows[1..] {
+            assert_eq!(*row, &[0, 1, 1, 1, 0]); // 1 <= c < ceil(3.2) = 4
+        }
+        let mut m = vec![1u8; h * w];
+        crop_mask(&mut m, h, w, [f32::NAN, 1.0, 2.0, f32::NAN]);
+        assert!(m.iter().all(|&v| v == 0));
+    }
 
     #[test]
     fn taps_match_pytorch_upsample_by_four() {

@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
+use crate::iou::Xyxy;
 use crate::tracker::Feats;
 use crate::tracker::Warp;
 use crate::tracker_settings::{Setting, SettingError, SettingSource};
@@ -153,6 +154,21 @@ pub(crate) fn setting_error(e: SettingError) -> PyErr {
     }
 }
 
+/// Rows of a float32 `(n, 4)` xyxy array (`name` goes into the error for any other shape).
+pub(crate) fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
+    if a.shape()[1] != 4 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must have shape (n, 4), got {:?}",
+            a.shape()
+        )));
+    }
+    Ok(a.as_array()
+        .rows()
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2], r[3]])
+        .collect())
+}
+
 /// Conversions only the test probes use (feature `probes`).
 #[cfg(feature = "probes")]
 mod probe_args {
@@ -163,21 +179,6 @@ mod probe_args {
 
     use crate::iou::Xyxy;
     use crate::kalman::{Cov, Mean};
-
-    /// Rows of a float32 `(n, 4)` xyxy array (`name` goes into the error for any other shape).
-    pub(crate) fn boxes_of(name: &str, a: &PyReadonlyArray2<'_, f32>) -> PyResult<Vec<Xyxy>> {
-        if a.shape()[1] != 4 {
-            return Err(PyValueError::new_err(format!(
-                "{name} must have shape (n, 4), got {:?}",
-                a.shape()
-            )));
-        }
-        Ok(a.as_array()
-            .rows()
-            .into_iter()
-            .map(|r| [r[0], r[1], r[2], r[3]])
-            .collect())
-    }
 
     /// Float32 `(n, 4)` xyxy boxes with one int64 id each (`name` goes into the error).
     pub(crate) fn boxes_ids(
@@ -259,6 +260,4 @@ mod probe_args {
 }
 
 #[cfg(feature = "probes")]
-pub(crate) use probe_args::{
-    boxes_ids, boxes_of, cov_of, mean_cov_to_py, mean_of, meas_of, MeanCov,
-};
+pub(crate) use probe_args::{boxes_ids, cov_of, mean_cov_to_py, mean_of, meas_of, MeanCov};

@@ -1,15 +1,16 @@
 //! Binding of what validation (`engine/validator.py`) shares with predict: the greedy NMS of
 //! `crate::nms` over detections it has already gathered (multi-label rows), and the half-open box
-//! crop of `crate::masks` (`crop_range`). Argument conversion and GIL release only.
+//! crop of `crate::masks` (`crop_mask`). Argument conversion and GIL release only.
 
-use numpy::ndarray::{Array1, Axis};
+use numpy::ndarray::Array1;
 use numpy::{
     PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray3, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::masks::crop_range;
+use super::convert::boxes_of;
+use crate::masks::crop_mask;
 use crate::nms::{nms, Detection, NmsOptions};
 
 /// Indices (int64, kept order: descending score, ties by row) of the rows of `boxes` (float32
@@ -27,7 +28,7 @@ fn nms_indices<'py>(
     max_det: usize,
     agnostic: bool,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let xyxy = super::boxes_of("boxes", &boxes)?;
+    let xyxy = boxes_of("boxes", &boxes)?;
     let (s, c) = (scores.as_array(), classes.as_array());
     if s.len() != xyxy.len() || c.len() != xyxy.len() {
         return Err(PyValueError::new_err(format!(
@@ -61,14 +62,14 @@ fn nms_indices<'py>(
 
 /// Zero, in place, every pixel of `masks[i]` (uint8 `(n, h, w)`) outside its box `boxes[i]`
 /// (float32 `(n, 4)` xyxy in mask pixels): the half-open crop `x1 <= c < x2`, `y1 <= r < y2` of
-/// `crate::masks::crop_range`.
+/// `crate::masks::crop_mask`.
 #[pyfunction]
 fn crop_masks<'py>(
     py: Python<'py>,
     mut masks: PyReadwriteArray3<'py, u8>,
     boxes: PyReadonlyArray2<'py, f32>,
 ) -> PyResult<()> {
-    let xyxy = super::boxes_of("boxes", &boxes)?;
+    let xyxy = boxes_of("boxes", &boxes)?;
     let shape = masks.shape().to_vec();
     if shape[0] != xyxy.len() {
         return Err(PyValueError::new_err(format!(
@@ -78,22 +79,14 @@ fn crop_masks<'py>(
         )));
     }
     let (h, w) = (shape[1], shape[2]);
-    let mut view = masks.as_array_mut();
+    let Ok(data) = masks.as_slice_mut() else {
+        return Err(PyValueError::new_err(
+            "masks must be a C-contiguous uint8 (n, h, w) array",
+        ));
+    };
     py.detach(|| {
-        for (mut m, b) in view.axis_iter_mut(Axis(0)).zip(&xyxy) {
-            let (c0, c1) = crop_range(b[0], b[2], w);
-            let (r0, r1) = crop_range(b[1], b[3], h);
-            for (r, mut row) in m.axis_iter_mut(Axis(0)).enumerate() {
-                if r < r0 || r >= r1 {
-                    row.fill(0);
-                } else {
-                    for (c, v) in row.iter_mut().enumerate() {
-                        if c < c0 || c >= c1 {
-                            *v = 0;
-                        }
-                    }
-                }
-            }
+        for (m, b) in data.chunks_mut((h * w).max(1)).zip(&xyxy) {
+            crop_mask(m, h, w, *b);
         }
     });
     Ok(())

@@ -31,7 +31,6 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
-from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 from numa_ultralytics.nn.safety import short_repr
 from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 

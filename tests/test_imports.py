@@ -302,6 +302,7 @@ def test_no_import_cycles():
 
 
 def test_settings_leaf_imports_only_utils():
-    """utils/args.py, the settings every layer checks with, imports nothing of the package beyond utils/."""
+    """utils/args.py, the settings every layer checks with, imports nothing of the package beyond utils/ (and the
+    compiled core below every layer, whose tracker count limit it reads)."""
     edges = package_graph()["numa_ultralytics.utils.args"]
-    assert [t for t, _ in edges] == ["numa_ultralytics.utils.reprs"]
+    assert sorted(t for t, _ in edges) == ["numa_ultralytics._core", "numa_ultralytics.utils.reprs"]

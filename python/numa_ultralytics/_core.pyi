@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+MAX_TRACKER_COUNT: int  # the largest tracker count setting (rust/src/tracker_settings.rs MAX_COUNT)
 
 _Roi = tuple[int, int, npt.NDArray[np.uint8]]  # (x0, y0, mask (h, w))
 

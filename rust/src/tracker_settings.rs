@@ -17,7 +17,9 @@ use crate::reid::Appearance;
 use crate::tracker::MultiTracker;
 use crate::tracktrack::{TrackTrack, TrackTrackConfig};
 
-/// The largest count setting (frames, history lengths) accepted, as the YAML validation allows.
+/// The largest count setting (frames, history lengths) accepted: keeps every frame count
+/// representable. The one place it is written; Python's YAML check reads it as
+/// `_core.MAX_TRACKER_COUNT`.
 pub const MAX_COUNT: u64 = 1_000_000;
 
 /// One setting's value, as the source holds it.

@@ -29,7 +29,16 @@ import numpy as np
 from numa_ultralytics import _core
 from numa_ultralytics.data.dataset import ValDataset, check_det_dataset, xywh2xyxy
 from numa_ultralytics.nn.autobackend import AutoBackend
-from numa_ultralytics.utils.args import VAL_DEFAULTS
+from numa_ultralytics.utils.args import (
+    VAL_CONF,
+    VAL_DEFAULTS,
+    VAL_SPLITS,
+    check_bool,
+    check_choice,
+    check_fraction,
+    check_optional_bool,
+    check_positive_int,
+)
 from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.metrics import (
     IOUV,
@@ -56,7 +65,8 @@ COCO80_TO_COCO91 = [
 
 
 def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``VAL_DEFAULTS`` updated by ``kwargs``; unknown keys and unsupported values raise ``ValueError``."""
+    """``VAL_DEFAULTS`` updated by ``kwargs``, each value through utils/args.py's check for its key type (the checks
+    predict and the command line run); an unknown key or an unsupported value raises ``ValueError`` naming it."""
     bad = sorted(set(kwargs) - set(VAL_DEFAULTS))
     if bad:
         raise ValueError(f"'{bad[0]}' is not a valid val argument; valid: {', '.join(sorted(VAL_DEFAULTS))}")
@@ -66,22 +76,15 @@ def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     if args["save_txt"]:
         raise ValueError("val: save_txt is not supported by numa_ultralytics (save_json=True writes predictions.json)")
     for k in ("plots", "save_json", "exist_ok"):
-        if not isinstance(args[k], bool):
-            raise ValueError(f"{k}={args[k]!r} must be True or False")
+        check_bool(k, args[k])
     if args["conf"] is None:
-        args["conf"] = 0.001
+        args["conf"] = VAL_CONF
     for k in ("conf", "iou"):
-        v = args[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= float(v) <= 1.0:
-            raise ValueError(f"{k}={v!r} must be a number in [0, 1]")
+        check_fraction(k, args[k])
     for k in ("batch", "max_det", "mask_ratio"):
-        v = args[k]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{k}={v!r} must be a positive integer")
-    if args["nms"] not in (None, True, False):
-        raise ValueError(f"nms={args['nms']!r} must be None, True or False")
-    if args["split"] not in ("val", "test", "train"):
-        raise ValueError(f"split={args['split']!r} must be 'val', 'test' or 'train'")
+        check_positive_int(k, args[k])
+    check_optional_bool("nms", args["nms"])
+    check_choice("split", args["split"], VAL_SPLITS)
     return args
 
 

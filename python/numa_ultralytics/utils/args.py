@@ -1,5 +1,6 @@
 """Every argument default and check, in one place (Ultralytics' ``default.yaml`` plus ``check_cfg``): a leaf that
-imports only the standard library, numpy and utils/reprs.py, so every layer may use it.
+imports only the standard library, numpy, utils/reprs.py and the compiled core (``_core``: the tracker count
+limit), so every layer may use it.
 
 - predict / track: :data:`PREDICT_DEFAULTS`, :data:`CONF_DEFAULTS`, :data:`TRACK_DEFAULTS`; ``model.predict`` /
   ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`). val and export:
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from numa_ultralytics import _core
 from numa_ultralytics.utils.reprs import short_repr
 
 __all__ = [
@@ -51,13 +53,16 @@ __all__ = [
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "VAL_CONF",
     "VAL_DEFAULTS",
+    "VAL_SPLITS",
     "ArgError",
     "check_args",
     "check_bool",
     "check_classes",
     "check_imgsz",
     "check_line_width",
+    "check_optional_bool",
     "check_color_mode",
     "check_device",
     "check_fraction",
@@ -136,11 +141,13 @@ PREDICT_DEFAULTS: dict[str, Any] = {
 }
 CONF_DEFAULTS: dict[str, float] = {"predict": 0.25, "track": 0.1}
 #: ``model.val`` / ``numa-yolo val`` (engine/validator.py ``check_val_args`` checks them).
+VAL_CONF = 0.001  # val's confidence threshold when conf=None (8.4.190's validator default)
+VAL_SPLITS = ("val", "test", "train")  # the dataset splits val can read
 VAL_DEFAULTS: dict[str, Any] = {
     "data": None,
     "imgsz": 640,
     "batch": 16,
-    "conf": None,  # 0.001
+    "conf": None,  # None: VAL_CONF
     "iou": 0.7,
     "max_det": 300,
     "split": "val",
@@ -403,8 +410,9 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------------
 # tracker YAMLs: the schema of their keys (the defaults are the shipped files, trackers/cfg/*.yaml)
 
-#: Largest count setting of a tracker (``track_buffer``, ``delta_t``, ...): keeps every frame count representable.
-MAX_TRACKER_COUNT = 1_000_000
+#: Largest count setting of a tracker (``track_buffer``, ``delta_t``, ...): the Rust core's limit
+#: (rust/src/tracker_settings.rs ``MAX_COUNT``, which keeps every frame count representable), read from it.
+MAX_TRACKER_COUNT: int = _core.MAX_TRACKER_COUNT
 #: ``gmc_method`` values (trackers/utils/gmc.py; None / "none": no camera-motion compensation).
 GMC_METHODS = ("sparseOptFlow", "orb", "sift", "ecc", "none", "None", None)
 

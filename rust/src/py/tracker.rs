@@ -179,6 +179,7 @@ fn clip_boxes<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("MAX_TRACKER_COUNT", crate::tracker_settings::MAX_COUNT)?;
     m.add_class::<PyTracker>()?;
     m.add_function(wrap_pyfunction!(clip_boxes, m)?)?;
     Ok(())

@@ -6,7 +6,7 @@
 use crate::bytetrack::{ByteTracker, ReidGate, TrackerConfig};
 use crate::kalman::KalmanKind;
 use crate::tracker::Warp;
-use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+use crate::tracker::{FrameExtras, WrapsTracker};
 
 /// BoT-SORT settings: ByteTrack's, with the XYWH filter. `proximity_thresh` gates appearance
 /// matching only, which needs ReID, so it does not enter here.
@@ -47,29 +47,18 @@ impl BotSort {
     }
 }
 
-impl MultiTracker for BotSort {
-    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+impl WrapsTracker for BotSort {
+    type Inner = ByteTracker;
+    fn inner(&self) -> &ByteTracker {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut ByteTracker {
+        &mut self.inner
+    }
+    fn step(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
         self.inner.update_with(dets, extras.warp, extras.feats)
     }
-    fn reset(&mut self) {
-        self.inner.reset();
-    }
-    fn frame_id(&self) -> u64 {
-        self.inner.frame_id
-    }
-    fn next_id(&self) -> u64 {
-        self.inner.next_id()
-    }
-    fn has_unconfirmed(&self) -> bool {
-        self.inner.has_unconfirmed()
-    }
-    fn summaries(&self) -> Vec<TrackSummary> {
-        self.inner.track_summaries()
-    }
-    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
-        self.inner.cfg.high_indices(dets)
-    }
-    fn uses_warp(&self) -> bool {
+    fn needs_warp(&self) -> bool {
         true
     }
 }
@@ -77,7 +66,7 @@ impl MultiTracker for BotSort {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::Feats;
+    use crate::tracker::{Feats, MultiTracker};
 
     /// The shipped `botsort.yaml` values (the filter kind is set by `BotSort::new`).
     fn config() -> TrackerConfig {

@@ -20,7 +20,7 @@
 
 use crate::ocsort::{OcSort, OcSortConfig};
 use crate::reid::Appearance;
-use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+use crate::tracker::{FrameExtras, WrapsTracker};
 
 /// Deep OC-SORT settings.
 #[derive(Debug, Clone, Copy)]
@@ -47,30 +47,16 @@ impl DeepOcSort {
     }
 }
 
-impl MultiTracker for DeepOcSort {
-    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+impl WrapsTracker for DeepOcSort {
+    type Inner = OcSort;
+    fn inner(&self) -> &OcSort {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut OcSort {
+        &mut self.inner
+    }
+    fn step(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
         self.inner.update(dets, extras)
-    }
-    fn reset(&mut self) {
-        self.inner.reset();
-    }
-    fn frame_id(&self) -> u64 {
-        self.inner.frame_id
-    }
-    fn next_id(&self) -> u64 {
-        self.inner.next_id()
-    }
-    fn has_unconfirmed(&self) -> bool {
-        self.inner.has_unconfirmed()
-    }
-    fn summaries(&self) -> Vec<TrackSummary> {
-        self.inner.track_summaries()
-    }
-    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
-        self.inner.cfg.base.high_indices(dets)
-    }
-    fn uses_warp(&self) -> bool {
-        self.inner.gmc
     }
 }
 
@@ -81,7 +67,7 @@ mod tests {
     use crate::kalman::multi_gmc_xyah;
     use crate::kalman::KalmanKind;
     use crate::ocsort::OcTrack;
-    use crate::tracker::{Feats, Warp};
+    use crate::tracker::{Feats, MultiTracker, Warp};
 
     fn gmc(t: &mut OcTrack, h: &Warp) {
         multi_gmc_xyah(&mut t.t.mean, &mut t.t.cov, &mut t.last_observation, h);

@@ -2,7 +2,8 @@
 //! the Python facade shows (`tracked_stracks`, `lost_stracks`, `frame_id`, ...).
 //!
 //! A tracker lives in its own file (`bytetrack.rs`, `botsort.rs`, ...) and implements
-//! [`MultiTracker`]; `py/tracker.rs` only converts arguments and picks the variant.
+//! [`MultiTracker`], or [`WrapsTracker`] when it is built around another tracker;
+//! `py/tracker.rs` only converts arguments and picks the variant.
 
 /// A 2x3 affine camera-motion warp between the previous and the current frame.
 pub type Warp = [[f64; 3]; 2];
@@ -78,6 +79,53 @@ pub trait MultiTracker {
     fn uses_warp(&self) -> bool;
 }
 
+/// A tracker built around another one (BoT-SORT and FastTrack around ByteTrack, Deep OC-SORT
+/// around OC-SORT): the frame step is its own, the state the facade reads (frame, IDs, summaries,
+/// high detections) is the inner tracker's. Implementing this gives [`MultiTracker`] through the
+/// forwarding implementation below; trackers with their own state implement [`MultiTracker`].
+pub trait WrapsTracker {
+    type Inner: MultiTracker;
+    fn inner(&self) -> &Self::Inner;
+    fn inner_mut(&mut self) -> &mut Self::Inner;
+    /// One frame, as [`MultiTracker::update`].
+    fn step(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]>;
+    /// [`MultiTracker::reset`]: the inner tracker's, unless the wrapper keeps state of its own.
+    fn clear(&mut self) {
+        self.inner_mut().reset();
+    }
+    /// [`MultiTracker::uses_warp`]: the inner tracker's unless the wrapper says otherwise.
+    fn needs_warp(&self) -> bool {
+        self.inner().uses_warp()
+    }
+}
+
+impl<T: WrapsTracker> MultiTracker for T {
+    fn update(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+        self.step(dets, extras)
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+    fn frame_id(&self) -> u64 {
+        self.inner().frame_id()
+    }
+    fn next_id(&self) -> u64 {
+        self.inner().next_id()
+    }
+    fn has_unconfirmed(&self) -> bool {
+        self.inner().has_unconfirmed()
+    }
+    fn summaries(&self) -> Vec<TrackSummary> {
+        self.inner().summaries()
+    }
+    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+        self.inner().high_indices(dets)
+    }
+    fn uses_warp(&self) -> bool {
+        self.needs_warp()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +141,102 @@ mod tests {
         assert_eq!(f.row(1), &[4.0, 5.0, 6.0]);
         let e = Feats { data: &[], dim: 0 };
         assert!(e.is_empty());
+    }
+
+    /// A stand-in tracker: counts frames, one new ID per detection, one tracked track per ID.
+    #[derive(Default)]
+    struct Counter {
+        frame: u64,
+        ids: u64,
+    }
+
+    impl MultiTracker for Counter {
+        fn update(&mut self, dets: &[[f32; 6]], _: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+            self.frame += 1;
+            self.ids += dets.len() as u64;
+            Vec::new()
+        }
+        fn reset(&mut self) {
+            *self = Counter::default();
+        }
+        fn frame_id(&self) -> u64 {
+            self.frame
+        }
+        fn next_id(&self) -> u64 {
+            self.ids + 1
+        }
+        fn has_unconfirmed(&self) -> bool {
+            self.ids % 2 == 1
+        }
+        fn summaries(&self) -> Vec<TrackSummary> {
+            (1..=self.ids)
+                .map(|id| TrackSummary {
+                    track_id: id,
+                    state: 1,
+                    is_activated: true,
+                    frame_id: self.frame,
+                    start_frame: id,
+                    score: 0.5,
+                    cls: 0.0,
+                    idx: 0,
+                })
+                .collect()
+        }
+        fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
+            (0..dets.len()).filter(|&i| dets[i][4] >= 0.5).collect()
+        }
+        fn uses_warp(&self) -> bool {
+            false
+        }
+    }
+
+    /// Wraps a [`Counter`]; its own step adds every detection twice and counts its resets.
+    #[derive(Default)]
+    struct Twice {
+        inner: Counter,
+        resets: u32,
+    }
+
+    impl WrapsTracker for Twice {
+        type Inner = Counter;
+        fn inner(&self) -> &Counter {
+            &self.inner
+        }
+        fn inner_mut(&mut self) -> &mut Counter {
+            &mut self.inner
+        }
+        fn step(&mut self, dets: &[[f32; 6]], extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+            let both: Vec<[f32; 6]> = dets.iter().chain(dets).copied().collect();
+            self.inner.update(&both, extras)
+        }
+        fn clear(&mut self) {
+            self.inner.reset();
+            self.resets += 1;
+        }
+        fn needs_warp(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn wrapper_forwards_state_to_inner() {
+        let dets = [
+            [0.0, 0.0, 1.0, 1.0, 0.9, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.2, 0.0],
+        ];
+        let mut t = Twice::default();
+        let m: &mut dyn MultiTracker = &mut t;
+        m.update(&dets, &FrameExtras::default());
+        m.update(&dets[..1], &FrameExtras::default());
+        assert_eq!(m.frame_id(), 2);
+        assert_eq!(m.next_id(), 7);
+        assert!(!m.has_unconfirmed());
+        let ids: Vec<u64> = m.summaries().iter().map(|s| s.track_id).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(m.high_indices(&dets), vec![0]);
+        assert!(m.uses_warp());
+        m.reset();
+        assert_eq!((m.frame_id(), m.next_id()), (0, 1));
+        assert_eq!(t.resets, 1);
     }
 }

@@ -8,7 +8,7 @@ use super::occlusion::{max_cover, roll_back, ActiveStack, Occlusion};
 use crate::bytetrack::{ByteTracker, FrameStart, Slot, TrackerConfig};
 use crate::iou::Xyxy;
 use crate::track::{Det, Track, TrackState};
-use crate::tracker::{FrameExtras, MultiTracker, TrackSummary};
+use crate::tracker::{FrameExtras, WrapsTracker};
 
 /// A FastTrack tracker: ByteTrack's state plus each track's occlusion bookkeeping (by ID).
 #[derive(Debug, Clone)]
@@ -232,30 +232,20 @@ impl FastTracker {
     }
 }
 
-impl MultiTracker for FastTracker {
-    fn update(&mut self, dets: &[[f32; 6]], _extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
+impl WrapsTracker for FastTracker {
+    type Inner = ByteTracker;
+    fn inner(&self) -> &ByteTracker {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut ByteTracker {
+        &mut self.inner
+    }
+    fn step(&mut self, dets: &[[f32; 6]], _extras: &FrameExtras<'_>) -> Vec<[f32; 8]> {
         FastTracker::update(self, dets)
     }
-    fn reset(&mut self) {
+    /// Also forgets the occlusion bookkeeping.
+    fn clear(&mut self) {
         FastTracker::reset(self);
-    }
-    fn frame_id(&self) -> u64 {
-        self.inner.frame_id
-    }
-    fn next_id(&self) -> u64 {
-        self.inner.next_id()
-    }
-    fn has_unconfirmed(&self) -> bool {
-        self.inner.has_unconfirmed()
-    }
-    fn summaries(&self) -> Vec<TrackSummary> {
-        self.inner.track_summaries()
-    }
-    fn high_indices(&self, dets: &[[f32; 6]]) -> Vec<usize> {
-        self.inner.cfg.high_indices(dets)
-    }
-    fn uses_warp(&self) -> bool {
-        false
     }
 }
 
@@ -263,6 +253,7 @@ impl MultiTracker for FastTracker {
 mod tests {
     use super::super::config::configs;
     use super::*;
+    use crate::tracker::MultiTracker;
 
     fn tracker() -> FastTracker {
         let (c, f) = configs();

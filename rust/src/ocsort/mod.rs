@@ -20,9 +20,10 @@
 //! the single-track `KalmanFilterXYAH.predict` ([`KalmanKind::predict_single`](crate::kalman::KalmanKind::predict_single)).
 //!
 //! One module per concept: `motion` (velocity direction, OCM cost, ORU replay), `track` (a
-//! detection and a track with its observations), `tracker` (settings and the per-frame
-//! association).
+//! detection and a track with its observations), `associate` (the association steps: cost,
+//! matched-track updates, OCR), `tracker` (settings, state and the frame).
 
+mod associate;
 mod motion;
 mod track;
 mod tracker;

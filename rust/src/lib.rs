@@ -15,6 +15,7 @@ pub mod kalman;
 pub mod masks;
 pub mod metrics;
 pub mod nms;
+pub mod numpy_sum;
 pub mod ocsort;
 pub mod postprocess;
 pub mod preprocess;

@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use crate::numpy_sum::pairwise_sum;
+
 /// A feature vector whose norm is below this carries no appearance (`smooth_feature`).
 pub const MIN_FEATURE_NORM: f32 = 1e-12;
 
@@ -78,42 +80,11 @@ pub fn vector_norm(x: &[f32]) -> f32 {
     (acc as f32).sqrt()
 }
 
-/// numpy's pairwise float32 summation (`add.reduce` over a contiguous axis).
-fn pairwise_sum(a: &[f32]) -> f32 {
-    let n = a.len();
-    if n < 8 {
-        let mut r = -0.0f32;
-        for &v in a {
-            r += v;
-        }
-        r
-    } else if n <= 128 {
-        let mut r = [0.0f32; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for j in 0..8 {
-                r[j] += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
-    }
-}
-
-/// `np.linalg.norm(x, axis=1)` of one float32 row.
+/// `np.linalg.norm(x, axis=1)` of one float32 row: the squares summed pairwise (`numpy_sum.rs`)
+/// from `-0.0`, as numpy reduces float32.
 pub fn row_norm(x: &[f32]) -> f32 {
     let sq: Vec<f32> = x.iter().map(|v| v * v).collect();
-    pairwise_sum(&sq).sqrt()
+    pairwise_sum(&sq, -0.0).sqrt()
 }
 
 /// `feat / ||feat||` in float32 (norm as [`FeatureMath::Float64`]), or `None` when the norm is
@@ -461,7 +432,7 @@ mod tests {
     fn sums_and_norms() {
         let v: Vec<f32> = (0..300).map(|i| (i as f32 * 0.37).sin()).collect();
         let naive: f64 = v.iter().map(|&x| f64::from(x)).sum();
-        assert!((f64::from(pairwise_sum(&v)) - naive).abs() < 1e-4);
+        assert!((f64::from(pairwise_sum(&v, -0.0)) - naive).abs() < 1e-4);
         assert_eq!(row_norm(&[3.0, 4.0]), 5.0);
         assert_eq!(vector_norm(&[3.0, 4.0]), 5.0);
     }

@@ -17,6 +17,8 @@ pub mod mot_data;
 pub mod mots_data;
 pub mod rle;
 
+use crate::numpy_sum::pairwise_sum;
+
 /// `np.finfo('float').eps`, TrackEval's slack on thresholds.
 pub const EPS: f64 = f64::EPSILON;
 
@@ -62,37 +64,10 @@ impl Mat {
     }
 }
 
-/// `np.sum` of a contiguous float64 array: numpy's pairwise summation (blocks of 128, eight
-/// accumulators), bit for bit.
+/// `np.sum` of a contiguous float64 array: numpy's pairwise summation (`numpy_sum.rs`) from
+/// `0.0`, bit for bit.
 pub fn numpy_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = 0.0;
-        for &x in a {
-            res += x;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        numpy_sum(&a[..n2]) + numpy_sum(&a[n2..])
-    }
+    pairwise_sum(a, 0.0)
 }
 
 /// Python's builtin `sum` of float64 values (left to right from 0).

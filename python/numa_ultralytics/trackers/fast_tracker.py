@@ -1,4 +1,4 @@
-"""FastTrack: ByteTrack with occlusion handling (``numa_ultralytics._core.TrackerCore``, ``rust/src/fasttrack.rs``).
+"""FastTrack: ByteTrack with occlusion handling (``numa_ultralytics._core.TrackerCore``, ``rust/src/fasttrack/``).
 
 Behaves like Ultralytics 8.4.190's ``FASTTracker``: an unmatched track mostly covered by a track updated this frame
 is flagged occluded, its Kalman state rolled back to an earlier frame, enlarged and slowed down; occluded tracks get

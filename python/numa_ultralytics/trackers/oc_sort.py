@@ -1,5 +1,5 @@
 """OC-SORT: ByteTrack's frame with observation-centric re-update (ORU), velocity-direction cost (OCM) and
-recovery (OCR) (``numa_ultralytics._core.TrackerCore``, ``rust/src/ocsort.rs``).
+recovery (OCR) (``numa_ultralytics._core.TrackerCore``, ``rust/src/ocsort/``).
 
 Behaves like Ultralytics 8.4.190's ``OCSORT``. The facade is ``byte_tracker.Tracker``.
 """

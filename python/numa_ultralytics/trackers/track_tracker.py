@@ -1,7 +1,7 @@
 """TrackTrack: track-perspective association (HMIoU, confidence, corner-angle and optional ReID costs, iterative
 assignment) and track-aware initialisation, with camera-motion compensation (``GMC``, OpenCV, here in Python) and
 the detections the frame's NMS removed (``dets_del``) as extra low-priority candidates. The tracker runs in Rust
-(``rust/src/tracktrack.rs``); the facade is ``byte_tracker.Tracker``.
+(``rust/src/tracktrack/``); the facade is ``byte_tracker.Tracker``.
 
 Behaves like Ultralytics 8.4.190's ``TRACKTRACK``: lost tracks live ``track_buffer`` frames whatever the frame
 rate; a track not yet confirmed is in ``tracked_stracks`` with state New.

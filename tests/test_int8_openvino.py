@@ -219,3 +219,18 @@ except ImportError as e:
     assert p.returncode == 0, p.stderr
     extra = 'pip install "numa_ultralytics[openvino]"'
     assert p.stdout.splitlines()[-1] == f"ImportError: an OpenVINO model (_openvino_model/) needs OpenVINO: {extra}"
+
+
+def test_threads_reach_openvino(exported: dict[str, Path], frames: list[np.ndarray]) -> None:
+    """``YOLO(threads=n)`` limits OpenVINO's threads per inference (``INFERENCE_NUM_THREADS``) as it limits
+    onnxruntime's, for an OpenVINO model and for an ONNX model run through OpenVINO; the detections don't change."""
+    onnx = MODELS / "yolo11n-seg-dynamic.onnx"
+    for src, kw in ((exported["fp32"], {}), (onnx, {"runtime": "openvino"})):
+        one, default = YOLO(src, threads=1), YOLO(src)
+        a = one.predict(frames[0], imgsz=IMGSZ, verbose=False, **kw)[0]
+        b = default.predict(frames[0], imgsz=IMGSZ, verbose=False, **kw)[0]
+        assert type(one.backend.session).__name__ == "OpenVINOSession"
+        compiled = [c for c in (one.backend.session.compiled, *one.backend.session._static.values()) if c is not None]
+        assert compiled and all(int(c.get_property("INFERENCE_NUM_THREADS")) == 1 for c in compiled)
+        assert int(default.backend.session.compiled.get_property("INFERENCE_NUM_THREADS")) == (os.cpu_count() or 1)
+        assert a.boxes.data.tolist() == b.boxes.data.tolist() and len(a.boxes) > 0

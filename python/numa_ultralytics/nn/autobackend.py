@@ -211,16 +211,17 @@ def open_session(
     for explicitly is never replaced by the CPU silently): ``(session, path, device string)``. Missing, empty or
     unloadable files and external data outside the model's folder are clear errors. ``half`` / ``runtime``: which
     runtime and precision, nn/precision.py ``plan`` (on the CPU, an OpenVINO session in onnxruntime's clothes).
-    ``intra_op_threads``: ONNX Runtime's threads per operator (None: its default, one per core); several processes
-    sharing a machine (Ray actors, engine/distributed.py) set it so that together they do not oversubscribe the
-    cores."""
+    ``intra_op_threads``: the runtime's threads per inference (ONNX Runtime's intra-op threads, OpenVINO's
+    ``INFERENCE_NUM_THREADS``; None: each runtime's default, one per core); several processes sharing a machine (Ray
+    actors, engine/distributed.py) set it so that together they do not oversubscribe the cores."""
     import onnxruntime as ort
 
     from numa_ultralytics.nn import precision
 
     path = Path(path)
+    _check_threads(intra_op_threads)
     if path.is_dir() or path.suffix.lower() == ".xml":  # an OpenVINO model (_openvino_model/): OpenVINO only
-        return _open_openvino_ir(path, device, half, runtime)
+        return _open_openvino_ir(path, device, half, runtime, intra_op_threads)
     if not path.exists():
         raise FileNotFoundError(f"model file not found: {path}")
     if path.stat().st_size == 0:
@@ -236,8 +237,6 @@ def open_session(
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     if intra_op_threads is not None:
-        if isinstance(intra_op_threads, bool) or not isinstance(intra_op_threads, int) or intra_op_threads < 1:
-            raise ValueError(f"intra_op_threads={intra_op_threads!r}: expected an integer >= 1 (or None: all cores)")
         opts.intra_op_num_threads = intra_op_threads
     if run_plan.runtime == "openvino":  # this session only describes the graph (metadata, inputs, outputs)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -260,13 +259,22 @@ def open_session(
         logging.getLogger("numa_ultralytics").warning(run_plan.warning)
     if run_plan.runtime == "openvino":
         try:
-            session = precision.OpenVINOSession(path, session, run_plan.precision)
+            session = precision.OpenVINOSession(path, session, run_plan.precision, threads=intra_op_threads)
         except Exception as e:  # OpenVINO raises its own exception types
             raise ValueError(f"OpenVINO could not load {path}: {str(e).strip().splitlines()[0]}") from e
     return session, path, dev
 
 
-def _open_openvino_ir(path: Path, device: Any, half: bool, runtime: str | None) -> tuple[Any, Path, str]:
+def _check_threads(intra_op_threads: Any) -> None:
+    if intra_op_threads is not None and (
+        isinstance(intra_op_threads, bool) or not isinstance(intra_op_threads, int) or intra_op_threads < 1
+    ):
+        raise ValueError(f"intra_op_threads={intra_op_threads!r}: expected an integer >= 1 (or None: all cores)")
+
+
+def _open_openvino_ir(
+    path: Path, device: Any, half: bool, runtime: str | None, intra_op_threads: int | None = None
+) -> tuple[Any, Path, str]:
     """An OpenVINO IR (a ``_openvino_model/`` folder or its ``.xml``) as an OpenVINO session (nn/openvino_ir.py;
     the rule: nn/precision.py ``plan`` with ``ir=True``, on the CPU: ``device=None`` means the CPU here)."""
     from numa_ultralytics.nn import precision
@@ -278,7 +286,7 @@ def _open_openvino_ir(path: Path, device: Any, half: bool, runtime: str | None) 
     if run_plan.warning:
         logging.getLogger("numa_ultralytics").warning(run_plan.warning)
     try:
-        session = precision.OpenVINOSession(xml, None, run_plan.precision)
+        session = precision.OpenVINOSession(xml, None, run_plan.precision, threads=intra_op_threads)
     except Exception as e:  # OpenVINO raises its own exception types
         raise ValueError(f"OpenVINO could not load {xml}: {str(e).strip().splitlines()[0]}") from e
     return session, xml, "cpu"

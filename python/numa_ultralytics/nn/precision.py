@@ -238,7 +238,8 @@ class OpenVINOSession:
     ``IRDescription``), ``get_providers``.
 
     ``precision`` "bf16" asks OpenVINO's CPU plugin for bf16 inference (``INFERENCE_PRECISION_HINT``), "fp32" for f32
-    (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly).
+    (OpenVINO's CPU default is bf16 where the CPU has it, so fp32 is asked for explicitly). ``threads``: OpenVINO's
+    threads per inference (``INFERENCE_NUM_THREADS``; None: its default, one per core), what ``YOLO(threads=)`` sets.
 
     A model with a dynamic input is compiled once as it is, and again for each input shape that comes back
     (``STATIC_AFTER`` frames: a video's letterbox gives one shape): a model compiled for its concrete shape runs faster
@@ -246,7 +247,9 @@ class OpenVINOSession:
     YOLO26-seg export: GatherElements shape inference) runs per concrete shape from the first frame. At most
     ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
 
-    def __init__(self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32") -> None:
+    def __init__(
+        self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32", threads: int | None = None
+    ) -> None:
         import openvino as ov
 
         self.path = Path(path)
@@ -257,7 +260,9 @@ class OpenVINOSession:
 
             described_by = IRDescription(self._core.read_model(str(self.path)), read_metadata(self.path))
         self._described_by = described_by
-        self._config = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
+        self._config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
+        if threads is not None:  # YOLO(threads=) / Ray actors: OpenVINO's threads per inference, as onnxruntime's
+            self._config["INFERENCE_NUM_THREADS"] = int(threads)
         shape = described_by.get_inputs()[0].shape
         self._input = described_by.get_inputs()[0].name
         self.dynamic = not all(isinstance(d, int) for d in shape)

@@ -18,13 +18,9 @@ from .fast_tracker import FASTTracker
 from .oc_sort import OCSORT
 from .track_tracker import TRACKTRACK
 
-TRACKER_MAP = {
-    "bytetrack": BYTETracker,
-    "botsort": BOTSORT,
-    "ocsort": OCSORT,
-    "deepocsort": DeepOCSORT,
-    "fasttrack": FASTTracker,
-    "tracktrack": TRACKTRACK,
+# Ultralytics' ``TRACKER_MAP`` (tracker_type -> class): each class names its own type (``_kind``, a shipped YAML's).
+TRACKER_MAP: dict[str, type[Tracker]] = {
+    cls._kind: cls for cls in (BYTETracker, BOTSORT, OCSORT, DeepOCSORT, FASTTracker, TRACKTRACK)
 }
 
 

@@ -60,6 +60,7 @@ TRACKS_JSON = "tracks.json"
 SUMMARY_JSON = "summary.json"
 DEFAULT_MAX_RETRIES = 2  # a dead worker's video is tried at most 1 + this many times
 POLL_S = 0.25  # progress refresh while waiting on the workers
+KILL_WAIT_S = 60.0  # at most this long for killed actors to be gone before their .partial folders are removed
 # track() arguments the job owns: each video's run folder is its ``.partial`` folder, no window, no log lines
 _OWNED = ("project", "name", "exist_ok", "show", "stream", "verbose", "source", "persist")
 
@@ -574,6 +575,10 @@ def track_videos(
             for a in actors:
                 with contextlib.suppress(Exception):
                     ray_mod.kill(a)
+            if inflight:  # ray.kill returns at once: a killed actor's task resolves (with its error) only when the
+                # actor is gone; until then it may still be writing (or just starting) its .partial folder
+                with contextlib.suppress(Exception):
+                    ray_mod.wait(list(inflight), num_returns=len(inflight), timeout=KILL_WAIT_S)
             for slot, i in inflight.values():  # interrupted: no half-written video stays behind
                 shutil.rmtree(_partial(save_dir / stems[i]), ignore_errors=True)
                 done = _completed(save_dir / stems[i], job)  # renamed into place before its result came back

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from numa_ultralytics import _core
 from numa_ultralytics.trackers import TRACKER_MAP  # Ultralytics' trackers.track.TRACKER_MAP (user code imports it here)
-
-if TYPE_CHECKING:  # engine/results.py is a higher layer: the result's own Boxes class builds the new boxes
-    from numa_ultralytics.engine.results import Results
 
 
 def tracker_needs(tracker: Any) -> frozenset[str]:
@@ -19,8 +16,9 @@ def tracker_needs(tracker: Any) -> frozenset[str]:
     return frozenset(getattr(tracker, "needs", ())) if tracker is not None else frozenset()
 
 
-def apply_tracker(r: Results, tracker: Any) -> None:
-    """Feed the detections to the tracker and re-index the result to follow the tracks."""
+def apply_tracker(r: Any, tracker: Any) -> None:
+    """Feed the detections to the tracker and re-index the result ``r`` (an engine/results.py ``Results``, a higher
+    layer: not imported, its own ``Boxes`` type builds the new boxes) to follow the tracks."""
     if r.boxes is None:
         raise ValueError("apply_tracker needs a detection result (Results.boxes is None)")
     boxes_type = type(r.boxes)  # engine/results.py Boxes

@@ -155,8 +155,10 @@ def export_openvino(
     arguments recorded as the metadata's ``args``. The files are written into a temporary folder beside ``folder``
     and moved in when complete."""
     ov = _require_openvino("export(format='openvino')")
+    import onnx
     import yaml
 
+    from numa_ultralytics.nn.openvino_onnx import gather_rows_as_gather_nd
     from numa_ultralytics.utils import literal
 
     stem = folder.name.replace("_int8_openvino_model", "").replace("_openvino_model", "")
@@ -166,7 +168,10 @@ def export_openvino(
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{folder.name}.", dir=folder.parent) as tmp:
         src = Path(tmp) / f"{stem}.fp32.onnx"
-        src.write_bytes(model.SerializeToString())
+        graph = onnx.ModelProto()
+        graph.CopyFrom(model)
+        gather_rows_as_gather_nd(graph)  # end-to-end heads' row gathers as OpenVINO takes them (nn/openvino_onnx.py)
+        src.write_bytes(graph.SerializeToString())
         # convert_model (not read_model): OpenVINO's front-end transformations fold SiLU's Sigmoid x Mul into Swish and
         # the shape arithmetic into constants, the graph NNCF's patterns know (from read_model's unfolded graph NNCF's
         # int8 model matched 0.92 of fp32's detections on the shared videos, from this one 0.96)

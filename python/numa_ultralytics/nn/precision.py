@@ -243,8 +243,9 @@ class OpenVINOSession:
 
     A model with a dynamic input is compiled once as it is, and again for each input shape that comes back
     (``STATIC_AFTER`` frames: a video's letterbox gives one shape): a model compiled for its concrete shape runs faster
-    (measured in bench/RESULTS.md), and a graph whose dynamic form OpenVINO cannot compile (Ultralytics' dynamic
-    YOLO26-seg export: GatherElements shape inference) runs per concrete shape from the first frame. At most
+    (measured in bench/RESULTS.md), and a graph whose dynamic form OpenVINO cannot compile runs per concrete shape
+    from the first frame. An ONNX graph reaches OpenVINO as nn/openvino_onnx.py gives it (end-to-end heads' row
+    gathers as ``GatherND``: OpenVINO refuses YOLO26's ``GatherElements`` in any shape). At most
     ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
 
     def __init__(
@@ -258,7 +259,12 @@ class OpenVINOSession:
         if described_by is None:  # an OpenVINO IR (.xml): its own description and metadata.yaml
             from numa_ultralytics.nn.openvino_ir import IRDescription, read_metadata
 
-            described_by = IRDescription(self._core.read_model(str(self.path)), read_metadata(self.path))
+            self._source: str | bytes = str(self.path)
+            described_by = IRDescription(self._core.read_model(self._source), read_metadata(self.path))
+        else:  # an ONNX graph, as OpenVINO is given it (nn/openvino_onnx.py: end-to-end heads' row gathers)
+            from numa_ultralytics.nn.openvino_onnx import openvino_source
+
+            self._source = openvino_source(self.path)
         self._described_by = described_by
         self._config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32"}
         if threads is not None:  # YOLO(threads=) / Ray actors: OpenVINO's threads per inference, as onnxruntime's
@@ -272,7 +278,7 @@ class OpenVINOSession:
                 # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
                 # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
                 raise RuntimeError("dynamic int8 on AMX")
-            self.compiled = self._core.compile_model(str(self.path), "CPU", self._config)
+            self.compiled = self._core.compile_model(self._core.read_model(self._source), "CPU", self._config)
         except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
             if not self.dynamic:
                 raise
@@ -284,7 +290,7 @@ class OpenVINOSession:
 
     def compile_for(self, shape: tuple[int, ...]) -> Any:
         """The model compiled for the concrete input ``shape``."""
-        model = self._core.read_model(str(self.path))
+        model = self._core.read_model(self._source)
         model.reshape({self._input: list(shape)})
         return self._core.compile_model(model, "CPU", self._config)
 

@@ -1,10 +1,12 @@
-"""The rest of the zoo from ``.pt``: YOLO12, YOLOv10 (end-to-end), YOLOv9 (detect, and segment with ADown), YOLOv3u.
+"""The rest of the zoo from ``.pt``: YOLO12, YOLOv10 (end-to-end), YOLOv9 (detect, segment with ADown, and YOLOv9e's
+CBLinear / CBFuse), YOLOv3u.
 
 Each fixture in ``tests/fixtures/zoo`` is a tiny random-init checkpoint made by Ultralytics 8.4.190 from its ``.yaml``
 (seeded, BatchNorm statistics randomized so folding is exercised) with the outputs of Ultralytics' own ONNX export of
 it on two fixed inputs (``bus.jpg`` letterboxed to 160x160, a seeded random 128x192 image); ``make_zoo.py`` made them.
-The graph our builder makes from the checkpoint must give the same outputs. ``yolov3-tinyu-w`` and ``yolov9c-seg-w``
-are those yamls at a reduced width (the official smallest scales are 24 MB / 56 MB fp16): the same blocks.
+The graph our builder makes from the checkpoint must give the same outputs. ``yolov3-tinyu-w``, ``yolov9c-seg-w`` and
+``yolov9e-seg-w`` are those yamls at a reduced width (the official smallest scales are 24 MB / 56 MB / 121 MB fp16):
+the same blocks (``yolov9e-seg-w`` with 8 classes: its 1261 modules' records alone take ~0.8 MB).
 
 The weights are random: the outputs are deterministic, not meaningful. Boxes are in input pixels (up to ~500 here)
 and scores small (~2e-4), so each output is compared with a tolerance relative to its scale (1e-4 of its largest
@@ -23,9 +25,11 @@ import numpy as np
 import onnx
 import pytest
 
+from numa_ultralytics import YOLO
 from numa_ultralytics.nn.checkpoint import load_checkpoint
 from numa_ultralytics.nn.onnx_builder import build_onnx
 from numa_ultralytics.nn.pt_loader import pt_to_onnx
+from numa_ultralytics.nn.standins import _standin_class
 
 from .helpers import session
 
@@ -37,6 +41,7 @@ MODELS = {
     "yolov9t": ("detect", "Detect", False),
     "yolov3-tinyu-w": ("detect", "Detect", False),
     "yolov9c-seg-w": ("segment", "Segment", False),
+    "yolov9e-seg-w": ("segment", "Segment", False),
 }
 TOL = 1e-4
 
@@ -107,3 +112,61 @@ def test_pt_to_onnx_dynamic_batch(tmp_path, name):
     assert np.abs(outs[0] - want[[0, 0]]).max() <= TOL * max(1.0, float(np.abs(want).max()))
     feats = [o for o in sess.get_outputs() if o.name.startswith("feats")]
     assert len(feats) == 3
+
+
+def test_v9e_silence_first_layer():
+    """YOLOv9e checkpoints saved before Ultralytics replaced ``Silence`` with ``nn.Identity`` have a ``Silence`` first
+    layer (``forward`` returns its input): the same graph outputs."""
+    ck = load_checkpoint(ZOO / "yolov9e-seg-w.pt")
+    layers = ck["model"].child("model").__dict__["_modules"]
+    assert layers["0"].cls_name == "Identity"
+    silence = _standin_class("ultralytics.nn.modules.block", "Silence")()
+    silence.__dict__.update(layers["0"].__dict__)
+    layers["0"] = silence
+    ref = np.load(ZOO / "yolov9e-seg-w.npz")
+    x = ref["input_random"].astype(np.float32) / 255.0
+    out0, out1 = session(build_onnx(ck)).run(None, {"images": x})
+    assert np.abs(out0 - ref["random_output0"]).max() <= TOL * float(np.abs(ref["random_output0"]).max())
+    assert np.abs(out1 - ref["random_output1"]).max() <= TOL
+
+
+def test_v9e_seg_predict_and_info(tmp_path):
+    """``YOLO(yolov9e-seg-w.pt)`` end to end: predict on the stored letterboxed ``bus`` (160x160, so no resize) keeps
+    the export's best (anchor, class) first, its box clipped to the image; the summary's parameters and GFLOPs are
+    Ultralytics': ``m = YOLO("tests/fixtures/zoo/yolov9e-seg-w.pt"); m.fuse()``, then
+    ``get_num_params(m.model), get_flops(m.model, 640)`` (ultralytics.utils.torch_utils) gave 500160, 3.5280384."""
+    ref = np.load(ZOO / "yolov9e-seg-w.npz")
+    model = YOLO(str(shutil.copy(ZOO / "yolov9e-seg-w.pt", tmp_path / "yolov9e-seg-w.pt")))
+    assert model.task == "segment" and model.names == {i: str(i) for i in range(8)}
+    bgr = np.ascontiguousarray(ref["input_bus"][0].transpose(1, 2, 0)[:, :, ::-1])
+    r = model.predict(bgr, imgsz=160, conf=1e-6, verbose=False)[0]
+    out = ref["bus_output0"][0]  # [4 + 8 + 32, anchors]: xywh, scores, mask coefficients
+    scores = out[4:12]
+    a = int(scores.max(0).argmax())
+    x, y, w, h = out[:4, a]
+    want = np.clip([x - w / 2, y - h / 2, x + w / 2, y + h / 2], 0, 160)
+    assert len(r) > 0 and r.masks is not None and r.masks.data.shape == (len(r), 160, 160)
+    assert abs(float(r.boxes.conf[0]) - float(scores[:, a].max())) <= 1e-6
+    assert int(r.boxes.cls[0]) == int(scores[:, a].argmax())
+    np.testing.assert_allclose(r.boxes.xyxy[0], want, atol=1e-2)
+    _, params, _, flops = model.info(verbose=False)
+    assert (params, round(flops, 4)) == (500_160, 3.528)
+
+
+@pytest.mark.parametrize(
+    ("layer", "key", "value", "match"),
+    [
+        ("14", "c2s", [8, 8, 16, 32, 65], "CBLinear c2s .* do not add up"),
+        ("14", "c2s", "64", "CBLinear c2s must be a list"),
+        ("16", "idx", [0, 0, 0], "CBFuse idx .* does not match its 5 CBLinear inputs"),
+        ("16", "idx", [0, 0, 0, 0, 9], "CBFuse input 4 is not a CBLinear output with a split 9"),
+    ],
+)
+def test_v9e_bad_cb_attributes(layer, key, value, match):
+    """A CBLinear / CBFuse whose attributes do not fit its weights or inputs: a ValueError naming the layer."""
+    ck = load_checkpoint(ZOO / "yolov9e-seg-w.pt")
+    m = ck["model"].child("model").child(layer)
+    assert key in m.__dict__
+    m.__dict__[key] = value
+    with pytest.raises(ValueError, match=rf"model\.{layer}: {match}"):
+        build_onnx(ck)

@@ -8,15 +8,16 @@ and sigmoid class scores (then mask coefficients), ``output1`` ``[B, nm, H/4, W/
 models. Anchors and strides are computed inside the graph from the feature-map shapes, so batch, height and width
 are dynamic (any multiple of the model stride). Metadata follows the Ultralytics export.
 
-Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 / YOLO12 / YOLOv10 / YOLOv9 / YOLOv3u detect and
-segment models (Conv, DWConv, C2, C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its
+Supported: YOLOv8 (P6 included) / YOLOv5u / YOLOv6 / YOLO11 / YOLO26 / YOLO12 / YOLOv10 / YOLOv9 / YOLOv3u detect
+and segment models (Conv, DWConv, C2, C2f, C3k2 (with C3k or attention blocks), C3k, C3, Bottleneck, SPPF (with its
 shortcut), C2PSA, PSABlock, Attention, A2C2f, ABlock, AAttn (area attention), SCDown, PSA, C2fCIB, CIB, RepVGGDW,
-ELAN1, RepNCSPELAN4, RepCSP, RepBottleneck, RepConv, AConv, ADown, SPPELAN, MaxPool2d, ZeroPad2d, Upsample, Concat,
-Detect, v10Detect, Segment, Segment26, Proto, Proto26, DFL). BatchNorm is folded, and RepConv / RepVGGDW branches
-merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export. End-to-end heads (YOLO26, and YOLOv10
-when its one-to-one branch is selected) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows
-``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs,
-selected with the original's ops so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
+ELAN1, RepNCSPELAN4, RepCSP, RepBottleneck, RepConv, AConv, ADown, SPPELAN, CBLinear, CBFuse, Silence, MaxPool2d,
+ZeroPad2d, Upsample, Concat, Detect, v10Detect, Segment, Segment26, Proto, Proto26, DFL). BatchNorm is folded, and
+RepConv / RepVGGDW branches merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export.
+End-to-end heads (YOLO26, and YOLOv10 when its one-to-one branch is selected) output what Ultralytics' export does:
+``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k =
+min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops so ties resolve alike. Anything else
+raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -296,6 +297,8 @@ class _Builder:
     def m_Identity(self, m: StandIn, x: str, path: str) -> str:
         return x
 
+    m_Silence = m_Identity  # YOLOv9e's first layer in checkpoints before Ultralytics replaced it with nn.Identity
+
     def m_SiLU(self, m: StandIn, x: str, path: str) -> str:
         return self.act(m, x, path)
 
@@ -504,6 +507,44 @@ class _Builder:
         for k in ("cv2", "cv3", "cv4"):
             ys.append(self.module(m.child(k), ys[-1], f"{path}.{k}"))
         return self.module(m.child("cv5"), self.concat(ys, 1, path), f"{path}.cv5")
+
+    def m_CBLinear(self, m: StandIn, x: str, path: str) -> list[str]:
+        """CBLinear (YOLOv9e): one convolution (with bias, no BatchNorm), split by channel into ``c2s``: a list."""
+        conv = m.child("conv")
+        c2s = m.get("c2s")
+        c2 = int(conv.child("weight").shape[0]) if isinstance(conv.get("weight"), np.ndarray) else None
+        if not (isinstance(c2s, (list, tuple)) and c2s and all(isinstance(c, int) and c > 0 for c in c2s)):
+            raise ValueError(f"{path}: CBLinear c2s must be a list of channel counts, got {short_repr(c2s)}")
+        if sum(c2s) != c2:
+            raise ValueError(f"{path}: CBLinear c2s {short_repr(c2s)} do not add up to its convolution's {c2} channels")
+        y = self.module(conv, x, f"{path}.conv")
+        return list(self.split(y, c2s, 1, path)) if len(c2s) > 1 else [y]
+
+    def m_CBFuse(self, m: StandIn, x: Any, path: str) -> str:
+        """CBFuse (YOLOv9e): split ``idx[i]`` of each CBLinear output in ``x[:-1]``, nearest-resized to the size of
+        the last input, and that input, summed (``torch.sum(torch.stack(...), 0)``, exported as these ops)."""
+        idx = m.get("idx")
+        if not isinstance(x, list) or len(x) < 2 or not isinstance(x[-1], str):
+            raise ValueError(f"{path}: CBFuse expects CBLinear outputs followed by one feature map")
+        if not (isinstance(idx, (list, tuple)) and len(idx) == len(x) - 1 and all(isinstance(i, int) for i in idx)):
+            raise ValueError(f"{path}: CBFuse idx {short_repr(idx)} does not match its {len(x) - 1} CBLinear inputs")
+        target = self.g.op("Shape", [x[-1]], hint=path)  # the splits have the last input's batch and channels
+        axis0 = self.g.const([0], np.int64)
+        res = []
+        for i, (xs, j) in enumerate(zip(x[:-1], idx)):
+            if not isinstance(xs, list) or not -len(xs) <= j < len(xs):
+                raise ValueError(f"{path}: CBFuse input {i} is not a CBLinear output with a split {j}")
+            r = self.g.op(
+                "Resize",
+                [xs[j], "", "", target],
+                hint=path,
+                mode="nearest",
+                coordinate_transformation_mode="asymmetric",
+                nearest_mode="floor",
+            )
+            res.append(self.g.op("Unsqueeze", [r, axis0], hint=path))
+        stacked = self.concat([*res, self.g.op("Unsqueeze", [x[-1], axis0], hint=path)], 0, path)
+        return self.g.op("ReduceSum", [stacked, axis0], hint=path, keepdims=0)
 
     def m_SCDown(self, m: StandIn, x: str, path: str) -> str:
         return self.module(m.child("cv2"), self.module(m.child("cv1"), x, f"{path}.cv1"), f"{path}.cv2")

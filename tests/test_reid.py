@@ -42,6 +42,25 @@ def test_pool_features_equals_get_obj_feats(seed: int) -> None:
         _core.pool_features(maps, np.array([total], np.int64))
 
 
+@pytest.mark.parametrize("channels", [(64, 96, 128), (2, 3, 4), (4, 6, 8)])
+def test_pool_features_channels_not_multiples(channels: tuple[int, ...]) -> None:
+    """Head inputs whose channels are not multiples of the smallest (YOLOv9t: 64, 96, 128): the original's reshape
+    cuts rows across positions, and its anchor indices pick those rows; ours gives the same values."""
+    rng = np.random.default_rng(sum(channels))
+    hw = [(8, 6), (4, 3), (2, 2)]
+    maps = [rng.standard_normal((c, h, w)).astype(np.float32) for c, (h, w) in zip(channels, hw)]
+    s = channels[0]
+    total = sum(m.size // (s * (m.shape[0] // s)) for m in maps)  # rows of s * (c // s) values per map
+    assert total > sum(h * w for h, w in hw)  # more rows than positions: the case this covers
+    idx = np.concatenate([np.arange(total), rng.integers(0, total, 10)]).astype(np.int64)
+    np.testing.assert_allclose(_core.pool_features(maps, idx), get_obj_feats(maps, idx), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="anchor"):
+        _core.pool_features(maps, np.array([total], np.int64))
+    odd = [np.ascontiguousarray(m[:, :1, :1]) for m in maps[:2]]  # c values of a 1x1 map: no whole rows of s
+    with pytest.raises(ValueError, match="feature map 1"):
+        _core.pool_features(odd, np.array([0], np.int64))
+
+
 def _frames(path: Path, n: int) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(path))
     out = [cap.read()[1] for _ in range(n)]

@@ -271,11 +271,12 @@ pub struct FeatureMap<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolError {
     NoMaps,
-    /// A map's data length is not `c * h * w`, or `c` is not a multiple of the smallest `c`.
+    /// A map's data length is not `c * h * w`, or its values do not split into whole rows of
+    /// `s * (c / s)` (where Ultralytics' `reshape` raises).
     BadMap {
         index: usize,
     },
-    /// An anchor index past the last map position.
+    /// An anchor index past the last row.
     Anchor {
         anchor: usize,
         anchors: usize,
@@ -288,8 +289,8 @@ impl fmt::Display for PoolError {
             PoolError::NoMaps => write!(f, "no feature maps"),
             PoolError::BadMap { index } => write!(
                 f,
-                "feature map {index} has a size that is not channels x height x width, or channels \
-                 that are not a multiple of the smallest map's"
+                "feature map {index} has a size that is not channels x height x width, or values that do not \
+                 split into rows of the smallest map's channel count"
             ),
             PoolError::Anchor { anchor, anchors } => {
                 write!(
@@ -303,22 +304,33 @@ impl fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
-/// `get_obj_feats`: every map's channels at a position are averaged in groups down to the smallest
-/// map's channel count `s` (`x.permute(0, 2, 3, 1).reshape(b, -1, s, c // s).mean(-1)`), the
-/// maps' positions are concatenated level after level (row-major within a level), and the rows of
-/// `anchors` are returned: `(anchors.len(), s)` row-major, and `s`.
+/// One map's rows in `get_obj_feats`: its values in (h, w, c) order cut into rows of `s * g`
+/// values, `g = c / s` (floor), each row averaged in groups of `g` down to `s` values.
+fn map_rows(m: &FeatureMap<'_>, s: usize) -> Option<usize> {
+    let n = m.c.checked_mul(m.h)?.checked_mul(m.w)?;
+    let g = m.c / s;
+    if s == 0 || g == 0 || n != m.data.len() || n % (s * g) != 0 {
+        return None;
+    }
+    Some(n / (s * g))
+}
+
+/// `get_obj_feats` of Ultralytics 8.4.190, `x.permute(0, 2, 3, 1).reshape(b, -1, s, c // s).mean(-1)`
+/// per map, concatenated level after level, then the rows of `anchors`: `(anchors.len(), s)`
+/// row-major, and `s` (the smallest map's channel count). Where every `c` is a multiple of `s`, a
+/// row is one position, its channels averaged in groups of `c / s`. Where one is not (YOLOv9t:
+/// 64, 96, 128), a row runs across positions, as the original's reshape makes it; the map then has
+/// more rows than positions, and the original's anchor indices pick rows all the same.
 pub fn pool_detector_features(
     maps: &[FeatureMap<'_>],
     anchors: &[usize],
 ) -> Result<(Vec<f32>, usize), PoolError> {
     let s = maps.iter().map(|m| m.c).min().ok_or(PoolError::NoMaps)?;
+    let mut rows = Vec::with_capacity(maps.len());
     for (index, m) in maps.iter().enumerate() {
-        let n = m.c.checked_mul(m.h).and_then(|v| v.checked_mul(m.w));
-        if s == 0 || m.c % s != 0 || n != Some(m.data.len()) {
-            return Err(PoolError::BadMap { index });
-        }
+        rows.push(map_rows(m, s).ok_or(PoolError::BadMap { index })?);
     }
-    let total: usize = maps.iter().map(|m| m.h * m.w).sum();
+    let total: usize = rows.iter().sum();
     let mut out = Vec::with_capacity(anchors.len() * s);
     for &a in anchors {
         if a >= total {
@@ -327,23 +339,18 @@ pub fn pool_detector_features(
                 anchors: total,
             });
         }
-        let mut p = a;
-        let m = maps
-            .iter()
-            .find(|m| {
-                if p < m.h * m.w {
-                    true
-                } else {
-                    p -= m.h * m.w;
-                    false
-                }
-            })
-            .expect("anchor checked against the total");
+        let (mut level, mut r) = (0, a);
+        while r >= rows[level] {
+            r -= rows[level];
+            level += 1;
+        }
+        let m = &maps[level];
         let (hw, g) = (m.h * m.w, m.c / s);
+        let first = r * s * g; // the row's first value in (h, w, c) order
         for j in 0..s {
             let mut acc = 0.0f32;
-            for k in 0..g {
-                acc += m.data[(j * g + k) * hw + p];
+            for k in first + j * g..first + (j + 1) * g {
+                acc += m.data[(k % m.c) * hw + k / m.c];
             }
             out.push(acc / g as f32);
         }
@@ -426,6 +433,59 @@ mod tests {
             w: 1,
         }];
         assert!(pool_detector_features(&bad, &[0]).is_err());
+    }
+
+    #[test]
+    fn pooling_rows_across_positions_when_channels_are_not_multiples() {
+        // Level 0: c=2, 1x3 positions (s = 2); level 1: c=3, 1x2 positions: g = 1, rows of 2 values
+        // run across its (h, w, c) order [p0c0, p0c1, p0c2, p1c0, p1c1, p1c2] -> 3 rows.
+        let l0 = [1.0, 2.0, 3.0, /* ch1 */ 4.0, 5.0, 6.0];
+        let l1 = [
+            10.0, 20.0, /* ch1 */ 11.0, 21.0, /* ch2 */ 12.0, 22.0,
+        ];
+        let maps = [
+            FeatureMap {
+                data: &l0,
+                c: 2,
+                h: 1,
+                w: 3,
+            },
+            FeatureMap {
+                data: &l1,
+                c: 3,
+                h: 1,
+                w: 2,
+            },
+        ];
+        let (f, s) = pool_detector_features(&maps, &[3, 4, 5, 2]).unwrap();
+        assert_eq!(s, 2);
+        assert_eq!(f, vec![10.0, 11.0, 12.0, 20.0, 21.0, 22.0, 3.0, 6.0]);
+        assert_eq!(
+            pool_detector_features(&maps, &[6]),
+            Err(PoolError::Anchor {
+                anchor: 6,
+                anchors: 6
+            })
+        );
+        // 1x1 positions of c=3 with s=2: 3 values do not make whole rows of 2 (the original's reshape raises)
+        let odd = [
+            FeatureMap {
+                data: &l0[..2],
+                c: 2,
+                h: 1,
+                w: 1,
+            },
+            FeatureMap {
+                data: &l1[..3],
+                c: 3,
+                h: 1,
+                w: 1,
+            },
+        ];
+        assert_eq!(
+            pool_detector_features(&odd, &[0]),
+            Err(PoolError::BadMap { index: 1 })
+        );
     }
 
     #[test]

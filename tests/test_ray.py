@@ -260,3 +260,25 @@ def test_intra_op_threads(model_path, clips):
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="intra_op_threads"):
             AutoBackend(model_path, intra_op_threads=bad)
+
+
+def test_ray_yolo26_checkpoint_matches_one_by_one(cluster, clips, tmp_path):
+    """8.4.190's default family on Ray: the YOLO26n-seg checkpoint (end-to-end head, graph built from the ``.pt`` in
+    each actor) tracked with TrackTrack (what solutions default to) gives each clip the labels it gets alone."""
+    pt = need(MEDIA.parent / "models" / "yolo26n-seg.pt")
+    model = YOLO(pt)
+    expected = {}
+    for c in clips:
+        model.track(
+            str(c), imgsz=IMGSZ, tracker="tracktrack.yaml", save_txt=True, project=str(tmp_path / "plain"),
+            name=c.stem, verbose=False,
+        )  # fmt: skip
+        expected[c.stem] = labels_of(tmp_path / "plain" / c.stem)
+    assert sum(len(v) for v in expected.values()) >= 12, "too few labelled frames: the comparison would be weak"
+    s = track_videos(
+        [str(c) for c in clips], model=pt, ray="auto", project=tmp_path / "ray", imgsz=IMGSZ, tracker="tracktrack.yaml",
+        save_txt=True,
+    )  # fmt: skip
+    assert s.ok, s.failures
+    for c in clips:
+        assert labels_of(s.save_dir / c.stem) == expected[c.stem], c.stem

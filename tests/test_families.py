@@ -146,3 +146,26 @@ def test_batch_gives_each_images_detections(name: str) -> None:
     many = model.predict(xs, conf=conf, verbose=False)
     for a, b in zip(one, many):
         assert len(a.boxes) > 0 and np.array_equal(np.asarray(a.boxes.data), np.asarray(b.boxes.data))
+
+
+@pytest.mark.parametrize("name", ["yolov10n", "yolov9c-seg-w"])
+def test_int8_exports(name: str, tmp_path: Path) -> None:
+    """``export(int8=True)`` (onnxruntime QDQ) and ``export(format="openvino", int8=True)`` (NNCF) of an end-to-end
+    family and a segment one: each loads with no flags on the runtime its format names, at int8, and its output rows
+    have fp32's shape (random weights: the values are not compared)."""
+    pt = tmp_path / f"{name}.pt"
+    shutil.copy(checkpoint(name), pt)
+    model = YOLO(pt)
+    data = tmp_path / "train.yaml"
+    data.write_text(
+        f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/train\nnames: {model.names}\n"
+    )
+    x = inputs(name)[0]
+    im = np.ascontiguousarray((x[0].transpose(1, 2, 0)[:, :, ::-1] * 255).round().astype(np.uint8))
+    fp32 = model.predict(im, conf=0.0, verbose=False)[0]
+    for kw, runtime in (({}, "onnxruntime CPU"), ({"format": "openvino"}, "openvino CPU")):
+        q = YOLO(model.export(int8=True, data=str(data), dynamic=True, **kw))
+        r = q.predict(im, conf=0.0, verbose=False)[0]
+        assert (q.backend.runtime, q.backend.precision) == (runtime, "int8")
+        assert len(r.boxes) > 0 and r.boxes.data.shape[1] == fp32.boxes.data.shape[1]
+        assert (r.masks is None) == (fp32.masks is None)

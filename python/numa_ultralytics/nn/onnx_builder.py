@@ -943,9 +943,7 @@ def build_onnx(
     """
     where = f"{source}: " if source is not None else ""
     try:
-        return _build_onnx(
-            ckpt, source, opset, imgsz, batch, export_args, feature_outputs, max_det, agnostic_nms, nms
-        )
+        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs, max_det, agnostic_nms, nms)
     except (NotImplementedError, ValueError):
         raise
     except (RecursionError, MemoryError) as e:

@@ -56,7 +56,12 @@ def _cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, onnx.ModelProto]:
-    return {name: build_onnx(load_checkpoint(ZOO / f"{name}.pt"), source=ZOO / f"{name}.pt") for name in MODELS}
+    # an end-to-end model's fixture is its nms=False export (the one-to-one head; the default runs the one-to-many
+    # head, tests/test_end2end_nms.py)
+    return {
+        name: build_onnx(load_checkpoint(ZOO / f"{name}.pt"), source=ZOO / f"{name}.pt", nms=False if e2e else None)
+        for name, (_, _, e2e) in MODELS.items()
+    }
 
 
 @pytest.mark.parametrize("name", list(MODELS))

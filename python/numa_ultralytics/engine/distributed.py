@@ -481,7 +481,8 @@ def track_videos(
     videos = video_list(source)
     stems = _stems(videos)
     probe = YOLO(model, threads=1)  # resolves downloads / .pt conversion once, and fails early on a bad model
-    model_path = str(probe.backend.path)
+    # a .pt: the graph of the head track_args' nms picks (engine/model.py _pt_graph), the workers' ONNX
+    model_path = str(probe._pt_graph(track_args["nms"]) if probe._pt_graphs else probe.backend.path)
     task = probe.task
     del probe
     save_dir = increment_path((Path(project) if project else Path("runs") / task) / (name or "track"), exist_ok)

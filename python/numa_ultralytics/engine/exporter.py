@@ -40,11 +40,17 @@ Arguments, as Ultralytics (defaults in :data:`EXPORT_DEFAULTS`):
   runs on the CPU); ``simplify``/``data``/``fraction`` are recorded in the ``args`` metadata as Ultralytics does.
 - ``max_det`` (300) / ``agnostic_nms`` (False): end-to-end (NMS-free) models only, e.g. YOLO26: the graph keeps the
   top ``min(max_det, anchors)`` detections, one class per anchor with ``agnostic_nms``, as Ultralytics bakes them.
-- ``nms=True`` (NMS inside the graph), ``quantize`` other than 8 / 32: ``NotImplementedError``.
+- ``nms``: the head, as 8.4.190 picks it (nn/onnx_builder.py ``head_end2end``): None (default) the one-to-many head
+  where the checkpoint has one (NMS runs after the model; metadata ``end2end=False``), False the one-to-one
+  (NMS-free) head where it has one (``end2end=True``); the released YOLO26 ``.pt`` has only the one-to-one head
+  (8.4.190's warning). ``nms=True`` on a one-to-one head: exported as ``nms=None`` with 8.4.190's warning; on a
+  one-to-many head (NMS inside the graph) ``NotImplementedError``.
+- ``quantize`` other than 8 / 32: ``NotImplementedError``.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import math
 import os
@@ -58,6 +64,7 @@ from numa_ultralytics.utils.args import (
     ArgError,
     check_bool,
     check_imgsz,
+    check_optional_bool,
     check_positive_int,
 )
 from numa_ultralytics.utils.signals import stop_on_signals
@@ -95,7 +102,7 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     Raises:
         TypeError: an unknown key.
         ArgError: a bad value (a ``ValueError`` naming the key and what it allows), ``format`` included.
-        NotImplementedError: ``nms=True``, or ``quantize`` other than 8 (int8) / 32 (fp32).
+        NotImplementedError: ``quantize`` other than 8 (int8) / 32 (fp32).
     """
     args = dict(EXPORT_DEFAULTS)
     for k, v in kwargs.items():
@@ -117,8 +124,7 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     opset = args["opset"]
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)):
         raise ArgError("opset", opset, "None (the default) or an integer like 18")
-    if args["nms"]:
-        raise NotImplementedError(f"nms={args['nms']!r} is not supported: the export is the plain ONNX graph")
+    args["nms"] = check_optional_bool("nms", args["nms"])
     check_bool("int8", args["int8"])
     q = args["quantize"]
     if q in (8, "int8", "w8a8") and not isinstance(q, bool):
@@ -248,7 +254,6 @@ def _export_openvino(
         files = calibration_files(data, float(args["fraction"]))
     meta_args = {k: args[k] for k in META_ARG_KEYS}
     meta_args["quantize"] = 8 if args["int8"] else 16 if args["half"] else None  # 8.4.190: half=True is quantize=16
-    meta_args["nms"] = meta_args["nms"] or None
     try:
         export_openvino(
             model,
@@ -268,6 +273,32 @@ def _export_openvino(
         + (", int8 (NNCF)" if args["int8"] else ", fp16 weights" if args["half"] else "")
     )
     return folder
+
+
+def _check_head(model: Any, nms: bool | None) -> bool | None:
+    """The head exported for ``nms`` (nn/onnx_builder.py ``head_end2end``, the graph's ``end2end`` metadata), with
+    8.4.190's warnings: the head's when it is not the one ``nms`` asks for (``head_warning``), and for ``nms=True`` on
+    a one-to-one head "Forcing 'nms=None'" (the ``args`` metadata then says None). ``nms=True`` on a one-to-many head
+    (NMS inside the graph) raises ``NotImplementedError``. Returns the ``nms`` exported."""
+    from numa_ultralytics.nn.onnx_builder import head_warning
+
+    meta = {p.key: p for p in model.metadata_props}
+    end2end = meta["end2end"].value == "True"
+    warning = head_warning(nms, end2end)
+    if warning:
+        LOGGER.warning(f"WARNING {warning}")
+    if nms and not end2end:
+        raise NotImplementedError(
+            "nms=True (NMS inside the graph) is not supported: export with nms=None (the one-to-many head; NMS runs "
+            "after the model) or nms=False (the NMS-free one-to-one head, where the model has one)"
+        )
+    if nms:
+        LOGGER.warning("WARNING 'nms=True' is not available for end2end models or non-YOLO heads. Forcing 'nms=None'.")
+        args = ast.literal_eval(meta["args"].value)
+        args["nms"] = None
+        meta["args"].value = str(args)
+        return None
+    return nms
 
 
 def export(
@@ -314,7 +345,6 @@ def export(
     imgsz = _fit_imgsz(args["imgsz"] or checkpoint_imgsz(data_ckpt), stride)
     batch, dynamic = args["batch"], args["dynamic"]
     meta_args = {k: args[k] for k in _META_ARG_KEYS}
-    meta_args["nms"] = meta_args["nms"] or None  # Ultralytics writes nms=None for a plain export
     model = build_onnx(
         data_ckpt,
         source=ckpt,
@@ -324,7 +354,9 @@ def export(
         export_args=meta_args,
         max_det=args["max_det"],
         agnostic_nms=args["agnostic_nms"],
+        nms=args["nms"],
     )
+    args["nms"] = _check_head(model, args["nms"])
 
     channels = model.graph.input[0].type.tensor_type.shape.dim[1].dim_value or 3
     shape = [batch, channels, *imgsz]

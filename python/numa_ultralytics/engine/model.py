@@ -24,7 +24,7 @@ from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
-from numa_ultralytics.utils.args import DEFAULT_MODEL, check_args, check_bool
+from numa_ultralytics.utils.args import DEFAULT_MODEL, check_args, check_bool, check_optional_bool
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -66,6 +66,9 @@ def accumulates(src: InferenceSource) -> bool:
     )
 
 
+_UNSET = object()  # "no nms given": the backend's head stays as it is
+
+
 class _ModelInfo(SimpleNamespace):
     """What ``model.model`` exposes (Ultralytics' ``nn.Module`` attributes users read)."""
 
@@ -102,11 +105,14 @@ class YOLO:
         # an OpenVINO model folder (or its .xml) is only ever that path (nn/openvino_ir.py)
         path = Path(model).expanduser() if is_ir(model) else attempt_download_asset(model)
         self.ckpt_path = str(path)
+        self._pt_graphs: dict[bool, Path] = {}  # a .pt's cached graphs: (nms is False) -> path (_pt_graph)
+        # predict / track's nms, kept until a call passes another (8.4.190's predictor keeps it: PREDICTOR_SETUP_KEYS);
+        # _head_noted: the nms the head warning was last given for in predict / track
+        self._predict_nms: bool | None = None
+        self._head_noted: Any = _UNSET
         onnx_path = path
         if path.suffix.lower() == ".pt":
-            from numa_ultralytics.nn.pt_loader import pt_to_onnx
-
-            onnx_path = pt_to_onnx(path)
+            onnx_path = self._pt_graph(None)
         elif path.suffix.lower() != ".onnx" and not is_ir(path):
             raise ValueError(
                 f"unsupported model format {path.suffix!r} ({path}); use a .onnx export, a .pt checkpoint or an "
@@ -175,7 +181,7 @@ class YOLO:
 
         Arguments and defaults: utils/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
         """
-        args = check_args(kwargs, "predict")
+        args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
         gen = self._stream(source, args, "predict", warn_list=not stream)
         return gen if stream else list(gen)
 
@@ -188,7 +194,7 @@ class YOLO:
         **kwargs: Any,
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
-        args = check_args(kwargs, "track")
+        args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
 
@@ -239,16 +245,49 @@ class YOLO:
             self.trackers.append(make_tracker(self._tracker_cfg, frame_rate=30))
         return self.trackers[stream]
 
-    def _device_setup(self, device: Any, half: bool = False, runtime: str | None = None) -> Predictor:
+    def _sticky_nms(self, args: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """predict / track's ``nms``: the one given, else the last one given (8.4.190 keeps its predictor, built for
+        that ``nms``, until a call passes another)."""
+        with self._lock:
+            if "nms" in kwargs:
+                self._predict_nms = args["nms"]
+            else:
+                args["nms"] = self._predict_nms
+        return args
+
+    def _pt_graph(self, nms: bool | None) -> Path:
+        """The graph of this ``.pt`` for ``nms`` (nn/pt_loader.py ``pt_to_onnx``: the head 8.4.190 runs for it, the
+        rule of nn/onnx_builder.py ``head_end2end``), built or found in the cache once per model and head."""
+        from numa_ultralytics.nn.pt_loader import pt_to_onnx
+
+        key = nms is False
+        if key not in self._pt_graphs:
+            self._pt_graphs[key] = pt_to_onnx(self.ckpt_path, nms)
+        return self._pt_graphs[key]
+
+    def _device_setup(
+        self, device: Any, half: bool = False, runtime: str | None = None, nms: Any = _UNSET, note: str = ""
+    ) -> Predictor:
         """Re-open the backend when the device kind (CPU/CUDA), ``half`` or ``runtime`` changes (which runtime and
         precision they mean: nn/precision.py; on CUDA ``half`` runs the fp16 graph, nn/cuda.py ``use_fp16_graph``);
-        ``device=None`` keeps the current device. Returns the predictor the call runs with (kept for the whole call:
-        another thread's change of device or precision never changes a run under way)."""
+        ``device=None`` keeps the current device. For a ``.pt``, ``nms`` picks the head's graph (``_pt_graph``) and
+        8.4.190's warning is given when the head is not the one ``nms`` asks for (nn/onnx_builder.py
+        ``head_warning``): on every ``note="val"``, and for ``note="predict"`` when the ``nms`` changes (8.4.190 warns
+        when it sets up a predictor). Returns the predictor the call runs with (kept for the whole call: another
+        thread's change of device, precision or head never changes a run under way)."""
         with self._lock:
-            self._device_change(device, half, runtime)
+            self._device_change(device, half, runtime, nms)
+            if nms is not _UNSET and self._pt_graphs and (note == "val" or nms is not self._head_noted):
+                from numa_ultralytics.nn.onnx_builder import head_warning
+
+                if note == "predict":
+                    self._head_noted = nms
+                warning = head_warning(nms, self.backend.end2end)
+                if warning:
+                    LOGGER.warning(f"WARNING {warning}")
             return self.predictor
 
-    def _device_change(self, device: Any, half: bool, runtime: str | None) -> None:
+    def _device_change(self, device: Any, half: bool, runtime: str | None, nms: Any = _UNSET) -> None:
         from numa_ultralytics.nn.autobackend import parse_device
         from numa_ultralytics.nn.cuda import use_fp16_graph
 
@@ -256,15 +295,16 @@ class YOLO:
         current = "cuda" if b.device.startswith("cuda") else "cpu"
         kind = current if device is None else parse_device(device)[0]  # raises for a bad or unavailable device
         fp16 = use_fp16_graph(kind, bool(half))
-        if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg) or fp16 != b.fp16:
+        path = self._pt_graph(nms) if self._pt_graphs and nms is not _UNSET else b.path
+        if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg) or fp16 != b.fp16 or path != b.path:
             dev = device if device is not None else self._device_arg if self._device_arg is not None else current
             try:
-                self.backend = AutoBackend(b.path, dev, half, runtime, fp16, b.intra_op_threads)
+                self.backend = AutoBackend(path, dev, half, runtime, fp16, b.intra_op_threads)
             except ValueError as e:  # a graph fp16 does not apply to (int8): keep it as it is
                 if not fp16:
                     raise
                 LOGGER.warning(f"half=True: {e}; running the graph as it is")
-                self.backend = AutoBackend(b.path, dev, half, runtime, intra_op_threads=b.intra_op_threads)
+                self.backend = AutoBackend(path, dev, half, runtime, intra_op_threads=b.intra_op_threads)
             self.predictor = Predictor(self.backend, self.task)
             self.predictor.owner = weakref.ref(self)
         if device is not None:
@@ -290,7 +330,7 @@ class YOLO:
         """
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        predictor = self._device_setup(args["device"], args["half"], args["runtime"])
+        predictor = self._device_setup(args["device"], args["half"], args["runtime"], args["nms"], "predict")
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -411,7 +451,10 @@ class YOLO:
         pipeline: engine/validator.py."""
         from numa_ultralytics.engine.validator import run_val
 
-        predictor = self._device_setup(kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"))
+        nms = check_optional_bool("nms", kwargs.get("nms"))
+        predictor = self._device_setup(
+            kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"), nms, "val"
+        )
         return run_val(predictor.backend, self.task, data=data, **kwargs)
 
     # ------------------------------------------------------------------ export

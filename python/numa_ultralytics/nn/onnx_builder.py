@@ -13,11 +13,11 @@ and segment models (Conv, DWConv, C2, C2f, C3k2 (with C3k or attention blocks), 
 shortcut), C2PSA, PSABlock, Attention, A2C2f, ABlock, AAttn (area attention), SCDown, PSA, C2fCIB, CIB, RepVGGDW,
 ELAN1, RepNCSPELAN4, RepCSP, RepBottleneck, RepConv, AConv, ADown, SPPELAN, CBLinear, CBFuse, Silence, MaxPool2d,
 ZeroPad2d, Upsample, Concat, Detect, v10Detect, Segment, Segment26, Proto, Proto26, DFL). BatchNorm is folded, and
-RepConv / RepVGGDW branches merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export.
-End-to-end heads (YOLO26, and YOLOv10 when its one-to-one branch is selected) output what Ultralytics' export does:
-``output0`` ``[B, k, 6 + nm]`` rows ``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k =
-min(max_det, anchors)`` (anchor, class) pairs, selected with the original's ops so ties resolve alike. Anything else
-raises ``NotImplementedError`` naming the module.
+RepConv / RepVGGDW branches merged, in float32 in the order Ultralytics' ``fuse()`` uses before an export. The head is
+chosen from ``nms`` as 8.4.190 chooses it (:func:`head_end2end`). End-to-end heads (YOLO26, YOLOv10: their one-to-one
+branch) output what Ultralytics' export does: ``output0`` ``[B, k, 6 + nm]`` rows
+``x1, y1, x2, y2, score, class, mask coefficients`` for the top ``k = min(max_det, anchors)`` (anchor, class) pairs,
+selected with the original's ops so ties resolve alike. Anything else raises ``NotImplementedError`` naming the module.
 """
 
 from __future__ import annotations
@@ -37,19 +37,24 @@ from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
 
 __all__ = [
     "BUILDER_VERSION",
+    "HEAD_FUSED_WARNING",
+    "HEAD_NO_ONE2ONE_WARNING",
     "MIN_OPSET",
     "OPSET",
     "build_onnx",
     "checkpoint_imgsz",
     "checkpoint_stride",
     "fuse_conv_bn",
+    "head_end2end",
+    "head_warning",
     "max_opset",
 ]
 
 #: Bump when the generated graph changes: it is part of the cache file name.
-BUILDER_VERSION = 4  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
+BUILDER_VERSION = 5  # 2: scalar constants are 0-d (a static input shape made Range's [1]-shaped bounds an error)
 # 3: graphs built for predict also output the detection head's input feature maps (FEATURE_OUTPUT_PREFIX)
 # 4: BatchNorm folded in float32 as torch's fuse does (unfused checkpoints' graphs equal the export bit for bit)
+# 5: the head follows ``nms`` (head_end2end), not the checkpoint's saved ``end2end`` flag
 
 OPSET = 17  # the cached graphs' opset (pt_loader)
 IR_VERSION = 8  # opset 17 <-> IR 8: runs on onnxruntime >= 1.13
@@ -70,14 +75,35 @@ _HEADS = ("Detect", "Segment", "Segment26", "v10Detect")
 _SEGMENT_HEADS = ("Segment", "Segment26")
 
 
-def head_end2end(head: StandIn) -> bool:
-    """Whether a head runs its one-to-one (NMS-free) branch, as Ultralytics' ``Detect.end2end``: it has
-    ``one2one_cv2`` and either selects it (``_end2end``; ``end2end`` in checkpoints older than 8.4) or fusion removed
-    the one-to-many branch (``cv2`` None)."""
+#: 8.4.190's warnings (``Detect.end2end``'s setter) when the head ``nms`` asks for is not in the checkpoint.
+HEAD_FUSED_WARNING = "The one-to-many head was removed by fusion; using the remaining one-to-one head."
+HEAD_NO_ONE2ONE_WARNING = "This model has no one-to-one head; using one-to-many outputs."
+
+
+def head_end2end(head: StandIn, nms: bool | None = None) -> bool:
+    """Which head a ``.pt`` runs for ``nms`` (the one rule, for every family and for predict, track, val and
+    export): True for the one-to-one (NMS-free, top-k) head, False for the one-to-many head (then NMS).
+
+    8.4.190 sets ``model.end2end = nms is False`` before fusing (the predictor's and validator's
+    ``AutoBackend(end2end=args.nms is False)``, the exporter's ``model.end2end = args.nms is False``), whatever the
+    checkpoint saved; ``Detect.end2end`` is then ``one2one_cv2 is not None and (_end2end or cv2 is None)``. So a head
+    with both branches runs the one-to-one one only with ``nms=False``; one whose one-to-many branch fusion removed
+    (the released YOLO26 ``.pt``) always runs it; one without a one-to-one branch never does (:func:`head_warning`).
+    """
     if head.get("one2one_cv2") is None:
         return False
-    flag = head.get("_end2end", head.get("end2end", False))
-    return bool(flag) or head.get("cv2") is None
+    return nms is False or head.get("cv2") is None
+
+
+def head_warning(nms: bool | None, end2end: bool) -> str | None:
+    """8.4.190's warning when the head :func:`head_end2end` chose for ``nms`` is not the one asked for (``nms=False``
+    asks for the one-to-one head, anything else for the one-to-many one), else None. ``end2end``: the head built (a
+    graph's ``end2end`` metadata), so a cached graph gives the same warning without reading its checkpoint."""
+    if nms is False and not end2end:
+        return HEAD_NO_ONE2ONE_WARNING
+    if nms is not False and end2end:
+        return HEAD_FUSED_WARNING
+    return None
 
 
 def fuse_conv_bn(
@@ -699,7 +725,7 @@ class _Builder:
         name = m.cls_name
         if name not in _HEADS:
             raise NotImplementedError(f"unsupported head '{m.qualname()}' at {path}")
-        end2end = head_end2end(m)
+        end2end = head_end2end(m, self.nms)
         prefix = "one2one_" if end2end else ""
         if m.get(f"{prefix}cv2") is None:
             raise ValueError(f"{path}: the head has no '{prefix}cv2' branch (neither one-to-many nor one-to-one)")
@@ -812,6 +838,7 @@ class _Builder:
     opset: int = OPSET
     max_det: int = 300
     agnostic_nms: bool = False
+    nms: bool | None = None  # the head choice (head_end2end)
 
     model_stride: np.ndarray | None = None
     head_inputs: list[str] | None = None
@@ -839,7 +866,7 @@ class _Builder:
             )
         out0, out1 = x
         nm = int(head.child("nm")) if out1 is not None else 0
-        no = (6 if head_end2end(head) else 4 + int(head.child("nc"))) + nm
+        no = (6 if head_end2end(head, self.nms) else 4 + int(head.child("nc"))) + nm
         return out0, out1, no, nm
 
 
@@ -882,6 +909,7 @@ def _metadata(
     imgsz: Sequence[int] | None = None,
     batch: int = 1,
     export_args: dict[str, Any] | None = None,
+    nms: bool | None = None,
 ) -> dict[str, str]:
     args_raw = model.get("args")
     args: dict[str, Any] = args_raw if isinstance(args_raw, dict) else {}
@@ -921,7 +949,7 @@ def _metadata(
         "names": names,
         "args": export_args,
         "channels": yaml.get("channels", 3) if isinstance(yaml, dict) else 3,
-        "end2end": head_end2end(head),
+        "end2end": head_end2end(head, nms),
     }
     return {k: str(v) for k, v in meta.items()}
 
@@ -937,6 +965,7 @@ def build_onnx(
     feature_outputs: bool = False,
     max_det: int = 300,
     agnostic_nms: bool = False,
+    nms: bool | None = None,
 ) -> onnx.ModelProto:
     """Build the ONNX model (dynamic batch/height/width) for a checkpoint from :func:`load_checkpoint`.
 
@@ -944,14 +973,17 @@ def build_onnx(
     ``imgsz`` ([h, w]; default the checkpoint's training size), ``batch`` and ``export_args`` go into the metadata
     (``imgsz``, ``batch``, ``args``) as an Ultralytics export writes them; the graph itself does not depend on them.
     ``feature_outputs`` adds the detection head's input feature maps as outputs ``feats0``, ``feats1``, ... (the
-    graph ``.pt`` files are run with; an export leaves them out, as the original's does).
+    graph ``.pt`` files are run with; an export leaves them out, as the original's does). ``nms`` picks the head as
+    8.4.190 does (:func:`head_end2end`: the one-to-one top-k only with ``nms=False`` or when fusion left no other);
+    the graph's ``end2end`` metadata says which was built. ``max_det`` / ``agnostic_nms``: the top-k of a one-to-one
+    head.
 
     A checkpoint read from an untrusted file ends in a clear error: ``ValueError`` (content that is not a valid
     model; pickled values in messages are shown bounded) or ``NotImplementedError`` (an unsupported architecture).
     """
     where = f"{source}: " if source is not None else ""
     try:
-        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs, max_det, agnostic_nms)
+        return _build_onnx(ckpt, source, opset, imgsz, batch, export_args, feature_outputs, max_det, agnostic_nms, nms)
     except (NotImplementedError, ValueError):
         raise
     except (RecursionError, MemoryError) as e:
@@ -972,6 +1004,7 @@ def _build_onnx(
     feature_outputs: bool = False,
     max_det: int = 300,
     agnostic_nms: bool = False,
+    nms: bool | None = None,
 ) -> onnx.ModelProto:
     if not MIN_OPSET <= int(opset) <= max_opset():
         raise ValueError(f"opset={opset} is not supported: the graph needs opset {MIN_OPSET} to {max_opset()}")
@@ -994,7 +1027,7 @@ def _build_onnx(
     if model.get("task") not in (None, task):
         raise NotImplementedError(f"{where}unsupported task {short_repr(model.get('task'))}")
     b = _Builder()
-    b.opset, b.max_det, b.agnostic_nms = int(opset), int(max_det), bool(agnostic_nms)
+    b.opset, b.max_det, b.agnostic_nms, b.nms = int(opset), int(max_det), bool(agnostic_nms), nms
     stride = model.get("stride")
     b.model_stride = np.asarray(stride, dtype=np.float32).ravel() if stride is not None else None
     channels = (model.get("yaml") or {}).get("channels", 3)
@@ -1009,7 +1042,7 @@ def _build_onnx(
     g = b.g
     g.nodes.append(helper.make_node("Identity", [out0], ["output0"], name="output0"))
     # end-to-end: (batch, k, 6 + nm) rows, named as the original's export names them
-    dims0 = ["batch", "Concatoutput0_dim_1", "anchors"] if head_end2end(head) else ["batch", no, "anchors"]
+    dims0 = ["batch", "Concatoutput0_dim_1", "anchors"] if head_end2end(head, nms) else ["batch", no, "anchors"]
     outputs = [helper.make_tensor_value_info("output0", TensorProto.FLOAT, dims0)]
     if out1 is not None:
         g.nodes.append(helper.make_node("Identity", [out1], ["output1"], name="output1"))
@@ -1028,7 +1061,7 @@ def _build_onnx(
     opset_id = helper.make_opsetid("", int(opset))
     m = helper.make_model(graph, opset_imports=[opset_id], producer_name="numa_ultralytics")
     m.ir_version = IR_VERSION if opset == OPSET else max(IR_VERSION, helper.find_min_ir_version_for([opset_id]))
-    for k, v in _metadata(ckpt, model, task, head, source, imgsz, batch, export_args).items():
+    for k, v in _metadata(ckpt, model, task, head, source, imgsz, batch, export_args, nms).items():
         p = m.metadata_props.add()
         p.key, p.value = k, v
     onnx.checker.check_model(m)

@@ -52,9 +52,14 @@ def write_atomic(data: bytes, target: Path) -> None:
         raise
 
 
-def onnx_cache_name(pt_path: PathLike, sha256: str) -> str:
-    """File name of the ONNX built from a checkpoint: ``<stem>.<sha256[:16]>.b<builder version>.onnx``."""
-    return f"{Path(pt_path).stem}.{sha256[:16]}.b{BUILDER_VERSION}.onnx"
+def onnx_cache_name(pt_path: PathLike, sha256: str, nms: bool | None = None) -> str:
+    """File name of the ONNX built from a checkpoint for ``nms``:
+    ``<stem>.<sha256[:16]>.b<builder version>.<head>.onnx``, ``<head>`` ``one2one`` for ``nms=False`` (the one-to-one
+    head when the checkpoint has one) and ``one2many`` otherwise (the one-to-many head when it has one). With the
+    checkpoint's sha256 this fixes the head built (nn/onnx_builder.py ``head_end2end``), so graphs of the two heads
+    never share an entry; a checkpoint with a single head gets the same graph under both names."""
+    head = "one2one" if nms is False else "one2many"
+    return f"{Path(pt_path).stem}.{sha256[:16]}.b{BUILDER_VERSION}.{head}.onnx"
 
 
 def _checksum_path(target: Path) -> Path:
@@ -100,8 +105,13 @@ def cached_graph(target: Path, build: Callable[[], bytes], source: Path, what: s
     return target
 
 
-def pt_to_onnx(path: PathLike) -> Path:
+def pt_to_onnx(path: PathLike, nms: bool | None = None) -> Path:
     """Return the path of the ONNX graph built from an Ultralytics ``.pt`` checkpoint, building it on first use.
+
+    ``nms`` picks the detection head as 8.4.190 does (nn/onnx_builder.py ``head_end2end``): the one-to-many head
+    (then NMS) unless ``nms=False`` asks for the one-to-one (NMS-free) one, or fusion left only that one. The graph's
+    ``end2end`` metadata says which was built; the caller warns when it is not the one asked for
+    (``head_warning``).
 
     The graph (dynamic batch/height/width, outputs and metadata as the Ultralytics ONNX export) is cached under a
     name keyed by the checkpoint's sha256 in the user cache (``$NUMA_ULTRALYTICS_CACHE_DIR``, else
@@ -121,9 +131,9 @@ def pt_to_onnx(path: PathLike) -> Path:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    target = cache_dir() / onnx_cache_name(path, _sha256(path))
+    target = cache_dir() / onnx_cache_name(path, _sha256(path), nms)
 
     def build() -> bytes:
-        return build_onnx(load_checkpoint(path), source=path, feature_outputs=True).SerializeToString()
+        return build_onnx(load_checkpoint(path), source=path, feature_outputs=True, nms=nms).SerializeToString()
 
     return cached_graph(target, build, path, "ONNX graph")

@@ -98,8 +98,9 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "classes": None,
     "max_det": 300,
     "agnostic_nms": False,
-    # 8.4.190's head choice (None: the model's own, False: the NMS-free one-to-one head, True: NMS embedded at export);
-    # an ONNX graph's head is fixed when it is exported, and 8.4.190's ONNX backend ignores nms too: results unchanged
+    # 8.4.190's head choice for a .pt (nn/onnx_builder.py head_end2end): None / True the one-to-many head + NMS,
+    # False the NMS-free one-to-one head (each where the checkpoint has it); kept between predict / track calls until
+    # another is given (engine/model.py). An ONNX graph's head is fixed at export (8.4.190's ONNX backend ignores it)
     "nms": None,
     "retina_masks": False,
     "verbose": True,
@@ -154,7 +155,7 @@ VAL_DEFAULTS: dict[str, Any] = {
     "rect": True,  # model.val's default; only dynamic-shape models can use it
     "single_cls": False,
     "agnostic_nms": False,
-    "nms": None,  # as predict (utils/args.py): accepted, the ONNX graph's head is fixed at export
+    "nms": None,  # as predict: a .pt's head (None / True one-to-many + NMS, False one-to-one); an ONNX graph's is fixed
     "overlap_mask": True,
     "mask_ratio": 4,
     "verbose": True,
@@ -178,7 +179,7 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "half": HALF_DEFAULT,  # an fp16 graph
     "opset": None,
     "simplify": True,
-    "nms": False,
+    "nms": None,  # as predict: the head exported (engine/exporter.py); True (NMS in the graph) only for one-to-one
     "int8": False,
     "quantize": None,
     "device": None,

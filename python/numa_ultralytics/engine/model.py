@@ -24,7 +24,14 @@ from numa_ultralytics.engine.results import Results
 from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
-from numa_ultralytics.utils.args import DEFAULT_MODEL, check_args, check_bool, check_optional_bool
+from numa_ultralytics.utils.args import (
+    DEFAULT_MODEL,
+    VAL_DEFAULTS,
+    check_args,
+    check_bool,
+    check_optional_bool,
+    check_positive_int,
+)
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -105,7 +112,10 @@ class YOLO:
         # an OpenVINO model folder (or its .xml) is only ever that path (nn/openvino_ir.py)
         path = Path(model).expanduser() if is_ir(model) else attempt_download_asset(model)
         self.ckpt_path = str(path)
-        self._pt_graphs: dict[bool, Path] = {}  # a .pt's cached graphs: (nms is False) -> path (_pt_graph)
+        # a .pt's cached graphs (_pt_graph): (nms is False) -> path, and (nms is False, k, agnostic) -> a one-to-one
+        # head's other top-k
+        self._pt_graphs: dict[Any, Path] = {}
+        self._pt_end2end: dict[Path, bool] = {}
         # predict / track's nms, kept until a call passes another (8.4.190's predictor keeps it: PREDICTOR_SETUP_KEYS);
         # _head_noted: the nms the head warning was last given for in predict / track
         self._predict_nms: bool | None = None
@@ -255,28 +265,52 @@ class YOLO:
                 args["nms"] = self._predict_nms
         return args
 
-    def _pt_graph(self, nms: bool | None) -> Path:
+    def _pt_graph(self, nms: bool | None, topk: tuple[int, bool] | None = None) -> Path:
         """The graph of this ``.pt`` for ``nms`` (nn/pt_loader.py ``pt_to_onnx``: the head 8.4.190 runs for it, the
-        rule of nn/onnx_builder.py ``head_end2end``), built or found in the cache once per model and head."""
+        rule of nn/onnx_builder.py ``head_end2end``), built or found in the cache once per model and head. ``topk``
+        (nn/onnx_builder.py ``head_topk``): a one-to-one head's top-k; another than the default (300 rows, per
+        class) gets its own graph when the head built is one-to-one (a one-to-many head's graph has no top-k)."""
+        from numa_ultralytics.nn.onnx_builder import head_topk
         from numa_ultralytics.nn.pt_loader import pt_to_onnx
 
         key = nms is False
         if key not in self._pt_graphs:
             self._pt_graphs[key] = pt_to_onnx(self.ckpt_path, nms)
-        return self._pt_graphs[key]
+        path = self._pt_graphs[key]
+        if topk is None or topk == head_topk(0, False) or not self._graph_end2end(path):
+            return path
+        if (key, *topk) not in self._pt_graphs:
+            self._pt_graphs[(key, *topk)] = pt_to_onnx(self.ckpt_path, nms, topk)
+        return self._pt_graphs[(key, *topk)]
+
+    def _graph_end2end(self, path: Path) -> bool:
+        """Whether the graph at ``path`` (built here) has a one-to-one head: its ``end2end`` metadata."""
+        if path not in self._pt_end2end:
+            import onnx
+
+            meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+            self._pt_end2end[path] = meta.get("end2end") == "True"
+        return self._pt_end2end[path]
 
     def _device_setup(
-        self, device: Any, half: bool = False, runtime: str | None = None, nms: Any = _UNSET, note: str = ""
+        self,
+        device: Any,
+        half: bool = False,
+        runtime: str | None = None,
+        nms: Any = _UNSET,
+        note: str = "",
+        topk: tuple[int, bool] | None = None,
     ) -> Predictor:
         """Re-open the backend when the device kind (CPU/CUDA), ``half`` or ``runtime`` changes (which runtime and
         precision they mean: nn/precision.py; on CUDA ``half`` runs the fp16 graph, nn/cuda.py ``use_fp16_graph``);
         ``device=None`` keeps the current device. For a ``.pt``, ``nms`` picks the head's graph (``_pt_graph``) and
         8.4.190's warning is given when the head is not the one ``nms`` asks for (nn/onnx_builder.py
         ``head_warning``): on every ``note="val"``, and for ``note="predict"`` when the ``nms`` changes (8.4.190 warns
-        when it sets up a predictor). Returns the predictor the call runs with (kept for the whole call: another
-        thread's change of device, precision or head never changes a run under way)."""
+        when it sets up a predictor); ``topk``: a one-to-one head's top-k (``_pt_graph``). Returns the predictor the
+        call runs with (kept for the whole call: another thread's change of device, precision or head never changes
+        a run under way)."""
         with self._lock:
-            self._device_change(device, half, runtime, nms)
+            self._device_change(device, half, runtime, nms, topk)
             if nms is not _UNSET and self._pt_graphs and (note == "val" or nms is not self._head_noted):
                 from numa_ultralytics.nn.onnx_builder import head_warning
 
@@ -287,7 +321,9 @@ class YOLO:
                     LOGGER.warning(f"WARNING {warning}")
             return self.predictor
 
-    def _device_change(self, device: Any, half: bool, runtime: str | None, nms: Any = _UNSET) -> None:
+    def _device_change(
+        self, device: Any, half: bool, runtime: str | None, nms: Any = _UNSET, topk: tuple[int, bool] | None = None
+    ) -> None:
         from numa_ultralytics.nn.autobackend import parse_device
         from numa_ultralytics.nn.cuda import use_fp16_graph
 
@@ -295,7 +331,7 @@ class YOLO:
         current = "cuda" if b.device.startswith("cuda") else "cpu"
         kind = current if device is None else parse_device(device)[0]  # raises for a bad or unavailable device
         fp16 = use_fp16_graph(kind, bool(half))
-        path = self._pt_graph(nms) if self._pt_graphs and nms is not _UNSET else b.path
+        path = self._pt_graph(nms, topk) if self._pt_graphs and nms is not _UNSET else b.path
         if kind != current or (bool(half), runtime) != (b.half, b.runtime_arg) or fp16 != b.fp16 or path != b.path:
             dev = device if device is not None else self._device_arg if self._device_arg is not None else current
             try:
@@ -328,9 +364,11 @@ class YOLO:
         Tracking without ``persist``, a stream's tracker starts again (ids from 1) whenever its frames' path changes:
         the next video of a folder, glob or list, each image of a folder (8.4.190's ``on_predict_postprocess_end``).
         """
+        from numa_ultralytics.nn.onnx_builder import head_topk
         from numa_ultralytics.trackers.track import apply_tracker, tracker_needs
 
-        predictor = self._device_setup(args["device"], args["half"], args["runtime"], args["nms"], "predict")
+        topk = head_topk(args["max_det"], args["agnostic_nms"])
+        predictor = self._device_setup(args["device"], args["half"], args["runtime"], args["nms"], "predict", topk)
         src = load_inference_source(
             source,
             vid_stride=args["vid_stride"],
@@ -450,10 +488,15 @@ class YOLO:
         ``SegmentMetrics`` (``.box.map``, ``.seg.map``, ``.results_dict``, ``.speed``). Arguments, defaults and the
         pipeline: engine/validator.py."""
         from numa_ultralytics.engine.validator import run_val
+        from numa_ultralytics.nn.onnx_builder import head_topk
 
         nms = check_optional_bool("nms", kwargs.get("nms"))
+        topk = head_topk(
+            check_positive_int("max_det", kwargs.get("max_det", VAL_DEFAULTS["max_det"])),
+            check_bool("agnostic_nms", kwargs.get("agnostic_nms", VAL_DEFAULTS["agnostic_nms"])),
+        )
         predictor = self._device_setup(
-            kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"), nms, "val"
+            kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"), nms, "val", topk
         )
         return run_val(predictor.backend, self.task, data=data, **kwargs)
 

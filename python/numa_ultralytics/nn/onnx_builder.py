@@ -106,6 +106,20 @@ def head_warning(nms: bool | None, end2end: bool) -> str | None:
     return None
 
 
+#: The fewest rows a ``.pt``'s one-to-one head selects in predict / track: 8.4.190's predictor sets the head's
+#: ``max_det`` to ``max(args.max_det, 300)`` ("class filtering needs candidates before max_det truncation").
+HEAD_MIN_TOPK = 300
+
+
+def head_topk(max_det: int, agnostic_nms: bool) -> tuple[int, bool]:
+    """The top-k a ``.pt``'s one-to-one head is built with for predict, track and val (8.4.190's ``set_head_attr(
+    max_det=..., agnostic_nms=...)``): ``(max(max_det, HEAD_MIN_TOPK), agnostic_nms)``. Fewer rows are the first
+    ``max_det`` of these (a pair's score is at most its anchor's best, so the top ``max_det`` pairs come from the top
+    ``max_det`` anchors: val's ``max_det`` below 300 selects the same rows as the original's ``k = max_det``); more
+    need a graph built for them, and ``agnostic_nms`` selects other rows (the best class per anchor only)."""
+    return max(int(max_det), HEAD_MIN_TOPK), bool(agnostic_nms)
+
+
 def fuse_conv_bn(
     weight: np.ndarray,
     bias: np.ndarray | None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from numa_ultralytics.nn.checkpoint import PathLike, load_checkpoint
-from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx
+from numa_ultralytics.nn.onnx_builder import BUILDER_VERSION, build_onnx, head_topk
 from numa_ultralytics.nn.safety import UnsafeCheckpointError
 from numa_ultralytics.utils.downloads import cache_dir
 
@@ -52,13 +52,17 @@ def write_atomic(data: bytes, target: Path) -> None:
         raise
 
 
-def onnx_cache_name(pt_path: PathLike, sha256: str, nms: bool | None = None) -> str:
+def onnx_cache_name(
+    pt_path: PathLike, sha256: str, nms: bool | None = None, topk: tuple[int, bool] | None = None
+) -> str:
     """File name of the ONNX built from a checkpoint for ``nms``:
     ``<stem>.<sha256[:16]>.b<builder version>.<head>.onnx``, ``<head>`` ``one2one`` for ``nms=False`` (the one-to-one
     head when the checkpoint has one) and ``one2many`` otherwise (the one-to-many head when it has one). With the
     checkpoint's sha256 this fixes the head built (nn/onnx_builder.py ``head_end2end``), so graphs of the two heads
     never share an entry; a checkpoint with a single head gets the same graph under both names."""
     head = "one2one" if nms is False else "one2many"
+    if topk is not None and topk != head_topk(0, False):  # a one-to-one head's other top-k (``head_topk``)
+        head += f".k{topk[0]}" + (".agnostic" if topk[1] else "")
     return f"{Path(pt_path).stem}.{sha256[:16]}.b{BUILDER_VERSION}.{head}.onnx"
 
 
@@ -105,13 +109,14 @@ def cached_graph(target: Path, build: Callable[[], bytes], source: Path, what: s
     return target
 
 
-def pt_to_onnx(path: PathLike, nms: bool | None = None) -> Path:
+def pt_to_onnx(path: PathLike, nms: bool | None = None, topk: tuple[int, bool] | None = None) -> Path:
     """Return the path of the ONNX graph built from an Ultralytics ``.pt`` checkpoint, building it on first use.
 
     ``nms`` picks the detection head as 8.4.190 does (nn/onnx_builder.py ``head_end2end``): the one-to-many head
     (then NMS) unless ``nms=False`` asks for the one-to-one (NMS-free) one, or fusion left only that one. The graph's
     ``end2end`` metadata says which was built; the caller warns when it is not the one asked for
-    (``head_warning``).
+    (``head_warning``). ``topk``: ``(k, agnostic_nms)`` of a one-to-one head (nn/onnx_builder.py ``head_topk``;
+    None: 300 rows, per class).
 
     The graph (dynamic batch/height/width, outputs and metadata as the Ultralytics ONNX export) is cached under a
     name keyed by the checkpoint's sha256 in the user cache (``$NUMA_ULTRALYTICS_CACHE_DIR``, else
@@ -131,9 +136,12 @@ def pt_to_onnx(path: PathLike, nms: bool | None = None) -> Path:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    target = cache_dir() / onnx_cache_name(path, _sha256(path), nms)
+    target = cache_dir() / onnx_cache_name(path, _sha256(path), nms, topk)
+    k, agnostic = topk if topk is not None else head_topk(0, False)
 
     def build() -> bytes:
-        return build_onnx(load_checkpoint(path), source=path, feature_outputs=True, nms=nms).SerializeToString()
+        return build_onnx(
+            load_checkpoint(path), source=path, feature_outputs=True, nms=nms, max_det=k, agnostic_nms=agnostic
+        ).SerializeToString()
 
     return cached_graph(target, build, path, "ONNX graph")

@@ -66,6 +66,7 @@ from numa_ultralytics.utils.args import (
     check_imgsz,
     check_optional_bool,
     check_positive_int,
+    check_quantize,
 )
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -126,11 +127,15 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
         raise ArgError("opset", opset, "None (the default) or an integer like 18")
     args["nms"] = check_optional_bool("nms", args["nms"])
     check_bool("int8", args["int8"])
-    q = args["quantize"]
-    if q in (8, "int8", "w8a8") and not isinstance(q, bool):
-        args["int8"] = True
-    elif q not in (None, 32, "fp32", "w32a32") or isinstance(q, bool):
-        raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, or int8 (quantize=8)")
+    q = check_quantize("quantize", args["quantize"])  # an explicit quantize wins over half / int8 (8.4.190)
+    if q == 8:
+        args["int8"], args["half"] = True, False
+    elif q == 16:
+        args["int8"], args["half"] = False, True
+    elif q == 32:
+        args["int8"], args["half"] = False, False
+    elif q is not None:
+        raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, fp16 (16) or int8 (8)")
     args["quantize"] = 8 if args["int8"] else None
     if args["int8"] and args["half"]:  # as 8.4.190: an fp16 graph cannot feed int8 QDQ nodes (DequantizeLinear)
         LOGGER.warning("WARNING half=True and int8=True are mutually exclusive, setting half=False.")

@@ -31,6 +31,7 @@ from numa_ultralytics.utils.args import (
     check_bool,
     check_optional_bool,
     check_positive_int,
+    half_of,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
@@ -495,9 +496,7 @@ class YOLO:
             check_positive_int("max_det", kwargs.get("max_det", VAL_DEFAULTS["max_det"])),
             check_bool("agnostic_nms", kwargs.get("agnostic_nms", VAL_DEFAULTS["agnostic_nms"])),
         )
-        predictor = self._device_setup(
-            kwargs.get("device"), bool(kwargs.get("half", False)), kwargs.get("runtime"), nms, "val", topk
-        )
+        predictor = self._device_setup(kwargs.get("device"), half_of(kwargs), kwargs.get("runtime"), nms, "val", topk)
         return run_val(predictor.backend, self.task, data=data, **kwargs)
 
     # ------------------------------------------------------------------ export

@@ -38,6 +38,7 @@ from numa_ultralytics.utils.args import (
     check_fraction,
     check_optional_bool,
     check_positive_int,
+    half_of,
 )
 from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.metrics import (
@@ -85,6 +86,7 @@ def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
         check_positive_int(k, args[k])
     check_optional_bool("nms", args["nms"])
     check_choice("split", args["split"], VAL_SPLITS)
+    args["half"] = half_of(args)
     return args
 
 

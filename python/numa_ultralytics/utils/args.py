@@ -105,6 +105,7 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     "retina_masks": False,
     "verbose": True,
     "half": HALF_DEFAULT,
+    "quantize": None,  # 8.4.190's spelling of the precision (QUANTIZE_ALIASES); given, it decides half (half_of)
     "runtime": None,  # None (onnxruntime; OpenVINO for half=True on the CPU), "onnxruntime", "openvino" (CPU)
     "device": None,
     "vid_stride": 1,
@@ -162,6 +163,7 @@ VAL_DEFAULTS: dict[str, Any] = {
     "device": None,
     "plots": True,  # confusion matrix, curves, val_batch images (utils/val_plots.py)
     "half": HALF_DEFAULT,  # as predict: bf16 on the CPU through OpenVINO where possible (nn/precision.py)
+    "quantize": None,  # as predict
     "runtime": None,  # as predict: None, "onnxruntime", "openvino"
     "workers": 0,
     "save_json": False,  # predictions.json (COCO format)
@@ -339,6 +341,33 @@ def _pass(key: str, v: Any) -> Any:
     return v
 
 
+#: 8.4.190's ``quantize`` values and the scheme each means (its ``cfg.QUANTIZE_ALIASES``: 8 int8, 16 fp16, 32 fp32;
+#: the two mixed schemes only export uses). ``half=True`` / ``int8=True`` are its older spellings of 16 / 8; an explicit
+#: ``quantize`` wins over them.
+QUANTIZE_ALIASES: dict[str, int | str] = {
+    "8": 8, "16": 16, "32": 32, "int8": 8, "fp16": 16, "fp32": 32, "w8a8": 8, "w16a16": 16, "w32a32": 32,
+    "w8a16": "w8a16", "w8a32": "w8a32",
+}  # fmt: skip
+
+
+def check_quantize(key: str, v: Any) -> int | str | None:
+    """``quantize``: None (unset: fp32, or what ``half`` / ``int8`` say), or a value of :data:`QUANTIZE_ALIASES`
+    (numbers or text, any case) -> its scheme (8, 16, 32, ``"w8a16"``, ``"w8a32"``)."""
+    if v is None:
+        return None
+    scheme = None if isinstance(v, bool) else QUANTIZE_ALIASES.get(str(v).strip().lower())
+    if scheme is None:
+        raise ArgError(key, v, "one of 8, 16, 32, 'int8', 'fp16', 'fp32', 'w8a8', 'w16a16', 'w32a32', 'w8a16', 'w8a32'")
+    return scheme
+
+
+def half_of(kwargs: dict[str, Any]) -> bool:
+    """The ``half`` a predict / track / val call asks for: ``quantize=16`` (any spelling) when ``quantize`` is given
+    (8.4.190: an explicit ``quantize`` wins over ``half``; 8 and 32 mean no fp16 compute there), else ``half``."""
+    q = check_quantize("quantize", kwargs.get("quantize"))
+    return q == 16 if q is not None else check_bool("half", kwargs.get("half", HALF_DEFAULT))
+
+
 # Every predict/track argument and its check (check_args runs them in this order; device is checked where the backend
 # opens it, nn/autobackend.py parse_device).
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -352,6 +381,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "retina_masks": check_bool,
     "verbose": check_bool,
     "half": check_bool,
+    "quantize": lambda k, v: check_quantize(k, v),
     "runtime": check_runtime,
     "device": _pass,  # check_device, where the backend opens it (nn/autobackend.py parse_device)
     "vid_stride": check_positive_int,
@@ -405,6 +435,7 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
         args["conf"] = CONF_DEFAULTS[mode]
     for k, check in CHECKS.items():
         args[k] = check(k, args[k])
+    args["half"] = half_of(args)
     return args
 
 

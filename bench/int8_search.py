@@ -262,7 +262,7 @@ def main() -> None:
 
 def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> None:
     """Bare inference ms/frame (``session.run`` on letterboxed 384x640 frames; the median frame of a round), fp32
-    onnxruntime and each variant interleaved in every round; the ratio fp32 / variant per round, median [min..max],
+    onnxruntime and each variant interleaved frame by frame; the ratio fp32 / variant per round, median [min..max],
     and of the best rounds (the least disturbed by other load on a shared machine)."""
     from numa_ultralytics.data.augment import letterbox, to_blob
     from numa_ultralytics.nn.autobackend import AutoBackend
@@ -271,16 +271,18 @@ def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> No
     sessions = {"fp32": AutoBackend(MODEL, device="cpu")}
     sessions.update({k: AutoBackend(v, device="cpu") for k, v in folders.items()})
     ms: dict[str, list[float]] = {k: [] for k in sessions}
+    for b in sessions.values():
+        for x in blobs[:3]:
+            b.session.run(None, {b.input_name: x})
     for _ in range(rounds):
-        for k, b in sessions.items():
-            for x in blobs[:3]:
-                b.session.run(None, {b.input_name: x})
-            ts = []
-            for x in blobs:
+        ts: dict[str, list[float]] = {k: [] for k in sessions}
+        for x in blobs:  # each frame through every variant in turn: the same load for all
+            for k, b in sessions.items():
                 t0 = time.perf_counter()
                 b.session.run(None, {b.input_name: x})
-                ts.append((time.perf_counter() - t0) * 1e3)
-            ms[k].append(float(np.median(ts)))
+                ts[k].append((time.perf_counter() - t0) * 1e3)
+        for k, v in ts.items():
+            ms[k].append(float(np.median(v)))
     rows = []
     for k, v in ms.items():
         ratio = [f / x for f, x in zip(ms["fp32"], v)]

@@ -10,7 +10,9 @@ MOT17-mini frames (not the evaluation videos; a model calibrated on them is not 
     .venv/bin/python bench/int8_search.py --frames 60 --variants base,minmax,keep22
     .venv/bin/python bench/int8_search.py --list
 
-Accuracy only: no timing (bench/bench_precision.py times the chosen setting against fp32 in one run).
+``base`` is the export's setting (nn/quantize.py: the head float, Ultralytics' scope); every other variant changes
+that. ``--speed R`` adds a rough bare-inference timing of the variants (bench/bench_precision.py is the real one:
+``--only int8-openvino,int8-openvino-stem``).
 """
 
 from __future__ import annotations
@@ -262,8 +264,9 @@ def main() -> None:
 
 def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> None:
     """Bare inference ms/frame (``session.run`` on letterboxed 384x640 frames; the median frame of a round), fp32
-    onnxruntime and each variant interleaved frame by frame; the ratio fp32 / variant per round, median [min..max],
-    and of the best rounds (the least disturbed by other load on a shared machine)."""
+    onnxruntime and each variant interleaved in every round (frame by frame interleaving measured the OpenVINO model
+    that follows onnxruntime as slow as fp32: onnxruntime's threads spin on after a run); the ratio fp32 / variant per
+    round, median [min..max], and of the best rounds (the least disturbed by other load on a shared machine)."""
     from numa_ultralytics.data.augment import letterbox, to_blob
     from numa_ultralytics.nn.autobackend import AutoBackend
 
@@ -271,18 +274,16 @@ def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> No
     sessions = {"fp32": AutoBackend(MODEL, device="cpu")}
     sessions.update({k: AutoBackend(v, device="cpu") for k, v in folders.items()})
     ms: dict[str, list[float]] = {k: [] for k in sessions}
-    for b in sessions.values():
-        for x in blobs[:3]:
-            b.session.run(None, {b.input_name: x})
     for _ in range(rounds):
-        ts: dict[str, list[float]] = {k: [] for k in sessions}
-        for x in blobs:  # each frame through every variant in turn: the same load for all
-            for k, b in sessions.items():
+        for k, b in sessions.items():  # a variant's frames in a row: one runtime's threads at a time
+            for x in blobs[:3]:
+                b.session.run(None, {b.input_name: x})
+            ts = []
+            for x in blobs:
                 t0 = time.perf_counter()
                 b.session.run(None, {b.input_name: x})
-                ts[k].append((time.perf_counter() - t0) * 1e3)
-        for k, v in ts.items():
-            ms[k].append(float(np.median(v)))
+                ts.append((time.perf_counter() - t0) * 1e3)
+            ms[k].append(float(np.median(ts)))
     rows = []
     for k, v in ms.items():
         ratio = [f / x for f, x in zip(ms["fp32"], v)]

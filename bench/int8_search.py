@@ -274,8 +274,9 @@ def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> No
     sessions = {"fp32": AutoBackend(MODEL, device="cpu")}
     sessions.update({k: AutoBackend(v, device="cpu") for k, v in folders.items()})
     ms: dict[str, list[float]] = {k: [] for k in sessions}
-    for _ in range(rounds):
-        for k, b in sessions.items():  # a variant's frames in a row: one runtime's threads at a time
+    for r in range(rounds):
+        order = list(sessions.items())
+        for k, b in order if r % 2 == 0 else order[::-1]:  # a variant's frames in a row; order alternating
             for x in blobs[:3]:
                 b.session.run(None, {b.input_name: x})
             ts = []

@@ -145,9 +145,9 @@ def head_ignored_scope(ov_model: Any) -> list[str]:
 #: 8.4.190's scope). Measured (bench/int8_search.py, bench/RESULTS.md "int8 on OpenVINO: closer to fp32"): 3 (the stem:
 #: two stride-2 convolutions and the first C3k2, 6.8% of yolo11n-seg's convolution FLOPs) lowers the int8 score noise
 #: against fp32 (class logits of paired detections, standard deviation 0.214 -> 0.181 people video, 0.306 -> 0.235
-#: mmtracking) and raises fp32's detections matched (0.968 -> 0.988, 0.931 -> 0.965), but costs ~10% of the bare
-#: inference (loop 1 1.72x fp32 against 2.10x in the same run: under issue 26's 1.8x) and tracked ids agree less (0.956
-#: against 1.000 up to renumbering); so 0, the fastest that keeps mask mAP and ids.
+#: mmtracking) and raises fp32's detections matched (0.968 -> 0.988, 0.931 -> 0.965), but costs 2-10% of the bare
+#: inference (two timings; loop 1 1.72x fp32 against 2.10x in one run: under issue 26's 1.8x) and tracked ids agree
+#: less (0.956 against 1.000 up to renumbering); so 0, the fastest that keeps mask mAP and ids.
 FLOAT_STEM_MODULES = 0
 
 

@@ -12,7 +12,8 @@ fp32 fallback and is left out), ``int8`` = ``yolo11n-seg.pt`` exported with ``in
 coco8-seg's val images, run by onnxruntime (nn/precision.py never runs int8 graphs on OpenVINO: its detections are
 wrong, tests/test_precision.py), ``int8-openvino`` = ``yolo11n-seg.pt`` exported with ``format="openvino", int8=True,
 dynamic=True`` calibrated on coco8-seg's **train** images (so coco8-seg val is held out for it), loaded as the
-folder (OpenVINO, nn/openvino_ir.py).
+folder (OpenVINO, nn/openvino_ir.py); ``int8-openvino-stem`` (only when named in ``--only``) = the same export with
+the stem float too (nn/quantize.py ``FLOAT_STEM_MODULES`` = 3 instead of the default), to time the two in one run.
 
 Loops as bench/bench_pipeline.py (its ``LOOP_SRC``: decode, predict/track, ``seg_bbox`` per polygon, MJPG write;
 the first ``--warmup`` frames untimed); the floor is the bare ``session.run`` of each variant's session on
@@ -46,7 +47,9 @@ VIDEOS = [
 ]
 
 
-def variants(int8_path: Path, int8_ov: Path | None = None) -> list[tuple[str, Path, dict[str, Any]]]:
+def variants(
+    int8_path: Path, int8_ov: Path | None = None, int8_ov_stem: Path | None = None
+) -> list[tuple[str, Path, dict[str, Any]]]:
     from numa_ultralytics.nn.precision import cpu_has_bf16
 
     out = [("fp32", MODEL, {}), ("openvino-fp32", MODEL, {"runtime": "openvino"})]
@@ -55,6 +58,8 @@ def variants(int8_path: Path, int8_ov: Path | None = None) -> list[tuple[str, Pa
     out.append(("int8", int8_path, {}))  # on onnxruntime only: nn/precision.py never runs int8 on OpenVINO (wrong)
     if int8_ov is not None:
         out.append(("int8-openvino", int8_ov, {}))  # the OpenVINO model folder: OpenVINO, int8 (NNCF)
+    if int8_ov_stem is not None:
+        out.append(("int8-openvino-stem", int8_ov_stem, {}))  # the same, the stem (model.0-2) float too
     return out
 
 
@@ -68,16 +73,27 @@ def make_int8(d: Path) -> Path:
     return Path(YOLO(str(pt)).export(format="onnx", int8=True, dynamic=True, data=str(data)))
 
 
-def make_int8_openvino(d: Path) -> Path:
-    """``export(format="openvino", int8=True, dynamic=True)`` calibrated on coco8-seg train (val held out)."""
+def make_int8_openvino(d: Path, stem: int | None = None) -> Path:
+    """``export(format="openvino", int8=True, dynamic=True)`` calibrated on coco8-seg train (val held out).
+    ``stem``: that many first modules float besides the head instead of nn/quantize.py's ``FLOAT_STEM_MODULES``, into
+    its own folder."""
+    import numa_ultralytics.nn.quantize as q
     from numa_ultralytics import YOLO
+    from numa_ultralytics.engine.exporter import export
 
     pt = d / PT.name
     if not pt.exists():
         pt.write_bytes(PT.read_bytes())
     data = d / "coco8-seg-train.yaml"
     data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/train\nnames: {YOLO(str(MODEL)).names}\n")
-    return Path(YOLO(str(pt)).export(format="openvino", int8=True, dynamic=True, data=str(data)))
+    if stem is None:
+        return Path(YOLO(str(pt)).export(format="openvino", int8=True, dynamic=True, data=str(data)))
+    default, q.FLOAT_STEM_MODULES = q.FLOAT_STEM_MODULES, stem
+    try:
+        folder = d / f"{pt.stem}_stem{stem}_int8_openvino_model"
+        return Path(export(pt, folder, format="openvino", int8=True, dynamic=True, data=str(data)))
+    finally:
+        q.FLOAT_STEM_MODULES = default
 
 
 def frames_of(video: Path, n: int) -> list[np.ndarray]:
@@ -335,7 +351,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as td:
         d = Path(td)
         int8 = make_int8(d)
-        vs = variants(int8, make_int8_openvino(d))
+        stem = make_int8_openvino(d, stem=3) if "int8-openvino-stem" in args.only.split(",") else None
+        vs = variants(int8, make_int8_openvino(d), stem)
         if args.only:
             vs = [v for v in vs if v[0] == "fp32" or v[0] in args.only.split(",")]
         print("variants: " + ", ".join(f"{n} ({p.name} {kw or ''})" for n, p, kw in vs))

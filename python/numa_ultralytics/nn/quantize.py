@@ -1,8 +1,9 @@
 """int8 exports: static post-training quantization (``model.export(int8=True, data=...)``).
 
 Two forms. ``format="openvino"`` (:func:`quantize_openvino`): NNCF on the OpenVINO model, the detect head kept float
-(:func:`head_ignored_scope`), as Ultralytics 8.4.190's OpenVINO int8 export; OpenVINO runs it with int8 kernels, the
-fast and right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO"). ``format="onnx"``
+(:func:`head_ignored_scope`), as Ultralytics 8.4.190's OpenVINO int8 export (:func:`stem_ignored_scope`: the stem
+too, :data:`FLOAT_STEM_MODULES`: measured, not on by default); OpenVINO runs it with int8 kernels, the fast and
+right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO"). ``format="onnx"``
 (:func:`quantize_int8`, below): a QDQ graph for onnxruntime.
 
 As Ultralytics 8.4.190 (``utils/export/onnx.py onnx_int8_quantize``): onnxruntime's ``quantize_static`` (QDQ,
@@ -140,6 +141,31 @@ def head_ignored_scope(ov_model: Any) -> list[str]:
     return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or head.search(o.get_friendly_name())]
 
 
+#: The first modules (``model.0`` .. ``model.<n-1>``) kept float besides the head; 0: none, the head only (Ultralytics
+#: 8.4.190's scope). Measured (bench/int8_search.py, bench/RESULTS.md "int8 on OpenVINO: closer to fp32"): 3 (the stem:
+#: two stride-2 convolutions and the first C3k2, 6.8% of yolo11n-seg's convolution FLOPs) lowers the int8 score noise
+#: against fp32 (class logits of paired detections, standard deviation 0.214 -> 0.181 people video, 0.306 -> 0.235
+#: mmtracking) and raises fp32's detections matched (0.968 -> 0.988, 0.931 -> 0.965), but costs 2-10% of the bare
+#: inference (two timings; loop 1 1.72x fp32 against 2.10x in one run: under issue 26's 1.8x) and tracked ids agree
+#: less (0.956 against 1.000 up to renumbering); so 0, the fastest that keeps mask mAP and ids.
+FLOAT_STEM_MODULES = 0
+
+
+def stem_ignored_scope(ov_model: Any, n: int | None = None) -> list[str]:
+    """The operations of modules ``model.0`` .. ``model.<n-1>`` (``n``: :data:`FLOAT_STEM_MODULES` by default; named
+    as :func:`head_ignored_scope` reads them): the stem NNCF leaves in float, the input image unquantized with it."""
+    n = FLOAT_STEM_MODULES if n is None else n
+    if n <= 0:
+        return []
+    mod = re.compile(r"(?:^|[/_])model\.(\d+)(?:[./_]|$)")
+    out = []
+    for o in ov_model.get_ordered_ops():
+        found = mod.search(o.get_friendly_name())
+        if found is not None and int(found.group(1)) < n:
+            out.append(o.get_friendly_name())
+    return out
+
+
 def require_nncf() -> Any:
     """The ``nncf`` module, or an ``ImportError`` naming the ``[openvino]`` extra that brings it."""
     try:
@@ -152,11 +178,12 @@ def require_nncf() -> Any:
 def quantize_openvino(ov_model: Any, files: list[str], imgsz: list[int], batch: int, stride: int) -> Any:
     """The OpenVINO model ``ov_model`` quantized to int8 by NNCF (``nncf.quantize``, preset ``MIXED``: symmetric
     weights, asymmetric activations), calibrated on ``files`` (letterboxed as the predictor does,
-    :func:`calibration_batches`, every batch used), with :func:`head_ignored_scope` kept float. As Ultralytics 8.4.190
-    ``format=openvino int8=True``. NNCF needs no torch."""
+    :func:`calibration_batches`, every batch used), with :func:`head_ignored_scope` kept float (as Ultralytics 8.4.190
+    ``format=openvino int8=True``) and :func:`stem_ignored_scope` (none with :data:`FLOAT_STEM_MODULES` 0). NNCF needs
+    no torch."""
     nncf = require_nncf()
     blobs = list(calibration_batches(files, imgsz, batch, stride))
-    ignored = head_ignored_scope(ov_model)
+    ignored = head_ignored_scope(ov_model) + stem_ignored_scope(ov_model)
     LOGGER.info(f"OpenVINO: quantizing INT8 with NNCF {nncf.__version__} on {len(files)} calibration images...")
     nncf_log = logging.getLogger("nncf")  # its per-operation INFO lines
     level = nncf_log.level

@@ -252,7 +252,8 @@ def test_export_refusals(tmp_path: Path) -> None:
     assert check_export_args({"int8": True})["quantize"] == 8
     assert check_export_args({"quantize": 8})["int8"] is True
     assert check_export_args({})["quantize"] is None
-    with pytest.raises(NotImplementedError, match="quantize=16"):
-        check_export_args({"quantize": 16})
+    assert check_export_args({"quantize": 16})["half"] is True  # 8.4.190's spelling of half=True
+    with pytest.raises(NotImplementedError, match="quantize='w8a16'"):
+        check_export_args({"quantize": "w8a16"})
     with pytest.raises(ValueError, match="fraction"):
         check_export_args({"int8": True, "fraction": 0})

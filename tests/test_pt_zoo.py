@@ -42,6 +42,10 @@ MODELS = {
     "yolov3-tinyu-w": ("detect", "Detect", False),
     "yolov9c-seg-w": ("segment", "Segment", False),
     "yolov9e-seg-w": ("segment", "Segment", False),
+    "yolov5u-w": ("detect", "Detect", False),
+    "yolov6-w": ("detect", "Detect", False),
+    "yolo26-p2-w": ("detect", "Detect", False),  # both heads: the default (nms=None) builds the one-to-many one
+    "yolo26-p6-w": ("detect", "Detect", False),
 }
 TOL = 1e-4
 
@@ -91,7 +95,7 @@ def test_metadata(built, name):
     assert meta["task"] == task == str(ref["meta_task"])
     assert meta["head"] == head == str(ref["meta_head"])
     assert meta["end2end"] == str(end2end) == str(ref["meta_end2end"])
-    assert meta["stride"] == str(ref["meta_stride"]) == "32"
+    assert meta["stride"] == str(ref["meta_stride"]) == ("64" if "p6" in name else "32")  # P6: a stride-64 level
     assert ast.literal_eval(meta["names"]) == ast.literal_eval(str(ref["meta_names"]))
     assert set(ref["meta_keys"].tolist()) <= set(meta)  # every key the export writes
 

@@ -1,5 +1,5 @@
 """The rest of the zoo from ``.pt``: YOLO12, YOLOv10 (end-to-end), YOLOv9 (detect, segment with ADown, and YOLOv9e's
-CBLinear / CBFuse), YOLOv3u.
+CBLinear / CBFuse), YOLOv3u, YOLOv5u, YOLOv6 and YOLO26's P2 / P6 variants.
 
 Each fixture in ``tests/fixtures/zoo`` is a tiny random-init checkpoint made by Ultralytics 8.4.190 from its ``.yaml``
 (seeded, BatchNorm statistics randomized so folding is exercised) with the outputs of Ultralytics' own ONNX export of

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_precision import make_int8_openvino
 from common import REPO, SHARED, VIDEO, fmt_mmm, header, machine_line, table
 
 CHILD = r"""
@@ -65,11 +66,8 @@ def main() -> None:
         pt = Path(tmp) / "yolo11n-seg.pt"
         pt.write_bytes((SHARED / "models" / "yolo11n-seg.pt").read_bytes())
         model = YOLO(pt)
-        data = Path(tmp) / "train.yaml"
-        coco = SHARED / "media" / "coco8-seg"
-        data.write_text(f"path: {coco}\ntrain: images/train\nval: images/train\nnames: {model.names}\n")
         fp32 = next(Path(model.export(format="openvino", dynamic=True)).glob("*.xml"))
-        int8 = next(Path(model.export(format="openvino", int8=True, data=str(data), dynamic=True)).glob("*.xml"))
+        int8 = next(make_int8_openvino(Path(tmp)).glob("*.xml"))
         variants = [
             ("onnxruntime fp32 (uncapped)", "onnxruntime", SHARED / "models" / "yolo11n-seg-dynamic.onnx", ""),
             ("OpenVINO f32, AVX-512", "openvino", fp32, ""),

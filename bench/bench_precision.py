@@ -73,19 +73,19 @@ def make_int8(d: Path) -> Path:
     return Path(YOLO(str(pt)).export(format="onnx", int8=True, dynamic=True, data=str(data)))
 
 
-def make_int8_openvino(d: Path, stem: int | None = None) -> Path:
-    """``export(format="openvino", int8=True, dynamic=True)`` calibrated on coco8-seg train (val held out).
-    ``stem``: that many first modules float besides the head instead of nn/quantize.py's ``FLOAT_STEM_MODULES``, into
-    its own folder."""
+def make_int8_openvino(d: Path, stem: int | None = None, src: Path = PT) -> Path:
+    """``src`` (a ``.pt``) exported with ``format="openvino", int8=True, dynamic=True``, calibrated on coco8-seg train
+    (val held out), in folder ``d``. ``stem``: that many first modules float besides the head instead of
+    nn/quantize.py's ``FLOAT_STEM_MODULES``, into its own folder."""
     import numa_ultralytics.nn.quantize as q
     from numa_ultralytics import YOLO
     from numa_ultralytics.engine.exporter import export
 
-    pt = d / PT.name
+    pt = d / src.name
     if not pt.exists():
-        pt.write_bytes(PT.read_bytes())
+        pt.write_bytes(src.read_bytes())
     data = d / "coco8-seg-train.yaml"
-    data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/train\nnames: {YOLO(str(MODEL)).names}\n")
+    data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/train\nnames: {YOLO(str(pt)).names}\n")
     if stem is None:
         return Path(YOLO(str(pt)).export(format="openvino", int8=True, dynamic=True, data=str(data)))
     default, q.FLOAT_STEM_MODULES = q.FLOAT_STEM_MODULES, stem

@@ -26,20 +26,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_precision import COCO8, VIDEOS, frames_of
+from bench_precision import VIDEOS, frames_of, make_int8_openvino
 from common import SHARED, fmt_mmm, fmt_ratio, header, machine_line, table
 
 WARMUP = 3
-
-
-def make_int8_openvino(pt: Path, d: Path) -> Path:
-    from numa_ultralytics import YOLO
-
-    local = d / pt.name
-    local.write_bytes(pt.read_bytes())
-    data = d / "coco8-seg-train.yaml"
-    data.write_text(f"path: {COCO8}\ntrain: images/train\nval: images/train\nnames: {YOLO(str(pt)).names}\n")
-    return Path(YOLO(str(local)).export(format="openvino", int8=True, dynamic=True, data=str(data)))
 
 
 def main() -> None:
@@ -57,7 +47,7 @@ def main() -> None:
     header(f"YOLO26 on OpenVINO: {args.model}, {args.frames} frames per video, {args.repeats} repeats")
     print(machine_line())
     with tempfile.TemporaryDirectory() as tmp:
-        int8 = make_int8_openvino(pt, Path(tmp))
+        int8 = make_int8_openvino(Path(tmp), src=pt)
         vs: list[tuple[str, Path, dict[str, Any]]] = [("fp32", pt, {}), ("openvino-fp32", pt, {"runtime": "openvino"})]
         if cpu_has_bf16():
             vs.append(("bf16", pt, {"half": True}))

@@ -59,11 +59,12 @@ def capture_log(name: str = "numa_ultralytics") -> Iterator[list[str]]:
         logger.removeHandler(cap)
 
 
-def coco8_yaml(tmp_path: Path, names: dict[int, str]) -> Path:
-    """A dataset YAML for the shared coco8-seg with the model's class ``names``."""
+def coco8_yaml(tmp_path: Path, names: dict[int, str], val: str = "images/val") -> Path:
+    """A dataset YAML for the shared coco8-seg with the model's class ``names``; ``val="images/train"`` makes int8
+    calibration (which reads the val split) use the train images, so coco8-seg's val images stay held out."""
     root = need(MEDIA / "coco8-seg")
-    p = tmp_path / "coco8-seg.yaml"
-    p.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": "images/val", "names": names}))
+    p = tmp_path / ("coco8-seg.yaml" if val == "images/val" else "coco8-seg-train.yaml")
+    p.write_text(yaml.safe_dump({"path": str(root), "train": "images/train", "val": val, "names": names}))
     return p
 
 

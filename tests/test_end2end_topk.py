@@ -19,14 +19,6 @@ REF = json.loads((Path(__file__).resolve().parent / "fixtures" / "zoo" / "topk_r
 CASES = [(m, k) for m, settings in REF["models"].items() for k in settings]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(tmp_path_factory.mktemp("cache_topk")))
-    yield
-    mp.undo()
-
-
 @pytest.mark.parametrize("name, setting", CASES)
 def test_predict_rows_equal_the_original(name: str, setting: str) -> None:
     ref = REF["models"][name][setting]

@@ -18,6 +18,7 @@ import ast
 import shutil
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import yaml
@@ -25,7 +26,7 @@ import yaml
 from numa_ultralytics import YOLO
 
 from .conftest import IN_CI, MEDIA, MODELS, need
-from .helpers import session
+from .helpers import coco8_yaml, letterbox, session
 
 if not IN_CI:  # in CI the [openvino] extra is installed: a missing one fails there
     pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
@@ -44,24 +45,12 @@ def inputs(name: str) -> list[np.ndarray]:
     if (ZOO / f"{name}.npz").exists():
         ref = np.load(ZOO / f"{name}.npz")
         return [ref[f"input_{k}"].astype(np.float32) / 255.0 for k in ("bus", "random") if f"input_{k}" in ref]
-    import cv2
-
-    from .helpers import letterbox
-
     return [letterbox(cv2.imread(str(need(MEDIA / "images" / "bus.jpg"))), 640, 480)]
 
 
 def assert_close(got: np.ndarray, want: np.ndarray, what: str) -> None:
     assert got.shape == want.shape, (what, got.shape, want.shape)
     assert np.abs(got - want).max() <= TOL * max(1.0, float(np.abs(want).max())), what
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NUMA_ULTRALYTICS_CACHE_DIR", str(tmp_path_factory.mktemp("cache_families")))
-    yield
-    mp.undo()
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -156,10 +145,7 @@ def test_int8_exports(name: str, tmp_path: Path) -> None:
     pt = tmp_path / f"{name}.pt"
     shutil.copy(checkpoint(name), pt)
     model = YOLO(pt)
-    data = tmp_path / "train.yaml"
-    data.write_text(
-        f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/train\nnames: {model.names}\n"
-    )
+    data = coco8_yaml(tmp_path, model.names, val="images/train")
     x = inputs(name)[0]
     im = np.ascontiguousarray((x[0].transpose(1, 2, 0)[:, :, ::-1] * 255).round().astype(np.uint8))
     fp32 = model.predict(im, conf=0.0, verbose=False)[0]

@@ -25,7 +25,7 @@ from numa_ultralytics.nn import precision
 from numa_ultralytics.nn.openvino_onnx import gather_rows_as_gather_nd, openvino_source
 
 from .conftest import IN_CI, MEDIA, MODELS, need
-from .helpers import letterbox, session, totals, video_frames
+from .helpers import coco8_yaml, letterbox, session, totals, video_frames
 
 if not IN_CI:  # in CI the [openvino] extra is installed: a missing one fails there
     pytest.importorskip("openvino", reason="the [openvino] extra is not installed")
@@ -134,19 +134,27 @@ def test_half_runs_yolo26_in_bf16(scenes: list[np.ndarray]) -> None:
         assert n_ref > 100 and matched >= 0.97 * n_ref and matched >= 0.95 * n_half, (name, n_ref, n_half, matched)
 
 
+def _exported(tmp_path: Path, name: str, scenes: list[np.ndarray], **kw: object) -> tuple[Path, YOLO, tuple]:
+    """``name`` exported to an OpenVINO folder with ``kw`` (int8: calibrated on coco8-seg train, not the scenes), the
+    folder loaded with no flags, and its :func:`totals` against the checkpoint's onnxruntime fp32 on ``scenes``."""
+    pt = tmp_path / name
+    pt.write_bytes(need(MODELS / name).read_bytes())
+    model = YOLO(pt)
+    if kw.get("int8"):
+        kw["data"] = str(coco8_yaml(tmp_path, model.names, val="images/train"))
+    folder = Path(model.export(format="openvino", dynamic=True, **kw))
+    exported = YOLO(folder)
+    refs = [model.predict(im, verbose=False)[0] for im in scenes]
+    outs = [exported.predict(im, verbose=False)[0] for im in scenes]
+    return folder, exported, totals(refs, outs)
+
+
 def test_export_openvino_yolo26(tmp_path: Path, scenes: list[np.ndarray]) -> None:
     """``export(format="openvino")`` of YOLO26n-seg (it raised before): the folder runs with no flags and gives the
     checkpoint's onnxruntime detections; its metadata keeps ``end2end``."""
-    pt = tmp_path / "yolo26n-seg.pt"
-    pt.write_bytes(need(MODELS / "yolo26n-seg.pt").read_bytes())
-    model = YOLO(pt)
-    folder = Path(model.export(format="openvino", dynamic=True))
+    folder, ov_model, (n_ref, n_ov, matched, mious) = _exported(tmp_path, "yolo26n-seg.pt", scenes)
     assert folder.name == "yolo26n-seg_openvino_model"
-    ov_model = YOLO(folder)
-    refs = [model.predict(im, verbose=False)[0] for im in scenes]
-    outs = [ov_model.predict(im, verbose=False)[0] for im in scenes]
     assert (ov_model.backend.runtime, ov_model.backend.precision) == ("openvino CPU", "fp32")
-    n_ref, n_ov, matched, mious = totals(refs, outs)
     assert n_ref > 100 and n_ov == n_ref == matched and min(mious) > 0.99
     assert "end2end: true" in (folder / "metadata.yaml").read_text()
 
@@ -156,17 +164,7 @@ def test_export_openvino_int8_yolo26(tmp_path: Path, scenes: list[np.ndarray]) -
     are not calibration images): runs on OpenVINO int8 with no flags and agrees with fp32. Measured: 230 of 245
     fp32 detections matched by 234 int8 ones (0.939 / 0.983; YOLO11n-seg's int8 gives 0.961 / 0.939,
     tests/test_int8_openvino.py)."""
-    pt = tmp_path / "yolo26n.pt"
-    pt.write_bytes(need(MODELS / "yolo26n.pt").read_bytes())
-    model = YOLO(pt)
-    coco = need(MEDIA / "coco8-seg")
-    data = tmp_path / "train.yaml"
-    data.write_text(f"path: {coco}\ntrain: images/train\nval: images/train\nnames: {model.names}\n")
-    folder = Path(model.export(format="openvino", int8=True, data=str(data), dynamic=True))
+    folder, int8, (n_ref, n_int8, matched, _) = _exported(tmp_path, "yolo26n.pt", scenes, int8=True)
     assert folder.name == "yolo26n_int8_openvino_model"
-    int8 = YOLO(folder)
-    refs = [model.predict(im, verbose=False)[0] for im in scenes]
-    outs = [int8.predict(im, verbose=False)[0] for im in scenes]
     assert (int8.backend.runtime, int8.backend.precision) == ("openvino CPU", "int8")
-    n_ref, n_int8, matched, _ = totals(refs, outs)
     assert n_ref > 100 and matched >= 0.92 * n_ref and matched >= 0.96 * n_int8, (n_ref, n_int8, matched)

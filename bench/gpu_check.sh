@@ -4,6 +4,7 @@
 #
 #   bash bench/gpu_check.sh                 # on the GPU machine (after bench/gpu_prepare.sh's set-up, see there)
 #   bash bench/gpu_check.sh --cpu-dry-run   # here: every step on the CPU with a few frames (proves the script)
+#   GPU_REPEATS=2 GPU_FRAMES=60 bash bench/gpu_check.sh   # fewer rounds where the lease is short
 #
 # Steps: 1 info (versions, providers: CUDAExecutionProvider must be there), 2 floor (bare session.run vs
 # AutoBackend with IO binding on / off, batch 1/4/16, fp32/fp16), 3 fp16 accuracy vs fp32 on CUDA, 4 parity.py
@@ -32,7 +33,7 @@ if [ $DRY = 1 ]; then
   DEV=cpu; FRAMES=3; ITERS=2; BATCHES="1 2"; REPEATS=1; PARITY_ONLY="--only images"
   export NUMA_BENCH_FLOOR_PROVIDERS=CPUExecutionProvider
 else
-  DEV=0; FRAMES=60; ITERS=50; BATCHES="1 4 16"; REPEATS=3; PARITY_ONLY=""
+  DEV=0; FRAMES=${GPU_FRAMES:-60}; ITERS=50; BATCHES="1 4 16"; REPEATS=${GPU_REPEATS:-3}; PARITY_ONLY=""
   export NUMA_BENCH_FLOOR_PROVIDERS=CUDAExecutionProvider,CPUExecutionProvider
 fi
 # The original (Ultralytics 8.4.190): ORIGINAL_PYTHON, else this python when it imports ultralytics.

@@ -113,17 +113,18 @@ def frames(path: Path, n: int) -> list[np.ndarray]:
 
 
 def models_pair(path: Path, device: Any = "cpu") -> tuple[Any, Any]:
-    """(fp32 model, fp16 model) for ``path`` (.onnx or .pt) on ``device``."""
+    """(fp32 model, fp16 model) for ``path`` (.onnx or .pt) on ``device``. The fp16 model is the fp16 graph itself
+    (nn/fp16.py ``fp16_onnx``, what ``half=True`` runs on CUDA), loaded as a model of its own: a YOLO whose backend
+    was swapped for an fp16 one re-opens it as fp32 at the first predict without ``half=True`` (engine/model.py
+    ``_device_change``), which made an earlier version of this script compare fp32 with fp32."""
     from numa_ultralytics import YOLO
-    from numa_ultralytics.engine.predictor import Predictor
-    from numa_ultralytics.nn.autobackend import AutoBackend
+    from numa_ultralytics.nn.fp16 import fp16_onnx
 
     m32 = YOLO(str(path))
     m32.to(device)
-    m16 = YOLO(str(path))
-    m16.backend = AutoBackend(m16.backend.path, device=device, fp16=True)
-    m16.predictor = Predictor(m16.backend, m16.task)
-    m16._device_arg = device
+    m16 = YOLO(str(fp16_onnx(m32.backend.path)))
+    m16.to(device)
+    assert m16.backend.session.get_inputs()[0].type == "tensor(float)", "fp16 graph keeps float32 input"
     return m32, m16
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 14's checks on a machine with an NVIDIA GPU, in one run (about 6-8 minutes on an H100), run from the
-# repository root. Results (logs and JSON) go to $OUT (the device tool's folder) or /tmp/gpu_check.
+# Issue 14's checks on a machine with an NVIDIA GPU, in one run (6.5 minutes on an H200 with GPU_REPEATS=2), run from
+# the repository root. Results (logs and JSON) go to /tmp/gpu_check; where $OUT is set (the device tool's folder, which
+# brings back at most 8 files), each step also refreshes $OUT/gpu_check.tgz, so a run cut short keeps its finished steps.
 #
 #   bash bench/gpu_check.sh                 # on the GPU machine (after bench/gpu_prepare.sh's set-up, see there)
 #   bash bench/gpu_check.sh --cpu-dry-run   # here: every step on the CPU with a few frames (proves the script)
@@ -21,8 +22,12 @@ if [ -z "${NUMA_SHARED:-}" ]; then
   if [ -d "$ROOT/.gpushared/shared" ]; then NUMA_SHARED=$ROOT/.gpushared/shared; else NUMA_SHARED=$(cd ../shared && pwd); fi
 fi
 export NUMA_SHARED NUMA_SHARED_DIR=$NUMA_SHARED
-RES=${OUT:-/tmp/gpu_check}
-mkdir -p "$RES"
+RES=/tmp/gpu_check
+rm -rf "$RES" && mkdir -p "$RES"
+# the parity reference travels gzipped in the staged copy (bench/gpu_prepare.sh); ../shared itself is never written
+if [ "$NUMA_SHARED" = "$ROOT/.gpushared/shared" ]; then
+  for z in "$NUMA_SHARED"/reference/*.json.gz; do [ -f "$z" ] && gunzip -f "$z"; done
+fi
 PY=${PY:-python3}
 export PYTHONPATH=$ROOT/python:$ROOT/bench${PYTHONPATH:+:$PYTHONPATH}
 export PYTHONUNBUFFERED=1
@@ -54,6 +59,7 @@ step() {  # step NAME SECONDS CMD...
   rc=$?
   tail -n 40 "$RES/$name.log"
   echo "== $name: rc $rc in $(( $(date +%s) - t0 )) s"
+  if [ -n "${OUT:-}" ]; then tar czf "$OUT/gpu_check.tgz" -C "$(dirname "$RES")" "$(basename "$RES")"; fi
 }
 
 echo "gpu_check: dry=$DRY device=$DEV shared=$NUMA_SHARED original=${ORIG:-none} out=$RES"

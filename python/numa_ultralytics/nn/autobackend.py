@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from numa_ultralytics.nn.cuda import preload_cuda_libraries
+from numa_ultralytics.nn.cuda import cuda_provider, preload_cuda_libraries
 from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.iobinding import BoundRunner, io_binding_default
 from numa_ultralytics.nn.safety import check_onnx_external_data, short_repr
@@ -233,7 +233,7 @@ def open_session(
     providers: list[Any] = ["CPUExecutionProvider"]
     if kind == "cuda":
         preload_cuda_libraries()  # pip-installed CUDA / cuDNN (nn/cuda.py); CPU sessions never call it
-        providers.insert(0, ("CUDAExecutionProvider", {"device_id": idx}))
+        providers.insert(0, cuda_provider(idx))
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     if intra_op_threads is not None:

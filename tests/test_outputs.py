@@ -290,3 +290,24 @@ def test_cli_task_warning_and_label_options(tmp_path, bus_png):
     assert (tmp_path / "runs" / "segment" / "predict2" / "labels" / "bus_polygons.txt").exists()
     p = _cli(["predict", f"source={bus_png}", "txt_format=csv"], tmp_path)
     assert p.returncode == 2 and "txt_format" in p.stderr and "yolo, mot" in p.stderr
+
+
+def test_to_json_equals_the_original():
+    """``to_json()`` on the shared images equals 8.4.190's string, character for character: compact separators and
+    segment coordinates rounded in float64 (in float32 they came out as 0.13541999459266663 against 0.13542).
+    Reference: tests/fixtures/to_json_reference.json.gz, made by tests/fixtures/make_to_json_reference.py with the
+    same ONNX model (so the detections themselves are equal)."""
+    import gzip
+    import json
+
+    from .fixtures.make_to_json_reference import CASES, MODEL
+
+    with gzip.open(Path(__file__).parent / "fixtures" / "to_json_reference.json.gz", "rt") as f:
+        ref = json.load(f)
+    assert ref["ultralytics"] == "8.4.190"
+    for key, im, mode, norm in CASES:
+        model = YOLO(str(need(MODELS / MODEL)))
+        kw = {"tracker": "botsort.yaml"} if mode == "track" else {}
+        r = getattr(model, mode)(str(MEDIA / "images" / im), verbose=False, **kw)[0]
+        assert len(json.loads(ref[key])) == len(r) > 0, key
+        assert r.to_json(normalize=norm) == ref[key], key

@@ -334,9 +334,9 @@ class Results(SimpleClass, DataExportMixin):
                 item["track_id"] = int(ids[i])
             if polys is not None:
                 p = polys[i]
-                item["segments"] = {
-                    "x": (p[:, 0] / w).round(decimals).tolist(),
-                    "y": (p[:, 1] / h).round(decimals).tolist(),
+                item["segments"] = {  # rounded in float64, as 8.4.190 (float32 rounding leaves 0.13541999...)
+                    "x": (p[:, 0] / w).astype(float).round(decimals).tolist(),
+                    "y": (p[:, 1] / h).astype(float).round(decimals).tolist(),
                 }
             out.append(item)
         return out

@@ -219,5 +219,5 @@ class DataExportMixin:
         return buf.getvalue()
 
     def to_json(self, normalize: bool = False, decimals: int = 5) -> str:
-        """``summary()`` as JSON text (a list of objects)."""
-        return json.dumps(self.summary(normalize=normalize, decimals=decimals), indent=2)
+        """``summary()`` as JSON text (a list of objects), compact as 8.4.190 writes it (polars' ``write_json``)."""
+        return json.dumps(self.summary(normalize=normalize, decimals=decimals), separators=(",", ":"))

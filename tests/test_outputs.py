@@ -311,3 +311,13 @@ def test_to_json_equals_the_original():
         r = getattr(model, mode)(str(MEDIA / "images" / im), verbose=False, **kw)[0]
         assert len(json.loads(ref[key])) == len(r) > 0, key
         assert r.to_json(normalize=norm) == ref[key], key
+
+
+def test_results_has_every_task_attribute(model, bus_png):
+    """8.4.190's Results carries an attribute per task (``probs``, ``keypoints``, ``obb``, and since 8.4
+    ``semantic_mask`` and ``depth``); code that checks ``r.depth is None`` must run on a segment model's results."""
+    r = model.predict(str(bus_png), verbose=False)[0]
+    assert len(r) > 0 and r.masks is not None
+    for key in ("probs", "keypoints", "obb", "semantic_mask", "depth"):
+        assert getattr(r, key) is None, key
+    assert r[0].depth is None and r.new().semantic_mask is None

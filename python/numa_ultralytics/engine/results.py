@@ -249,6 +249,8 @@ class Results(SimpleClass, DataExportMixin):
         self.probs = None
         self.keypoints = None
         self.obb = None
+        self.semantic_mask = None  # 8.4.190's semantic-segmentation and depth tasks: never set for segment / detect
+        self.depth = None
         self.speed: dict[str, Any] = (
             speed if speed is not None else {"preprocess": None, "inference": None, "postprocess": None}
         )

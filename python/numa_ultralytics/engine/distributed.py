@@ -465,7 +465,7 @@ def track_videos(
     """
     from numa_ultralytics.engine.model import YOLO
     from numa_ultralytics.trackers import load_tracker_config
-    from numa_ultralytics.utils.args import check_args
+    from numa_ultralytics.utils.args import check_args, with_overrides
     from numa_ultralytics.utils.progress import ProgressBar
 
     address = check_ray_address("ray", ray)
@@ -475,12 +475,16 @@ def track_videos(
         raise TypeError(f"{owned[0]} is set by track_videos (each video's own folder), not a track argument here")
     tracker = track_args.pop("tracker", "botsort.yaml")
     load_tracker_config(tracker)  # a bad tracker file fails now, not in every worker
-    track_args = {**check_args({**track_args, "verbose": False}, "track"), "tracker": tracker}
+    asked = dict(track_args)
+    track_args = {**check_args({**asked, "verbose": False}, "track"), "tracker": tracker}
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries={max_retries!r}: expected an integer >= 0")
     videos = video_list(source)
     stems = _stems(videos)
     probe = YOLO(model, threads=1)  # resolves downloads / .pt conversion once, and fails early on a bad model
+    # the model's overrides (a .pt's training imgsz) as model.track applies them: the workers load the ONNX
+    track_args = {**check_args({**with_overrides(probe.overrides, asked, "track"), "verbose": False}, "track")}
+    track_args["tracker"] = tracker
     # a .pt: the graph of the head track_args' nms picks (engine/model.py _pt_graph), the workers' ONNX
     model_path = str(probe._pt_graph(track_args["nms"]) if probe._pt_graphs else probe.backend.path)
     task = probe.task

@@ -32,6 +32,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     half_of,
+    with_overrides,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
@@ -154,9 +155,34 @@ class YOLO:
         self._threads_noted = False
         self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
+        self._overrides: dict[str, Any] | None = None  # built on first use (a .pt's are read from it: ``overrides``)
         self.callbacks = get_default_callbacks()
 
     # ------------------------------------------------------------------ properties
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """8.4.190's ``model.overrides``: settings under every call's own keywords (utils/args.py
+        ``with_overrides``). A ``.pt`` keeps its training ``imgsz``, ``data``, ``task`` and ``single_cls``
+        (``CKPT_OVERRIDES``), so it predicts and validates at the size it was trained at unless told; every model
+        has ``model`` and ``task``. A user may change it or assign a new dict, as in 8.4.190."""
+        with self._lock:
+            if self._overrides is None:
+                o: dict[str, Any] = {}
+                if Path(self.ckpt_path).suffix.lower() == ".pt":
+                    from numa_ultralytics.nn.checkpoint import load_checkpoint
+                    from numa_ultralytics.nn.onnx_builder import checkpoint_overrides
+
+                    o = checkpoint_overrides(load_checkpoint(self.ckpt_path))
+                o["model"] = self.model_name
+                o["task"] = self.task
+                self._overrides = o
+            return self._overrides
+
+    @overrides.setter
+    def overrides(self, value: dict[str, Any]) -> None:
+        with self._lock:
+            self._overrides = value
+
     @property
     def trackers(self) -> list[Any] | None:
         """The calling thread's trackers (one per stream); None before its first ``track()``. Per thread: two threads
@@ -192,6 +218,7 @@ class YOLO:
 
         Arguments and defaults: utils/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
         """
+        kwargs = with_overrides(self.overrides, kwargs, "predict")
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
         gen = self._stream(source, args, "predict", warn_list=not stream)
         return gen if stream else list(gen)
@@ -205,6 +232,7 @@ class YOLO:
         **kwargs: Any,
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
+        kwargs = with_overrides(self.overrides, kwargs, "track")
         args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
@@ -491,6 +519,13 @@ class YOLO:
         from numa_ultralytics.engine.validator import run_val
         from numa_ultralytics.nn.onnx_builder import head_topk
 
+        kwargs = with_overrides(self.overrides, kwargs, "val")
+        if data is None:  # 8.4.190: the checkpoint's dataset when it is there (_val_data)
+            ckpt_data = kwargs.pop("data", None)
+            if isinstance(ckpt_data, (str, os.PathLike)) and Path(ckpt_data).is_file():
+                data = ckpt_data
+        kwargs.pop("data", None)
+
         nms = check_optional_bool("nms", kwargs.get("nms"))
         topk = head_topk(
             check_positive_int("max_det", kwargs.get("max_det", VAL_DEFAULTS["max_det"])),
@@ -509,6 +544,7 @@ class YOLO:
         """
         from numa_ultralytics.engine.exporter import export
 
+        kwargs = with_overrides(self.overrides, kwargs, "export")
         return str(export(self.ckpt_path, loaded_as=self.model_name, **kwargs))
 
     # ------------------------------------------------------------------ misc

@@ -34,6 +34,7 @@ from onnx import TensorProto, helper, numpy_helper
 from numa_ultralytics.nn.graph_io import FEATURE_OUTPUT_PREFIX
 from numa_ultralytics.nn.safety import short_repr
 from numa_ultralytics.nn.standins import BoundMethodRef, StandIn
+from numa_ultralytics.utils.args import CKPT_OVERRIDES
 
 __all__ = [
     "BUILDER_VERSION",
@@ -42,6 +43,7 @@ __all__ = [
     "MIN_OPSET",
     "OPSET",
     "build_onnx",
+    "checkpoint_overrides",
     "checkpoint_imgsz",
     "checkpoint_stride",
     "fuse_conv_bn",
@@ -912,6 +914,15 @@ def checkpoint_imgsz(ckpt: dict[str, Any]) -> list[int]:
     imgsz = args.get("imgsz", train_args.get("imgsz", 640))
     imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
     return imgsz * 2 if len(imgsz) == 1 else imgsz
+
+
+def checkpoint_overrides(ckpt: dict[str, Any]) -> dict[str, Any]:
+    """What a checkpoint keeps of its training arguments as ``YOLO.overrides``: utils/args.py ``CKPT_OVERRIDES``'s keys
+    from its ``train_args``, that table's defaults where they lack one (8.4.190 reads ``train_args`` over its default
+    settings, then keeps these keys)."""
+    train_raw = ckpt.get("train_args")
+    train: dict[str, Any] = train_raw if isinstance(train_raw, dict) else {}
+    return {k: train.get(k, v) for k, v in CKPT_OVERRIDES.items()}
 
 
 def _metadata(

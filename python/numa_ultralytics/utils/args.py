@@ -192,6 +192,35 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "agnostic_nms": False,
 }
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
+#: What a ``.pt`` checkpoint keeps of its training arguments as ``YOLO.overrides`` (8.4.190 ``Model._reset_ckpt_args``
+#: over ``{**DEFAULT_CFG, **train_args}``), with these defaults where its ``train_args`` lack one. ``imgsz`` is then the
+#: default image size of predict / track / val: a model trained at 320 predicts at 320 unless told otherwise.
+CKPT_OVERRIDES: dict[str, Any] = {"task": "detect", "data": None, "imgsz": 640, "single_cls": False}
+#: What each call sets itself above ``YOLO.overrides`` (8.4.190's ``custom`` dicts: predict's conf / batch / save /
+#: rect, track's conf / batch, val's rect, export's imgsz / batch / data / device / verbose), so an override of these
+#: never reaches it; ``model`` and ``task`` name the model and are no call's argument.
+OVERRIDES_SET_BY_CALL: dict[str, tuple[str, ...]] = {
+    "predict": ("conf", "batch", "save", "rect", "mode", "embed", "model", "task"),
+    "track": ("conf", "batch", "save", "rect", "mode", "embed", "model", "task"),
+    "val": ("rect", "mode", "model", "task"),
+    "export": ("imgsz", "batch", "data", "device", "verbose", "mode", "model", "task"),
+}
+
+
+def with_overrides(overrides: Mapping[str, Any], kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
+    """8.4.190's ``{**overrides, **custom, **kwargs}``: ``YOLO.overrides`` under a call's own keywords, less what the
+    call sets itself (:data:`OVERRIDES_SET_BY_CALL`) and less keys this package's ``mode`` does not take (8.4.190
+    accepts every setting in every mode; ``data`` or ``single_cls`` mean nothing to predict)."""
+    takes = (
+        set(PREDICT_DEFAULTS) | set(NEUTRAL_ARGS)
+        if mode in ("predict", "track")
+        else set(VAL_DEFAULTS if mode == "val" else EXPORT_DEFAULTS)
+    )
+    skip = OVERRIDES_SET_BY_CALL[mode]
+    base = {k: v for k, v in overrides.items() if k in takes and k not in skip}
+    return {**base, **kwargs}
+
+
 # Ultralytics arguments accepted for compatibility that change nothing when left at these values.
 NEUTRAL_ARGS: dict[str, Any] = {
     "augment": False,

@@ -67,6 +67,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     check_quantize,
+    handle_deprecation,
 )
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -100,13 +101,16 @@ def _check_imgsz(v: Any) -> list[int] | None:
 def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     """``model.export(**kwargs)`` -> every export argument with its value (defaults filled in, values checked).
 
+    Deprecated keys (``half`` / ``int8`` -> ``quantize``, ``end2end`` -> ``nms``, ...) are mapped first
+    (utils/args.py :func:`~numa_ultralytics.utils.args.handle_deprecation`).
+
     Raises:
         TypeError: an unknown key.
         ArgError: a bad value (a ``ValueError`` naming the key and what it allows), ``format`` included.
         NotImplementedError: ``quantize`` other than 8 (int8) / 32 (fp32).
     """
     args = dict(EXPORT_DEFAULTS)
-    for k, v in kwargs.items():
+    for k, v in handle_deprecation(kwargs).items():
         if k not in EXPORT_DEFAULTS:
             raise TypeError(
                 f"'{k}' is not a valid export argument; valid arguments are: {', '.join(sorted(EXPORT_DEFAULTS))}"

@@ -32,6 +32,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     half_of,
+    handle_deprecation,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
 from numa_ultralytics.utils.signals import stop_on_signals
@@ -190,8 +191,10 @@ class YOLO:
     def predict(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
         """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``).
 
-        Arguments and defaults: utils/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
+        Arguments and defaults: utils/args.py (deprecated ones mapped first: ``handle_deprecation``). ``save`` /
+        ``save_txt`` / ``show`` go through engine/sink.py.
         """
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
         gen = self._stream(source, args, "predict", warn_list=not stream)
         return gen if stream else list(gen)
@@ -205,6 +208,7 @@ class YOLO:
         **kwargs: Any,
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
@@ -491,6 +495,7 @@ class YOLO:
         from numa_ultralytics.engine.validator import run_val
         from numa_ultralytics.nn.onnx_builder import head_topk
 
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms, half / int8 -> quantize (utils/args.py)
         nms = check_optional_bool("nms", kwargs.get("nms"))
         topk = head_topk(
             check_positive_int("max_det", kwargs.get("max_det", VAL_DEFAULTS["max_det"])),
@@ -509,6 +514,7 @@ class YOLO:
         """
         from numa_ultralytics.engine.exporter import export
 
+        # deprecated keys (half / int8 -> quantize, ...): mapped by engine/exporter.py check_export_args
         return str(export(self.ckpt_path, loaded_as=self.model_name, **kwargs))
 
     # ------------------------------------------------------------------ misc

@@ -196,8 +196,9 @@ def _quantize(key: str, v: str) -> Any:
 
 
 def _as_text(key: str, v: str) -> Any:
-    """A bool where the text is one (``end2end``: anything else is refused by utils/args.py handle_deprecation)."""
-    return _to_bool(v)
+    """``end2end``: True / False / None where the text says so (any case, as 8.4.190's ``smart_value``), else the
+    text, which utils/args.py handle_deprecation refuses (``TypeError``, as 8.4.190)."""
+    return {"true": True, "false": False, "none": None}.get(v.strip().lower(), v)
 
 
 _opt_bool = _opt(_bool)  # None / True / False options that are flags (show_conf, show_boxes; not nms: its default None)

@@ -141,9 +141,8 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     elif q is not None:
         raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, fp16 (16) or int8 (8)")
     args["quantize"] = 8 if args["int8"] else None
-    if args["int8"] and args["half"]:  # as 8.4.190: an fp16 graph cannot feed int8 QDQ nodes (DequantizeLinear)
-        LOGGER.warning("WARNING half=True and int8=True are mutually exclusive, setting half=False.")
-        args["half"] = False
+    # half=True with int8=True is quantize=8 (handle_deprecation: int8 wins, as 8.4.190): never an fp16 graph feeding
+    # int8 QDQ nodes
     if not isinstance(args["fraction"], (int, float)) or isinstance(args["fraction"], bool):
         raise ArgError("fraction", args["fraction"], "a number in (0, 1]")
     if not 0.0 < float(args["fraction"]) <= 1.0:

@@ -6,6 +6,9 @@ limit), so every layer may use it.
   ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`). val and export:
   :data:`VAL_DEFAULTS`, :data:`EXPORT_DEFAULTS` (their checks, with these validators, are engine/validator.py's and
   engine/exporter.py's); ``half`` is :data:`HALF_DEFAULT` in all of them.
+- 8.4.190's deprecated arguments (:func:`handle_deprecation`, which every entry point runs before its checks:
+  ``end2end`` -> ``nms``, ``half`` / ``int8`` -> ``quantize``, :data:`DEPRECATED_RENAMES`, :data:`REMOVED_KEYS`),
+  each with 8.4.190's warning (:func:`deprecation_warn`).
 - the key types, one validator each: fraction (:func:`check_fraction`), count (:func:`check_positive_int`), bool
   (:func:`check_bool`, :func:`check_optional_bool`), choice (:func:`check_choice`: ``txt_format``, ``plot_style``,
   ``color_mode``, ``runtime``), path / name (:func:`check_str`), seconds, image size, classes, line width. The command

@@ -539,14 +539,24 @@ class YOLO:
 
     def info(self, detailed: bool = False, verbose: bool = True) -> tuple[int, int, int, float]:
         """Ultralytics' model summary: logs ``YOLO11n-seg summary: 101 layers, 2,868,664 parameters, 0 gradients,
-        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
-        graph: parameters and GFLOPs (at 640) as the original's fused model, layers = convolution nodes (not the
-        original's torch module count); see utils/model_info.py. ``detailed`` is accepted and ignored."""
+        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``. An ONNX model: computed
+        from the graph (parameters and GFLOPs at 640 as the original's fused model, layers = convolution nodes, not
+        the original's torch module count; utils/model_info.py). A ``.pt``: layers, parameters and gradients are
+        8.4.190's, counted on the checkpoint's module tree (nn/checkpoint.py ``checkpoint_summary``: an unfused one's
+        BatchNorms and both heads too, and ``summary (fused)`` for a fused one), GFLOPs the graph's (8.4.190's for a
+        fused checkpoint; for an unfused one the fused graph that runs, less than the original's thop count of the
+        unfused model). ``detailed`` is accepted and ignored."""
         from numa_ultralytics.utils.model_info import model_info, summary_line
 
         info = model_info(self.backend.path)
+        name, fused = Path(self.ckpt_path).name, False
+        if Path(self.ckpt_path).suffix.lower() == ".pt":
+            from numa_ultralytics.nn.checkpoint import checkpoint_summary
+
+            layers, params, grads, fused, stem = checkpoint_summary(self.ckpt_path)
+            info, name = (layers, params, grads, info[3]), stem or name
         if verbose:
-            LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
+            LOGGER.info(summary_line(name, info, fused))
             LOGGER.info(f"Runtime: {self.backend.runtime} {self.backend.precision} ({self.backend.path.name})")
         return info
 

@@ -200,6 +200,9 @@ def test_cli_as_the_original(tmp_path: Path, bus: str) -> None:
     assert not given & set(DEPRECATED_KEYS) and not set(args) & set(DEPRECATED_KEYS)
     _, _, args, given = parse_args(["export", "model=x.pt", "int8", "data=d.yaml", "end2end"])
     assert given == {"model", "quantize", "nms", "data"} and (args["quantize"], args["nms"]) == (8, False)
+    with capture_log() as lines:  # bare words: the bool keys are True, a removed key is dropped
+        _, _, args, given = parse_args(["predict", "source=x", "hide_conf", "keras", "boxes=False"])
+    assert (args["show_conf"], args["show_boxes"]) == (False, False) and len(deprecated(lines)) == 3
     with pytest.raises(CLIError, match="hide_labels"):
         parse_args(["predict", "source=x", "hide_labels=maybe"])
 

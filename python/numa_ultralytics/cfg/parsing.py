@@ -201,6 +201,11 @@ def _as_text(key: str, v: str) -> Any:
     return {"true": True, "false": False, "none": None}.get(v.strip().lower(), v)
 
 
+def _removed(key: str, v: str) -> str:
+    """A key 8.4.190 removed (utils/args.py ``REMOVED_KEYS``): any text, dropped with a warning."""
+    return v
+
+
 _opt_bool = _opt(_bool)  # None / True / False options that are flags (show_conf, show_boxes; not nms: its default None)
 
 
@@ -323,7 +328,7 @@ DEPRECATED_SPECS: dict[str, Spec] = {
         for k, (new, _) in DEPRECATED_RENAMES.items()
     },
     **{
-        k: Spec(lambda k, v: v, "removed in 8.4.190: ignored, with a warning")
+        k: Spec(_removed, "removed in 8.4.190: ignored, with a warning")
         for k in DEPRECATED_KEYS
         if k not in ("end2end", "half", "int8", *DEPRECATED_RENAMES)
     },
@@ -336,7 +341,9 @@ DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFA
 MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose" and k not in DEPRECATED_KEYS)
 # Ultralytics' bare boolean flags: `save` alone means save=True (its keys with a True/False default)
 FLAG_KEYS = frozenset(
-    k for k, s in {**SPECS, **EXPORT_SPECS, **DEPRECATED_SPECS}.items() if s.parse in (_bool, _opt_bool, _as_text)
+    k
+    for k, s in {**SPECS, **EXPORT_SPECS, **DEPRECATED_SPECS}.items()
+    if s.parse in (_bool, _opt_bool, _as_text, _removed)
 )
 
 

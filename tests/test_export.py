@@ -171,8 +171,9 @@ def test_half_exports_fp16_graph_with_fp32_io(pt_dir, tmp_path):
 
 
 def test_int8_with_half_exports_int8_that_loads_and_predicts(pt_dir, tmp_path, caplog):
-    """``int8=True, half=True``: as Ultralytics 8.4.190, ``half`` is turned off with a warning (an fp16 graph cannot
-    feed int8 QDQ nodes); the file loads and predicts as the int8 export does."""
+    """``int8=True, half=True``: as Ultralytics 8.4.190, ``quantize=8`` (int8 wins over half, with its deprecation
+    warning: tests/fixtures/deprecated_reference.json; an fp16 graph cannot feed int8 QDQ nodes); the file loads and
+    predicts as the int8 export does."""
     pt = tmp_path / "q.pt"
     shutil.copy(pt_dir / "yolo11n-seg.pt", pt)
     data = tmp_path / "coco8-seg.yaml"
@@ -180,7 +181,7 @@ def test_int8_with_half_exports_int8_that_loads_and_predicts(pt_dir, tmp_path, c
     data.write_text(f"path: {need(MEDIA / 'coco8-seg')}\ntrain: images/train\nval: images/val\nnames: {names}\n")
     with caplog.at_level("WARNING", logger="numa_ultralytics"):
         f = YOLO(str(pt)).export(format="onnx", int8=True, half=True, data=str(data), imgsz=320, dynamic=True)
-    assert "half=True and int8=True are mutually exclusive, setting half=False" in caplog.text
+    assert "'int8' is deprecated and will be removed in the future. Use 'quantize' instead." in caplog.text
     m = onnx.load(f)
     assert not {i.data_type for i in m.graph.initializer} & {onnx.TensorProto.FLOAT16}
     model = YOLO(f)  # loads (before: fp16 into DequantizeLinear, a ValueError from onnxruntime)

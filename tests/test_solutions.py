@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import MEDIA, MODELS, ROOT, need
 from tests.fixtures import make_solutions_reference as ref_maker
+from tests.helpers import capture_log
 
 REFERENCE = ROOT / "tests" / "fixtures" / "solutions_reference.json.gz"
 FRAMES = int(os.environ.get("NUMA_SOLUTIONS_FRAMES", "150"))
@@ -179,8 +180,9 @@ def test_solution_config_defaults_and_update() -> None:
     assert cfg.update(conf=0.3).conf == 0.3
     with pytest.raises(ValueError, match="not a valid solution argument"):
         cfg.update(regoin=[(0, 0)])
-    with pytest.warns(DeprecationWarning):
+    with capture_log() as log:
         assert cfg.update(half=True).quantize == 16
+    assert log == ["WARNING 'half' is deprecated and will be removed in the future. Use 'quantize' instead."]
 
 
 def test_unsupported_solutions_say_so() -> None:

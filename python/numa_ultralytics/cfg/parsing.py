@@ -15,6 +15,8 @@ from typing import Any, Callable
 from numa_ultralytics.cfg.common import CLIError, _merge_equals
 from numa_ultralytics.trackers.config import SHIPPED_TRACKERS, resolve_tracker
 from numa_ultralytics.utils.args import (
+    DEPRECATED_KEYS,
+    DEPRECATED_RENAMES,
     PLOT_STYLES,
     PREDICT_DEFAULTS,
     TASK2MODEL,
@@ -30,10 +32,12 @@ from numa_ultralytics.utils.args import (
     check_imgsz,
     check_line_width,
     check_positive_int,
+    check_quantize,
     check_runtime,
     check_seconds,
     check_str,
     default_model,
+    handle_deprecation,
 )
 
 __all__ = ["DEFAULTS", "EXPORT_SPECS", "MODEL_KEYS", "MODES", "SPECS", "TASKS", "Spec", "parse_args", "usage"]
@@ -187,6 +191,21 @@ def _str(key: str, v: str) -> str:
     return _check(check_str, key, v, v.strip())
 
 
+def _quantize(key: str, v: str) -> Any:
+    return _check(check_quantize, key, v, v.strip())
+
+
+def _as_text(key: str, v: str) -> Any:
+    """``end2end``: True / False / None where the text says so (any case, as 8.4.190's ``smart_value``), else the
+    text, which utils/args.py handle_deprecation refuses (``TypeError``, as 8.4.190)."""
+    return {"true": True, "false": False, "none": None}.get(v.strip().lower(), v)
+
+
+def _removed(key: str, v: str) -> str:
+    """A key 8.4.190 removed (utils/args.py ``REMOVED_KEYS``): any text, dropped with a warning."""
+    return v
+
+
 _opt_bool = _opt(_bool)  # None / True / False options that are flags (show_conf, show_boxes; not nms: its default None)
 
 
@@ -209,7 +228,15 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("nms", Spec(_opt(_bool), "None, True or False (8.4.190's head choice; an ONNX graph's is fixed at export)")),
         ("retina_masks", Spec(_bool, "masks at the original resolution")),
         ("device", Spec(_device, "cpu, 0, cuda:0 (default: GPU when available)")),
-        ("half", Spec(_bool, "CPU: bf16 via OpenVINO where the CPU has bf16 units (else fp32, a warning); CUDA: FP16")),
+        (
+            "quantize",
+            Spec(
+                _opt(_quantize),
+                "16 / fp16: CPU bf16 via OpenVINO where the CPU has bf16 units (else fp32, a warning), CUDA FP16; "
+                "32 / fp32; export also 8 / int8",
+            ),
+        ),
+        ("half", Spec(_bool, "deprecated (8.4.190): quantize=16 (half=False: quantize=None), with a warning")),
         ("runtime", Spec(_opt(_runtime), "onnxruntime (default) or openvino (CPU; the [openvino] extra)")),
         ("verbose", Spec(_bool, "progress bar and summary")),
         ("tracker", Spec(_tracker, f"track: {', '.join(SHIPPED_TRACKERS)} or a .yaml path")),
@@ -291,14 +318,33 @@ EXPORT_SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("fraction", Spec(_float01, "export int8: the fraction of the calibration images used (default 1.0)")),
     ]
 )
-EXPORT_KEYS = ("model", "imgsz", "half", "device", "verbose", "batch", *EXPORT_SPECS)
+EXPORT_KEYS = ("model", "imgsz", "half", "quantize", "nms", "device", "verbose", "batch", *EXPORT_SPECS)
+# 8.4.190's deprecated keys the command line takes besides half (SPECS) and int8 (EXPORT_SPECS): parsed here, then
+# mapped by utils/args.py handle_deprecation (end2end -> nms, hide_labels -> show_labels, ...; removed keys dropped)
+DEPRECATED_SPECS: dict[str, Spec] = {
+    "end2end": Spec(_as_text, "deprecated: end2end=True is nms=False"),
+    **{
+        k: Spec(_opt(_line_width) if new == "line_width" else _bool, f"deprecated: {new}")
+        for k, (new, _) in DEPRECATED_RENAMES.items()
+    },
+    **{
+        k: Spec(_removed, "removed in 8.4.190: ignored, with a warning")
+        for k in DEPRECATED_KEYS
+        if k not in ("end2end", "half", "int8", *DEPRECATED_RENAMES)
+    },
+}
 # Defaults: the engine's (utils/args.py), except where the command line's differ.
 CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "workers": None}
 RAY_KEYS = ("ray", "workers")  # the command line's own (engine/distributed.py)
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
-MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose")  # passed to predict/track
+# passed to predict/track (half: mapped onto quantize by parse_args)
+MODEL_KEYS = tuple(k for k in SPECS if k in PREDICT_DEFAULTS and k != "verbose" and k not in DEPRECATED_KEYS)
 # Ultralytics' bare boolean flags: `save` alone means save=True (its keys with a True/False default)
-FLAG_KEYS = frozenset(k for k, s in {**SPECS, **EXPORT_SPECS}.items() if s.parse in (_bool, _opt_bool))
+FLAG_KEYS = frozenset(
+    k
+    for k, s in {**SPECS, **EXPORT_SPECS, **DEPRECATED_SPECS}.items()
+    if s.parse in (_bool, _opt_bool, _as_text, _removed)
+)
 
 
 def usage() -> str:
@@ -324,7 +370,7 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
         if "=" in a:
             k, v = a.split("=", 1)
             k = k.strip().replace("-", "_")
-            spec = SPECS.get(k) or EXPORT_SPECS.get(k)
+            spec = SPECS.get(k) or EXPORT_SPECS.get(k) or DEPRECATED_SPECS.get(k)
             if spec is None:
                 known = [*SPECS, *EXPORT_SPECS]
                 close = difflib.get_close_matches(k, known, n=1)
@@ -356,6 +402,7 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
                 "or key=value",
                 "mode",
             )
+    args, given = _map_deprecated(args, given)
     if mode is None:
         raise CLIError(
             f"no mode given (allowed: {', '.join(MODES)}); e.g. numa-yolo segment predict source=...", "mode"
@@ -379,3 +426,21 @@ def parse_args(argv: list[str]) -> tuple[str | None, str, dict[str, Any], set[st
     if mode in ("predict", "track") and args["source"] is None:
         raise CLIError("source is required: source=video.mp4 (a path, folder, glob, URL, webcam index)", "source")
     return task, mode, args, given
+
+
+def _map_deprecated(args: dict[str, Any], given: set[str]) -> tuple[dict[str, Any], set[str]]:
+    """The given keys through utils/args.py ``handle_deprecation`` (its warnings, once, as 8.4.190's entrypoint):
+    ``half=True`` becomes ``quantize=16``, ``end2end=True`` ``nms=False``, ...; deprecated keys leave ``args``."""
+    old = given & set(DEPRECATED_KEYS)
+    if old:
+        try:
+            mapped = handle_deprecation({k: args[k] for k in given})
+        except TypeError as e:  # end2end not a bool
+            raise CLIError(f"invalid value for end2end: {args['end2end']!r} ({e})", "end2end") from None
+        except ArgError as e:
+            raise _invalid(e.key, str(e.value), e.allowed) from None
+        args.update(mapped)
+        given = (given - old) | set(mapped)
+    for k in DEPRECATED_KEYS:
+        args.pop(k, None)
+    return args, given

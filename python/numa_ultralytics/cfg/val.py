@@ -12,7 +12,14 @@ from typing import Any
 from numa_ultralytics.engine.model import YOLO
 from numa_ultralytics.engine.validator import check_val_args
 from numa_ultralytics.utils import literal
-from numa_ultralytics.utils.args import DEFAULT_MODEL, TASK2MODEL, VAL_DEFAULTS, default_model
+from numa_ultralytics.utils.args import (
+    DEFAULT_MODEL,
+    DEPRECATED_KEYS,
+    TASK2MODEL,
+    VAL_DEFAULTS,
+    default_model,
+    handle_deprecation,
+)
 
 VAL_TASKS = ("detect", "segment")
 
@@ -49,7 +56,7 @@ def parse_val_args(argv: list[str]) -> tuple[str | None, dict[str, Any]]:
             raise CLIError(f"unknown word {a!r}: val takes [detect|segment] val key=value ...", "mode")
         k, v = a.split("=", 1)
         k = k.strip().replace("-", "_")
-        if k != "model" and k not in VAL_DEFAULTS:
+        if k != "model" and k not in VAL_DEFAULTS and k not in DEPRECATED_KEYS:  # deprecated: run_val_cli maps them
             known = ["model", *VAL_DEFAULTS]
             close = difflib.get_close_matches(k, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
@@ -69,7 +76,10 @@ def run_val_cli(argv: list[str]) -> int:
     task, kw = parse_val_args(argv)
     model_name = kw.pop("model", None) or default_model(task)
     try:
+        kw = handle_deprecation(kw)  # once, with its warnings (half -> quantize, end2end -> nms, ...)
         check_val_args(dict(kw))
+    except TypeError as e:  # end2end not a bool
+        raise CLIError(str(e), "end2end") from e
     except ValueError as e:
         key = str(e).split("=", 1)[0].strip("'") if "=" in str(e) else None
         raise CLIError(str(e), key if key in VAL_DEFAULTS else None) from e

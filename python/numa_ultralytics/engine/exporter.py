@@ -67,6 +67,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     check_quantize,
+    handle_deprecation,
 )
 from numa_ultralytics.utils.signals import stop_on_signals
 
@@ -100,13 +101,16 @@ def _check_imgsz(v: Any) -> list[int] | None:
 def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     """``model.export(**kwargs)`` -> every export argument with its value (defaults filled in, values checked).
 
+    Deprecated keys (``half`` / ``int8`` -> ``quantize``, ``end2end`` -> ``nms``, ...) are mapped first
+    (utils/args.py :func:`~numa_ultralytics.utils.args.handle_deprecation`).
+
     Raises:
         TypeError: an unknown key.
         ArgError: a bad value (a ``ValueError`` naming the key and what it allows), ``format`` included.
         NotImplementedError: ``quantize`` other than 8 (int8) / 32 (fp32).
     """
     args = dict(EXPORT_DEFAULTS)
-    for k, v in kwargs.items():
+    for k, v in handle_deprecation(kwargs).items():
         if k not in EXPORT_DEFAULTS:
             raise TypeError(
                 f"'{k}' is not a valid export argument; valid arguments are: {', '.join(sorted(EXPORT_DEFAULTS))}"
@@ -137,9 +141,8 @@ def check_export_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     elif q is not None:
         raise NotImplementedError(f"quantize={q!r} is not supported: the export is fp32, fp16 (16) or int8 (8)")
     args["quantize"] = 8 if args["int8"] else None
-    if args["int8"] and args["half"]:  # as 8.4.190: an fp16 graph cannot feed int8 QDQ nodes (DequantizeLinear)
-        LOGGER.warning("WARNING half=True and int8=True are mutually exclusive, setting half=False.")
-        args["half"] = False
+    # half=True with int8=True is quantize=8 (handle_deprecation: int8 wins, as 8.4.190): never an fp16 graph feeding
+    # int8 QDQ nodes
     if not isinstance(args["fraction"], (int, float)) or isinstance(args["fraction"], bool):
         raise ArgError("fraction", args["fraction"], "a number in (0, 1]")
     if not 0.0 < float(args["fraction"]) <= 1.0:

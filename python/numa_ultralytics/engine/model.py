@@ -32,6 +32,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     half_of,
+    handle_deprecation,
     with_overrides,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
@@ -216,8 +217,10 @@ class YOLO:
     def predict(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
         """Predict on ``source``; returns a list of :class:`Results` (a generator with ``stream=True``).
 
-        Arguments and defaults: utils/args.py. ``save`` / ``save_txt`` / ``show`` go through engine/sink.py.
+        Arguments and defaults: utils/args.py (deprecated ones mapped first: ``handle_deprecation``). ``save`` /
+        ``save_txt`` / ``show`` go through engine/sink.py.
         """
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "predict")
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
         gen = self._stream(source, args, "predict", warn_list=not stream)
@@ -232,6 +235,7 @@ class YOLO:
         **kwargs: Any,
     ) -> Any:
         """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "track")
         args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
@@ -519,6 +523,7 @@ class YOLO:
         from numa_ultralytics.engine.validator import run_val
         from numa_ultralytics.nn.onnx_builder import head_topk
 
+        kwargs = handle_deprecation(kwargs)  # end2end -> nms, half / int8 -> quantize (utils/args.py)
         kwargs = with_overrides(self.overrides, kwargs, "val")
         if data is None:  # 8.4.190: the checkpoint's dataset when it is there (_val_data)
             ckpt_data = kwargs.pop("data", None)
@@ -544,6 +549,7 @@ class YOLO:
         """
         from numa_ultralytics.engine.exporter import export
 
+        # deprecated keys (half / int8 -> quantize, ...): mapped by engine/exporter.py check_export_args
         kwargs = with_overrides(self.overrides, kwargs, "export")
         return str(export(self.ckpt_path, loaded_as=self.model_name, **kwargs))
 
@@ -569,14 +575,24 @@ class YOLO:
 
     def info(self, detailed: bool = False, verbose: bool = True) -> tuple[int, int, int, float]:
         """Ultralytics' model summary: logs ``YOLO11n-seg summary: 101 layers, 2,868,664 parameters, 0 gradients,
-        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``, computed from the ONNX
-        graph: parameters and GFLOPs (at 640) as the original's fused model, layers = convolution nodes (not the
-        original's torch module count); see utils/model_info.py. ``detailed`` is accepted and ignored."""
+        9.8 GFLOPs`` (``verbose``) and returns ``(layers, parameters, gradients, GFLOPs)``. An ONNX model: computed
+        from the graph (parameters and GFLOPs at 640 as the original's fused model, layers = convolution nodes, not
+        the original's torch module count; utils/model_info.py). A ``.pt``: layers, parameters and gradients are
+        8.4.190's, counted on the checkpoint's module tree (nn/checkpoint.py ``checkpoint_summary``: an unfused one's
+        BatchNorms and both heads too, and ``summary (fused)`` for a fused one), GFLOPs the graph's (8.4.190's for a
+        fused checkpoint; for an unfused one the fused graph that runs, less than the original's thop count of the
+        unfused model). ``detailed`` is accepted and ignored."""
         from numa_ultralytics.utils.model_info import model_info, summary_line
 
         info = model_info(self.backend.path)
+        name, fused = Path(self.ckpt_path).name, False
+        if Path(self.ckpt_path).suffix.lower() == ".pt":
+            from numa_ultralytics.nn.checkpoint import checkpoint_summary
+
+            layers, params, grads, fused, stem = checkpoint_summary(self.ckpt_path)
+            info, name = (layers, params, grads, info[3]), stem or name
         if verbose:
-            LOGGER.info(summary_line(Path(self.ckpt_path).name, info))
+            LOGGER.info(summary_line(name, info, fused))
             LOGGER.info(f"Runtime: {self.backend.runtime} {self.backend.precision} ({self.backend.path.name})")
         return info
 

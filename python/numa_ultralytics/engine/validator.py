@@ -39,6 +39,7 @@ from numa_ultralytics.utils.args import (
     check_optional_bool,
     check_positive_int,
     half_of,
+    handle_deprecation,
 )
 from numa_ultralytics.utils.files import increment_path
 from numa_ultralytics.utils.metrics import (
@@ -67,7 +68,9 @@ COCO80_TO_COCO91 = [
 
 def check_val_args(kwargs: dict[str, Any]) -> dict[str, Any]:
     """``VAL_DEFAULTS`` updated by ``kwargs``, each value through utils/args.py's check for its key type (the checks
-    predict and the command line run); an unknown key or an unsupported value raises ``ValueError`` naming it."""
+    predict and the command line run); an unknown key or an unsupported value raises ``ValueError`` naming it.
+    Deprecated keys are mapped first (utils/args.py ``handle_deprecation``)."""
+    kwargs = handle_deprecation(kwargs)
     bad = sorted(set(kwargs) - set(VAL_DEFAULTS))
     if bad:
         raise ValueError(f"'{bad[0]}' is not a valid val argument; valid: {', '.join(sorted(VAL_DEFAULTS))}")

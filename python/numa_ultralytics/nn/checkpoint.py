@@ -17,7 +17,8 @@ Anything outside the allow-list (``os.system``, ``builtins.eval``, ``subprocess.
 torch files are refused outright. Every refusal is an ``UnsafeCheckpointError``, every malformed file a
 ``ValueError``; pickled values in messages are formatted bounded (:func:`.safety.short_repr`).
 
-Public API: :func:`load_checkpoint` (the unpickled checkpoint dict). The graph builder
+Public API: :func:`load_checkpoint` (the unpickled checkpoint dict), :func:`checkpoint_summary` (``model.info()``'s
+counts of the checkpoint's module tree). The graph builder
 (:mod:`numa_ultralytics.nn.onnx_builder`) turns it into ONNX and :mod:`numa_ultralytics.nn.pt_loader` caches that.
 """
 
@@ -32,11 +33,12 @@ from typing import Any, Union
 import numpy as np
 
 from numa_ultralytics.nn.pickle_scan import MAX_PICKLE_BYTES, _scan_pickle
-from numa_ultralytics.nn.pt_unpickler import RestrictedUnpickler, _Budget, _Storage, _StorageType
+from numa_ultralytics.nn.pt_unpickler import NO_GRAD, RestrictedUnpickler, _Budget, _Storage, _StorageType
 from numa_ultralytics.nn.safety import UnsafeCheckpointError, short_repr
+from numa_ultralytics.nn.standins import StandIn
 from numa_ultralytics.nn.zip_limits import _check_archive, _read_entry
 
-__all__ = ["PathLike", "load_checkpoint"]
+__all__ = ["PathLike", "checkpoint_summary", "load_checkpoint"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -153,3 +155,57 @@ def _load_checkpoint(path: Path) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: not an Ultralytics checkpoint (the pickle holds a {type(obj).__name__}, not a dict)")
     return obj
+
+
+#: 8.4.190's ``BaseModel.is_fused`` (``fuse()`` has nothing left to do) by class name: a convolution with its ``bn``
+#: (``Conv`` and its subclasses, ``ConvTranspose``), a ``RepConv`` / ``RepVGGDW`` with its ``conv1``, a head with both
+#: ``cv2`` and ``one2one_cv2`` (a ``Detect`` whose one-to-many head was not removed).
+_BN_CONVS = ("Conv", "Conv2", "DWConv", "ConvTranspose")
+_REP_CONVS = ("RepConv", "RepVGGDW")
+
+
+def checkpoint_summary(path: PathLike) -> tuple[int, int, int, bool, str]:
+    """What 8.4.190's ``YOLO(path).info()`` counts on the checkpoint's model (``ckpt["ema"]`` or ``ckpt["model"]``,
+    as its loader; torch's ``named_modules`` / ``parameters``, each object once): ``(layers, parameters, gradients,
+    fused, name)``: the leaf modules, every parameter's size, those with ``requires_grad`` (as pickled), whether
+    ``fuse()`` has nothing left to do (its ``is_fused``) and the model's YAML stem (``yaml_file``; "" when none).
+
+    An unfused checkpoint (a training one, both heads of a YOLOv10 / YOLO26) counts its BatchNorms and both heads, as
+    the original does; its GFLOPs are not here (engine/model.py ``info`` takes them from the graph that runs)."""
+    no_grad: set[int] = set()
+    token = NO_GRAD.set(no_grad)
+    try:
+        ckpt = load_checkpoint(path)
+    finally:
+        NO_GRAD.reset(token)
+    model = (ckpt.get("ema") or ckpt.get("model")) if isinstance(ckpt, dict) else None
+    if model is None or not hasattr(model, "__dict__"):
+        raise ValueError(f"{path}: not an Ultralytics checkpoint (no 'model' in it)")
+    layers = params = grads = 0
+    fused = True
+    seen: set[int] = set()
+    seen_params: set[int] = set()
+    stack = [model]
+    while stack:
+        m = stack.pop()
+        if id(m) in seen or not hasattr(m, "__dict__"):
+            continue
+        seen.add(id(m))
+        mods = m.__dict__.get("_modules") or {}
+        layers += not mods
+        for p in (m.__dict__.get("_parameters") or {}).values():
+            if isinstance(p, np.ndarray) and id(p) not in seen_params:
+                seen_params.add(id(p))
+                params += p.size
+                grads += p.size if id(p) not in no_grad else 0
+        if isinstance(m, StandIn) and (
+            (m.cls_name in _BN_CONVS and StandIn.get(m, "bn") is not None)
+            or (m.cls_name in _REP_CONVS and StandIn.get(m, "conv1") is not None)
+            or (StandIn.get(m, "cv2") is not None and StandIn.get(m, "one2one_cv2") is not None)
+        ):
+            fused = False
+        stack.extend(c for c in mods.values() if c is not None)
+    d = model.__dict__
+    yaml = d.get("yaml") if isinstance(d.get("yaml"), dict) else {}
+    yaml_file = d.get("yaml_file") or yaml.get("yaml_file") or ""
+    return layers, params, grads, fused, Path(str(yaml_file)).stem

@@ -16,6 +16,7 @@ called. The archive around the pickle is read by :mod:`numa_ultralytics.nn.check
 from __future__ import annotations
 
 import collections
+import contextvars
 import io
 import math
 import pickle
@@ -183,9 +184,18 @@ def _rebuild_tensor_v3(
     return _rebuild_tensor(storage, storage_offset, size, stride)
 
 
-def _rebuild_parameter(data: Any, *_: Any) -> np.ndarray:
+#: Where a caller asks (nn/checkpoint.py ``checkpoint_summary``): the ids of the parameter arrays a load rebuilt with
+#: ``requires_grad=False`` (torch's ``Parameter`` pickles it; 8.4.190's ``model.info()`` counts the others as
+#: gradients).
+NO_GRAD: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar("NO_GRAD", default=None)
+
+
+def _rebuild_parameter(data: Any, requires_grad: Any = True, *_: Any) -> np.ndarray:
     if not isinstance(data, np.ndarray):
         raise ValueError(f"corrupt checkpoint: parameter data is {type(data).__name__}")
+    no_grad = NO_GRAD.get()
+    if no_grad is not None and requires_grad is False:
+        no_grad.add(id(data))
     return data
 
 

@@ -57,14 +57,12 @@ class SolutionConfig:
     data: str = "images"
 
     def update(self, **kwargs: Any) -> SolutionConfig:
-        """Set the given arguments; ``half`` (deprecated) becomes ``quantize`` (16 or None). An unknown key is a
-        ``ValueError`` naming it."""
-        if "half" in kwargs:
-            import warnings
+        """Set the given arguments; deprecated ones are mapped first, with a warning (utils/args.py
+        ``handle_deprecation``: ``half`` becomes ``quantize`` 16 or None, ``hide_labels`` ``show_labels``, ...). An
+        unknown key is a ``ValueError`` naming it."""
+        from numa_ultralytics.utils.args import handle_deprecation
 
-            warnings.warn("'half' is deprecated, use 'quantize' instead", DeprecationWarning, stacklevel=2)
-            kwargs["quantize"] = 16 if kwargs.pop("half") else None
-        for key, value in kwargs.items():
+        for key, value in handle_deprecation(kwargs).items():
             if hasattr(self, key):
                 setattr(self, key, value)
             else:

@@ -54,7 +54,7 @@ def _model_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
     kw = {k: cfg[k] for k in TRACK_KEYS if k != "quantize"}
     q = cfg.get("quantize")
     if q in (16, "16", "fp16", "half"):
-        kw["half"] = True
+        kw["quantize"] = 16  # half=True (not passed as half: that is a deprecated spelling, with a warning)
     elif q not in (None, 32, "32", "fp32"):
         raise ValueError(f"quantize={q!r} is not supported by numa_ultralytics solutions (None, 16 or 32)")
     return kw

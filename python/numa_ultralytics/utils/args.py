@@ -6,6 +6,9 @@ limit), so every layer may use it.
   ``model.track`` call :func:`check_args`, which checks every argument (:data:`CHECKS`). val and export:
   :data:`VAL_DEFAULTS`, :data:`EXPORT_DEFAULTS` (their checks, with these validators, are engine/validator.py's and
   engine/exporter.py's); ``half`` is :data:`HALF_DEFAULT` in all of them.
+- 8.4.190's deprecated arguments (:func:`handle_deprecation`, which every entry point runs before its checks:
+  ``end2end`` -> ``nms``, ``half`` / ``int8`` -> ``quantize``, :data:`DEPRECATED_RENAMES`, :data:`REMOVED_KEYS`),
+  each with 8.4.190's warning (:func:`deprecation_warn`).
 - the key types, one validator each: fraction (:func:`check_fraction`), count (:func:`check_positive_int`), bool
   (:func:`check_bool`, :func:`check_optional_bool`), choice (:func:`check_choice`: ``txt_format``, ``plot_style``,
   ``color_mode``, ``runtime``), path / name (:func:`check_str`), seconds, image size, classes, line width. The command
@@ -27,6 +30,7 @@ themselves are letterboxed down to ``imgsz`` (rust/src/postprocess.rs takes side
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -56,6 +60,9 @@ __all__ = [
     "VAL_CONF",
     "VAL_DEFAULTS",
     "VAL_SPLITS",
+    "DEPRECATED_KEYS",
+    "DEPRECATED_RENAMES",
+    "REMOVED_KEYS",
     "ArgError",
     "check_args",
     "check_bool",
@@ -73,7 +80,11 @@ __all__ = [
     "check_str",
     "check_tracker_cfg",
     "default_model",
+    "deprecation_warn",
+    "handle_deprecation",
 ]
+
+LOGGER = logging.getLogger("numa_ultralytics")
 
 #: The model Ultralytics 8.4.190 loads when none is named: per task (its ``cfg.TASK2MODEL``, the command line with a
 #: task), and :data:`DEFAULT_MODEL` otherwise (``YOLO()``, a command line without a task). The one place these
@@ -397,6 +408,73 @@ def half_of(kwargs: dict[str, Any]) -> bool:
     return q == 16 if q is not None else check_bool("half", kwargs.get("half", HALF_DEFAULT))
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# deprecated arguments (8.4.190's cfg._handle_deprecation): every entry point maps them first (handle_deprecation)
+
+#: 8.4.190's renamed display arguments: old key -> (new key, whether the value is inverted: ``hide_labels=True`` is
+#: ``show_labels=False``).
+DEPRECATED_RENAMES: dict[str, tuple[str, bool]] = {
+    "boxes": ("show_boxes", False),
+    "hide_labels": ("show_labels", True),
+    "hide_conf": ("show_conf", True),
+    "line_thickness": ("line_width", False),
+}
+#: Arguments 8.4.190 removed: dropped with a warning, whatever their value.
+REMOVED_KEYS = ("label_smoothing", "save_hybrid", "crop_fraction", "keras")
+#: Every deprecated key :func:`handle_deprecation` maps or drops (``end2end`` -> ``nms``, ``int8`` / ``half`` ->
+#: ``quantize``, :data:`DEPRECATED_RENAMES`, :data:`REMOVED_KEYS`).
+DEPRECATED_KEYS = ("end2end", "int8", "half", *DEPRECATED_RENAMES, *REMOVED_KEYS)
+
+
+def deprecation_warn(arg: str, new_arg: str | None = None) -> None:
+    """8.4.190's ``utils.deprecation_warn``: one warning on the package's logger naming ``arg`` (and ``new_arg``)."""
+    msg = f"WARNING '{arg}' is deprecated and will be removed in the future."
+    if new_arg is not None:
+        msg += f" Use '{new_arg}' instead."
+    LOGGER.warning(msg)
+
+
+def handle_deprecation(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with 8.4.190's deprecated arguments mapped onto their current ones, each with its warning (its
+    ``cfg._handle_deprecation``, which every mode runs first: predict, track, val, export and the command line; here
+    engine/model.py, ``check_args``, engine/validator.py ``check_val_args``, engine/exporter.py
+    ``check_export_args``, cfg/ and solutions/config.py call this). A new dict; ``kwargs`` is left as it is.
+
+    - ``end2end`` (True / False; None is dropped) -> ``nms``: ``False`` if ``end2end`` else ``True`` if ``nms=True``
+      was given else None; any other value raises ``TypeError`` (8.4.190's message).
+    - ``int8`` / ``half`` -> ``quantize`` (8 if ``int8`` else 16 if ``half`` else None) when ``quantize`` is not
+      given; with ``quantize`` they are dropped without a warning (an explicit ``quantize`` wins). The warning names
+      ``int8`` when it was given, else ``half``. Unlike 8.4.190 (which reads any text but "none" / "false" / "0" as
+      on, and drops None) they must be True / False (:class:`ArgError` otherwise), as ``half`` always had to be
+      here.
+    - :data:`DEPRECATED_RENAMES` (``hide_labels`` / ``hide_conf``: True / False, inverted) and :data:`REMOVED_KEYS`
+      (dropped).
+    """
+    custom = dict(kwargs)
+    if "end2end" in custom:
+        end2end = custom.pop("end2end")
+        if end2end is not None:
+            if not isinstance(end2end, bool):
+                raise TypeError("Deprecated 'end2end' must be a bool.")
+            custom["nms"] = False if end2end else True if custom.get("nms") is True else None
+            deprecation_warn(f"end2end={end2end}", f"nms={custom['nms']}")
+    int8 = check_bool("int8", custom.pop("int8")) if "int8" in custom else None
+    half = check_bool("half", custom.pop("half")) if "half" in custom else None
+    if (int8 is not None or half is not None) and "quantize" not in custom:
+        custom["quantize"] = 8 if int8 else 16 if half else None
+        deprecation_warn("int8" if int8 is not None else "half", "quantize")
+    for old, (new, invert) in DEPRECATED_RENAMES.items():
+        if old in custom:
+            deprecation_warn(old, new)
+            v = custom.pop(old)
+            custom[new] = not check_bool(old, v) if invert else v
+    for key in REMOVED_KEYS:
+        if key in custom:
+            deprecation_warn(key)
+            custom.pop(key)
+    return custom
+
+
 # Every predict/track argument and its check (check_args runs them in this order; device is checked where the backend
 # opens it, nn/autobackend.py parse_device).
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -440,12 +518,13 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
 def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
     """``kwargs`` of ``predict``/``track`` (``mode``) -> every argument with its value (defaults filled in).
 
-    Unknown keys raise ``TypeError``; Ultralytics features this package lacks raise ``NotImplementedError`` when
-    turned on; bad values raise :class:`ArgError` (a ``ValueError``).
+    Deprecated keys are mapped first (:func:`handle_deprecation`). Unknown keys raise ``TypeError``; Ultralytics
+    features this package lacks raise ``NotImplementedError`` when turned on; bad values raise :class:`ArgError` (a
+    ``ValueError``).
     """
     args = dict(PREDICT_DEFAULTS)
     allowed = set(PREDICT_DEFAULTS) | set(NEUTRAL_ARGS)
-    for k, v in kwargs.items():
+    for k, v in handle_deprecation(kwargs).items():
         if k not in allowed:
             raise TypeError(
                 f"'{k}' is not a valid argument for this call; valid arguments are: {', '.join(sorted(allowed))}"

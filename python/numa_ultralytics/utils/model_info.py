@@ -146,9 +146,11 @@ def _groups(node: Any) -> int:
     return 1
 
 
-def summary_line(name: str, info: tuple[int, int, int, float]) -> str:
-    """``YOLO11n-seg summary: 100 layers, 2,868,664 parameters, 0 gradients, 9.8 GFLOPs`` (Ultralytics' words)."""
+def summary_line(name: str, info: tuple[int, int, int, float], fused: bool = False) -> str:
+    """``YOLO11n-seg summary: 100 layers, 2,868,664 parameters, 0 gradients, 9.8 GFLOPs`` (Ultralytics' words;
+    ``summary (fused):`` for a fused checkpoint's model)."""
     layers, params, grads, flops = info
     stem = Path(name).stem.replace("yolo", "YOLO") or "Model"
     fs = f", {flops:,.1f} GFLOPs" if flops else ""
-    return f"{stem} summary: {layers:,} layers, {params:,} parameters, {grads:,} gradients{fs}"
+    head = f"{stem} summary{' (fused)' if fused else ''}"
+    return f"{head}: {layers:,} layers, {params:,} parameters, {grads:,} gradients{fs}"

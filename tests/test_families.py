@@ -116,8 +116,8 @@ def test_exports_half_and_openvino(name: str, tmp_path: Path) -> None:
     folder = Path(model.export(format="openvino", dynamic=True))
     im = np.ascontiguousarray((x[0].transpose(1, 2, 0)[:, :, ::-1] * 255).round().astype(np.uint8))
     conf = 0.0 if (ZOO / f"{name}.pt").exists() else 0.25
-    a = model.predict(im, conf=conf, verbose=False)[0]
-    b = YOLO(folder).predict(im, conf=conf, verbose=False)[0]
+    a = model.predict(im, conf=conf, imgsz=640, verbose=False)[0]
+    b = YOLO(folder).predict(im, conf=conf, imgsz=640, verbose=False)[0]
     assert len(a.boxes) > 0 and abs(len(a.boxes) - len(b.boxes)) <= max(2, len(a.boxes) // 10)
     names = ast.literal_eval(str(model.names)) if isinstance(model.names, str) else model.names
     assert YOLO(folder).names == names

@@ -63,3 +63,14 @@ def test_overrides_under_the_calls_keywords(tmp_path):
     c = YOLO(str(seg)).val(**kw, name="c").results_dict  # the checkpoint's 640
     d = m.val(**kw, imgsz=640, name="d").results_dict
     assert a == b and c == d and a != c
+
+
+def test_model_attributes_of_the_original(tmp_path):
+    """8.4.190's ``Model`` attributes a user reads: ``metrics`` (the last val's, None before), ``cfg`` / ``trainer`` /
+    ``transforms`` (None for loaded weights)."""
+    seg = need(MODELS["yolo11n-seg.pt"])
+    m = YOLO(str(seg))
+    assert m.metrics is None and m.cfg is None and m.trainer is None and m.transforms is None
+    data = str(coco8_yaml(tmp_path, m.names))
+    r = m.val(data=data, imgsz=320, batch=2, plots=False, verbose=False, project=str(tmp_path))
+    assert m.metrics is r and r.seg.map > 0.1

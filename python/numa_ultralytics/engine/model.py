@@ -157,6 +157,11 @@ class YOLO:
         self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
         self._overrides: dict[str, Any] | None = None  # built on first use (a .pt's are read from it: ``overrides``)
+        # 8.4.190's Model attributes: the last val's metrics; no yaml config, trainer or classify transforms here
+        self.metrics: Any = None
+        self.cfg: str | None = None
+        self.trainer: Any = None
+        self.transforms: Any = None
         self.callbacks = get_default_callbacks()
 
     # ------------------------------------------------------------------ properties
@@ -537,7 +542,8 @@ class YOLO:
             check_bool("agnostic_nms", kwargs.get("agnostic_nms", VAL_DEFAULTS["agnostic_nms"])),
         )
         predictor = self._device_setup(kwargs.get("device"), half_of(kwargs), kwargs.get("runtime"), nms, "val", topk)
-        return run_val(predictor.backend, self.task, data=data, **kwargs)
+        self.metrics = run_val(predictor.backend, self.task, data=data, **kwargs)
+        return self.metrics
 
     # ------------------------------------------------------------------ export
     def export(self, **kwargs: Any) -> str:

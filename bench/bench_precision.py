@@ -341,6 +341,13 @@ def main() -> None:
     ap.add_argument("--no-accuracy", action="store_true")
     ap.add_argument("--ids-only", action="store_true", help="only the loop 2 track-id comparison")
     ap.add_argument("--only", default="", help="comma-separated variants besides fp32 (always run), e.g. int8-openvino")
+    ap.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=FOLDER",
+        help="an exported model (e.g. an OpenVINO folder of bench/int8_search.py --keep-dir) as one more variant",
+    )
     args = ap.parse_args()
     import openvino
 
@@ -355,6 +362,11 @@ def main() -> None:
         vs = variants(int8, make_int8_openvino(d), stem)
         if args.only:
             vs = [v for v in vs if v[0] == "fp32" or v[0] in args.only.split(",")]
+        for e in args.extra:
+            name, _, folder = e.partition("=")
+            if not folder or not Path(folder).exists():
+                raise ValueError(f"--extra {e!r}: expected NAME=FOLDER with an existing model folder")
+            vs.append((name, Path(folder), {}))
         print("variants: " + ", ".join(f"{n} ({p.name} {kw or ''})" for n, p, kw in vs))
         if args.ids_only:
             track_ids(args, vs)

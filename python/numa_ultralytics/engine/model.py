@@ -157,6 +157,7 @@ class YOLO:
         self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
         self._overrides: dict[str, Any] | None = None  # built on first use (a .pt's are read from it: ``overrides``)
+        self._layers: tuple[int, list[int]] | None = None  # a .pt's layer count and head inputs (``embed``)
         # 8.4.190's Model attributes: the last val's metrics; no yaml config, trainer or classify transforms here
         self.metrics: Any = None
         self.cfg: str | None = None
@@ -225,11 +226,54 @@ class YOLO:
         Arguments and defaults: utils/args.py (deprecated ones mapped first: ``handle_deprecation``). ``save`` /
         ``save_txt`` / ``show`` go through engine/sink.py.
         """
+        if kwargs.get("embed"):  # 8.4.190: predict(embed=[...]) gives the embeddings
+            return self.embed(source, stream, **kwargs)
         kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "predict")
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
         gen = self._stream(source, args, "predict", warn_list=not stream)
         return gen if stream else list(gen)
+
+    def embed(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
+        """8.4.190's ``model.embed``: per image, the outputs of the layers ``embed=[...]`` names (default: the
+        second-to-last, the neck's last output) averaged over the image and concatenated, as a 1-D float32
+        :class:`~numa_ultralytics.utils.tensor.Tensor` (a list, a generator with ``stream=True``). The image is
+        letterboxed as ``predict`` does. A ``.pt`` checkpoint only (``TypeError`` otherwise, as 8.4.190); the layers
+        must be the detection head's inputs, which the built graph outputs (``ValueError`` naming them otherwise)."""
+        from numa_ultralytics.utils.tensor import Tensor
+
+        kwargs = handle_deprecation(kwargs)
+        n_layers, head_in = self._embed_layers()
+        asked = kwargs.pop("embed", None) or [n_layers - 2]
+        asked = [asked] if isinstance(asked, int) else list(asked)
+        idx = [n_layers + int(i) if int(i) < 0 else int(i) for i in asked]
+        bad = [i for i in idx if i not in head_in]
+        if bad:
+            raise ValueError(f"embed={asked}: layer {bad[0]} is not one this model can embed; choose from {head_in}")
+        kwargs = with_overrides(self.overrides, kwargs, "predict")
+        args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
+        args.update(verbose=False, save=False, save_txt=False, save_crop=False, show=False)  # embeddings only
+        args["embed_sel"] = [head_in.index(i) for i in sorted(set(idx))]  # in layer order, as the original's forward
+        gen = (
+            Tensor(r.embedding)
+            for r in self._stream(source, args, "predict", warn_list=not stream, needs=frozenset({"embed"}))
+        )
+        return gen if stream else list(gen)
+
+    def _embed_layers(self) -> tuple[int, list[int]]:
+        """The checkpoint's layer count and the head's input layers (nn/onnx_builder.py ``checkpoint_layers``)."""
+        if Path(self.ckpt_path).suffix.lower() != ".pt":
+            raise TypeError(
+                f"model='{self.ckpt_path}' should be a *.pt PyTorch model to run this method, but is a different "
+                "format; exported formats only support 'predict' and 'val' modes"
+            )
+        with self._lock:
+            if self._layers is None:
+                from numa_ultralytics.nn.checkpoint import load_checkpoint
+                from numa_ultralytics.nn.onnx_builder import checkpoint_layers
+
+                self._layers = checkpoint_layers(load_checkpoint(self.ckpt_path))
+            return self._layers
 
     def track(
         self,
@@ -385,7 +429,13 @@ class YOLO:
             self._device_arg = device
 
     def _stream(
-        self, source: Source, args: dict[str, Any], mode: str, persist: bool = False, warn_list: bool = False
+        self,
+        source: Source,
+        args: dict[str, Any],
+        mode: str,
+        persist: bool = False,
+        warn_list: bool = False,
+        needs: frozenset[str] = frozenset(),
     ) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
@@ -455,7 +505,10 @@ class YOLO:
                         p.batch = ([it.path for it in items], [it.im0 for it in items], [""] * len(items))
                         run_callbacks(cbs, "on_predict_batch_start", p)
                     results = predictor.run_batch(
-                        [it.im0 for it in items], [it.path for it in items], args, [tracker_needs(t) for t in trackers]
+                        [it.im0 for it in items],
+                        [it.path for it in items],
+                        args,
+                        [tracker_needs(t) | needs for t in trackers],
                     )
                     done: list[tuple[SourceItem, Results]] = []  # tracked, then drawn/written, then yielded
                     for item, tracker, r in zip(items, trackers, results):

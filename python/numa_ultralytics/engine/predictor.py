@@ -108,7 +108,9 @@ class Predictor:
         blobs = [to_blob(im, b.input_dtype) for im in imgs]
         blob = blobs[0] if n == 1 else np.concatenate(blobs)
         t1 = time.perf_counter()
-        want_feats = any("feats" in needs[i] for i in chunk)
+        want_feats = any(("feats" in needs[i]) or ("embed" in needs[i]) for i in chunk)
+        if any("embed" in needs[i] for i in chunk) and not b.has_features:
+            raise ValueError(f"{b.path}: model.embed needs the layer outputs of a graph built from a .pt checkpoint")
         if want_feats and not b.has_features:
             raise ValueError(
                 f"{b.path}: ReID with 'model: auto' needs the detector's own features, which this ONNX file does not "
@@ -169,6 +171,9 @@ class Predictor:
         if want_feats:
             maps = outs[len(b.output_names) :]
             r.feats = _core.pool_features(maps, post[2])
+        if "embed" in needs:  # model.embed: each chosen layer's output averaged over the image, concatenated
+            maps = outs[len(b.output_names) :]
+            r.embedding = np.concatenate([maps[j].mean(axis=(1, 2), dtype=np.float32) for j in args["embed_sel"]])
         if needs:
             self._tracker_extras(r, needs, outs, input_hw, args)
         return r
@@ -177,7 +182,7 @@ class Predictor:
         self, r: Results, needs: frozenset[str], outs: list[np.ndarray], input_hw: tuple[int, int], args: dict[str, Any]
     ) -> None:
         """Attach what the frame's tracker asked for to ``r`` (``r.feats``, ``r.dets_del``)."""
-        unknown = needs - {"feats", "dets_del"}
+        unknown = needs - {"feats", "dets_del", "embed"}
         if unknown:
             raise ValueError(f"unknown tracker inputs {sorted(unknown)}")
         if "dets_del" in needs:

@@ -266,6 +266,7 @@ class Results(SimpleClass, DataExportMixin):
         # removed, float32 (k, 6) (TrackTrack).
         self.feats: np.ndarray | None = None
         self.dets_del: np.ndarray | None = None
+        self.embedding: np.ndarray | None = None  # model.embed: the pooled layer outputs (engine/predictor.py)
 
     def __len__(self) -> int:
         return len(self.boxes) if self.boxes is not None else 0

@@ -43,6 +43,7 @@ __all__ = [
     "MIN_OPSET",
     "OPSET",
     "build_onnx",
+    "checkpoint_layers",
     "checkpoint_overrides",
     "checkpoint_imgsz",
     "checkpoint_stride",
@@ -914,6 +915,15 @@ def checkpoint_imgsz(ckpt: dict[str, Any]) -> list[int]:
     imgsz = args.get("imgsz", train_args.get("imgsz", 640))
     imgsz = [int(imgsz), int(imgsz)] if isinstance(imgsz, (int, float)) else [int(v) for v in list(imgsz)[:2]]
     return imgsz * 2 if len(imgsz) == 1 else imgsz
+
+
+def checkpoint_layers(ckpt: dict[str, Any]) -> tuple[int, list[int]]:
+    """The checkpoint's layer count and its head's input layers, in the order of the built graph's ``feats<i>``
+    outputs (a relative ``-1`` made absolute): what ``model.embed`` can pool (engine/model.py)."""
+    layers = _checkpoint_model(ckpt).child("model").children()
+    f = layers[-1].get("f", -1)
+    f = list(f) if isinstance(f, (list, tuple)) else [f]
+    return len(layers), [len(layers) - 2 if int(v) == -1 else int(v) for v in f]
 
 
 def checkpoint_overrides(ckpt: dict[str, Any]) -> dict[str, Any]:

@@ -532,6 +532,7 @@ def check_args(kwargs: dict[str, Any], mode: str) -> dict[str, Any]:
         if k in NEUTRAL_ARGS and k not in PREDICT_DEFAULTS:
             if k in UNSUPPORTED and v:
                 instead = (
+                    "model.embed(source) / predict(source, embed=[...]) give embeddings (a .pt checkpoint), and "
                     "trackers use the detector's own features with with_reid: True and model: auto"
                     if k == "embed"
                     else "save=True, save_txt=True, save_crop=True and show=True are, and Results.plot() draws a frame"

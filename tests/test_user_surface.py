@@ -140,8 +140,11 @@ def test_training_and_embed_are_refused_clearly(model: YOLO) -> None:
     for call in (model.train, model.tune):
         with pytest.raises(NotImplementedError, match="train with Ultralytics.*best.pt"):
             call(data="coco8-seg.yaml", epochs=1)
-    with pytest.raises(NotImplementedError, match="embed=\\[10\\] is not supported"):
-        model.predict(need(MEDIA / "images" / "bus.jpg"), embed=[10])
+    bus = need(MEDIA / "images" / "bus.jpg")
+    with pytest.raises(TypeError, match=r"should be a \*\.pt PyTorch model"):  # embeddings: a .pt only, as 8.4.190
+        model.predict(bus, embed=[10])
+    with pytest.raises(NotImplementedError, match=r"embed=\[10\] is not supported.*model\.embed\(source\)"):
+        model.track(bus, embed=[10])
 
 
 # ----------------------------------------------------------------------------------------------- stream=False

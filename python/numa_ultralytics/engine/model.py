@@ -157,7 +157,7 @@ class YOLO:
         self._lock = threading.RLock()  # backend / predictor swaps (_device_setup), _track_threads
         self.model_name = str(model)
         self._overrides: dict[str, Any] | None = None  # built on first use (a .pt's are read from it: ``overrides``)
-        self._layers: tuple[int, list[int]] | None = None  # a .pt's layer count and head inputs (``embed``)
+        self._facts: tuple[dict[str, Any], tuple[int, list[int]]] | None = None  # a .pt's, read once (``_pt_facts``)
         # 8.4.190's Model attributes: the last val's metrics; no yaml config, trainer or classify transforms here
         self.metrics: Any = None
         self.cfg: str | None = None
@@ -174,12 +174,7 @@ class YOLO:
         has ``model`` and ``task``. A user may change it or assign a new dict, as in 8.4.190."""
         with self._lock:
             if self._overrides is None:
-                o: dict[str, Any] = {}
-                if Path(self.ckpt_path).suffix.lower() == ".pt":
-                    from numa_ultralytics.nn.checkpoint import load_checkpoint
-                    from numa_ultralytics.nn.onnx_builder import checkpoint_overrides
-
-                    o = checkpoint_overrides(load_checkpoint(self.ckpt_path))
+                o = dict(self._pt_facts()[0]) if Path(self.ckpt_path).suffix.lower() == ".pt" else {}
                 o["model"] = self.model_name
                 o["task"] = self.task
                 self._overrides = o
@@ -189,6 +184,18 @@ class YOLO:
     def overrides(self, value: dict[str, Any]) -> None:
         with self._lock:
             self._overrides = value
+
+    def _pt_facts(self) -> tuple[dict[str, Any], tuple[int, list[int]]]:
+        """What ``overrides`` and ``embed`` read from a ``.pt`` (nn/onnx_builder.py ``checkpoint_overrides``,
+        ``checkpoint_layers``), from one read of the checkpoint, kept."""
+        with self._lock:
+            if self._facts is None:
+                from numa_ultralytics.nn.checkpoint import load_checkpoint
+                from numa_ultralytics.nn.onnx_builder import checkpoint_layers, checkpoint_overrides
+
+                ckpt = load_checkpoint(self.ckpt_path)
+                self._facts = (checkpoint_overrides(ckpt), checkpoint_layers(ckpt))
+            return self._facts
 
     @property
     def trackers(self) -> list[Any] | None:
@@ -267,13 +274,7 @@ class YOLO:
                 f"model='{self.ckpt_path}' should be a *.pt PyTorch model to run this method, but is a different "
                 "format; exported formats only support 'predict' and 'val' modes"
             )
-        with self._lock:
-            if self._layers is None:
-                from numa_ultralytics.nn.checkpoint import load_checkpoint
-                from numa_ultralytics.nn.onnx_builder import checkpoint_layers
-
-                self._layers = checkpoint_layers(load_checkpoint(self.ckpt_path))
-            return self._layers
+        return self._pt_facts()[1]
 
     def track(
         self,
@@ -583,11 +584,9 @@ class YOLO:
 
         kwargs = handle_deprecation(kwargs)  # end2end -> nms, half / int8 -> quantize (utils/args.py)
         kwargs = with_overrides(self.overrides, kwargs, "val")
-        if data is None:  # 8.4.190: the checkpoint's dataset when it is there (_val_data)
-            ckpt_data = kwargs.pop("data", None)
-            if isinstance(ckpt_data, (str, os.PathLike)) and Path(ckpt_data).is_file():
-                data = ckpt_data
-        kwargs.pop("data", None)
+        ckpt_data = kwargs.pop("data", None)  # 8.4.190: the checkpoint's dataset when none is given and it is there
+        if data is None and isinstance(ckpt_data, (str, os.PathLike)) and Path(ckpt_data).is_file():
+            data = ckpt_data
 
         nms = check_optional_bool("nms", kwargs.get("nms"))
         topk = head_topk(

@@ -16,6 +16,7 @@ that. ``acD`` / ``acDiK``: ``nncf.quantize_with_accuracy_control`` (max_drop 0.D
 validation set that is none of the evaluation videos (``calib_files("ac")``: coco8-seg train, the shared images,
 MOT17-mini sequences :data:`MOT17_AC`; ``--mot17-held`` evaluates on the other three). ``hbc`` / ``hbcd`` / ``hin``:
 the export as it is, then a mean-shift correction of the class-score path only (:func:`head_bias_correct`).
+``sqcN``: NNCF's SmoothQuant on the quantized convolutions (alpha 0.N, :func:`smooth_convolutions`), then the export.
 
     .venv/bin/python bench/int8_search.py --frames 60 --mot17-held --variants base,ac01i12,hbc,hbcd,hin
 
@@ -82,6 +83,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "overflow_first": {"overflow": "FIRST_LAYER"},
     "overflow_disable": {"overflow": "DISABLE"},
     "overflow_enable": {"overflow": "ENABLE"},
+    # NNCF applies smooth_quant_alphas only to ModelType.TRANSFORMER: these two are the export itself ("sqcN" below)
     "sq05": {"sq": 0.5},
     "sq015": {"sq": 0.15},
     "fullbc": {"fbc": False},
@@ -109,6 +111,10 @@ def spec_of(name: str) -> dict[str, Any]:
     with ``max_drop`` 0.D (ABSOLUTE) of :func:`ac_metric`, at most K operations reverted."""
     spec: dict[str, Any] = {}
     for part in name.split("+"):
+        sq = re.fullmatch(r"sqc(\d+)", part)
+        if sq:  # SmoothQuant on the quantized convolutions, alpha 0.D (applied by hand: see quantizer)
+            spec["sqc"] = float("0." + sq[1])
+            continue
         a = re.fullmatch(r"ac(\d+)(?:i(\d+))?", part)
         if a:
             spec["ac"] = float("0." + a[1])
@@ -265,6 +271,24 @@ def keep_names(ov_model: Any, modules: list[int]) -> list[str]:
     return [o.get_friendly_name() for o in ov_model.get_ordered_ops() if pat.search(o.get_friendly_name())]
 
 
+def smooth_convolutions(ov_model: Any, blobs: list[np.ndarray], alpha: float, ignored: set[str]) -> Any:
+    """NNCF's SmoothQuant on the convolutions outside ``ignored`` (per input channel: activation / weight ranges
+    balanced by ``alpha``, a Multiply inserted on the activation, its inverse folded into the weights)."""
+    import nncf
+    from nncf.quantization.algorithms.smooth_quant.algorithm import SmoothQuant
+
+    algo = SmoothQuant(len(blobs), False, alpha_map={"convolution": alpha, "matmul": -1})
+    keep = algo._get_nodes_to_smooth_data  # the ignored (float) convolutions are left as they are
+
+    def nodes(graph: Any, metatypes: Any) -> Any:
+        return [(n, p) for n, p in keep(graph, metatypes) if n.node_name not in ignored]
+
+    algo._get_nodes_to_smooth_data = nodes  # type: ignore[method-assign]
+    from nncf.quantization.algorithms.pipeline import Pipeline
+
+    return Pipeline([[algo]]).run(ov_model, nncf.Dataset(blobs))
+
+
 def quantizer(spec: dict[str, Any]) -> Any:
     """A stand-in for nn/quantize.py ``quantize_openvino`` with the variant's NNCF settings."""
     import nncf
@@ -314,6 +338,8 @@ def quantizer(spec: dict[str, Any]) -> Any:
             adv["disable_bias_correction"] = True
         if spec.get("per_tensor"):
             adv["weights_quantization_params"] = QuantizationParameters(per_channel=False)
+        if "sqc" in spec:  # NNCF runs SmoothQuant only for ModelType.TRANSFORMER ("sq05" above is a no-op)
+            ov_model = smooth_convolutions(ov_model, blobs, spec["sqc"], set(ignored))
         fp32 = ov_model.clone() if spec.get("hbc") else None
         qm = nncf.quantize(
             model=ov_model,

@@ -1,10 +1,10 @@
 """int8 exports: static post-training quantization (``model.export(int8=True, data=...)``).
 
 Two forms. ``format="openvino"`` (:func:`quantize_openvino`): NNCF on the OpenVINO model, the detect head kept float
-(:func:`head_ignored_scope`), as Ultralytics 8.4.190's OpenVINO int8 export (:func:`stem_ignored_scope`: the stem
-too, :data:`FLOAT_STEM_MODULES`: measured, not on by default); OpenVINO runs it with int8 kernels, the fast and
-right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO"). ``format="onnx"``
-(:func:`quantize_int8`, below): a QDQ graph for onnxruntime.
+(:func:`head_ignored_scope`: all of it, where Ultralytics 8.4.190's export quantizes its convolutions;
+:func:`stem_ignored_scope`: the stem too, :data:`FLOAT_STEM_MODULES`: measured, not on by default); OpenVINO runs it
+with int8 kernels, the fast and right int8 on CPUs with VNNI / AMX (bench/RESULTS.md "int8 on OpenVINO").
+``format="onnx"`` (:func:`quantize_int8`, below): a QDQ graph for onnxruntime.
 
 As Ultralytics 8.4.190 (``utils/export/onnx.py onnx_int8_quantize``): onnxruntime's ``quantize_static`` (QDQ,
 signed int8 activations and weights, MinMax calibration) over the weighted operators only (``Conv``, ``Gemm``,
@@ -126,12 +126,14 @@ NNCF_EXTRA = 'pip install "numa_ultralytics[openvino]"'
 
 
 def head_ignored_scope(ov_model: Any) -> list[str]:
-    """The operations NNCF leaves in float (Ultralytics 8.4.190 ``torch2openvino``'s ignored scope for Detect heads):
-    every ``Sigmoid`` and every operation of the head module (``model.<i>``, the module of the last ``Sigmoid``),
-    its DFL included: the head's convolutions, box decode, class scores, mask coefficients and prototypes stay float;
-    the backbone and the neck run int8. Operation names carry the module path as Ultralytics' ONNX export writes it
-    (``/model.23/cv2.0/...``, ``/model.23.dfl/...``) or as nn/onnx_builder.py does
-    (``Conv_model.23.cv2.0.0.conv_3``)."""
+    """The operations NNCF leaves in float: every ``Sigmoid`` and every operation of the head module (``model.<i>``,
+    the module of the last ``Sigmoid``), its DFL included: the head's convolutions, box decode, class scores, mask
+    coefficients and prototypes stay float; the backbone and the neck run int8. Ultralytics 8.4.190
+    (``utils/export/openvino.py``) means the same scope, but its names (``<head>/``, ``<head>.dfl``) miss the traced
+    head convolutions (``__module.model.23.cv2...``), which it quantizes: its int8 export keeps 0.67-0.81 of its fp32
+    model's detections, this scope 0.93-0.97 (bench/RESULTS.md "SmoothQuant ... Ultralytics' own int8 export").
+    Operation names carry the module path as Ultralytics' ONNX export writes it (``/model.23/cv2.0/...``,
+    ``/model.23.dfl/...``) or as nn/onnx_builder.py does (``Conv_model.23.cv2.0.0.conv_3``)."""
     ops = ov_model.get_ordered_ops()
     sigmoids = [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid"]
     found = re.search(r"model\.(\d+)", sigmoids[-1]) if sigmoids else None
@@ -141,13 +143,13 @@ def head_ignored_scope(ov_model: Any) -> list[str]:
     return [o.get_friendly_name() for o in ops if o.get_type_name() == "Sigmoid" or head.search(o.get_friendly_name())]
 
 
-#: The first modules (``model.0`` .. ``model.<n-1>``) kept float besides the head; 0: none, the head only (Ultralytics
-#: 8.4.190's scope). Measured (bench/int8_search.py, bench/RESULTS.md "int8 on OpenVINO: closer to fp32"): 3 (the stem:
-#: two stride-2 convolutions and the first C3k2, 6.8% of yolo11n-seg's convolution FLOPs) lowers the int8 score noise
-#: against fp32 (class logits of paired detections, standard deviation 0.214 -> 0.181 people video, 0.306 -> 0.235
-#: mmtracking) and raises fp32's detections matched (0.968 -> 0.988, 0.931 -> 0.965), but costs 2-10% of the bare
-#: inference (two timings; loop 1 1.72x fp32 against 2.10x in one run: under issue 26's 1.8x) and tracked ids agree
-#: less (0.956 against 1.000 up to renumbering); so 0, the fastest that keeps mask mAP and ids.
+#: The first modules (``model.0`` .. ``model.<n-1>``) kept float besides the head; 0: none, the head only. Measured
+#: (bench/int8_search.py, bench/RESULTS.md "int8 on OpenVINO: closer to fp32"): 3 (the stem: two stride-2 convolutions
+#: and the first C3k2, 6.8% of yolo11n-seg's convolution FLOPs) lowers the int8 score noise against fp32 (class logits
+#: of paired detections, standard deviation 0.214 -> 0.181 people video, 0.306 -> 0.235 mmtracking) and raises fp32's
+#: detections matched (0.968 -> 0.988, 0.931 -> 0.965), but costs 2-10% of the bare inference (two timings; loop 1 1.72x
+#: fp32 against 2.10x in one run: under issue 26's 1.8x) and tracked ids agree less (0.956 against 1.000 up to
+#: renumbering); so 0, the fastest that keeps mask mAP and ids.
 FLOAT_STEM_MODULES = 0
 
 

@@ -97,7 +97,7 @@ def model_info(path: str | os.PathLike, imgsz: int = 640) -> tuple[int, int, int
             macs += float(np.prod([int(v or 0) for v in inp])) * float(np.prod(w[1:]))
         else:
             macs += float(np.prod(out)) * float(np.prod(w[1:]))
-    gflops = round(2 * macs / 1e9, 6) if flops_ok and layers else 0.0
+    gflops = 2 * macs / 1e9 if flops_ok and layers else 0.0  # not rounded: 8.4.190 returns thop's float
     return layers, params, 0, gflops
 
 

@@ -250,11 +250,11 @@ class OpenVINOSession:
     A model with a dynamic input is compiled once as it is, and again for each input shape that comes back
     (``STATIC_AFTER`` frames: a video's letterbox gives one shape): a model compiled for its concrete shape runs faster
     (measured in bench/RESULTS.md), and a graph whose dynamic form OpenVINO cannot compile runs per concrete shape
-    from the first frame, as do the precisions whose two forms give other numbers (``SHAPE_EXACT_ONLY``: bf16). An
-    ONNX graph reaches OpenVINO as nn/openvino_onnx.py gives it (end-to-end heads' row gathers as ``GatherND``:
-    OpenVINO refuses YOLO26's ``GatherElements`` in any shape). At most ``STATIC_SHAPES`` such models are kept
-    (least recently used dropped; a thread running one keeps it until its call ends, and lets it go at its next new
-    model)."""
+    from the first frame, as do the precisions whose two forms give other numbers (``SHAPE_EXACT_ONLY``: bf16; their
+    dynamic form is never compiled). An ONNX graph reaches OpenVINO as nn/openvino_onnx.py gives it (end-to-end heads'
+    row gathers as ``GatherND``: OpenVINO refuses YOLO26's ``GatherElements`` in any shape). At most ``STATIC_SHAPES``
+    such models are kept (least recently used dropped; a thread running one keeps it until its call ends, and lets it
+    go at its next new model)."""
 
     def __init__(
         self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32", threads: int | None = None
@@ -280,17 +280,22 @@ class OpenVINOSession:
         shape = described_by.get_inputs()[0].shape
         self._input = described_by.get_inputs()[0].name
         self.dynamic = not all(isinstance(d, int) for d in shape)
-        self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile)
-        try:
-            if self.dynamic and precision == "int8" and cpu_has_amx_int8():
-                # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
-                # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
-                raise RuntimeError("dynamic int8 on AMX")
-            self.compiled = self._core.compile_model(self._core.read_model(self._source), "CPU", self._config)
-        except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
-            if not self.dynamic:
-                raise
-            self.compile_for((1, 3, 640, 640))  # fails here, at load, if no concrete shape compiles either
+        self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile, or is never run)
+        if self.dynamic and precision in SHAPE_EXACT_ONLY:
+            # never run (each shape runs on its own model from its first frame), so not compiled; read here, so that
+            # a file OpenVINO cannot read fails at load
+            self._core.read_model(self._source)
+        else:
+            try:
+                if self.dynamic and precision == "int8" and cpu_has_amx_int8():
+                    # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
+                    # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
+                    raise RuntimeError("dynamic int8 on AMX")
+                self.compiled = self._core.compile_model(self._core.read_model(self._source), "CPU", self._config)
+            except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
+                if not self.dynamic:
+                    raise
+                self.compile_for((1, 3, 640, 640))  # fails here, at load, if no concrete shape compiles either
         self._static: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self._seen: dict[tuple[int, ...], int] = {}
         self._lock = threading.Lock()

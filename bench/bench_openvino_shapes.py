@@ -8,7 +8,8 @@ Rows (ms per frame, median over rounds, interleaved in one process):
 - raw static: ``compiled.infer`` of one 384x640 blob, model compiled for that shape (no pre/post-processing);
 - raw dynamic: the same blob through the model compiled with its dynamic input;
 - predict, per-shape (the default): ``model.predict(frame, half=True)`` over the people video's frames;
-- predict, dynamic only: the same with ``STATIC_AFTER`` set out of reach;
+- predict, dynamic only: the same with ``STATIC_AFTER`` set out of reach and ``SHAPE_EXACT_ONLY`` emptied (bf16
+  otherwise compiles each shape at its first frame; the dynamic model's bf16 numbers differ from the per-shape one's);
 - predict, onnxruntime fp32: the default runtime, for scale.
 """
 
@@ -76,18 +77,18 @@ def main() -> None:
         mdl.predict(ims[0], device="cpu", verbose=False, **kw)
     rows: dict[str, list[float]] = {k: [] for k in ("raw static", "raw dynamic", "predict per-shape",
                                                    "predict dynamic only", "predict onnxruntime fp32")}  # fmt: skip
-    keep = precision.STATIC_AFTER
+    keep, keep_exact = precision.STATIC_AFTER, precision.SHAPE_EXACT_ONLY
     for _ in range(a.rounds):
         rows["raw static"].append(per_frame(lambda _: r_static.infer(blob), ims))
         rows["raw dynamic"].append(per_frame(lambda _: r_dyn.infer(blob), ims))
         rows["predict per-shape"].append(
             per_frame(lambda f: per_shape.predict(f, device="cpu", verbose=False, half=half, runtime=runtime), ims)
         )
-        precision.STATIC_AFTER = 10**9
+        precision.STATIC_AFTER, precision.SHAPE_EXACT_ONLY = 10**9, frozenset()
         rows["predict dynamic only"].append(
             per_frame(lambda f: dynamic_only.predict(f, device="cpu", verbose=False, half=half, runtime=runtime), ims)
         )
-        precision.STATIC_AFTER = keep
+        precision.STATIC_AFTER, precision.SHAPE_EXACT_ONLY = keep, keep_exact
         rows["predict onnxruntime fp32"].append(per_frame(lambda f: ort.predict(f, device="cpu", verbose=False), ims))
     med = {k: statistics.median(v) for k, v in rows.items()}
     for k, v in rows.items():

@@ -1,13 +1,15 @@
-"""Plain helpers the tests share (the shared fixtures are in conftest.py): frames read from a video, a log capture,
-the coco8-seg dataset file, the Ultralytics-style letterbox and an onnxruntime CPU session for graph checks, and the
-agreement totals of two prediction runs."""
+"""Plain helpers the tests share (the shared fixtures are in conftest.py): a result's exact key, work run in threads
+started together, frames read from a video, a log capture, the coco8-seg dataset file, the Ultralytics-style letterbox
+and an onnxruntime CPU session for graph checks, and the agreement totals of two prediction runs."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,6 +20,37 @@ import yaml
 from numa_ultralytics.utils.metrics import agreement
 
 from .conftest import MEDIA, need
+
+
+def result_key(r: Any) -> tuple[bytes, bytes, bytes]:
+    """A frame's result, exactly: boxes (with ids when tracking) and mask pixels."""
+    masks = b"" if r.masks is None else np.ascontiguousarray(r.masks.data).tobytes()
+    ids = b"" if r.boxes.id is None else np.asarray(r.boxes.id).tobytes()
+    return np.asarray(r.boxes.data).tobytes(), masks, ids
+
+
+def in_threads(n: int, work: Callable[[int], list[Any]]) -> list[list[Any]]:
+    """``work(i)`` in ``n`` threads started together (a barrier); every thread's return value (an exception is
+    re-raised)."""
+    barrier = threading.Barrier(n)
+    out: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            out[i] = work(i)
+        except BaseException as e:  # noqa: BLE001  (re-raised in the test's thread)
+            out[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for o in out:
+        if isinstance(o, BaseException):
+            raise o
+    return out
 
 
 def video_frames(path: Path, n: int, step: int = 1) -> list[np.ndarray]:

@@ -6,9 +6,6 @@ two streams on one model get the ids each gets alone."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import cv2
 import numpy as np
@@ -17,39 +14,9 @@ import pytest
 from numa_ultralytics import YOLO
 
 from .conftest import MEDIA, MODELS, need
-from .helpers import video_frames
+from .helpers import in_threads, result_key, video_frames
 
 IMGSZ = 320
-
-
-def _key(r: Any) -> tuple[bytes, bytes, bytes]:
-    """A frame's result, exactly: boxes (with ids when tracking) and mask pixels."""
-    masks = b"" if r.masks is None else np.ascontiguousarray(r.masks.data).tobytes()
-    ids = b"" if r.boxes.id is None else np.asarray(r.boxes.id).tobytes()
-    return np.asarray(r.boxes.data).tobytes(), masks, ids
-
-
-def _in_threads(n: int, work: Callable[[int], list[Any]]) -> list[list[Any]]:
-    """``work(i)`` in ``n`` threads started together; every thread's return value (an exception is re-raised)."""
-    barrier = threading.Barrier(n)
-    out: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            out[i] = work(i)
-        except BaseException as e:  # noqa: BLE001  (re-raised in the test's thread)
-            out[i] = e
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for o in out:
-        if isinstance(o, BaseException):
-            raise o
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +41,9 @@ def test_predict_shared_between_threads_equals_serial(frames: list[np.ndarray], 
     model = YOLO(need(MODELS / model_file))
     assert model.backend.io_binding
     per_thread = [_thread_frames(frames, i, n_frames) for i in range(n_threads)]
-    serial = [[_key(model.predict(f, imgsz=IMGSZ, verbose=False)[0]) for f in fs] for fs in per_thread]
-    got = _in_threads(
-        n_threads, lambda i: [_key(model.predict(f, imgsz=IMGSZ, verbose=False)[0]) for f in per_thread[i]]
+    serial = [[result_key(model.predict(f, imgsz=IMGSZ, verbose=False)[0]) for f in fs] for fs in per_thread]
+    got = in_threads(
+        n_threads, lambda i: [result_key(model.predict(f, imgsz=IMGSZ, verbose=False)[0]) for f in per_thread[i]]
     )
     wrong = [sum(a != b for a, b in zip(s, g)) for s, g in zip(serial, got)]
     assert wrong == [0] * n_threads, f"wrong frames per thread: {wrong}"
@@ -88,8 +55,8 @@ def test_openvino_shared_between_threads_equals_serial(frames: list[np.ndarray])
     model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
     args = {"imgsz": IMGSZ, "device": "cpu", "runtime": "openvino", "verbose": False}
     per_thread = [_thread_frames(frames, i, 10) for i in range(4)]
-    serial = [[_key(model.predict(f, **args)[0]) for f in fs] for fs in per_thread]
-    got = _in_threads(4, lambda i: [_key(model.predict(f, **args)[0]) for f in per_thread[i]])
+    serial = [[result_key(model.predict(f, **args)[0]) for f in fs] for fs in per_thread]
+    got = in_threads(4, lambda i: [result_key(model.predict(f, **args)[0]) for f in per_thread[i]])
     assert [sum(a != b for a, b in zip(s, g)) for s, g in zip(serial, got)] == [0] * 4
 
 
@@ -102,11 +69,11 @@ def test_track_per_thread_equals_serial(frames: list[np.ndarray], caplog: pytest
     serial = []
     for fs in streams:
         own = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
-        serial.append([_key(own.track(f, **args)[0]) for f in fs])
+        serial.append([result_key(own.track(f, **args)[0]) for f in fs])
     assert all(any(k[2] for k in s) for s in serial)  # both streams have tracks
     model = YOLO(need(MODELS / "yolo11n-seg-dynamic.onnx"))
     with caplog.at_level(logging.WARNING, logger="numa_ultralytics"):
-        got = _in_threads(2, lambda i: [_key(model.track(f, **args)[0]) for f in streams[i]])
+        got = in_threads(2, lambda i: [result_key(model.track(f, **args)[0]) for f in streams[i]])
     wrong = [sum(a != b for a, b in zip(s, g)) for s, g in zip(serial, got)]
     assert wrong == [0, 0], f"wrong frames per thread: {wrong}"
     notes = [r.getMessage() for r in caplog.records if "tracker state is per thread" in r.getMessage()]

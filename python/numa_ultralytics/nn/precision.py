@@ -229,6 +229,12 @@ def describe(session: Any, path: str | os.PathLike) -> tuple[str, str]:
 
 STATIC_SHAPES = 4  # input shapes OpenVINO compiles for themselves, per session (least recently used dropped)
 STATIC_AFTER = 2  # frames of one input shape before it gets its own compiled model (one image: no compile)
+#: Precisions whose model compiled with its dynamic input gives other numbers than the one compiled for the concrete
+#: shape (measured, OpenVINO 2026.4 on AVX512-BF16: up to 5 px on YOLO11n-seg's raw boxes; f32 and int8 are equal
+#: bit for bit): a dynamic model runs each input shape on that shape's own model from its first frame, so that a
+#: frame's result never depends on the frames before it (other threads', an earlier video's, an abandoned stream's;
+#: tests/test_precision_joints.py).
+SHAPE_EXACT_ONLY = frozenset({"bf16"})
 
 
 class OpenVINOSession:
@@ -244,9 +250,11 @@ class OpenVINOSession:
     A model with a dynamic input is compiled once as it is, and again for each input shape that comes back
     (``STATIC_AFTER`` frames: a video's letterbox gives one shape): a model compiled for its concrete shape runs faster
     (measured in bench/RESULTS.md), and a graph whose dynamic form OpenVINO cannot compile runs per concrete shape
-    from the first frame. An ONNX graph reaches OpenVINO as nn/openvino_onnx.py gives it (end-to-end heads' row
-    gathers as ``GatherND``: OpenVINO refuses YOLO26's ``GatherElements`` in any shape). At most
-    ``STATIC_SHAPES`` such models are kept (least recently used dropped)."""
+    from the first frame, as do the precisions whose two forms give other numbers (``SHAPE_EXACT_ONLY``: bf16; their
+    dynamic form is never compiled). An ONNX graph reaches OpenVINO as nn/openvino_onnx.py gives it (end-to-end heads'
+    row gathers as ``GatherND``: OpenVINO refuses YOLO26's ``GatherElements`` in any shape). At most ``STATIC_SHAPES``
+    such models are kept (least recently used dropped; a thread running one keeps it until its call ends, and lets it
+    go at its next new model)."""
 
     def __init__(
         self, path: str | os.PathLike, described_by: Any = None, precision: str = "fp32", threads: int | None = None
@@ -272,17 +280,22 @@ class OpenVINOSession:
         shape = described_by.get_inputs()[0].shape
         self._input = described_by.get_inputs()[0].name
         self.dynamic = not all(isinstance(d, int) for d in shape)
-        self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile)
-        try:
-            if self.dynamic and precision == "int8" and cpu_has_amx_int8():
-                # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
-                # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
-                raise RuntimeError("dynamic int8 on AMX")
-            self.compiled = self._core.compile_model(self._core.read_model(self._source), "CPU", self._config)
-        except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
-            if not self.dynamic:
-                raise
-            self.compile_for((1, 3, 640, 640))  # fails here, at load, if no concrete shape compiles either
+        self.compiled: Any = None  # the model as it is (None: its dynamic form does not compile, or is never run)
+        if self.dynamic and precision in SHAPE_EXACT_ONLY:
+            # never run (each shape runs on its own model from its first frame), so not compiled; read here, so that
+            # a file OpenVINO cannot read fails at load
+            self._core.read_model(self._source)
+        else:
+            try:
+                if self.dynamic and precision == "int8" and cpu_has_amx_int8():
+                    # OpenVINO's CPU plugin crashes running dynamic int8 models on AMX (openvinotoolkit/openvino#37577,
+                    # as Ultralytics 8.4.190 notes): per concrete shape from the first frame
+                    raise RuntimeError("dynamic int8 on AMX")
+                self.compiled = self._core.compile_model(self._core.read_model(self._source), "CPU", self._config)
+            except Exception:  # OpenVINO raises its own exception types; compiled per concrete shape instead
+                if not self.dynamic:
+                    raise
+                self.compile_for((1, 3, 640, 640))  # fails here, at load, if no concrete shape compiles either
         self._static: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self._seen: dict[tuple[int, ...], int] = {}
         self._lock = threading.Lock()
@@ -303,7 +316,9 @@ class OpenVINOSession:
                 self._static.move_to_end(shape)
                 return c
             n = self._seen[shape] = self._seen.get(shape, 0) + 1
-            if self.compiled is not None and n < STATIC_AFTER:
+            # where the two forms give other numbers, a shape's own model from its first frame (SHAPE_EXACT_ONLY)
+            after = 1 if self.precision in SHAPE_EXACT_ONLY else STATIC_AFTER
+            if self.compiled is not None and n < after:
                 return self.compiled
             if len(self._seen) > 64 * STATIC_SHAPES:  # many one-off shapes (a folder of images): forget the counts
                 self._seen = {shape: n}
@@ -320,10 +335,10 @@ class OpenVINOSession:
             reqs = self._local.requests = {}
         entry = reqs.get(id(compiled))
         if entry is None or entry[0] is not compiled:
-            if len(reqs) > 2 * STATIC_SHAPES:  # requests of dropped models
+            with self._lock:  # another thread may be changing the cache
                 live = {id(c) for c in (self.compiled, *self._static.values())}
-                for k in [k for k in reqs if k not in live]:
-                    del reqs[k]
+            for k in [k for k in reqs if k not in live]:  # requests of dropped models: let the models go
+                del reqs[k]
             entry = reqs[id(compiled)] = (compiled, compiled.create_infer_request())
         return entry[1]
 

@@ -455,15 +455,17 @@ def main() -> None:
     print(f"load at the end: {os.getloadavg()[0]:.2f}")
 
 
-def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> None:
-    """Bare inference ms/frame (``session.run`` on letterboxed 384x640 frames; the median frame of a round), fp32
-    onnxruntime and each variant interleaved in every round (frame by frame interleaving measured the OpenVINO model
-    that follows onnxruntime as slow as fp32: onnxruntime's threads spin on after a run); the ratio fp32 / variant per
-    round, median [min..max], and of the best rounds (the least disturbed by other load on a shared machine)."""
+def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int, square: bool = False) -> None:
+    """Bare inference ms/frame (``session.run`` on letterboxed 384x640 frames, 640x640 with ``square``; the median
+    frame of a round), fp32 onnxruntime and each variant interleaved in every round (frame by frame interleaving
+    measured the OpenVINO model that follows onnxruntime as slow as fp32: onnxruntime's threads spin on after a run);
+    the ratio fp32 / variant per round, median [min..max], and of the best rounds (the least disturbed by other load
+    on a shared machine)."""
     from numa_ultralytics.data.augment import letterbox, to_blob
     from numa_ultralytics.nn.autobackend import AutoBackend
 
-    blobs = [to_blob(letterbox(f, (640, 640), True, 32)) for f in frames[:30]]
+    blobs = [to_blob(letterbox(f, (640, 640), not square, 32)) for f in frames[:30]]
+    shape = "x".join(map(str, blobs[0].shape[2:]))
     sessions = {"fp32": AutoBackend(MODEL, device="cpu")}
     sessions.update({k: AutoBackend(v, device="cpu") for k, v in folders.items()})
     ms: dict[str, list[float]] = {k: [] for k in sessions}
@@ -484,7 +486,8 @@ def speed(folders: dict[str, Path], frames: list[np.ndarray], rounds: int) -> No
         rows.append([k, f"{np.median(v):.1f} [{min(v):.1f}..{max(v):.1f}]",
                      f"{np.median(ratio):.2f}x [{min(ratio):.2f}..{max(ratio):.2f}]",
                      f"{min(ms['fp32']) / min(v):.2f}x"])  # fmt: skip
-    print(table(["variant", "bare inference ms/frame (384x640)", "fp32 / variant per round", "best fp32 / best"], rows))
+    hdr = ["variant", f"bare inference ms/frame ({shape})", "fp32 / variant per round", "best fp32 / best"]
+    print(table(hdr, rows), flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,12 @@ original per tensor). Measured on YOLO11n-seg, 640, calibrated on coco8-seg val:
 detections on 10 shared images (bus, zidane, coco8-seg), per channel 29 (coco8-seg val mAP50-95 within 0.002 of
 fp32 for both).
 
+The layout (:data:`ACTIVATION_TYPE`, :data:`WEIGHT_TYPE`, :data:`REDUCE_RANGE`) stays the original's, signed int8
+activations and weights (S8S8), although onnxruntime's x86 CPU kernels fuse only unsigned activations into
+``QLinearConv``: S8S8 runs 87 of yolo11n-seg's 100 convolutions in float between quantize and dequantize nodes
+(0.6-0.7x fp32). U8S8 with 7-bit weights (``reduce_range``: exact integer sums on AVX2 as on VNNI) runs 1.4-1.6x fp32
+but measured a little further from fp32 (bench/RESULTS.md "ONNX int8 layouts").
+
 The calibration images are the dataset split's images (``data``, ``fraction``: the first ``round(n * fraction)``
 files, as Ultralytics' datasets cut them), letterboxed to the export size exactly as the predictor letterboxes a frame
 for that size (engine/predictor.py ``letterbox`` and ``to_blob``), fed ``batch`` at a time (an incomplete last batch
@@ -42,6 +48,16 @@ QUANTIZED_OPS = frozenset({"Conv", "Gemm", "MatMul"})
 TASK2DATA = {"segment": "coco8-seg.yaml", "detect": "coco8.yaml"}
 #: Weights per output channel (onnxruntime's ``per_channel``): much closer to fp32 than per tensor (module docstring).
 PER_CHANNEL = True
+#: onnxruntime ``QuantType`` names of the activations and of the weights, and ``reduce_range`` (7-bit weights): S8S8,
+#: 8-bit weights, as Ultralytics 8.4.190. Measured (bench/bench_onnx_int8.py, bench/RESULTS.md "ONNX int8 layouts",
+#: AMD EPYC Zen 4): ``QUInt8`` activations with ``REDUCE_RANGE`` (the layout onnxruntime's x86 kernels fuse, exact on
+#: AVX2 too) are 1.4-1.6x fp32 where S8S8 is 0.6-0.7x, but further from fp32: with two calibration sets on three
+#: frame sets, fp32's detections matched 2.7-7.8 points lower in 5 of the 6 (3.2 higher in one), the mask IoU of
+#: matched pairs 0.003-0.008 lower and the class-logit noise (sd) 0.01-0.09 higher in all 6; so not switched (issue 26
+#: item 1's condition: at least as close to fp32 as S8S8).
+ACTIVATION_TYPE = "QInt8"
+WEIGHT_TYPE = "QInt8"
+REDUCE_RANGE = False
 #: Fewer calibration images than this: a warning, as the original's.
 RECOMMENDED_IMAGES = 300
 
@@ -89,7 +105,7 @@ def quantize_int8(
 ) -> Path:
     """Quantize the fp32 ONNX file ``fp32`` into ``target`` (QDQ int8), calibrated on ``files``; returns ``target``."""
     import onnx
-    from onnxruntime.quantization import CalibrationDataReader, quantize_static
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     model = onnx.load(str(fp32))
     input_name = model.graph.input[0].name
@@ -115,10 +131,41 @@ def quantize_int8(
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_static(str(fp32), str(target), _Reader(), nodes_to_exclude=exclude, per_channel=PER_CHANNEL)
+        quantize_static(
+            str(fp32),
+            str(target),
+            _Reader(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType[ACTIVATION_TYPE],
+            weight_type=QuantType[WEIGHT_TYPE],
+            per_channel=PER_CHANNEL,
+            reduce_range=REDUCE_RANGE,
+            nodes_to_exclude=exclude,
+        )
     finally:
         root.setLevel(level)
     return Path(target)
+
+
+def qdq_layout(path: str | os.PathLike) -> tuple[set[str], int, int]:
+    """The layout of the QDQ graph at ``path``: the element types of its activations' zero points (``QuantizeLinear``,
+    e.g. ``{"INT8"}``) and the smallest and largest quantized convolution weight (4-D ``DequantizeLinear``
+    initializers)."""
+    import onnx
+    from onnx import numpy_helper
+
+    g = onnx.load(str(path)).graph
+    inits = {i.name: i for i in g.initializer}
+    act: set[str] = set()
+    lo = hi = 0
+    for n in g.node:
+        if n.op_type == "QuantizeLinear" and len(n.input) > 2 and n.input[2] in inits:
+            act.add(onnx.TensorProto.DataType.Name(inits[n.input[2]].data_type))
+        elif n.op_type == "DequantizeLinear" and n.input[0] in inits:
+            w = numpy_helper.to_array(inits[n.input[0]])
+            if w.ndim == 4:
+                lo, hi = min(lo, int(w.min())), max(hi, int(w.max()))
+    return act, lo, hi
 
 
 #: NNCF's extra, named by the error when it is missing (the ``[openvino]`` extra brings it).

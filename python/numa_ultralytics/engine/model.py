@@ -26,6 +26,8 @@ from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
 from numa_ultralytics.utils.args import (
     DEFAULT_MODEL,
+    PREDICTOR_SETUP_KEYS,
+    TRACK_DEFAULTS,
     VAL_DEFAULTS,
     check_args,
     check_bool,
@@ -36,6 +38,7 @@ from numa_ultralytics.utils.args import (
     with_overrides,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
+from numa_ultralytics.utils.files import get_save_dir
 from numa_ultralytics.utils.signals import stop_on_signals
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -123,6 +126,10 @@ class YOLO:
         # _head_noted: the nms the head warning was last given for in predict / track
         self._predict_nms: bool | None = None
         self._head_noted: Any = _UNSET
+        # the run folder predict / track calls share (_run_dir): 8.4.190's predictor set-up, save arguments and folder
+        self._run_setup: dict[str, Any] | None = None
+        self._run_save: tuple[Any, ...] | None = None
+        self._run_path: Path | None = None
         onnx_path = path
         if path.suffix.lower() == ".pt":
             onnx_path = self._pt_graph(None)
@@ -238,7 +245,7 @@ class YOLO:
         kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "predict")
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
-        gen = self._stream(source, args, "predict", warn_list=not stream)
+        gen = self._stream(source, args, "predict", warn_list=not stream, setup=_setup_given(kwargs, args))
         return gen if stream else list(gen)
 
     def embed(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
@@ -281,22 +288,26 @@ class YOLO:
         source: Source = None,
         stream: bool = False,
         persist: bool = False,
-        tracker: str | os.PathLike | dict = "botsort.yaml",
+        tracker: str | os.PathLike | dict | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
+        """Track objects across frames; ``persist=True`` keeps the tracker between calls; ``tracker`` (default
+        utils/args.py ``TRACK_DEFAULTS``) names a shipped tracker YAML, a YAML file or a dict of its keys."""
         kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "track")
         args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
 
-        cfg = load_tracker_config(tracker)
+        setup = _setup_given(kwargs, args)
+        if tracker is not None:  # 8.4.190 compares the tracker with its predictor's only when one is passed
+            setup["tracker"] = tracker if isinstance(tracker, dict) else os.fspath(tracker)
+        cfg = load_tracker_config(TRACK_DEFAULTS["tracker"] if tracker is None else tracker)
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self._note_tracking_thread()
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._stream(source, args, "track", persist, warn_list=not stream)
+        gen = self._stream(source, args, "track", persist, warn_list=not stream, setup=setup)
         return gen if stream else list(gen)
 
     def _note_tracking_thread(self) -> None:
@@ -404,6 +415,25 @@ class YOLO:
                     LOGGER.warning(f"WARNING {warning}")
             return self.predictor
 
+    def _run_dir(self, args: dict[str, Any], setup: dict[str, Any], mode: str) -> Path:
+        """The folder this predict / track call writes into, as 8.4.190 picks it: its predictor, made by the first
+        call and made anew by a call that passes a set-up value (utils/args.py ``PREDICTOR_SETUP_KEYS``) other than
+        the predictor's, picks a folder when it is made (utils/files.py ``get_save_dir``) and picks again only when
+        ``project`` / ``name`` / ``exist_ok`` differ from the previous call's. So a loop of
+        ``model.predict(frame, save=True)`` (or ``track(..., persist=True, save=True)``) writes into one
+        ``runs/segment/predict``, and a call after a ``track`` that did not change the set-up writes into the
+        ``track`` folder, as in 8.4.190. The folder is made only when something is written (engine/sink.py)."""
+        save = tuple(args[k] for k in ("project", "name", "exist_ok"))
+        with self._lock:
+            old = self._run_setup
+            if old is None or any(k not in old or old[k] != v for k, v in setup.items()):
+                self._run_setup = {**(old or {}), **setup}
+                self._run_save = None
+            if save != self._run_save or self._run_path is None:
+                self._run_save = save
+                self._run_path = get_save_dir(args["project"], args["name"], self.task, mode, bool(args["exist_ok"]))
+            return self._run_path
+
     def _device_change(
         self, device: Any, half: bool, runtime: str | None, nms: Any = _UNSET, topk: tuple[int, bool] | None = None
     ) -> None:
@@ -437,6 +467,7 @@ class YOLO:
         persist: bool = False,
         warn_list: bool = False,
         needs: frozenset[str] = frozenset(),
+        setup: dict[str, Any] | None = None,
     ) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
@@ -446,6 +477,9 @@ class YOLO:
         (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
         camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
         results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
+
+        ``setup``: the call's predictor set-up values (``_setup_given``), which pick its run folder (``_run_dir``);
+        None (embeddings): the call writes nothing and leaves the run folder as it is.
 
         ``warn_list``: the results are being collected into a list (``stream=False``): warn (STREAM_WARNING) when the
         source is a video, a live stream or over 1000 files, as 8.4.190 does.
@@ -469,7 +503,10 @@ class YOLO:
         n_batch = int(args["batch"])
         # one in-memory frame per call (the seed's loops) has nothing to overlap: no threads for it
         pipelined = bool(args["pipeline"]) and src.kind != "array"
-        sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
+        run_dir = self._run_dir(args, setup, mode) if setup is not None else None
+        sink = None
+        if OutputSink.wanted(args):
+            sink = OutputSink(args, self.task, mode, src.num_streams, src.kind, run_dir)
         out: OutputSink | SinkWorker | None = sink
         frames: Iterator[SourceItem] = src
         if pipelined:
@@ -677,3 +714,11 @@ class YOLO:
 
 
 __all__ = ["YOLO"]
+
+
+def _setup_given(kwargs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The predictor set-up values a predict / track call passes (utils/args.py ``PREDICTOR_SETUP_KEYS``, compared
+    only when passed, as 8.4.190), with the precision always (8.4.190 always sets ``quantize``)."""
+    given = {k: args[k] for k in PREDICTOR_SETUP_KEYS if k in kwargs and k in args}
+    given["quantize"] = bool(args["half"])
+    return given

@@ -356,11 +356,13 @@ class Results(SimpleClass, DataExportMixin):
         alpha: float = 0.5,
         save: bool = False,
         filename: str | None = None,
+        pil: bool = False,
         **_: Any,
-    ) -> np.ndarray:
-        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray); ``save=True`` also
-        writes it (to ``filename``, by default ``results_<name>``, as ``save()``). Other Ultralytics arguments (``pil``,
-        ``font``, ...) are accepted and change nothing."""
+    ) -> Any:
+        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray; with ``pil=True`` an RGB
+        PIL image, as 8.4.190, which needs Pillow); ``save=True`` also writes it (to ``filename``, by default
+        ``results_<name>``, as ``save()``). Other Ultralytics arguments (``font``, ...) are accepted and change
+        nothing."""
         from numa_ultralytics.utils.plotting import draw_plot
 
         im = draw_plot(
@@ -376,17 +378,23 @@ class Results(SimpleClass, DataExportMixin):
         )
         if save:
             self._write(filename, im)
+        if pil:
+            try:
+                from PIL import Image
+            except ImportError as e:
+                raise ImportError("Results.plot(pil=True) returns a PIL image: pip install pillow") from e
+            return Image.fromarray(np.ascontiguousarray(im[..., ::-1]))
         return im
 
     def show(self, *args: Any, **kwargs: Any) -> None:
         """Display the annotated image in a window (without a screen: one warning, nothing shown)."""
         from numa_ultralytics.utils.display import imshow
 
-        imshow(str(self.path), self.plot(*args, **kwargs))
+        imshow(str(self.path), self.plot(*args, **{**kwargs, "pil": False}))
 
     def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Write the annotated image (``results_<name>`` by default); returns the file name."""
-        return self._write(filename, self.plot(*args, **kwargs))
+        return self._write(filename, self.plot(*args, **{**kwargs, "pil": False}))
 
     def _write(self, filename: str | os.PathLike | None, im: np.ndarray) -> str:
         import cv2

@@ -3,7 +3,9 @@
 ``model.predict`` / ``model.track`` with ``save`` / ``save_txt`` / ``show`` hand every frame to an :class:`OutputSink`;
 the command line gets its files through the same calls, so both write the same run folders:
 
-- ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics);
+- ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>-2``, ``<mode>-3``, ...; a relative ``project``
+  under ``runs/<task>``: utils/files.py ``get_save_dir``, as 8.4.190), kept by the model from call to call while
+  ``project`` / ``name`` / ``exist_ok`` and the predictor's set-up stay the same (engine/model.py ``_run_dir``);
 - ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn by ``plot_style``: ``"filled"`` (default) is
   ``Results.plot()``'s look (:func:`~numa_ultralytics.utils.plotting.draw_plot`, with ``show_boxes`` /
   ``show_conf`` / ``show_labels`` / ``line_width`` as the original's predictor passes them), ``"outlines"`` the seed's
@@ -49,7 +51,7 @@ import numpy as np
 
 from numa_ultralytics.data.sources import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
-from numa_ultralytics.utils.files import increment_path
+from numa_ultralytics.utils.files import get_save_dir
 
 __all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "stem_of"]
 
@@ -301,7 +303,15 @@ class OutputSink:
     ``r.speed["drawing"]`` / ``r.speed["writing"]`` (ms). ``stop`` turns true when ``q`` is pressed in the window.
     """
 
-    def __init__(self, args: dict[str, Any], task: str, mode: str, num_streams: int = 1, source_kind: str = "") -> None:
+    def __init__(
+        self,
+        args: dict[str, Any],
+        task: str,
+        mode: str,
+        num_streams: int = 1,
+        source_kind: str = "",
+        save_dir: Path | None = None,
+    ) -> None:
         self.save = bool(args["save"])
         self.save_txt = bool(args["save_txt"])
         self.save_crop = bool(args["save_crop"])
@@ -327,8 +337,9 @@ class OutputSink:
         self.save_dir: Path | None = None
         self.outputs: Outputs | None = None
         if self.save or self.save_txt or self.save_crop:
-            project = Path(args["project"]) if args["project"] else Path("runs") / task
-            self.save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
+            if save_dir is None:
+                save_dir = get_save_dir(args["project"], args["name"], task, mode, args["exist_ok"])
+            self.save_dir = save_dir
             self.save_dir.mkdir(parents=True, exist_ok=True)
             self.outputs = Outputs(
                 self.save_dir,
@@ -366,7 +377,7 @@ class OutputSink:
         t2 = time.perf_counter()
         r.speed["drawing"] = (t1 - t0) * 1e3
         r.speed["writing"] = (t2 - t1) * 1e3
-        r.save_dir = self.save_dir
+        r.save_dir = None if self.save_dir is None else str(self.save_dir)  # a str, as 8.4.190
         if self.show and imshow(f"numa-yolo {item.stream}: {stem_of(item.path)}", im) & 0xFF == ord("q"):
             self.stop = True
 
@@ -414,7 +425,7 @@ class SinkWorker:
 
     def __call__(self, item: Any, r: Any) -> None:
         self._raise()
-        r.save_dir = self.save_dir
+        r.save_dir = None if self.save_dir is None else str(self.save_dir)  # a str, as 8.4.190
         self._q.put((item, r))
 
     def close(self) -> None:

@@ -57,6 +57,7 @@ __all__ = [
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "PREDICTOR_SETUP_KEYS",
     "VAL_CONF",
     "VAL_DEFAULTS",
     "VAL_SPLITS",
@@ -203,6 +204,9 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "agnostic_nms": False,
 }
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
+#: 8.4.190's ``PREDICTOR_SETUP_KEYS`` that apply here: a predict / track call passing one with another value than the
+#: model's predictor has makes a new predictor, which picks a new run folder (engine/model.py ``_run_dir``)
+PREDICTOR_SETUP_KEYS = ("device", "data", "nms", "quantize", "tracker")
 #: What a ``.pt`` checkpoint keeps of its training arguments as ``YOLO.overrides`` (8.4.190 ``Model._reset_ckpt_args``
 #: over ``{**DEFAULT_CFG, **train_args}``), with these defaults where its ``train_args`` lack one. ``imgsz`` is then the
 #: default image size of predict / track / val: a model trained at 320 predicts at 320 unless told otherwise.

@@ -1,0 +1,130 @@
+"""Drop-in details a user of Ultralytics 8.4.190 hits (issue: surface gaps), each against what 8.4.190 itself gives,
+stored in tests/fixtures/user_surface_reference.json, made with the same model file by
+
+    /opt/ultra/bin/python tests/fixtures/make_user_surface_reference.py tests/fixtures/user_surface_reference.json
+
+- run folders: ``predict-2`` numbering, a relative ``project`` under ``runs/<task>``, absolute ``save_dir`` (a str on
+  Results), one folder kept from call to call (a loop of ``predict(frame, save=True)`` writes one folder);
+- crop names (``bus-2.jpg``), the paths of in-memory images (``image0.jpg``, a PIL image's file name);
+- ``Results.plot(pil=True)`` (a PIL image), the message of a missing source;
+- the torch calls user code makes on result tensors (``cls.unique()``, ``xyxy.size(0)``, ``view(-1)``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from numa_ultralytics import YOLO
+
+from .conftest import MEDIA, MODELS, need
+
+REF = json.loads((Path(__file__).parent / "fixtures" / "user_surface_reference.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def model_path() -> str:
+    return str(need(MODELS / REF["model"]))
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    return str(need(MEDIA / "images" / REF["image"]))
+
+
+def _coco8_yaml(d: Path, names: dict[int, str]) -> str:
+    """The dataset YAML the reference script writes (tests/fixtures/make_user_surface_reference.py ``coco8_yaml``)."""
+    f = d / "coco8-seg.yaml"
+    lines = [f"path: {need(MEDIA / 'coco8-seg')}", "train: images/train", "val: images/val", "names:"]
+    f.write_text("\n".join(lines + [f"  {i}: {n}" for i, n in names.items()]) + "\n")
+    return str(f)
+
+
+def test_run_folders_across_calls(model_path: str, image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference's sequence of calls on one model (then a fresh one) writes into the folders 8.4.190 writes
+    into: the first ``save=True`` call picks ``runs/segment/predict`` and later calls keep it while ``project`` /
+    ``name`` / ``exist_ok`` stay and no set-up argument (``device``, ``tracker``, ...) changes; a change picks the next
+    free ``predict-2``, ...; ``track`` after ``predict`` keeps the predict folder; a relative ``project`` goes under
+    ``runs/<task>``; ``Results.save_dir`` is an absolute str (``None`` without saving); val numbers its folders the
+    same way. Before: ``predict2``, a new folder per call, relative paths."""
+    root = tmp_path.resolve()
+    monkeypatch.chdir(root)
+    model = YOLO(model_path)
+    data = _coco8_yaml(root, model.names)
+    got = []
+    for method, kw in REF["calls"]:
+        kw = {k: str(root / "abs") if v == "abs" else v for k, v in kw.items()}
+        if method == "new":
+            model = YOLO(model_path)
+            continue
+        if method == "val":
+            m = model.val(data=data, **REF["val_args"], **kw)
+            got.append([type(m.save_dir).__name__, os.path.relpath(m.save_dir, root)])
+            continue
+        r = getattr(model, method)(image, imgsz=320, verbose=False, **kw)[0]
+        got.append([type(r.save_dir).__name__, None if r.save_dir is None else os.path.relpath(r.save_dir, root)])
+        assert r.save_dir is None or Path(r.save_dir).is_absolute()
+    assert got == REF["save_dirs"]
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir()) == REF["folders"]
+    crops = root / "runs" / "segment" / "c" / "crops"
+    assert sorted(str(p.relative_to(crops)) for p in crops.rglob("*.jpg")) == REF["crops"]  # zidane-2.jpg, ...
+    r = model.predict(image, verbose=False)[0]
+    for _ in range(2):
+        r.save_crop(root / "sc", file_name="im")
+    assert sorted(str(p.relative_to(root / "sc")) for p in (root / "sc").rglob("*.jpg")) == REF["save_crop_twice"]
+
+
+def test_in_memory_image_paths(model_path: str, image: str) -> None:
+    """An array is ``image0.jpg`` (a list: ``image0.jpg``, ``image1.jpg``), a PIL image opened from a file has that
+    file's path, one made in memory ``image0.jpg`` (8.4.190's ``LoadPilAndNumpy``; before: ``image0`` for all)."""
+    from PIL import Image
+
+    model = YOLO(model_path)
+    bgr = cv2.imread(image)
+    got = {
+        "array": model.predict(bgr, verbose=False)[0].path,
+        "arrays": [r.path for r in model.predict([bgr, bgr], verbose=False)],
+        "pil_file": os.path.basename(model.predict(Image.open(image), verbose=False)[0].path),
+        "pil_memory": model.predict(Image.fromarray(bgr[..., ::-1]), verbose=False)[0].path,
+    }
+    assert got == REF["paths"]
+
+
+def test_plot_pil_and_missing_source(model_path: str, image: str, tmp_path: Path) -> None:
+    """``plot(pil=True)`` is an RGB PIL image of the drawing (before: the BGR array); ``save()`` / ``show()`` given
+    ``pil=True`` still write the array. A missing source: 8.4.190's ``FileNotFoundError`` and words."""
+    model = YOLO(model_path)
+    r = model.predict(image, verbose=False)[0]
+    pil = r.plot(pil=True)
+    assert [type(pil).__name__, pil.mode, list(pil.size)] == REF["plot_pil"]
+    np.testing.assert_array_equal(np.asarray(pil), r.plot()[..., ::-1])
+    f = r.save(str(tmp_path / "p.jpg"), pil=True)
+    assert cv2.imread(f).shape == r.orig_img.shape
+    kind, msg = REF["missing_source"]
+    with pytest.raises(FileNotFoundError) as e:
+        model.predict("/nonexistent/file.jpg", verbose=False)
+    assert [type(e.value).__name__, str(e.value)] == [kind, msg]
+
+
+def test_torch_calls_on_result_tensors(model_path: str, image: str) -> None:
+    """What users copy from Ultralytics' docs and torch habits: ``for c in boxes.cls.unique(): (boxes.cls == c).sum()``,
+    ``xyxy.size()`` / ``size(0)``, ``view(-1)`` / ``view(-1, 2)`` (a reshape), ``conf.unsqueeze(1)``; 8.4.190's values
+    (before: ``unique`` / ``unsqueeze`` missing, ``size()`` a TypeError, ``view(-1)`` numpy's dtype view). ``size``
+    unparenthesised stays numpy's element count."""
+    b = YOLO(model_path).predict(image, verbose=False)[0].boxes
+    want = REF["tensor"]
+    assert b.cls.tolist() == want["cls"]
+    assert b.cls.unique().tolist() == want["unique"]
+    assert [t.tolist() for t in b.cls.unique(return_counts=True)] == want["unique_counts"]
+    assert [list(b.xyxy.size()), b.xyxy.size(0), b.xyxy.size(-1)] == [want["size"], want["size0"], want["size_1"]]
+    assert b.xyxy.size == want["size"][0] * want["size"][1] and b.xyxy.size + 0 == b.xyxy.size
+    assert [list(b.conf.view(-1).shape), list(b.xyxy.view(-1, 2).shape)] == [want["view"], want["view_2"]]
+    np.testing.assert_allclose(b.xyxy.view(-1).tolist(), want["view_values"], rtol=0, atol=0.05)
+    assert b.xyxy.view(np.ndarray).__class__ is np.ndarray and b.cls.view(np.int32).dtype == np.int32  # numpy's view
+    assert list(b.conf.unsqueeze(1).shape) == want["unsqueeze"]
+    assert {str(int(c)): int((b.cls == c).sum()) for c in b.cls.unique()} == want["count_per_class"]

@@ -128,3 +128,26 @@ def test_torch_calls_on_result_tensors(model_path: str, image: str) -> None:
     assert b.xyxy.view(np.ndarray).__class__ is np.ndarray and b.cls.view(np.int32).dtype == np.int32  # numpy's view
     assert list(b.conf.unsqueeze(1).shape) == want["unsqueeze"]
     assert {str(int(c)): int((b.cls == c).sum()) for c in b.cls.unique()} == want["count_per_class"]
+
+
+@pytest.mark.parametrize("mode", ["predict", "track"])
+def test_command_line_saves_by_default(mode: str, model_path: str, image: str, tmp_path: Path) -> None:
+    """``numa-yolo segment predict|track ... save_txt=True`` without ``save=``: 8.4.190's ``yolo`` saves the annotated
+    image / video too (``save`` defaults to True on the command line, utils/args.py ``CLI_SAVE_DEFAULT``) and ends with
+    ``Results saved to <absolute folder>`` and ``<n> labels saved to <folder>/labels`` (before: labels only, one
+    line, a relative folder)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    ref = REF["cli"][mode]
+    source = image if mode == "predict" else str(need(MEDIA / "videos" / "mmtracking_demo.mp4"))
+    argv = [*ref["argv"][:2], f"model={model_path}", f"source={source}", *ref["argv"][2:]]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python"), "NUMA_ULTRALYTICS_OFFLINE": "1"}
+    p = subprocess.run([sys.executable, "-m", "numa_ultralytics", *argv], cwd=tmp_path, capture_output=True, text=True,
+                       env=env, timeout=300)  # fmt: skip
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert sorted(str(f.relative_to(tmp_path)) for f in tmp_path.rglob("*") if f.is_file()) == ref["files"]
+    text = (p.stdout + p.stderr).replace(str(tmp_path.resolve()), "CWD")
+    assert [ln for ln in text.splitlines() if "saved to" in ln] == ref["lines"]

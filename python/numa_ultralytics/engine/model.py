@@ -21,7 +21,7 @@ from numa_ultralytics.data.read_ahead import READ_AHEAD, ReadAhead
 from numa_ultralytics.data.sources import VID_FORMATS, SourceItem
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
-from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
+from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line, saved_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
 from numa_ultralytics.utils.args import (
@@ -604,7 +604,7 @@ class YOLO:
                 if out is not None:
                     out.close()
                     if (verbose or (stop.requested and stop.owner)) and out.save_dir is not None:
-                        LOGGER.info(f"Results saved to {out.save_dir}")
+                        LOGGER.info(saved_line(out.save_dir, bool(args["save_txt"])))
             if hooked and not stop.requested:
                 run_callbacks(cbs, "on_predict_end", p)
             if stop.requested and stop.owner:

@@ -53,7 +53,7 @@ from numa_ultralytics.data.sources import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
 from numa_ultralytics.utils.files import get_save_dir
 
-__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "stem_of"]
+__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "saved_line", "stem_of"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -473,6 +473,16 @@ class SpeedTotals:
         """The command line's line: ``Speed: 1.0ms preprocess, ... per frame; 340 frames in 43.2s (7.9 FPS)``."""
         speed = ", ".join(f"{self.mean(s):.1f}ms {s}" for s in stages)
         return f"Speed: {speed} per frame; {self.n} frames in {wall:.1f}s ({self.n / wall:.1f} FPS)"
+
+
+def saved_line(save_dir: Path | str, save_txt: bool) -> str:
+    """The run's last log line, as 8.4.190's predictor: ``Results saved to <dir>``, and with ``save_txt`` a second
+    line ``<n> label(s) saved to <dir>/labels`` (n: the label files in it)."""
+    line = f"Results saved to {save_dir}"
+    if save_txt:
+        nl = len(list(Path(save_dir).glob("labels/*.txt")))
+        line += f"\n{nl} label{'s' * (nl > 1)} saved to {Path(save_dir) / 'labels'}"
+    return line
 
 
 def frame_log_line(r: Any, item: Any, n: int) -> str:

@@ -57,6 +57,7 @@ __all__ = [
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "CLI_SAVE_DEFAULT",
     "PREDICTOR_SETUP_KEYS",
     "VAL_CONF",
     "VAL_DEFAULTS",
@@ -204,6 +205,9 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "agnostic_nms": False,
 }
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
+#: The command line saves annotated images / videos unless ``save=False`` (8.4.190: its predict's ``"save": is_cli``);
+#: from Python ``save`` stays False (PREDICT_DEFAULTS)
+CLI_SAVE_DEFAULT = True
 #: 8.4.190's ``PREDICTOR_SETUP_KEYS`` that apply here: a predict / track call passing one with another value than the
 #: model's predictor has makes a new predictor, which picks a new run folder (engine/model.py ``_run_dir``)
 PREDICTOR_SETUP_KEYS = ("device", "data", "nms", "quantize", "tracker")

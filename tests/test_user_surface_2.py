@@ -151,3 +151,35 @@ def test_command_line_saves_by_default(mode: str, model_path: str, image: str, t
     assert sorted(str(f.relative_to(tmp_path)) for f in tmp_path.rglob("*") if f.is_file()) == ref["files"]
     text = (p.stdout + p.stderr).replace(str(tmp_path.resolve()), "CWD")
     assert [ln for ln in text.splitlines() if "saved to" in ln] == ref["lines"]
+
+
+def test_rect_false_letterboxes_to_the_square(model_path: str, image: str) -> None:
+    """``predict(rect=False)``: 8.4.190 letterboxes to the square ``imgsz`` (640x640 masks) and its detections differ
+    from the default's (before: the argument was accepted and ignored)."""
+    r = YOLO(model_path).predict(image, rect=False, verbose=False)[0]
+    want = REF["rect_false"]
+    assert list(r.masks.data.shape) == want["masks_shape"] and r.boxes.cls.tolist() == want["cls"]
+    np.testing.assert_allclose(r.boxes.xyxy.tolist(), want["xyxy"], rtol=0, atol=0.05)
+
+
+def test_results_built_by_hand(image: str) -> None:
+    """``Results(img, path, names, boxes=..., masks=..., probs=None, keypoints=None, obb=None)``, 8.4.190's keywords
+    (before: ``probs`` was a TypeError); a pose / classify / OBB field is refused by name."""
+    from numa_ultralytics.engine.results import Results
+
+    bgr = cv2.imread(image)
+    h, w = bgr.shape[:2]
+    boxes = np.array([[10, 20, 110, 220, 0.9, 0], [50, 60, 150, 160, 0.8, 5]], np.float32)
+    masks = np.zeros((2, h, w), np.uint8)
+    masks[0, 20:220, 10:110] = 1
+    masks[1, 60:160, 50:150] = 1
+    r = Results(bgr, "x.jpg", {0: "person", 5: "bus"}, boxes=boxes, masks=masks, probs=None, keypoints=None, obb=None)
+    want = REF["manual_results"]
+    assert [len(r), r.boxes.xywhn.tolist(), r.summary(), r.verbose()] == [
+        want["len"],
+        want["xywhn"],
+        want["summary"],
+        want["verbose"],
+    ]
+    with pytest.raises(NotImplementedError, match="keypoints"):
+        Results(bgr, "x.jpg", {0: "person"}, keypoints=np.zeros((1, 17, 3)))

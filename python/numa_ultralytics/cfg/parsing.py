@@ -228,6 +228,7 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("agnostic_nms", Spec(_bool, "class-agnostic NMS")),
         ("nms", Spec(_opt(_bool), "None, True or False (8.4.190's head choice; an ONNX graph's is fixed at export)")),
         ("retina_masks", Spec(_bool, "masks at the original resolution")),
+        ("rect", Spec(_bool, "letterbox to the image's stride multiple (False: to the square imgsz)")),
         ("device", Spec(_device, "cpu, 0, cuda:0 (default: GPU when available)")),
         (
             "quantize",

@@ -237,9 +237,17 @@ class Results(SimpleClass, DataExportMixin):
         names: dict[int, str],
         boxes: Boxes | np.ndarray | None = None,
         masks: Masks | np.ndarray | None = None,
+        probs: Any = None,
+        keypoints: Any = None,
+        obb: Any = None,
         speed: dict[str, float] | None = None,
         input_hw: tuple[int, int] | None = None,
     ) -> None:
+        """8.4.190's arguments, in its order; ``probs`` / ``keypoints`` / ``obb`` (classify, pose, OBB) must be None
+        (``NotImplementedError`` otherwise: detect and segment results only)."""
+        for key, v in (("probs", probs), ("keypoints", keypoints), ("obb", obb)):
+            if v is not None:
+                raise NotImplementedError(f"Results({key}=...): numa_ultralytics holds detect and segment results only")
         self.orig_img = orig_img
         self.orig_shape = _hw(orig_img.shape)
         self.path = path

@@ -116,6 +116,9 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # another is given (engine/model.py). An ONNX graph's head is fixed at export (8.4.190's ONNX backend ignores it)
     "nms": None,
     "retina_masks": False,
+    # letterbox to the smallest stride multiple around the image (8.4.190's predict default); False: to the square
+    # imgsz, as 8.4.190 (a dynamic-shape model only: a static export's size is fixed; engine/predictor.py input_shape)
+    "rect": True,
     "verbose": True,
     "half": HALF_DEFAULT,
     "quantize": None,  # 8.4.190's spelling of the precision (QUANTIZE_ALIASES); given, it decides half (half_of)
@@ -246,7 +249,6 @@ NEUTRAL_ARGS: dict[str, Any] = {
     "visualize": False,
     "embed": None,
     "save_frames": False,
-    "rect": True,
     "mode": None,
     "task": None,
     "model": None,
@@ -504,6 +506,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "batch": lambda k, v: check_positive_int(k, v, MAX_BATCH),
     "pipeline": check_bool,
     "save": check_bool,
+    "rect": check_bool,
     "save_txt": check_bool,
     "save_conf": check_bool,
     "save_crop": check_bool,

@@ -183,3 +183,29 @@ def test_results_built_by_hand(image: str) -> None:
     ]
     with pytest.raises(NotImplementedError, match="keypoints"):
         Results(bgr, "x.jpg", {0: "person"}, keypoints=np.zeros((1, 17, 3)))
+
+
+def test_per_frame_log_lines(model_path: str, image: str) -> None:
+    """The per-frame log lines as 8.4.190 numbers them: ``image 1/1 path:``, ``video 1/1 (frame 2/2) path:`` (frames
+    counted after ``vid_stride``), ``0:`` / ``1:`` for a list and an array (before: ``image 1 path:``, ``video 1 (frame
+    8/8)``, ``image 1 path:`` for a list)."""
+    import logging
+    import re
+
+    from .conftest import SHARED
+    from .helpers import LogCapture
+
+    video = str(need(MEDIA / "videos" / "mmtracking_demo.mp4"))
+    sources = {"image": image, "video": video, "list": [image, image], "array": cv2.imread(image)}
+    model = YOLO(model_path)
+    log = logging.getLogger("numa_ultralytics")
+    for key, want in REF["log_lines"].items():
+        cap = LogCapture()
+        log.addHandler(cap)
+        try:
+            list(model.predict(sources[key], imgsz=320, vid_stride=4 if key == "video" else 1, stream=True))
+        finally:
+            log.removeHandler(cap)
+        lines = [ln for msg in cap.lines for ln in msg.splitlines() if re.search(r"[0-9.]+ms$", ln)]
+        got = [re.sub(r", [0-9.]+ms$", "", ln).replace(str(SHARED), "SHARED") for ln in lines]
+        assert got == want, key

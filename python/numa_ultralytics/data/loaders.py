@@ -94,6 +94,7 @@ class InferenceSource:
         timeout = PREDICT_DEFAULTS["reconnect_timeout"] if reconnect_timeout is None else reconnect_timeout
         self.reconnect_timeout = check_seconds("reconnect_timeout", timeout)
         self.kind = "files"
+        self.from_list = False  # a list/tuple of images: 8.4.190 reads it as in-memory images (its log line "i: ")
         self.stream_buffer = bool(stream_buffer)
         self.is_live = False
         self.num_streams = 1
@@ -137,6 +138,7 @@ class InferenceSource:
                 self._setup_streams([os.fspath(x).strip() for x in source], None)
                 return
             self.kind = "files"
+            self.from_list = True
             from_memory = all(isinstance(x, np.ndarray) for x in source)
             self._iters = [self._iter_list(self._check_list(list(source)), from_memory)]
             return

@@ -21,7 +21,7 @@ from numa_ultralytics.data.read_ahead import READ_AHEAD, ReadAhead
 from numa_ultralytics.data.sources import VID_FORMATS, SourceItem
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
-from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line, saved_line
+from numa_ultralytics.engine.sink import LogNumbers, OutputSink, SinkWorker, SpeedTotals, frame_log_line, saved_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
 from numa_ultralytics.utils.args import (
@@ -514,6 +514,7 @@ class YOLO:
             if sink is not None and not sink.show:
                 out = SinkWorker(sink)
         verbose = bool(args["verbose"])
+        numbers = LogNumbers(src, int(args["vid_stride"])) if verbose else None
         cbs = self.callbacks
         hooked = any(cbs.get(e) for e in PREDICT_EVENTS)  # nothing to set or call per frame without callbacks
         p = predictor
@@ -576,7 +577,7 @@ class YOLO:
                         done = list(zip([it for it, _ in done], p.results))
                     for k, (item, r) in enumerate(done):
                         if verbose:
-                            LOGGER.info(frame_log_line(r, item, speed.n - len(done) + k + 1))
+                            LOGGER.info(frame_log_line(r, item, speed.n - len(done) + k + 1, numbers))
                         if out is not None:
                             out(item, r)
                             if out.stop:  # q pressed in the window

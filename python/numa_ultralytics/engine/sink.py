@@ -44,6 +44,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -53,7 +54,16 @@ from numa_ultralytics.data.sources import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
 from numa_ultralytics.utils.files import get_save_dir
 
-__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "saved_line", "stem_of"]
+__all__ = [
+    "LogNumbers",
+    "OutputSink",
+    "Outputs",
+    "SinkWorker",
+    "SpeedTotals",
+    "frame_log_line",
+    "saved_line",
+    "stem_of",
+]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -485,16 +495,37 @@ def saved_line(save_dir: Path | str, save_txt: bool) -> str:
     return line
 
 
-def frame_log_line(r: Any, item: Any, n: int) -> str:
-    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``; in-memory frames
-    log as ``0: 384x640 ...``."""
+class LogNumbers:
+    """How 8.4.190 numbers its per-frame log lines for a source (``frame_log_line``): ``image 2/5 path:`` and
+    ``video 1/3 (frame 4/85) path:`` (the file's place among the source's files; frames counted after ``vid_stride``,
+    as its loader counts them), ``i: `` for in-memory images, lists (8.4.190 reads a list as images) and stream lists
+    / live streams (the stream's index)."""
+
+    def __init__(self, src: Any, vid_stride: int = 1) -> None:
+        self.streams = src.kind in ("stream", "streams")
+        self.from_list = bool(getattr(src, "from_list", False))
+        self.files = {p: i for i, p in enumerate(src.sources)}
+        self.vid_stride = max(1, int(vid_stride))
+
+    def prefix(self, item: Any, n: int) -> str:
+        if item.from_memory or self.from_list:
+            return f"{n - 1}: "
+        if self.streams:
+            return f"{item.stream}: "
+        i = self.files.get(item.path, 0) + 1
+        nf = len(self.files)
+        if item.fps is not None:  # a video file
+            total = item.frames // self.vid_stride if item.frames else "?"
+            return f"video {i}/{nf} (frame {item.frame // self.vid_stride + 1}/{total}) {item.path}: "
+        return f"image {i}/{nf} {item.path}: "
+
+
+def frame_log_line(r: Any, item: Any, n: int, numbers: LogNumbers | None = None) -> str:
+    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``, ``image 1/1
+    path: ...``; in-memory frames log as ``0: 384x640 ...`` (numbering: :class:`LogNumbers`; without it, every file
+    is 1 of 1)."""
     h, w = r.input_hw
     ms = r.speed["inference"]
-    if item.from_memory:
-        prefix = f"{n - 1}: "
-    elif item.fps is not None:  # a video or stream
-        total = item.frames if item.frames else "?"
-        prefix = f"video {item.stream + 1} (frame {item.frame + 1}/{total}) {item.path}: "
-    else:
-        prefix = f"image {n} {item.path}: "
-    return f"{prefix}{h}x{w} {r.verbose()}{ms:.1f}ms"
+    if numbers is None:
+        numbers = LogNumbers(SimpleNamespace(kind="files", sources=[item.path]))
+    return f"{numbers.prefix(item, n)}{h}x{w} {r.verbose()}{ms:.1f}ms"

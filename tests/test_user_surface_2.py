@@ -209,3 +209,13 @@ def test_per_frame_log_lines(model_path: str, image: str) -> None:
         lines = [ln for msg in cap.lines for ln in msg.splitlines() if re.search(r"[0-9.]+ms$", ln)]
         got = [re.sub(r", [0-9.]+ms$", "", ln).replace(str(SHARED), "SHARED") for ln in lines]
         assert got == want, key
+
+
+def test_predictor_attributes_after_a_call(model_path: str, image: str) -> None:
+    """``model.predictor.args`` (``imgsz``, ``conf``, ``save``, ``mode``, ``task``) and ``model.predictor.save_dir`` (a
+    Path, picked even without saving) after ``predict``, as 8.4.190 (before: ``args`` None unless a callback was
+    registered)."""
+    model = YOLO(model_path)
+    model.predict(image, imgsz=320, verbose=False)
+    pa = model.predictor.args
+    assert [pa.imgsz, pa.conf, pa.save, pa.mode, pa.task, type(model.predictor.save_dir).__name__] == REF["predictor"]

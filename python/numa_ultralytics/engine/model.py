@@ -518,9 +518,11 @@ class YOLO:
         cbs = self.callbacks
         hooked = any(cbs.get(e) for e in PREDICT_EVENTS)  # nothing to set or call per frame without callbacks
         p = predictor
+        # 8.4.190's predictor attributes user code reads after a call (model.predictor.args.conf, .save_dir)
+        p.args = IterableSimpleNamespace(**args, mode=mode, task=self.task, model=self.ckpt_path)
+        p.dataset, p.save_dir = src, sink.save_dir if sink is not None else run_dir
         if hooked:
-            p.args = IterableSimpleNamespace(**args, mode=mode, task=self.task, model=self.ckpt_path)
-            p.dataset, p.save_dir, p.callbacks = src, sink.save_dir if sink is not None else None, cbs
+            p.callbacks = cbs
             run_callbacks(cbs, "on_predict_start", p)
         speed = SpeedTotals()
         shape = None

@@ -219,3 +219,42 @@ def test_predictor_attributes_after_a_call(model_path: str, image: str) -> None:
     model.predict(image, imgsz=320, verbose=False)
     pa = model.predictor.args
     assert [pa.imgsz, pa.conf, pa.save, pa.mode, pa.task, type(model.predictor.save_dir).__name__] == REF["predictor"]
+
+
+def test_ops_box_helpers() -> None:
+    """``ultralytics.utils.ops``' box helpers user code imports (``from numa_ultralytics.utils.ops import
+    xyxy2xywh, scale_boxes, ...``) give 8.4.190's values on a result's boxes (before: not there), keep a
+    :class:`Tensor` a Tensor, and ``clip_boxes`` / ``scale_boxes`` change the array given, as 8.4.190."""
+    from numa_ultralytics.utils import ops
+    from numa_ultralytics.utils.tensor import Tensor
+
+    ref = REF["ops"]
+    x = np.asarray(ref["xyxy"], np.float32)
+    shape = tuple(ref["orig_shape"])
+    xywh = ops.xyxy2xywh(x.copy())
+    segs = [np.array([[1.5, 2.0], [30.25, 4.0], [12.0, 50.5]], np.float32), x[:, :2].copy() * 0.5]
+    got = {
+        "xyxy2xywh": xywh,
+        "xyxy2xywh_list": ops.xyxy2xywh([[1, 2, 4, 7]]),
+        "xywh2xyxy": ops.xywh2xyxy(xywh.copy()),
+        "xyxy2xywhn": ops.xyxy2xywhn(x.copy(), w=shape[1], h=shape[0]),
+        "xyxy2xywhn_clip": ops.xyxy2xywhn(x.copy() * 1.2, w=shape[1], h=shape[0], clip=True),
+        "xywhn2xyxy": ops.xywhn2xyxy(xywh.copy() / 640, w=640, h=480, padw=3, padh=5),
+        "xyxy2ltwh": ops.xyxy2ltwh(x.copy()),
+        "xywh2ltwh": ops.xywh2ltwh(xywh.copy()),
+        "ltwh2xyxy": ops.ltwh2xyxy(ops.xyxy2ltwh(x.copy())),
+        "ltwh2xywh": ops.ltwh2xywh(ops.xyxy2ltwh(x.copy())),
+        "clip_boxes": ops.clip_boxes(x.copy() * 1.5 - 100, (300, 400)),
+        "scale_boxes": ops.scale_boxes((384, 640), x.copy() * 0.5, shape),
+        "scale_boxes_xywh": ops.scale_boxes((384, 640), xywh.copy() * 0.5, shape, xywh=True),
+        "scale_boxes_ratio_pad": ops.scale_boxes((384, 640), x.copy(), shape, ratio_pad=((0.5, 0.5), (3, 4))),
+        "scale_boxes_nopad": ops.scale_boxes((320, 320), x.copy() * 0.25, (1280, 1280), padding=False),
+        "segments2boxes": ops.segments2boxes(segs),
+    }
+    for key, v in got.items():
+        np.testing.assert_array_equal(np.asarray(v, np.float32), np.asarray(ref[key], np.float32), err_msg=key)
+    assert [ops.make_divisible(100, 32), ops.make_divisible(64.5, 8), ops.make_divisible(7, 8)] == ref["make_divisible"]
+    t = Tensor(x.copy())
+    assert type(ops.xyxy2xywh(t)) is Tensor and ops.clip_boxes(t, (300, 400)) is t and t.max() <= 400
+    with pytest.raises(ValueError, match="last dimension expected 4"):
+        ops.xyxy2xywh(np.zeros((2, 5)))

@@ -119,13 +119,9 @@ class Boxes(BaseTensor):
 
     @cached_property
     def xywh(self) -> Tensor:
-        b = self.xyxy
-        out = np.empty_like(b)
-        out[:, 0] = (b[:, 0] + b[:, 2]) / 2
-        out[:, 1] = (b[:, 1] + b[:, 3]) / 2
-        out[:, 2] = b[:, 2] - b[:, 0]
-        out[:, 3] = b[:, 3] - b[:, 1]
-        return as_tensor(out)
+        from numa_ultralytics.utils.ops import xyxy2xywh
+
+        return as_tensor(xyxy2xywh(self.xyxy))
 
     @cached_property
     def xyxyn(self) -> Tensor:

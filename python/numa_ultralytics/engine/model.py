@@ -26,6 +26,7 @@ from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
 from numa_ultralytics.utils.args import (
     DEFAULT_MODEL,
+    PREDICT_DEFAULTS,
     PREDICTOR_SETUP_KEYS,
     TRACK_DEFAULTS,
     VAL_DEFAULTS,
@@ -426,8 +427,9 @@ class YOLO:
         save = tuple(args[k] for k in ("project", "name", "exist_ok"))
         with self._lock:
             old = self._run_setup
-            if old is None or any(k not in old or old[k] != v for k, v in setup.items()):
-                self._run_setup = {**(old or {}), **setup}
+            if old is None or any(old.get(k) != v for k, v in setup.items()):
+                # a new predictor: the call's values over the defaults (8.4.190's predictor holds every key)
+                self._run_setup = {**_SETUP_DEFAULTS, **setup}
                 self._run_save = None
             if save != self._run_save or self._run_path is None:
                 self._run_save = save
@@ -717,6 +719,16 @@ class YOLO:
 
 
 __all__ = ["YOLO"]
+
+
+# the set-up values of a predictor made by a call that passes none of them (PREDICTOR_SETUP_KEYS)
+_SETUP_DEFAULTS: dict[str, Any] = {
+    "device": PREDICT_DEFAULTS["device"],
+    "data": None,
+    "nms": PREDICT_DEFAULTS["nms"],
+    "quantize": bool(PREDICT_DEFAULTS["half"]),
+    "tracker": TRACK_DEFAULTS["tracker"],
+}
 
 
 def _setup_given(kwargs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:

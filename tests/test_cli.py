@@ -211,13 +211,17 @@ def test_parse_args_takes_every_shipped_tracker(tmp_path):
 
 
 def test_increment_path(tmp_path):
+    """8.4.190 numbers with a ``-`` (``track-2``, ``im-2.jpg``; 8.3 wrote ``track2``): its ``increment_path``."""
     p = tmp_path / "runs" / "segment" / "track"
     assert increment_path(p) == p
     p.mkdir(parents=True)
-    assert increment_path(p) == p.with_name("track2")
-    p.with_name("track2").mkdir()
-    assert increment_path(p) == p.with_name("track3")
+    assert increment_path(p) == p.with_name("track-2")
+    p.with_name("track-2").mkdir()
+    assert increment_path(p) == p.with_name("track-3")
     assert increment_path(p, exist_ok=True) == p
+    f = tmp_path / "im.jpg"
+    f.touch()
+    assert increment_path(f) == tmp_path / "im-2.jpg"
 
 
 def test_draw_class_and_instance_colors(bus_jpg, model_path):
@@ -280,7 +284,7 @@ def test_predict_video_save_and_txt(tmp_path, clip, model_path):
     )
     assert p.returncode == 0, p.stderr
     run = tmp_path / "runs" / "segment" / "predict"
-    assert f"Results saved to {Path('runs/segment/predict')}" in p.stdout
+    assert f"Results saved to {run.resolve()}" in p.stdout  # absolute, as 8.4.190
     speed = [ln for ln in p.stdout.splitlines() if ln.startswith("Speed:")]
     assert len(speed) == 1
     for stage in ("preprocess", "inference", "postprocess", "drawing", "writing"):
@@ -318,13 +322,13 @@ def test_run_folders_increment_and_images(tmp_path, model_path):
     p2 = cli([*argv, "imgsz=320"], tmp_path)
     assert p2.returncode == 0 and p2.stdout == ""  # verbose=False: quiet
     runs = tmp_path / "runs" / "segment"
-    assert sorted(x.name for x in runs.iterdir()) == ["predict", "predict2"]
+    assert sorted(x.name for x in runs.iterdir()) == ["predict", "predict-2"]
     names = sorted(x.name for x in (runs / "predict").iterdir())
     assert names == sorted(x.name for x in d.glob("*.jpg"))
     im = cv2.imread(str(runs / "predict" / names[0]))
     assert im.shape == cv2.imread(str(d / names[0])).shape
-    p3 = cli([*argv, "project=out", "name=exp", "exist_ok=True"], tmp_path)
-    assert p3.returncode == 0 and len(list((tmp_path / "out" / "exp").glob("*.jpg"))) == 4
+    p3 = cli([*argv, "project=out", "name=exp", "exist_ok=True"], tmp_path)  # a relative project: under runs/<task>
+    assert p3.returncode == 0 and len(list((runs / "out" / "exp").glob("*.jpg"))) == 4
 
 
 def test_cli_and_model_predict_write_the_same_files(tmp_path, model_path):

@@ -60,7 +60,7 @@ def test_numpy_array_and_conversions(bus_jpg):
     assert len(items) == 1
     it = items[0]
     assert isinstance(it, SourceItem)
-    assert it.path == "image0" and it.frame == 0 and it.frames == 1 and it.stream == 0 and it.fps is None
+    assert it.path == "image0.jpg" and it.frame == 0 and it.frames == 1 and it.stream == 0 and it.fps is None
     assert np.array_equal(it.im0, im)
     grey = cv2.cvtColor(im, cv2.COLOR_BGR2GRAY)
     for g in (grey, grey[..., None]):
@@ -85,7 +85,7 @@ def test_image_path_and_list(bus_jpg, zidane_jpg):
     assert src.kind == "image"
     arr = np.zeros((10, 20, 3), np.uint8)
     items = list(load_inference_source([bus_jpg, arr, str(zidane_jpg)]))
-    assert [i.path for i in items] == [str(bus_jpg), "image1", str(zidane_jpg)]
+    assert [i.path for i in items] == [str(bus_jpg), "image1.jpg", str(zidane_jpg)]  # 8.4.190's name
     assert items[1].im0.shape == (10, 20, 3) and items[2].im0.shape == (720, 1280, 3)
 
 

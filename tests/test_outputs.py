@@ -208,7 +208,7 @@ def test_save_crop_per_class_folder(model, bus_png, tmp_path):
     for name in set(names):
         files = sorted(p.name for p in (tmp_path / "crops" / name).iterdir())
         k = names.count(name)
-        assert files == sorted(["bus.jpg", *(f"bus{i}.jpg" for i in range(2, k + 1))])
+        assert files == sorted(["bus.jpg", *(f"bus-{i}.jpg" for i in range(2, k + 1))])  # 8.4.190: bus-2.jpg
     crop = cv2.imread(str(tmp_path / "crops" / names[0] / "bus.jpg"))
     want = save_one_box(r.boxes.xyxy[0], r.orig_img, save=False)
     assert crop.shape == want.shape
@@ -287,7 +287,7 @@ def test_cli_task_warning_and_label_options(tmp_path, bus_png):
         ["segment", "predict", f"source={bus_png}", "save_txt=True", "txt_format=mot", "plot_style=outlines"], tmp_path
     )
     assert p.returncode == 0, p.stderr
-    assert (tmp_path / "runs" / "segment" / "predict2" / "labels" / "bus_polygons.txt").exists()
+    assert (tmp_path / "runs" / "segment" / "predict-2" / "labels" / "bus_polygons.txt").exists()
     p = _cli(["predict", f"source={bus_png}", "txt_format=csv"], tmp_path)
     assert p.returncode == 2 and "txt_format" in p.stderr and "yolo, mot" in p.stderr
 

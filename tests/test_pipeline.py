@@ -294,7 +294,7 @@ def test_cli_stream_list_batched_equals_each_alone(onnx, clips, tmp_path):
     env = dict(os.environ, NUMA_ULTRALYTICS_OFFLINE="1")
     p = subprocess.run(
         [sys.executable, "-m", "numa_ultralytics", "segment", "track", f"model={onnx}", f"source={lst}", "batch=2"]
-        + ["save_txt=True", f"project={tmp_path}", "name=cli", "imgsz=320"],
+        + ["save_txt=True", "save=False", f"project={tmp_path}", "name=cli", "imgsz=320"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

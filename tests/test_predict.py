@@ -279,7 +279,7 @@ def test_masks_data_pixels_equal_original(model, name, imgsz, retina):
 def test_predict_save_writes_run_folder(model, bus_jpg, tmp_path):
     rs = model.predict(str(bus_jpg), save=True, save_txt=True, project=str(tmp_path), name="exp", verbose=False)
     out = tmp_path / "exp"
-    assert rs[0].save_dir == out
+    assert rs[0].save_dir == str(out)  # a str, as 8.4.190
     im = cv2.imread(str(out / "bus.jpg"))
     orig = cv2.imread(str(bus_jpg))
     assert im.shape == orig.shape and (cv2.absdiff(im, orig).max(axis=2) > 60).sum() > 1000
@@ -291,8 +291,9 @@ def test_predict_save_writes_run_folder(model, bus_jpg, tmp_path):
     assert len(lines) == len(mot[0]) and lines[0].startswith("1,-1,669.75,392.30,")
     polys = (tmp_path / "mot" / "labels" / "bus_polygons.txt").read_text().splitlines()
     assert len(polys) == len(mot[0]) and polys[0].startswith("1,-1,0,")
+    # name= changed since the last call (mot): a new folder, numbered as 8.4.190 numbers it
     again = model.predict(str(bus_jpg), save=True, project=str(tmp_path), name="exp", verbose=False)
-    assert again[0].save_dir == tmp_path / "exp2"
+    assert again[0].save_dir == str(tmp_path / "exp-2")
     with pytest.raises(NotImplementedError, match="save_frames"):
         model.predict(str(bus_jpg), save_frames=True)
 
@@ -301,9 +302,9 @@ def test_in_memory_frames_are_not_copied(model, bus, bus_jpg):
     """Arrays go through the loader's one converter; a contiguous BGR frame is the result's orig_img, not a copy."""
     frame = bus.copy()
     r = model.predict(frame, verbose=False)[0]
-    assert r.orig_img is frame and r.source_item is None and r.path == "image0"
+    assert r.orig_img is frame and r.source_item is None and r.path == "image0.jpg"  # 8.4.190's name
     rs = model.predict([frame, frame], verbose=False)
-    assert [x.path for x in rs] == ["image0", "image1"] and all(x.orig_img is frame for x in rs)
+    assert [x.path for x in rs] == ["image0.jpg", "image1.jpg"] and all(x.orig_img is frame for x in rs)
     assert model.track(frame, verbose=False)[0].orig_img is frame
     f = model.predict(str(bus_jpg), verbose=False)[0]
     assert f.source_item is not None and f.source_item.path == str(bus_jpg) and not f.source_item.from_memory

@@ -187,7 +187,8 @@ def test_cli_joins_the_cluster(cluster, clips, model_path, one_by_one, tmp_path)
     """``numa-yolo segment track source=DIR ray=host:port`` in another process joins the running cluster."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     cmd = [sys.executable, "-m", "numa_ultralytics", "segment", "track", f"source={clips[0].parent}"]
-    cmd += [f"model={model_path}", f"imgsz={IMGSZ}", "save_txt=True", f"ray={cluster}", f"project={tmp_path}"]
+    cmd += [f"model={model_path}", f"imgsz={IMGSZ}", "save_txt=True", "save=False", f"ray={cluster}"]
+    cmd += [f"project={tmp_path}"]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "Ray: 3/3 videos" in p.stdout, p.stdout
@@ -221,7 +222,7 @@ def test_cli_sigterm_keeps_finished_videos_only(cluster, clips, model_path, one_
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     cmd = [sys.executable, "-m", "numa_ultralytics", "segment", "track", f"source={listing}", f"model={model_path}"]
-    cmd += [f"imgsz={IMGSZ}", "save_txt=True", f"ray={cluster}", f"project={out}", "name=job"]
+    cmd += [f"imgsz={IMGSZ}", "save_txt=True", "save=False", f"ray={cluster}", f"project={out}", "name=job"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 240

@@ -285,15 +285,20 @@ class _EndlessMJPEG:
 
 
 def test_cli_sigterm_without_outputs(tmp_path):
-    """No save: the command line still stops on SIGTERM and exits 143. The source is a live stream that never ends, and
-    the signal goes once the run has printed its first progress line (a state, whatever the CPU's speed)."""
+    """No save (``save=False``: the command line saves by default, as 8.4.190): it still stops on SIGTERM and exits 143.
+    The source is a live stream that never ends, and the signal goes once the run has printed its first progress line (a
+    state, whatever the CPU's speed)."""
     server = _EndlessMJPEG(need(MEDIA / "videos" / "seeed_people-walking.mp4"))
     model = need(MODELS / "yolo11n-seg-dynamic.onnx")
     env = dict(os.environ, NUMA_ULTRALYTICS_WEIGHTS_DIR=str(MODELS), NUMA_ULTRALYTICS_OFFLINE="1")
     argv = [sys.executable, "-m", "numa_ultralytics", "segment", "predict", f"model={model}", f"source={server.url}"]
     try:
         proc = subprocess.Popen(
-            [*argv, "imgsz=320", "device=cpu"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*argv, "imgsz=320", "device=cpu", "save=False"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert proc.stderr is not None
         first = proc.stderr.readline().decode()  # the first plain progress line (after 5 s of frames)

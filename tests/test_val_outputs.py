@@ -106,9 +106,9 @@ def test_plots_matrix_and_curves_match_original(name: str, tmp_path: Path) -> No
             assert np.abs(y.sum(1) - np.array(r["row_sums"])).max() <= tol * y.shape[1], (kind, key)
     for k, v in ref["results_dict"].items():
         assert abs(m.results_dict[k] - v) < 1e-6, k
-    # a second run goes to val2, as predict's runs
+    # a second run goes to val-2 (8.4.190's numbering), as predict's runs
     m2 = model.val(data=str(coco8_yaml(tmp_path, model.names)), verbose=False, plots=False, **ARGS)
-    assert m2.save_dir.name == "val2" and not m2.save_dir.exists()  # plots=False, no save_json: nothing written
+    assert m2.save_dir.name == "val-2" and not m2.save_dir.exists()  # plots=False, no save_json: nothing written
 
 
 @pytest.mark.parametrize("name", ["yolo11n-seg-dynamic.onnx", "yolo26n-dynamic.onnx"])
@@ -168,7 +168,7 @@ def test_project_name_exist_ok(tmp_path: Path) -> None:
     a = model.val(**kw)
     b = model.val(**kw)
     c = model.val(**kw, exist_ok=True)
-    assert (a.save_dir.name, b.save_dir.name, c.save_dir.name) == ("exp", "exp2", "exp")
+    assert (a.save_dir.name, b.save_dir.name, c.save_dir.name) == ("exp", "exp-2", "exp")
     assert (a.save_dir / "confusion_matrix_normalized.png").is_file()
     with pytest.raises(ValueError, match="plots"):
         model.val(data=data, plots="yes")

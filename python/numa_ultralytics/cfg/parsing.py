@@ -15,6 +15,7 @@ from typing import Any, Callable
 from numa_ultralytics.cfg.common import CLIError, _merge_equals
 from numa_ultralytics.trackers.config import SHIPPED_TRACKERS, resolve_tracker
 from numa_ultralytics.utils.args import (
+    CLI_SAVE_DEFAULT,
     DEPRECATED_KEYS,
     DEPRECATED_RENAMES,
     PLOT_STYLES,
@@ -227,6 +228,7 @@ SPECS: OrderedDict[str, Spec] = OrderedDict(
         ("agnostic_nms", Spec(_bool, "class-agnostic NMS")),
         ("nms", Spec(_opt(_bool), "None, True or False (8.4.190's head choice; an ONNX graph's is fixed at export)")),
         ("retina_masks", Spec(_bool, "masks at the original resolution")),
+        ("rect", Spec(_bool, "letterbox to the image's stride multiple (False: to the square imgsz)")),
         ("device", Spec(_device, "cpu, 0, cuda:0 (default: GPU when available)")),
         (
             "quantize",
@@ -334,7 +336,7 @@ DEPRECATED_SPECS: dict[str, Spec] = {
     },
 }
 # Defaults: the engine's (utils/args.py), except where the command line's differ.
-CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "workers": None}
+CLI_DEFAULTS: dict[str, Any] = {"model": None, "source": None, "ray": None, "workers": None, "save": CLI_SAVE_DEFAULT}
 RAY_KEYS = ("ray", "workers")  # the command line's own (engine/distributed.py)
 DEFAULTS: dict[str, Any] = {k: {**PREDICT_DEFAULTS, **TRACK_DEFAULTS, **CLI_DEFAULTS}[k] for k in SPECS}
 # passed to predict/track (half: mapped onto quantize by parse_args)

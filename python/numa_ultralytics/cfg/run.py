@@ -16,7 +16,7 @@ from numa_ultralytics.cfg.parsing import EXPORT_KEYS, MODEL_KEYS, _invalid
 from numa_ultralytics.data.loaders import load_inference_source
 from numa_ultralytics.data.sources import VID_FORMATS
 from numa_ultralytics.engine.model import YOLO
-from numa_ultralytics.engine.sink import SpeedTotals, stem_of
+from numa_ultralytics.engine.sink import SpeedTotals, saved_line, stem_of
 from numa_ultralytics.utils.args import ArgError, default_model
 from numa_ultralytics.utils.display import check_imshow
 from numa_ultralytics.utils.progress import ProgressBar
@@ -142,7 +142,7 @@ def _run_frames(task: str | None, mode: str, args: dict[str, Any], out: TextIO, 
         else:
             print("no frames were read from the source", file=out)
         if save_dir is not None and not stop.requested:
-            print(f"Results saved to {save_dir}", file=out)
+            print(saved_line(save_dir, bool(args["save_txt"])), file=out)
     if stop.requested:
         where = f"; results saved to {save_dir}" if save_dir is not None else ""
         print(f"{stop.name}: stopped after {speed.n} frames{where}", file=sys.stderr)

@@ -142,7 +142,7 @@ def run_solution(name: str, kw: dict[str, Any], out: TextIO = sys.stdout) -> int
     import cv2
 
     from numa_ultralytics import solutions
-    from numa_ultralytics.utils.files import increment_path
+    from numa_ultralytics.utils.files import get_save_dir
     from numa_ultralytics.utils.progress import ProgressBar
 
     source = kw.get("source")
@@ -162,7 +162,7 @@ def run_solution(name: str, kw: dict[str, Any], out: TextIO = sys.stdout) -> int
     writer = final = part = None
     if name != "crop":
         w, h, fps = (round(cap.get(x)) for x in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FPS))
-        save_dir = increment_path(Path("runs") / "solutions" / "exp")
+        save_dir = get_save_dir(None, "exp", "solutions", "solutions")  # runs/solutions/exp, exp-2, ... (8.4.190)
         save_dir.mkdir(parents=True, exist_ok=True)
         final = save_dir / f"{name}.avi"
         part = save_dir / f"{name}.partial.avi"

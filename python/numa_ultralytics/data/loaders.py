@@ -3,7 +3,8 @@
 ``load_inference_source(source)`` returns an iterator of :class:`SourceItem`, one per frame, each a BGR uint8
 ``HxWx3`` image with where it came from. Sources:
 
-- a numpy array (``HxW``, ``HxWx1``, ``HxWx3``, ``HxWx4``; path ``"image0"``) or a PIL image;
+- a numpy array (``HxW``, ``HxWx1``, ``HxWx3``, ``HxWx4``; path ``"image0.jpg"``) or a PIL image (path: its
+  ``filename``, or ``"image0.jpg"``), as 8.4.190 names them (``memory_name``);
 - a list/tuple of arrays, PIL images and paths (read in order);
 - an image or video path, a folder (its images and videos, sorted), a glob (``"frames/*.jpg"``);
 - a webcam index (``0`` or ``"0"``), an ``rtsp://``/``rtmp://``/``tcp://`` URL, an ``http(s)://`` URL without an
@@ -81,7 +82,7 @@ class InferenceSource:
     Attributes:
         kind: ``"array"``, ``"image"``, ``"video"``, ``"files"`` (folder, glob, list), ``"stream"`` (one live
             source) or ``"streams"`` (a ``.txt``/``.streams`` list).
-        sources: the sources in order (paths, URLs, ``"image{i}"``).
+        sources: the sources in order (paths, URLs, ``"image{i}.jpg"``).
         num_streams: how many streams frames are tagged with (``SourceItem.stream`` < ``num_streams``).
         is_live: whether any source is a live stream (frames may be dropped unless ``stream_buffer``).
     """
@@ -93,6 +94,7 @@ class InferenceSource:
         timeout = PREDICT_DEFAULTS["reconnect_timeout"] if reconnect_timeout is None else reconnect_timeout
         self.reconnect_timeout = check_seconds("reconnect_timeout", timeout)
         self.kind = "files"
+        self.from_list = False  # a list/tuple of images: 8.4.190 reads it as in-memory images (its log line "i: ")
         self.stream_buffer = bool(stream_buffer)
         self.is_live = False
         self.num_streams = 1
@@ -124,8 +126,9 @@ class InferenceSource:
             raise ValueError("source is required (an image, video, folder, glob, URL, webcam index or array)")
         if isinstance(source, np.ndarray) or _is_pil(source):
             self.kind = "array"
-            self.sources = ["image0"]
-            item = SourceItem("image0", to_bgr(source, "image0"), 0, 1, 0, None, isinstance(source, np.ndarray))
+            name = memory_name(source, 0)
+            self.sources = [name]
+            item = SourceItem(name, to_bgr(source, name), 0, 1, 0, None, isinstance(source, np.ndarray))
             self._iters = [iter([item])]
             return
         if isinstance(source, (list, tuple)):
@@ -135,6 +138,7 @@ class InferenceSource:
                 self._setup_streams([os.fspath(x).strip() for x in source], None)
                 return
             self.kind = "files"
+            self.from_list = True
             from_memory = all(isinstance(x, np.ndarray) for x in source)
             self._iters = [self._iter_list(self._check_list(list(source)), from_memory)]
             return
@@ -246,7 +250,7 @@ class InferenceSource:
         elif os.path.isfile(s):
             files = [s]
         else:
-            raise FileNotFoundError(f"source not found: {s}")
+            raise FileNotFoundError(f"{s} does not exist")  # 8.4.190's words
         for f in files:
             if _suffix(f) in VID_FORMATS:
                 _open_video(f).release()  # fail now, not halfway through
@@ -276,8 +280,8 @@ class InferenceSource:
         expanded: list[tuple[str, Any]] = []
         for i, x in enumerate(items):
             if isinstance(x, np.ndarray) or _is_pil(x):
-                self.sources.append(f"image{i}")
-                expanded.append((f"image{i}", x))
+                self.sources.append(memory_name(x, i))
+                expanded.append((memory_name(x, i), x))
             elif isinstance(x, (str, os.PathLike)):
                 s = os.fspath(x)
                 if s.lower().startswith(("http://", "https://")) and _suffix(s) in IMG_FORMATS:
@@ -394,6 +398,12 @@ class InferenceSource:
 
 def _is_pil(x: Any) -> bool:
     return type(x).__module__.startswith("PIL.") and hasattr(x, "convert")
+
+
+def memory_name(x: Any, i: int) -> str:
+    """The path of in-memory image ``i`` of a source, as 8.4.190's ``LoadPilAndNumpy``: a PIL image's ``filename``
+    (an image opened from a file), else ``"image{i}.jpg"``."""
+    return str(getattr(x, "filename", "") or f"image{i}.jpg") if _is_pil(x) else f"image{i}.jpg"
 
 
 def load_inference_source(

@@ -42,7 +42,8 @@ class SourceItem(NamedTuple):
     """One frame of a source.
 
     Attributes:
-        path: the file, URL or camera the frame came from (``"image{i}"`` for in-memory images).
+        path: the file, URL or camera the frame came from (in-memory images: ``"image{i}.jpg"``, or a PIL image's
+            ``filename``).
         im0: the frame, ``HxWx3`` uint8 BGR.
         frame: 0-based index of the frame in its video or stream (with ``vid_stride`` the index in the full video);
             0 for images.

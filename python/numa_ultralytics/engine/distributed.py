@@ -11,11 +11,11 @@ tracks every video of ``sources`` (a folder, a glob, a ``.txt`` list of paths, a
   a video is never split). Actors number at most the CPUs Ray offers (``cpus_per_worker`` each, which is also the
   actor's ONNX Runtime intra-op thread count and OpenCV thread count, so the actors together use the cores they
   reserved and no more) or, for a GPU ``device`` (or none given) on a cluster with GPUs, at most its GPUs.
-- Outputs go to one folder (``<project>/<name>``, default ``runs/<task>/track``, numbered as any run folder,
-  utils/files.py ``increment_path``): ``<stem>/`` per video with the annotated video (``save``), the label files
-  (``save_txt``, written by engine/sink.py / engine/results.py as without Ray) and ``tracks.json`` (per track: id,
-  class, first/last frame, frames seen; frame numbers as the label files'), and ``summary.json`` for the job. A video
-  is written into ``<stem>.partial/`` (engine/sink.py's ``.partial`` naming) and that folder is renamed to
+- Outputs go to one folder (``<project>/<name>``, default ``runs/<task>/track``, numbered as any run folder:
+  ``track-2``, ..., utils/files.py ``increment_path``): ``<stem>/`` per video with the annotated video (``save``), the
+  label files (``save_txt``, written by engine/sink.py / engine/results.py as without Ray) and ``tracks.json`` (per
+  track: id, class, first/last frame, frames seen; frame numbers as the label files'), and ``summary.json`` for the job.
+  A video is written into ``<stem>.partial/`` (engine/sink.py's ``.partial`` naming) and that folder is renamed to
   ``<stem>/`` only when the video is complete: a video's folder is complete or absent, never half-written.
 - A worker that dies (killed, out of memory, a crashing decoder) is restarted by Ray and its video retried from the
   start (``max_retries`` times; its ``.partial`` folder is removed first), so there is no duplicate or partial output.

@@ -21,11 +21,14 @@ from numa_ultralytics.data.read_ahead import READ_AHEAD, ReadAhead
 from numa_ultralytics.data.sources import VID_FORMATS, SourceItem
 from numa_ultralytics.engine.predictor import Predictor
 from numa_ultralytics.engine.results import Results
-from numa_ultralytics.engine.sink import OutputSink, SinkWorker, SpeedTotals, frame_log_line
+from numa_ultralytics.engine.sink import LogNumbers, OutputSink, SinkWorker, SpeedTotals, frame_log_line, saved_line
 from numa_ultralytics.nn.autobackend import AutoBackend
 from numa_ultralytics.utils import IterableSimpleNamespace
 from numa_ultralytics.utils.args import (
     DEFAULT_MODEL,
+    PREDICT_DEFAULTS,
+    PREDICTOR_SETUP_KEYS,
+    TRACK_DEFAULTS,
     VAL_DEFAULTS,
     check_args,
     check_bool,
@@ -36,6 +39,7 @@ from numa_ultralytics.utils.args import (
     with_overrides,
 )
 from numa_ultralytics.utils.callbacks import PREDICT_EVENTS, get_default_callbacks, run_callbacks
+from numa_ultralytics.utils.files import get_save_dir
 from numa_ultralytics.utils.signals import stop_on_signals
 
 LOGGER = logging.getLogger("numa_ultralytics")
@@ -123,6 +127,10 @@ class YOLO:
         # _head_noted: the nms the head warning was last given for in predict / track
         self._predict_nms: bool | None = None
         self._head_noted: Any = _UNSET
+        # the run folder predict / track calls share (_run_dir): 8.4.190's predictor set-up, save arguments and folder
+        self._run_setup: dict[str, Any] | None = None
+        self._run_save: tuple[Any, ...] | None = None
+        self._run_path: Path | None = None
         onnx_path = path
         if path.suffix.lower() == ".pt":
             onnx_path = self._pt_graph(None)
@@ -238,7 +246,7 @@ class YOLO:
         kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "predict")
         args = self._sticky_nms(check_args(kwargs, "predict"), kwargs)
-        gen = self._stream(source, args, "predict", warn_list=not stream)
+        gen = self._stream(source, args, "predict", warn_list=not stream, setup=_setup_given(kwargs, args))
         return gen if stream else list(gen)
 
     def embed(self, source: Source = None, stream: bool = False, **kwargs: Any) -> Any:
@@ -281,22 +289,26 @@ class YOLO:
         source: Source = None,
         stream: bool = False,
         persist: bool = False,
-        tracker: str | os.PathLike | dict = "botsort.yaml",
+        tracker: str | os.PathLike | dict | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Track objects across frames; ``persist=True`` keeps the tracker between calls."""
+        """Track objects across frames; ``persist=True`` keeps the tracker between calls; ``tracker`` (default
+        utils/args.py ``TRACK_DEFAULTS``) names a shipped tracker YAML, a YAML file or a dict of its keys."""
         kwargs = handle_deprecation(kwargs)  # end2end -> nms before _sticky_nms reads it
         kwargs = with_overrides(self.overrides, kwargs, "track")
         args = self._sticky_nms(check_args(kwargs, "track"), kwargs)
         persist = check_bool("persist", persist)
         from numa_ultralytics.trackers import load_tracker_config
 
-        cfg = load_tracker_config(tracker)
+        setup = _setup_given(kwargs, args)
+        if tracker is not None:  # 8.4.190 compares the tracker with its predictor's only when one is passed
+            setup["tracker"] = tracker if isinstance(tracker, dict) else os.fspath(tracker)
+        cfg = load_tracker_config(TRACK_DEFAULTS["tracker"] if tracker is None else tracker)
         if not persist or self.trackers is None or cfg != self._tracker_cfg:
             self._note_tracking_thread()
             self.trackers = []
             self._tracker_cfg = cfg
-        gen = self._stream(source, args, "track", persist, warn_list=not stream)
+        gen = self._stream(source, args, "track", persist, warn_list=not stream, setup=setup)
         return gen if stream else list(gen)
 
     def _note_tracking_thread(self) -> None:
@@ -404,6 +416,26 @@ class YOLO:
                     LOGGER.warning(f"WARNING {warning}")
             return self.predictor
 
+    def _run_dir(self, args: dict[str, Any], setup: dict[str, Any], mode: str) -> Path:
+        """The folder this predict / track call writes into, as 8.4.190 picks it: its predictor, made by the first
+        call and made anew by a call that passes a set-up value (utils/args.py ``PREDICTOR_SETUP_KEYS``) other than
+        the predictor's, picks a folder when it is made (utils/files.py ``get_save_dir``) and picks again only when
+        ``project`` / ``name`` / ``exist_ok`` differ from the previous call's. So a loop of
+        ``model.predict(frame, save=True)`` (or ``track(..., persist=True, save=True)``) writes into one
+        ``runs/segment/predict``, and a call after a ``track`` that did not change the set-up writes into the
+        ``track`` folder, as in 8.4.190. The folder is made only when something is written (engine/sink.py)."""
+        save = tuple(args[k] for k in ("project", "name", "exist_ok"))
+        with self._lock:
+            old = self._run_setup
+            if old is None or any(old.get(k) != v for k, v in setup.items()):
+                # a new predictor: the call's values over the defaults (8.4.190's predictor holds every key)
+                self._run_setup = {**_SETUP_DEFAULTS, **setup}
+                self._run_save = None
+            if save != self._run_save or self._run_path is None:
+                self._run_save = save
+                self._run_path = get_save_dir(args["project"], args["name"], self.task, mode, bool(args["exist_ok"]))
+            return self._run_path
+
     def _device_change(
         self, device: Any, half: bool, runtime: str | None, nms: Any = _UNSET, topk: tuple[int, bool] | None = None
     ) -> None:
@@ -437,6 +469,7 @@ class YOLO:
         persist: bool = False,
         warn_list: bool = False,
         needs: frozenset[str] = frozenset(),
+        setup: dict[str, Any] | None = None,
     ) -> Iterator[Results]:
         """Every frame of ``source`` (data/loaders.py) -> predictor -> tracker (``mode="track"``) -> sink -> Results.
 
@@ -446,6 +479,9 @@ class YOLO:
         (default), decoding runs ahead (``ReadAhead``), drawing and writing run behind (``SinkWorker``) and the
         camera-motion estimate of a frame starts when it is decoded (``GMC.prefetch``), each on a worker thread; the
         results, ids and files are those of the serial loop (``pipeline=False``: one thread, for debugging).
+
+        ``setup``: the call's predictor set-up values (``_setup_given``), which pick its run folder (``_run_dir``);
+        None (embeddings): the call writes nothing and leaves the run folder as it is.
 
         ``warn_list``: the results are being collected into a list (``stream=False``): warn (STREAM_WARNING) when the
         source is a video, a live stream or over 1000 files, as 8.4.190 does.
@@ -469,7 +505,10 @@ class YOLO:
         n_batch = int(args["batch"])
         # one in-memory frame per call (the seed's loops) has nothing to overlap: no threads for it
         pipelined = bool(args["pipeline"]) and src.kind != "array"
-        sink = OutputSink(args, self.task, mode, src.num_streams, src.kind) if OutputSink.wanted(args) else None
+        run_dir = self._run_dir(args, setup, mode) if setup is not None else None
+        sink = None
+        if OutputSink.wanted(args):
+            sink = OutputSink(args, self.task, mode, src.num_streams, src.kind, run_dir)
         out: OutputSink | SinkWorker | None = sink
         frames: Iterator[SourceItem] = src
         if pipelined:
@@ -477,12 +516,15 @@ class YOLO:
             if sink is not None and not sink.show:
                 out = SinkWorker(sink)
         verbose = bool(args["verbose"])
+        numbers = LogNumbers(src, int(args["vid_stride"])) if verbose else None
         cbs = self.callbacks
         hooked = any(cbs.get(e) for e in PREDICT_EVENTS)  # nothing to set or call per frame without callbacks
         p = predictor
+        # 8.4.190's predictor attributes user code reads after a call (model.predictor.args.conf, .save_dir)
+        p.args = IterableSimpleNamespace(**args, mode=mode, task=self.task, model=self.ckpt_path)
+        p.dataset, p.save_dir = src, sink.save_dir if sink is not None else run_dir
         if hooked:
-            p.args = IterableSimpleNamespace(**args, mode=mode, task=self.task, model=self.ckpt_path)
-            p.dataset, p.save_dir, p.callbacks = src, sink.save_dir if sink is not None else None, cbs
+            p.callbacks = cbs
             run_callbacks(cbs, "on_predict_start", p)
         speed = SpeedTotals()
         shape = None
@@ -539,7 +581,7 @@ class YOLO:
                         done = list(zip([it for it, _ in done], p.results))
                     for k, (item, r) in enumerate(done):
                         if verbose:
-                            LOGGER.info(frame_log_line(r, item, speed.n - len(done) + k + 1))
+                            LOGGER.info(frame_log_line(r, item, speed.n - len(done) + k + 1, numbers))
                         if out is not None:
                             out(item, r)
                             if out.stop:  # q pressed in the window
@@ -567,7 +609,7 @@ class YOLO:
                 if out is not None:
                     out.close()
                     if (verbose or (stop.requested and stop.owner)) and out.save_dir is not None:
-                        LOGGER.info(f"Results saved to {out.save_dir}")
+                        LOGGER.info(saved_line(out.save_dir, bool(args["save_txt"])))
             if hooked and not stop.requested:
                 run_callbacks(cbs, "on_predict_end", p)
             if stop.requested and stop.owner:
@@ -677,3 +719,21 @@ class YOLO:
 
 
 __all__ = ["YOLO"]
+
+
+# the set-up values of a predictor made by a call that passes none of them (PREDICTOR_SETUP_KEYS)
+_SETUP_DEFAULTS: dict[str, Any] = {
+    "device": PREDICT_DEFAULTS["device"],
+    "data": None,
+    "nms": PREDICT_DEFAULTS["nms"],
+    "quantize": bool(PREDICT_DEFAULTS["half"]),
+    "tracker": TRACK_DEFAULTS["tracker"],
+}
+
+
+def _setup_given(kwargs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The predictor set-up values a predict / track call passes (utils/args.py ``PREDICTOR_SETUP_KEYS``, compared
+    only when passed, as 8.4.190), with the precision always (8.4.190 always sets ``quantize``)."""
+    given = {k: args[k] for k in PREDICTOR_SETUP_KEYS if k in kwargs and k in args}
+    given["quantize"] = bool(args["half"])
+    return given

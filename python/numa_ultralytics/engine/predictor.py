@@ -54,12 +54,13 @@ class Predictor:
         model = self.owner() if self.owner is not None else None
         return None if model is None else model.trackers
 
-    def input_shape(self, imgsz: Any) -> tuple[tuple[int, int], bool]:
-        """(target (h, w), auto) for the letterbox: static exports fix the size."""
+    def input_shape(self, imgsz: Any, rect: bool = True) -> tuple[tuple[int, int], bool]:
+        """(target (h, w), auto) for the letterbox: static exports fix the size; ``rect=False`` pads to the square
+        ``imgsz`` (utils/args.py ``PREDICT_DEFAULTS``)."""
         b = self.backend
         if b.static_hw is not None:
             return b.static_hw, False
-        return check_imgsz(imgsz, b.stride), True
+        return check_imgsz(imgsz, b.stride), bool(rect)
 
     def __call__(
         self, im0: np.ndarray, path: str, args: dict[str, Any], needs: frozenset[str] = frozenset()
@@ -77,7 +78,7 @@ class Predictor:
         axis is fixed (a static Ultralytics export: batch 1) runs the frames one at a time. A group's
         pre-processing and inference time is shared evenly among its frames in ``Results.speed``."""
         b = self.backend
-        shape, auto = self.input_shape(args["imgsz"])
+        shape, auto = self.input_shape(args["imgsz"], args["rect"])
         groups: dict[tuple[int, int], list[int]] = {}
         for i, im in enumerate(ims):
             (nh, nw), (t, bo, le, r) = _core.letterbox_plan(im.shape[:2], shape, auto, b.stride)

@@ -119,13 +119,9 @@ class Boxes(BaseTensor):
 
     @cached_property
     def xywh(self) -> Tensor:
-        b = self.xyxy
-        out = np.empty_like(b)
-        out[:, 0] = (b[:, 0] + b[:, 2]) / 2
-        out[:, 1] = (b[:, 1] + b[:, 3]) / 2
-        out[:, 2] = b[:, 2] - b[:, 0]
-        out[:, 3] = b[:, 3] - b[:, 1]
-        return as_tensor(out)
+        from numa_ultralytics.utils.ops import xyxy2xywh
+
+        return as_tensor(xyxy2xywh(self.xyxy))
 
     @cached_property
     def xyxyn(self) -> Tensor:
@@ -237,9 +233,17 @@ class Results(SimpleClass, DataExportMixin):
         names: dict[int, str],
         boxes: Boxes | np.ndarray | None = None,
         masks: Masks | np.ndarray | None = None,
+        probs: Any = None,
+        keypoints: Any = None,
+        obb: Any = None,
         speed: dict[str, float] | None = None,
         input_hw: tuple[int, int] | None = None,
     ) -> None:
+        """8.4.190's arguments, in its order; ``probs`` / ``keypoints`` / ``obb`` (classify, pose, OBB) must be None
+        (``NotImplementedError`` otherwise: detect and segment results only)."""
+        for key, v in (("probs", probs), ("keypoints", keypoints), ("obb", obb)):
+            if v is not None:
+                raise NotImplementedError(f"Results({key}=...): numa_ultralytics holds detect and segment results only")
         self.orig_img = orig_img
         self.orig_shape = _hw(orig_img.shape)
         self.path = path
@@ -356,11 +360,13 @@ class Results(SimpleClass, DataExportMixin):
         alpha: float = 0.5,
         save: bool = False,
         filename: str | None = None,
+        pil: bool = False,
         **_: Any,
-    ) -> np.ndarray:
-        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray); ``save=True`` also
-        writes it (to ``filename``, by default ``results_<name>``, as ``save()``). Other Ultralytics arguments (``pil``,
-        ``font``, ...) are accepted and change nothing."""
+    ) -> Any:
+        """Draw boxes, labels and filled masks on a copy of the original image (BGR ndarray; with ``pil=True`` an RGB
+        PIL image, as 8.4.190, which needs Pillow); ``save=True`` also writes it (to ``filename``, by default
+        ``results_<name>``, as ``save()``). Other Ultralytics arguments (``font``, ...) are accepted and change
+        nothing."""
         from numa_ultralytics.utils.plotting import draw_plot
 
         im = draw_plot(
@@ -376,17 +382,23 @@ class Results(SimpleClass, DataExportMixin):
         )
         if save:
             self._write(filename, im)
+        if pil:
+            try:
+                from PIL import Image
+            except ImportError as e:
+                raise ImportError("Results.plot(pil=True) returns a PIL image: pip install pillow") from e
+            return Image.fromarray(np.ascontiguousarray(im[..., ::-1]))
         return im
 
     def show(self, *args: Any, **kwargs: Any) -> None:
         """Display the annotated image in a window (without a screen: one warning, nothing shown)."""
         from numa_ultralytics.utils.display import imshow
 
-        imshow(str(self.path), self.plot(*args, **kwargs))
+        imshow(str(self.path), self.plot(*args, **{**kwargs, "pil": False}))
 
     def save(self, filename: str | None = None, *args: Any, **kwargs: Any) -> str:
         """Write the annotated image (``results_<name>`` by default); returns the file name."""
-        return self._write(filename, self.plot(*args, **kwargs))
+        return self._write(filename, self.plot(*args, **{**kwargs, "pil": False}))
 
     def _write(self, filename: str | os.PathLike | None, im: np.ndarray) -> str:
         import cv2

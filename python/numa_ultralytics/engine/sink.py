@@ -3,7 +3,9 @@
 ``model.predict`` / ``model.track`` with ``save`` / ``save_txt`` / ``show`` hand every frame to an :class:`OutputSink`;
 the command line gets its files through the same calls, so both write the same run folders:
 
-- ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>2``, ``<mode>3``, ... like Ultralytics);
+- ``<project>/<name>`` (default ``runs/<task>/<mode>``, then ``<mode>-2``, ``<mode>-3``, ...; a relative ``project``
+  under ``runs/<task>``: utils/files.py ``get_save_dir``, as 8.4.190), kept by the model from call to call while
+  ``project`` / ``name`` / ``exist_ok`` and the predictor's set-up stay the same (engine/model.py ``_run_dir``);
 - ``save``: annotated videos (``<stem>.avi``, MJPG) and images, drawn by ``plot_style``: ``"filled"`` (default) is
   ``Results.plot()``'s look (:func:`~numa_ultralytics.utils.plotting.draw_plot`, with ``show_boxes`` /
   ``show_conf`` / ``show_labels`` / ``line_width`` as the original's predictor passes them), ``"outlines"`` the seed's
@@ -42,6 +44,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -49,9 +52,18 @@ import numpy as np
 
 from numa_ultralytics.data.sources import is_live_source
 from numa_ultralytics.utils.display import check_imshow, imshow
-from numa_ultralytics.utils.files import increment_path
+from numa_ultralytics.utils.files import get_save_dir
 
-__all__ = ["OutputSink", "Outputs", "SinkWorker", "SpeedTotals", "frame_log_line", "stem_of"]
+__all__ = [
+    "LogNumbers",
+    "OutputSink",
+    "Outputs",
+    "SinkWorker",
+    "SpeedTotals",
+    "frame_log_line",
+    "saved_line",
+    "stem_of",
+]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -301,7 +313,15 @@ class OutputSink:
     ``r.speed["drawing"]`` / ``r.speed["writing"]`` (ms). ``stop`` turns true when ``q`` is pressed in the window.
     """
 
-    def __init__(self, args: dict[str, Any], task: str, mode: str, num_streams: int = 1, source_kind: str = "") -> None:
+    def __init__(
+        self,
+        args: dict[str, Any],
+        task: str,
+        mode: str,
+        num_streams: int = 1,
+        source_kind: str = "",
+        save_dir: Path | None = None,
+    ) -> None:
         self.save = bool(args["save"])
         self.save_txt = bool(args["save_txt"])
         self.save_crop = bool(args["save_crop"])
@@ -327,8 +347,9 @@ class OutputSink:
         self.save_dir: Path | None = None
         self.outputs: Outputs | None = None
         if self.save or self.save_txt or self.save_crop:
-            project = Path(args["project"]) if args["project"] else Path("runs") / task
-            self.save_dir = increment_path(project / (args["name"] or mode), exist_ok=args["exist_ok"])
+            if save_dir is None:
+                save_dir = get_save_dir(args["project"], args["name"], task, mode, args["exist_ok"])
+            self.save_dir = save_dir
             self.save_dir.mkdir(parents=True, exist_ok=True)
             self.outputs = Outputs(
                 self.save_dir,
@@ -366,7 +387,7 @@ class OutputSink:
         t2 = time.perf_counter()
         r.speed["drawing"] = (t1 - t0) * 1e3
         r.speed["writing"] = (t2 - t1) * 1e3
-        r.save_dir = self.save_dir
+        r.save_dir = None if self.save_dir is None else str(self.save_dir)  # a str, as 8.4.190
         if self.show and imshow(f"numa-yolo {item.stream}: {stem_of(item.path)}", im) & 0xFF == ord("q"):
             self.stop = True
 
@@ -414,7 +435,7 @@ class SinkWorker:
 
     def __call__(self, item: Any, r: Any) -> None:
         self._raise()
-        r.save_dir = self.save_dir
+        r.save_dir = None if self.save_dir is None else str(self.save_dir)  # a str, as 8.4.190
         self._q.put((item, r))
 
     def close(self) -> None:
@@ -464,16 +485,47 @@ class SpeedTotals:
         return f"Speed: {speed} per frame; {self.n} frames in {wall:.1f}s ({self.n / wall:.1f} FPS)"
 
 
-def frame_log_line(r: Any, item: Any, n: int) -> str:
-    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``; in-memory frames
-    log as ``0: 384x640 ...``."""
+def saved_line(save_dir: Path | str, save_txt: bool) -> str:
+    """The run's last log line, as 8.4.190's predictor: ``Results saved to <dir>``, and with ``save_txt`` a second
+    line ``<n> label(s) saved to <dir>/labels`` (n: the label files in it)."""
+    line = f"Results saved to {save_dir}"
+    if save_txt:
+        nl = len(list(Path(save_dir).glob("labels/*.txt")))
+        line += f"\n{nl} label{'s' * (nl > 1)} saved to {Path(save_dir) / 'labels'}"
+    return line
+
+
+class LogNumbers:
+    """How 8.4.190 numbers its per-frame log lines for a source (``frame_log_line``): ``image 2/5 path:`` and
+    ``video 1/3 (frame 4/85) path:`` (the file's place among the source's files; frames counted after ``vid_stride``,
+    as its loader counts them), ``i: `` for in-memory images, lists (8.4.190 reads a list as images) and stream lists
+    / live streams (the stream's index)."""
+
+    def __init__(self, src: Any, vid_stride: int = 1) -> None:
+        self.streams = src.kind in ("stream", "streams")
+        self.from_list = bool(getattr(src, "from_list", False))
+        self.files = {p: i for i, p in enumerate(src.sources)}
+        self.vid_stride = max(1, int(vid_stride))
+
+    def prefix(self, item: Any, n: int) -> str:
+        if item.from_memory or self.from_list:
+            return f"{n - 1}: "
+        if self.streams:
+            return f"{item.stream}: "
+        i = self.files.get(item.path, 0) + 1
+        nf = len(self.files)
+        if item.fps is not None:  # a video file
+            total = item.frames // self.vid_stride if item.frames else "?"
+            return f"video {i}/{nf} (frame {item.frame // self.vid_stride + 1}/{total}) {item.path}: "
+        return f"image {i}/{nf} {item.path}: "
+
+
+def frame_log_line(r: Any, item: Any, n: int, numbers: LogNumbers | None = None) -> str:
+    """Ultralytics' per-frame log line: ``video 1/1 (frame 3/340) path: 384x640 20 persons, 41.2ms``, ``image 1/1
+    path: ...``; in-memory frames log as ``0: 384x640 ...`` (numbering: :class:`LogNumbers`; without it, every file
+    is 1 of 1)."""
     h, w = r.input_hw
     ms = r.speed["inference"]
-    if item.from_memory:
-        prefix = f"{n - 1}: "
-    elif item.fps is not None:  # a video or stream
-        total = item.frames if item.frames else "?"
-        prefix = f"video {item.stream + 1} (frame {item.frame + 1}/{total}) {item.path}: "
-    else:
-        prefix = f"image {n} {item.path}: "
-    return f"{prefix}{h}x{w} {r.verbose()}{ms:.1f}ms"
+    if numbers is None:
+        numbers = LogNumbers(SimpleNamespace(kind="files", sources=[item.path]))
+    return f"{numbers.prefix(item, n)}{h}x{w} {r.verbose()}{ms:.1f}ms"

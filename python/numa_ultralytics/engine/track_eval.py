@@ -6,7 +6,7 @@ format (``frame,id,x,y,w,h,conf,-1,-1,-1``; the frame is the image's number, ``0
 ``evaluate_trackers`` does that for one tracker or all shipped ones (``tracker="all"``), scores each with
 utils/trackeval.py and writes ``results.json`` (alpha-averaged), ``results.txt`` (TrackEval's tables) and, for several
 trackers, ``trackers.txt`` (one line per tracker) and the pictures of utils/trackeval_plots.py into the run folder
-``runs/trackeval/exp`` (``exp2``, ... by utils/files.py ``increment_path``).
+``runs/trackeval/exp`` (``exp-2``, ... by utils/files.py ``increment_path``).
 """
 
 from __future__ import annotations

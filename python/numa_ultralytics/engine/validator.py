@@ -7,12 +7,13 @@ NMS (``conf=0.001``, ``iou=0.7``, ``max_det=300``), predicted masks at prototype
 (``ops.process_mask``: ``> 0`` then cropped to the scaled box), greedy matching over IoU 0.50:0.05:0.95 and the
 metrics of ``utils/metrics.py``.
 
-What a run writes, into ``runs/<task>/val`` (``val2``, ... by utils/files.py ``increment_path``; ``project=`` /
-``name=`` / ``exist_ok=`` as predict): with ``plots=True`` (default) the confusion matrix (``ConfusionMatrix`` at
-``conf``, IoU 0.45, as the original), the curve plots and the first three batches' label / prediction images
-(utils/val_plots.py); with ``save_json=True`` the COCO-format ``predictions.json`` (``pred_to_json``; masks then come
-from ``process_mask_native``, upsampled to the input size before they are cropped, as the original does, which also
-changes the mask metrics a little). With neither no folder is created (the original creates an empty one).
+What a run writes, into ``runs/<task>/val`` (``val-2``, ... by utils/files.py ``get_save_dir``; ``project=`` / ``name=``
+/ ``exist_ok=`` as predict, a relative ``project`` under ``runs/<task>``): with ``plots=True`` (default) the confusion
+matrix (``ConfusionMatrix`` at ``conf``, IoU 0.45, as the original), the curve plots and the first three batches' label
+/ prediction images (utils/val_plots.py); with ``save_json=True`` the COCO-format ``predictions.json``
+(``pred_to_json``; masks then come from ``process_mask_native``, upsampled to the input size before they are cropped, as
+the original does, which also changes the mask metrics a little). With neither no folder is created (the original
+creates an empty one).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from numa_ultralytics.utils.args import (
     half_of,
     handle_deprecation,
 )
-from numa_ultralytics.utils.files import increment_path
+from numa_ultralytics.utils.files import get_save_dir
 from numa_ultralytics.utils.metrics import (
     IOUV,
     ConfusionMatrix,
@@ -230,8 +231,7 @@ class Validator:
         self.nc = len(self.names)
         self.metrics: DetMetrics = SegmentMetrics(self.names) if task == "segment" else DetMetrics(self.names)
         self.seen = 0
-        project = Path(args["project"]) if args["project"] else Path("runs") / task
-        self.save_dir = increment_path(project / (args["name"] or "val"), exist_ok=bool(args["exist_ok"])).resolve()
+        self.save_dir = get_save_dir(args["project"], args["name"], task, "val", bool(args["exist_ok"]))
         self.confusion_matrix = ConfusionMatrix(self.names)
         self.jdict: list[dict[str, Any]] = []
         self.class_map = list(range(1, self.nc + 1))

@@ -57,6 +57,8 @@ __all__ = [
     "NEUTRAL_ARGS",
     "PREDICT_DEFAULTS",
     "TRACK_DEFAULTS",
+    "CLI_SAVE_DEFAULT",
+    "PREDICTOR_SETUP_KEYS",
     "VAL_CONF",
     "VAL_DEFAULTS",
     "VAL_SPLITS",
@@ -114,6 +116,9 @@ PREDICT_DEFAULTS: dict[str, Any] = {
     # another is given (engine/model.py). An ONNX graph's head is fixed at export (8.4.190's ONNX backend ignores it)
     "nms": None,
     "retina_masks": False,
+    # letterbox to the smallest stride multiple around the image (8.4.190's predict default); False: to the square
+    # imgsz, as 8.4.190 (a dynamic-shape model only: a static export's size is fixed; engine/predictor.py input_shape)
+    "rect": True,
     "verbose": True,
     "half": HALF_DEFAULT,
     "quantize": None,  # 8.4.190's spelling of the precision (QUANTIZE_ALIASES); given, it decides half (half_of)
@@ -203,6 +208,12 @@ EXPORT_DEFAULTS: dict[str, Any] = {
     "agnostic_nms": False,
 }
 TRACK_DEFAULTS: dict[str, Any] = {"persist": False, "tracker": "botsort.yaml"}
+#: The command line saves annotated images / videos unless ``save=False`` (8.4.190: its predict's ``"save": is_cli``);
+#: from Python ``save`` stays False (PREDICT_DEFAULTS)
+CLI_SAVE_DEFAULT = True
+#: 8.4.190's ``PREDICTOR_SETUP_KEYS`` that apply here: a predict / track call passing one with another value than the
+#: model's predictor has makes a new predictor, which picks a new run folder (engine/model.py ``_run_dir``)
+PREDICTOR_SETUP_KEYS = ("device", "data", "nms", "quantize", "tracker")
 #: What a ``.pt`` checkpoint keeps of its training arguments as ``YOLO.overrides`` (8.4.190 ``Model._reset_ckpt_args``
 #: over ``{**DEFAULT_CFG, **train_args}``), with these defaults where its ``train_args`` lack one. ``imgsz`` is then the
 #: default image size of predict / track / val: a model trained at 320 predicts at 320 unless told otherwise.
@@ -238,7 +249,6 @@ NEUTRAL_ARGS: dict[str, Any] = {
     "visualize": False,
     "embed": None,
     "save_frames": False,
-    "rect": True,
     "mode": None,
     "task": None,
     "model": None,
@@ -496,6 +506,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "batch": lambda k, v: check_positive_int(k, v, MAX_BATCH),
     "pipeline": check_bool,
     "save": check_bool,
+    "rect": check_bool,
     "save_txt": check_bool,
     "save_conf": check_bool,
     "save_crop": check_bool,

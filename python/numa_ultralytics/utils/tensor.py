@@ -90,6 +90,40 @@ class Tensor(np.ndarray):
     def dim(self) -> builtins.int:
         return self.ndim
 
+    # torch names user code calls (``for c in boxes.cls.unique(): n = (boxes.cls == c).sum()``, ``xyxy.size(0)``,
+    # ``conf.unsqueeze(1)``, ``xyxy.view(-1)``), as torch answers them
+    @property
+    def size(self) -> _Size:
+        """The element count, as ``ndarray.size``; called, torch's ``size()`` / ``size(dim)``."""
+        return _Size(np.ndarray.size.__get__(self), self.shape)
+
+    def unique(
+        self,
+        sorted: builtins.bool = True,
+        return_inverse: builtins.bool = False,
+        return_counts: builtins.bool = False,
+        dim: builtins.int | None = None,
+    ) -> Any:
+        """torch's ``unique``: the sorted distinct values (and the inverse indices, the counts when asked)."""
+        out: Any = np.unique(  # type: ignore[call-overload]
+            self.view(np.ndarray), return_inverse=return_inverse, return_counts=return_counts, axis=dim
+        )
+        if isinstance(out, tuple):
+            return tuple(Tensor(o) for o in out)
+        return Tensor(out)
+
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
+        return cast(Tensor, np.expand_dims(self, dim))
+
+    def view(self, *args: Any, **kwargs: Any) -> Any:
+        """torch's ``view(*shape)`` (``view(-1)``, ``view(-1, 4)``, ``view((2, 12))``) reshapes; anything else is
+        numpy's ``view`` (a dtype or an array type, as numpy itself calls it)."""
+        shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if shape and not kwargs and all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
+                                        for a in shape):  # fmt: skip
+            return self.reshape(tuple(builtins.int(a) for a in shape))
+        return super().view(*args, **kwargs)
+
     def numel(self) -> builtins.int:
         return builtins.int(np.prod(self.shape))
 
@@ -100,6 +134,21 @@ class Tensor(np.ndarray):
     @property
     def is_cuda(self) -> builtins.bool:
         return False
+
+
+class _Size(builtins.int):
+    """``Tensor.size``: an ``int`` (numpy's element count) that, called, answers torch's ``size()`` (the shape) or
+    ``size(dim)``."""
+
+    shape: tuple[builtins.int, ...]
+
+    def __new__(cls, n: builtins.int, shape: tuple[builtins.int, ...]) -> _Size:
+        out = super().__new__(cls, n)
+        out.shape = tuple(shape)
+        return out
+
+    def __call__(self, dim: builtins.int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,25 +25,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_precision import frames_of
+from common import MODEL, SHARED, VIDEO
+
 from numa_ultralytics import YOLO
 from numa_ultralytics.nn import precision
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-MODEL = SHARED / "models" / "yolo11n-seg-dynamic.onnx"
 ARGS = {"device": "cpu", "half": True, "verbose": False}
 
 
 def video(n: int) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(SHARED / "media" / "videos" / "seeed_people-walking.mp4"))
-    out = []
-    while len(out) < n:
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(f)
-    cap.release()
-    return out
+    return frames_of(VIDEO, n)
 
 
 def one_off(frames: list[np.ndarray], n: int) -> list[np.ndarray]:

@@ -39,7 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_precision import COCO8, PT, frames_of
 from common import MODEL, machine_line, table
-from int8_search import LOW, VIDEOS, calib_files, logit_spread, speed
+from int8_search import LOW, VIDEOS, agreement_cells, calib_files, speed
 
 #: name -> (activation QuantType, weight QuantType, reduce_range)
 VARIANTS = {
@@ -73,7 +73,6 @@ def layout(path: Path) -> str:
 
 def agreement_rows(models: dict[str, Path], frames: dict[str, list[np.ndarray]]) -> list[list[Any]]:
     from numa_ultralytics import YOLO
-    from numa_ultralytics.utils.metrics import agreement
 
     ref = YOLO(str(MODEL))
     refs = {k: [ref.predict(f, device="cpu", verbose=False)[0] for f in fs] for k, fs in frames.items()}
@@ -83,14 +82,7 @@ def agreement_rows(models: dict[str, Path], frames: dict[str, list[np.ndarray]])
         m = YOLO(str(path))
         row: list[Any] = [name]
         for k, fs in frames.items():
-            n_ref = n_oth = matched = 0
-            mious: list[float] = []
-            for f, r in zip(fs, refs[k]):
-                a, b, mm, mi = agreement(r, m.predict(f, device="cpu", verbose=False)[0])
-                n_ref, n_oth, matched, mious = n_ref + a, n_oth + b, matched + mm, mious + mi
-            mu, sd, _ = logit_spread(lows[k], [m.predict(f, device="cpu", verbose=False, conf=LOW)[0] for f in fs])
-            row += [f"{n_ref}/{n_oth}/{matched}", f"{matched / max(n_ref, 1):.4f}", f"{matched / max(n_oth, 1):.4f}",
-                    f"{np.mean(mious):.4f}", f"{mu:+.3f} / {sd:.3f}"]  # fmt: skip
+            row += agreement_cells(m, fs, refs[k], lows[k])
         rows.append(row)
         print(" | ".join(map(str, row)), flush=True)
     return rows

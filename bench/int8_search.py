@@ -363,6 +363,22 @@ def quantizer(spec: dict[str, Any]) -> Any:
     return quantize
 
 
+def agreement_cells(m: Any, frames: list[np.ndarray], refs: list[Any], lows: list[Any]) -> list[str]:
+    """``m``'s agreement with the fp32 ``refs`` over ``frames`` (utils/metrics.py ``agreement``), as table cells:
+    ``fp32/m/matched`` counts, matched of fp32's, matched of ``m``'s, mean mask IoU, and the score noise against
+    ``lows`` (:func:`logit_spread`, mean / sd)."""
+    from numa_ultralytics.utils.metrics import agreement
+
+    n_ref = n_oth = matched = 0
+    mious: list[float] = []
+    for f, r in zip(frames, refs):
+        a, b, mm, mi = agreement(r, m.predict(f, device="cpu", verbose=False)[0])
+        n_ref, n_oth, matched, mious = n_ref + a, n_oth + b, matched + mm, mious + mi
+    mu, sd, _ = logit_spread(lows, [m.predict(f, device="cpu", verbose=False, conf=LOW)[0] for f in frames])
+    return [f"{n_ref}/{n_oth}/{matched}", f"{matched / max(n_ref, 1):.4f}", f"{matched / max(n_oth, 1):.4f}",
+            f"{np.mean(mious):.4f}", f"{mu:+.3f} / {sd:.3f}"]  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=60)
@@ -383,7 +399,6 @@ def main() -> None:
     import numa_ultralytics.nn.quantize as q
     from numa_ultralytics import YOLO
     from numa_ultralytics.engine.exporter import export
-    from numa_ultralytics.utils.metrics import agreement
 
     logging.getLogger("numa_ultralytics").setLevel(logging.ERROR)
     print(machine_line())
@@ -430,14 +445,8 @@ def main() -> None:
         m = YOLO(str(folder))
         row: list[Any] = [name]
         for k, fs in frames.items():
-            n_ref = n_oth = matched = 0
-            mious: list[float] = []
-            for f, r in zip(fs, refs[k]):
-                a, b, mm, mi = agreement(r, m.predict(f, device="cpu", verbose=False)[0])
-                n_ref, n_oth, matched, mious = n_ref + a, n_oth + b, matched + mm, mious + mi
-            mu, sd, _ = logit_spread(lows[k], [m.predict(f, device="cpu", verbose=False, conf=LOW)[0] for f in fs])
-            row += [f"{mu:+.3f} / {sd:.3f}", f"{n_ref}/{n_oth}/{matched}", f"{matched / max(n_ref, 1):.4f}",
-                    f"{matched / max(n_oth, 1):.4f}", f"{np.mean(mious):.4f}"]  # fmt: skip
+            counts, of_ref, of_own, miou, spread = agreement_cells(m, fs, refs[k], lows[k])
+            row += [spread, counts, of_ref, of_own, miou]
         if ref_val is not None:
             g = m.val(data=str(val), imgsz=640, batch=1, verbose=False, plots=False)
             row.append(f"{g.box.map - ref_val[0]:+.4f} / {g.seg.map - ref_val[1]:+.4f}")

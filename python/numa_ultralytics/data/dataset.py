@@ -19,6 +19,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from numa_ultralytics.utils.ops import xyxy2xywh
+
 LOGGER = logging.getLogger("numa_ultralytics")
 
 IMG_FORMATS = {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"}
@@ -171,15 +173,6 @@ def img2label_path(im_file: str) -> str:
     return sb.join(im_file.rsplit(sa, 1)).rsplit(".", 1)[0] + ".txt"
 
 
-def _xyxy2xywh(x: np.ndarray) -> np.ndarray:
-    y = np.empty_like(x)
-    y[..., 0] = (x[..., 0] + x[..., 2]) / 2
-    y[..., 1] = (x[..., 1] + x[..., 3]) / 2
-    y[..., 2] = x[..., 2] - x[..., 0]
-    y[..., 3] = x[..., 3] - x[..., 1]
-    return y
-
-
 def xywh2xyxy(x: np.ndarray) -> np.ndarray:
     """Centre/size boxes to corners, in the input's float type (Ultralytics' order: ``xy -/+ wh / 2``)."""
     y = np.empty_like(x)
@@ -233,7 +226,7 @@ def read_labels(im_file: str, nc: int) -> ImageLabels:
                 raise ValueError(f"{lb_file}: labels mix segment and detection rows")
             classes = np.array([x[0] for x in rows], dtype=np.float32)
             segments = [np.array(x[1:], dtype=np.float32).reshape(-1, 2) for x in rows]
-            boxes = _xyxy2xywh(
+            boxes = xyxy2xywh(
                 np.array([[s[:, 0].min(), s[:, 1].min(), s[:, 0].max(), s[:, 1].max()] for s in segments]).reshape(
                     -1, 4
                 )
@@ -473,7 +466,7 @@ class ValDataset:
                     (1 if self.overlap_mask else nl, h // self.mask_ratio, w // self.mask_ratio), dtype=np.uint8
                 )
         # Format: xyxy -> xywh, normalised by the letterboxed size
-        bboxes = _xyxy2xywh(boxes) if nl else np.zeros((0, 4), dtype=np.float32)
+        bboxes = xyxy2xywh(boxes) if nl else np.zeros((0, 4), dtype=np.float32)
         if nl:
             bboxes[:, [0, 2]] /= w
             bboxes[:, [1, 3]] /= h

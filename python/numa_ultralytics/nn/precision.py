@@ -316,9 +316,8 @@ class OpenVINOSession:
                 self._static.move_to_end(shape)
                 return c
             n = self._seen[shape] = self._seen.get(shape, 0) + 1
-            # where the two forms give other numbers, a shape's own model from its first frame (SHAPE_EXACT_ONLY)
-            after = 1 if self.precision in SHAPE_EXACT_ONLY else STATIC_AFTER
-            if self.compiled is not None and n < after:
+            # SHAPE_EXACT_ONLY: no dynamic model (self.compiled None), so a shape's own model from its first frame
+            if self.compiled is not None and n < STATIC_AFTER:
                 return self.compiled
             if len(self._seen) > 64 * STATIC_SHAPES:  # many one-off shapes (a folder of images): forget the counts
                 self._seen = {shape: n}
